@@ -1,0 +1,33 @@
+package dev.spillway.bench;
+
+/** The checksums of shared/bench/WORKLOADS.md. */
+final class Checksum {
+  private long keys;
+  private long sum;
+
+  /** combine: S += mix64(k ^ mix64(s)). */
+  void addCombined(long key, long valueSum) {
+    keys++;
+    sum += Generator.mix64(key ^ Generator.mix64(valueSum));
+  }
+
+  /** group, skew: S += mix64(k ^ mix64(sum * 1000003 + count)). */
+  void addGroup(long key, long valueSum, long count) {
+    keys++;
+    sum += Generator.mix64(key ^ Generator.mix64(valueSum * 1000003L + count));
+  }
+
+  /** sort (order-sensitive): S += mix64(p ^ mix64(key at p)), p the output position. */
+  void addSorted(long key) {
+    long p = keys++;
+    sum += Generator.mix64(p ^ Generator.mix64(key));
+  }
+
+  long outputKeys() {
+    return keys;
+  }
+
+  String value() {
+    return Long.toUnsignedString(sum);
+  }
+}

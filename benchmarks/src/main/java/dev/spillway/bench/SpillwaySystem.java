@@ -1,0 +1,162 @@
+package dev.spillway.bench;
+
+import dev.spillway.spill.Aggregator;
+import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.CombineCursor;
+import dev.spillway.spill.CompressionCodec;
+import dev.spillway.spill.ExternalGroupBy;
+import dev.spillway.spill.ExternalMerger;
+import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.OrderedBytes;
+import dev.spillway.spill.RecordCursor;
+import dev.spillway.spill.SpillConfig;
+import dev.spillway.spill.SpillStats;
+import dev.spillway.spill.ValueCodec;
+import dev.spillway.spill.ValueCursor;
+import java.util.List;
+import java.util.Locale;
+
+/** The engine itself, on one thread, with the run's memory budget. */
+final class SpillwaySystem implements WorkloadSystem {
+
+  /** Sum of longs: the accumulator is a one-element array, mutated in place. */
+  static final Aggregator<Long, long[]> SUM = new Aggregator<>() {
+    @Override
+    public long[] createAccumulator(Long value) {
+      return new long[] {value};
+    }
+
+    @Override
+    public long[] addInput(long[] acc, Long value) {
+      acc[0] += value;
+      return acc;
+    }
+
+    @Override
+    public long[] mergeAccumulators(long[] a, long[] b) {
+      a[0] += b[0];
+      return a;
+    }
+  };
+
+  static final ValueCodec<long[]> SUM_CODEC = new ValueCodec<>() {
+    @Override
+    public void encode(long[] value, ByteSink out) {
+      out.writeLong(value[0]);
+    }
+
+    @Override
+    public long[] decode(byte[] bytes, int offset, int length) {
+      return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
+    }
+
+    @Override
+    public int fixedSize() {
+      return 8;
+    }
+  };
+
+  @Override
+  public String name() {
+    return "spillway";
+  }
+
+  private static SpillConfig config(WorkloadSpec spec) {
+    SpillConfig config = SpillConfig.withBudget(spec.memoryBytes())
+        .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)));
+    return spec.spillDirectory() == null
+        ? config : config.withSpillDirectories(List.of(spec.spillDirectory()));
+  }
+
+  @Override
+  public RunResult run(WorkloadSpec spec) {
+    switch (spec.workload()) {
+      case COMBINE:
+        return combine(spec);
+      case GROUP:
+      case SKEW:
+        return group(spec);
+      case SORT:
+        return sort(spec);
+      default:
+        throw new IllegalArgumentException(spec.workload().id());
+    }
+  }
+
+  private static RunResult combine(WorkloadSpec spec) {
+    Checksum checksum = new Checksum();
+    byte[] key = new byte[8];
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, SUM_CODEC, config(spec))) {
+      for (long i = 0; i < spec.records(); i++) {
+        long r = Generator.rand(spec.seed(), i);
+        OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+        merger.add(key, 0, 8, (long) Generator.value(r));
+      }
+      try (CombineCursor<long[]> out = merger.finish()) {
+        while (out.next()) {
+          checksum.addCombined(OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()),
+              out.accumulator()[0]);
+        }
+      }
+      return result(merger.stats(), checksum);
+    }
+  }
+
+  private static RunResult group(WorkloadSpec spec) {
+    Checksum checksum = new Checksum();
+    byte[] key = new byte[8];
+    byte[] value = new byte[2];
+    try (ExternalGroupBy groups = new ExternalGroupBy(config(spec))) {
+      for (long i = 0; i < spec.records(); i++) {
+        long r = Generator.rand(spec.seed(), i);
+        OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+        int v = Generator.value(r);
+        value[0] = (byte) (v >>> 8);
+        value[1] = (byte) v;
+        groups.add(key, 0, 8, value, 0, 2);
+      }
+      try (GroupCursor out = groups.finish()) {
+        while (out.next()) {
+          long sum = 0;
+          long count = 0;
+          ValueCursor values = out.values().cursor();
+          while (values.next()) {
+            byte[] a = values.array();
+            int o = values.offset();
+            sum += ((a[o] & 0xFF) << 8) | (a[o + 1] & 0xFF);
+            count++;
+          }
+          checksum.addGroup(OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()),
+              sum, count);
+        }
+      }
+      return result(groups.stats(), checksum);
+    }
+  }
+
+  private static RunResult sort(WorkloadSpec spec) {
+    Checksum checksum = new Checksum();
+    byte[] key = new byte[8];
+    byte[] value = new byte[8];
+    try (ExternalSorter sorter = new ExternalSorter(config(spec))) {
+      for (long i = 0; i < spec.records(); i++) {
+        long r = Generator.rand(spec.seed(), i);
+        OrderedBytes.putLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+        OrderedBytes.putUnsignedLong(i, value, 0);
+        sorter.add(key, 0, 8, value, 0, 8);
+      }
+      try (RecordCursor out = sorter.finish()) {
+        while (out.next()) {
+          checksum.addSorted(OrderedBytes.decodeLong(out.keyArray(), out.keyOffset()));
+        }
+      }
+      return result(sorter.stats(), checksum);
+    }
+  }
+
+  private static RunResult result(SpillStats stats, Checksum checksum) {
+    return new RunResult(stats.spillCount(), stats.diskBytesSpilled(), stats.memoryBytesSpilled(),
+        stats.peakMemoryBytes(), checksum);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.spillway.bench;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The workload runner of shared/bench/WORKLOADS.md:
+ *
+ * <pre>
+ * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
+ *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
+ *     [--memory-mb 64] [--system spillway|in-memory] [--codec snappy|none] [--spill-dir DIR]
+ * </pre>
+ *
+ * Prints exactly one JSON line on stdout, last; progress goes to stderr.
+ */
+public final class WorkloadRunner {
+  private static final Map<String, Supplier<WorkloadSystem>> SYSTEMS = Map.of(
+      "spillway", SpillwaySystem::new,
+      "in-memory", InMemorySystem::new);
+
+  private WorkloadRunner() {}
+
+  public static void main(String[] args) throws Exception {
+    WorkloadSpec spec;
+    WorkloadSystem system;
+    try {
+      Map<String, String> opts = parse(args);
+      Workload workload = Workload.valueOf(required(opts, "workload").toUpperCase(Locale.ROOT));
+      long records = Long.parseLong(opts.getOrDefault("records",
+          Long.toString(workload.defaultRecords)));
+      long keys = Long.parseLong(opts.getOrDefault("keys", Long.toString(workload.defaultKeys)));
+      String dir = opts.get("spill-dir");
+      spec = new WorkloadSpec(workload, records, keys,
+          Long.parseLong(opts.getOrDefault("seed", "42")),
+          Long.parseLong(opts.getOrDefault("memory-mb", "64")),
+          opts.getOrDefault("codec", "snappy"), dir == null ? null : Paths.get(dir));
+      Supplier<WorkloadSystem> factory = SYSTEMS.get(opts.getOrDefault("system", "spillway"));
+      if (factory == null) {
+        throw new IllegalArgumentException("unknown --system; known: " + SYSTEMS.keySet());
+      }
+      system = factory.get();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
+          + " [--seed 42] [--memory-mb 64] [--system spillway|in-memory]"
+          + " [--codec snappy|none] [--spill-dir DIR]");
+      System.exit(2);
+      return;
+    }
+    System.err.printf("running %s on %s: %,d records, %s keys, seed %d, %d MiB%n",
+        spec.workload().id(), system.name(), spec.records(),
+        spec.keys() == 0 ? "2^64" : String.format("%,d", spec.keys()), spec.seed(),
+        spec.memoryMb());
+    long start = System.nanoTime();
+    RunResult result = system.run(spec);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.err.printf("peak engine memory %,d bytes; heap used now %,d bytes%n",
+        result.peakMemoryBytes(),
+        Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+    System.out.println(String.format(Locale.ROOT,
+        "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "
+            + "\"seed\": %d, \"memory_mb\": %d, \"seconds\": %.3f, \"records_per_second\": %d, "
+            + "\"spills\": %d, \"disk_bytes_spilled\": %d, \"memory_bytes_spilled\": %d, "
+            + "\"output_keys\": %d, \"checksum\": \"%s\"}",
+        system.name(), spec.workload().id(), spec.records(),
+        spec.keys() == 0 ? "18446744073709551616" : Long.toString(spec.keys()), spec.seed(),
+        spec.memoryMb(), seconds, Math.round(spec.records() / seconds), result.spills(),
+        result.diskBytesSpilled(), result.memoryBytesSpilled(),
+        result.checksum().outputKeys(), result.checksum().value()));
+  }
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> opts = new java.util.HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + a);
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + name + " needs a value");
+        }
+        value = args[++i];
+      }
+      opts.put(name, value);
+    }
+    return opts;
+  }
+
+  private static String required(Map<String, String> opts, String name) {
+    String v = opts.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("--" + name + " is required");
+    }
+    return v;
+  }
+
+}

@@ -1,0 +1,12 @@
+package dev.spillway.bench;
+
+import java.nio.file.Path;
+
+/** One run's parameters, from the command line. */
+record WorkloadSpec(Workload workload, long records, long keys, long seed, long memoryMb,
+    String codec, Path spillDirectory) {
+
+  long memoryBytes() {
+    return memoryMb << 20;
+  }
+}

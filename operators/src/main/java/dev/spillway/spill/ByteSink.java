@@ -1,0 +1,66 @@
+package dev.spillway.spill;
+
+import java.util.Arrays;
+
+/** A growable byte buffer that value codecs encode into; reused, so encoding allocates little. */
+public final class ByteSink {
+  private byte[] buf;
+  private int length;
+
+  public ByteSink() {
+    this(64);
+  }
+
+  public ByteSink(int initialCapacity) {
+    buf = new byte[Math.max(16, initialCapacity)];
+  }
+
+  public void write(int b) {
+    ensure(1);
+    buf[length++] = (byte) b;
+  }
+
+  public void write(byte[] src, int offset, int len) {
+    ensure(len);
+    System.arraycopy(src, offset, buf, length, len);
+    length += len;
+  }
+
+  public void write(byte[] src) {
+    write(src, 0, src.length);
+  }
+
+  /** Eight bytes, big-endian. */
+  public void writeLong(long v) {
+    ensure(8);
+    OrderedBytes.putUnsignedLong(v, buf, length);
+    length += 8;
+  }
+
+  public void clear() {
+    length = 0;
+  }
+
+  /** The backing array; valid until the next write. */
+  public byte[] array() {
+    return buf;
+  }
+
+  public int length() {
+    return length;
+  }
+
+  public byte[] toByteArray() {
+    return Arrays.copyOf(buf, length);
+  }
+
+  private void ensure(int more) {
+    if (length + more > buf.length) {
+      long want = Math.max((long) buf.length * 2, (long) length + more);
+      if (want > Integer.MAX_VALUE - 16) {
+        throw new IllegalStateException("an encoded value passes 2 GiB");
+      }
+      buf = Arrays.copyOf(buf, (int) want);
+    }
+  }
+}

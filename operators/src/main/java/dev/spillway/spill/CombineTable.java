@@ -1,0 +1,185 @@
+package dev.spillway.spill;
+
+import java.util.Arrays;
+
+/**
+ * The in-memory state of an {@link ExternalMerger}: a {@link KeyIndex} from keys to accumulators.
+ *
+ * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as
+ * {@link #ACCUMULATOR_OVERHEAD} bytes plus their encoded size. A fixed-size codec weighs for
+ * free; otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th...
+ * addition, so weighing costs O(1) amortized and the count lags a growing accumulator by at most
+ * its growth since the last weighing. When the weight passes what the reservation grants, the
+ * table asks for a spill ({@link #overBudget()}) right after the record that grew it.
+ */
+final class CombineTable<V, A> implements KeyIndex.Columns {
+  /** An object header and a reference, the least an accumulator object costs beyond its data. */
+  static final int ACCUMULATOR_OVERHEAD = 24;
+
+  private final Aggregator<V, A> aggregator;
+  private final ValueCodec<A> codec;
+  private final MemoryReservation reservation;
+  private final ByteArena arena;
+  private final KeyIndex index;
+  private final int fixedWeight;
+  private final long reserveStep;
+  private final ByteSink scratch = new ByteSink();
+
+  private Object[] accumulators = new Object[0];
+  /** Per entry, for variable-size accumulators only: additions so far and the last weight. */
+  private int[] additions;
+  private int[] weights;
+  private long accumulatorBytes;
+  private long accumulatorReserved;
+  private boolean overBudget;
+
+  CombineTable(Aggregator<V, A> aggregator, ValueCodec<A> codec, EngineResources resources) {
+    this.aggregator = aggregator;
+    this.codec = codec;
+    this.reservation = resources.reservation;
+    this.fixedWeight = codec.fixedSize() >= 0 ? ACCUMULATOR_OVERHEAD + codec.fixedSize() : -1;
+    this.reserveStep = resources.plan.pageBytes();
+    this.arena = new ByteArena(reservation, resources.plan.pageBytes());
+    this.index = new KeyIndex(arena, reservation, resources.config.hasher(), this);
+  }
+
+  @Override
+  public long bytesPerEntry() {
+    return 8 + (fixedWeight >= 0 ? 0 : 8);
+  }
+
+  @Override
+  public void resize(int capacity) {
+    accumulators = Arrays.copyOf(accumulators, capacity);
+    if (fixedWeight < 0) {
+      additions = additions == null ? new int[capacity] : Arrays.copyOf(additions, capacity);
+      weights = weights == null ? new int[capacity] : Arrays.copyOf(weights, capacity);
+    }
+  }
+
+  KeyIndex index() {
+    return index;
+  }
+
+  int size() {
+    return index.size();
+  }
+
+  /** Adds a value; false if there was no memory for a new key (nothing changed: spill, retry). */
+  boolean addInput(byte[] key, int offset, int length, V value) {
+    int id = index.findOrInsert(key, offset, length, index.hash(key, offset, length));
+    if (id == KeyIndex.NO_MEMORY) {
+      return false;
+    }
+    if (id < 0) {
+      id = -id - 1;
+      accumulators[id] = aggregator.createAccumulator(value);
+      weighNew(id);
+    } else {
+      @SuppressWarnings("unchecked")
+      A acc = (A) accumulators[id];
+      accumulators[id] = aggregator.addInput(acc, value);
+      if (fixedWeight < 0 && Integer.bitCount(++additions[id]) == 1) {
+        reweigh(id);
+      }
+    }
+    return true;
+  }
+
+  /** Merges an accumulator; false if there was no memory for a new key (nothing changed). */
+  boolean mergeAccumulator(byte[] key, int offset, int length, int hash, A accumulator) {
+    int id = index.findOrInsert(key, offset, length, hash);
+    if (id == KeyIndex.NO_MEMORY) {
+      return false;
+    }
+    if (id < 0) {
+      id = -id - 1;
+      accumulators[id] = accumulator;
+      weighNew(id);
+    } else {
+      @SuppressWarnings("unchecked")
+      A acc = (A) accumulators[id];
+      accumulators[id] = aggregator.mergeAccumulators(acc, accumulator);
+      if (fixedWeight < 0) {
+        reweigh(id);
+      }
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  A accumulator(int id) {
+    return (A) accumulators[id];
+  }
+
+  /** True when the accumulators outgrew what the reservation granted: spill now. */
+  boolean overBudget() {
+    return overBudget;
+  }
+
+  /** Bytes of records held: keys and accumulators (what a spill frees). */
+  long recordBytes() {
+    return arena.reservedBytes() + accumulatorReserved;
+  }
+
+  /** Empties the table for keys hashed under {@code seed}, returning the records' memory. */
+  void reset(long seed) {
+    Arrays.fill(accumulators, 0, index.size(), null);
+    index.reset(seed);
+    arena.reset();
+    reservation.release(accumulatorReserved);
+    accumulatorReserved = 0;
+    accumulatorBytes = 0;
+    overBudget = false;
+  }
+
+  private void weighNew(int id) {
+    if (fixedWeight >= 0) {
+      account(fixedWeight);
+    } else {
+      additions[id] = 1;
+      weights[id] = 0;
+      reweigh(id);
+    }
+  }
+
+  private void reweigh(int id) {
+    scratch.clear();
+    codec.encode(accumulator(id), scratch);
+    int weight = ACCUMULATOR_OVERHEAD + scratch.length();
+    account(weight - weights[id]);
+    weights[id] = weight;
+  }
+
+  private void account(long delta) {
+    accumulatorBytes += delta;
+    if (accumulatorBytes > accumulatorReserved) {
+      long step = Math.max(accumulatorBytes - accumulatorReserved, reserveStep);
+      if (reservation.tryReserve(step)) {
+        accumulatorReserved += step;
+      } else {
+        overBudget = true;
+      }
+    }
+  }
+
+  /** Encodes an entry's accumulator into the scratch sink; returns it. */
+  ByteSink encode(int id) {
+    scratch.clear();
+    codec.encode(accumulator(id), scratch);
+    return scratch;
+  }
+
+  A decode(byte[] bytes, int offset, int length) {
+    return codec.decode(bytes, offset, length);
+  }
+
+  void encodeValue(A accumulator, ByteSink out) {
+    codec.encode(accumulator, out);
+  }
+
+  /** Merges the encoded accumulator {@code bytes[offset, offset+length)} into {@code acc}. */
+  A mergeDecoded(A acc, byte[] bytes, int offset, int length) {
+    return aggregator.mergeAccumulators(acc, codec.decode(bytes, offset, length));
+  }
+}

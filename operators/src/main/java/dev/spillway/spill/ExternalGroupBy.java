@@ -1,0 +1,397 @@
+package dev.spillway.spill;
+
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Groups values by key under a hard memory budget: PySpark's {@code ExternalGroupBy}, on encoded
+ * keys and values kept in serialized pages.
+ *
+ * <ol>
+ *   <li>Values are appended to their key's chain in one in-memory table ({@link GroupTable}).
+ *   <li>When the budget is reached, the table is sorted by key hash and written as one spill
+ *       file with a segment per hash partition, each sorted by (hash, key), a key's values in
+ *       KEY_VALUES records; the table is emptied.
+ *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition
+ *       whose spilled size fits the budget is loaded into the table and its groups returned.
+ *   <li>A partition that does not fit (or whose load runs out of memory) is merged sorted: its
+ *       segments are already in (hash, key) order, so a heap merge (in rounds of the fan-in when
+ *       there are more) brings each key's values together, the seed's
+ *       {@code _merge_sorted_items} without its extra sort pass. Each key's values are gathered
+ *       in {@link SpillableValues}, so a key with more values than the budget holds still comes
+ *       out whole and re-iterable.
+ * </ol>
+ *
+ * <p>Recursive repartitioning, which {@link ExternalMerger} uses, does not help here: grouping
+ * does not shrink data, so a partition too big to load is merged sorted directly (as in the seed).
+ *
+ * <pre>{@code
+ * try (ExternalGroupBy groups = new ExternalGroupBy(SpillConfig.withBudget(64 << 20))) {
+ *   groups.add(key, value);
+ *   try (GroupCursor out = groups.finish()) {
+ *     while (out.next()) {
+ *       ValueCursor values = out.values().cursor();
+ *       while (values.next()) { use(values.array(), values.offset(), values.length()); }
+ *     }
+ *   }
+ * }
+ * }</pre>
+ */
+public final class ExternalGroupBy implements AutoCloseable {
+  private static final long SEED = KeyHasher.mix64(0x6A0B_5EEDL);
+
+  private final EngineResources resources;
+  private final GroupTable table;
+  private final int partitions;
+  private final List<SegmentLocation[]> spills = new ArrayList<>();
+  private final List<Path> files = new ArrayList<>();
+  private boolean finished;
+
+  public ExternalGroupBy(SpillConfig config) {
+    this.resources = new EngineResources(config);
+    try {
+      this.table = new GroupTable(resources);
+      this.partitions = config.partitions();
+      table.reset(SEED);
+    } catch (RuntimeException e) {
+      resources.close();
+      throw e;
+    }
+  }
+
+  public void add(byte[] key, byte[] value) {
+    add(key, 0, key.length, value, 0, value.length);
+  }
+
+  public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    if (resources.closed()) {
+      throw new IllegalStateException("the group-by is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() was called: no more input is accepted");
+    }
+    int hash = table.index().hash(key, kOff, kLen);
+    if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
+      spill();
+      if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
+        throw new IllegalStateException("a record of " + (kLen + vLen)
+            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
+            + " bytes even after spilling everything");
+      }
+    }
+  }
+
+  /** Ends the input and returns every key once with all its values. Can be called once. */
+  public GroupCursor finish() {
+    if (resources.closed()) {
+      throw new IllegalStateException("the group-by is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() can only be called once");
+    }
+    finished = true;
+    if (spills.isEmpty()) {
+      return new Output(false);
+    }
+    spill();
+    return new Output(true);
+  }
+
+  public SpillStats stats() {
+    return resources.stats();
+  }
+
+  /** Deletes every spill file and returns all memory. Idempotent. */
+  @Override
+  public void close() {
+    resources.close();
+  }
+
+  private void spill() {
+    KeyIndex index = table.index();
+    int n = index.size();
+    if (n == 0) {
+      return;
+    }
+    long freed = resources.recordBytes();
+    long[] order = index.sortByHash();
+    PartitionedSpillWriter writer =
+        new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUES, SEED);
+    try {
+      for (int i = 0; i < n; i++) {
+        int id = (int) order[i];
+        SegmentWriter out = writer.writerFor((int) (order[i] >>> 32));
+        out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
+        ValueCursor values = table.values(id);
+        while (values.next()) {
+          out.appendValue(values.array(), values.offset(), values.length());
+        }
+      }
+      spills.add(writer.finish());
+      files.add(writer.path());
+    } finally {
+      writer.close();
+    }
+    resources.stats.spillCount++;
+    resources.stats.memoryBytesSpilled += freed;
+    table.reset(SEED);
+  }
+
+  private List<SegmentLocation> segmentsOf(int partition) {
+    List<SegmentLocation> out = new ArrayList<>(spills.size());
+    for (SegmentLocation[] spill : spills) {
+      if (spill[partition] != null) {
+        out.add(spill[partition]);
+      }
+    }
+    return out;
+  }
+
+  /** The memory a partition would take in the table: an upper bound from its segments. */
+  private static long loadedSize(List<SegmentLocation> segments) {
+    long bytes = 0;
+    for (SegmentLocation s : segments) {
+      bytes += s.rawBytes() + 8 * s.pairs()
+          + s.records() * (KeyIndex.BYTES_PER_ENTRY + 24);
+    }
+    return bytes;
+  }
+
+  private final class Output implements GroupCursor {
+    private final boolean spilled;
+    private int partition = -1;
+    private int nextEntry;
+    private boolean tableMode;
+    private SortedGroups sorted;
+    private byte[] keyArray;
+    private int keyOffset;
+    private int keyLength;
+    private GroupValues values;
+    private boolean closed;
+
+    Output(boolean spilled) {
+      this.spilled = spilled;
+      this.tableMode = !spilled;
+    }
+
+    @Override
+    public boolean next() {
+      if (closed) {
+        throw new IllegalStateException("the output cursor is closed");
+      }
+      while (true) {
+        if (tableMode && nextEntry < table.size()) {
+          fromTable(nextEntry++);
+          return true;
+        }
+        if (sorted != null) {
+          if (sorted.next()) {
+            keyArray = sorted.key.array();
+            keyOffset = 0;
+            keyLength = sorted.key.length();
+            values = sorted.values;
+            return true;
+          }
+          sorted.close();
+          sorted = null;
+        }
+        tableMode = false;
+        if (!spilled || ++partition == partitions) {
+          return false;
+        }
+        load();
+      }
+    }
+
+    private void fromTable(int id) {
+      KeyIndex index = table.index();
+      keyArray = index.keyArray(id);
+      keyOffset = index.keyOffset(id);
+      keyLength = index.keyLength(id);
+      long count = table.count(id);
+      values = new GroupValues() {
+        @Override
+        public long count() {
+          return count;
+        }
+
+        @Override
+        public ValueCursor cursor() {
+          return table.values(id);
+        }
+      };
+    }
+
+    private void load() {
+      table.reset(SEED);
+      List<SegmentLocation> segments = segmentsOf(partition);
+      if (segments.isEmpty()) {
+        return;
+      }
+      long available = resources.reservation.fairShare() - resources.plan.ioBytes()
+          - table.index().bytes();
+      if (loadedSize(segments) <= available && loadIntoTable(segments)) {
+        tableMode = true;
+        nextEntry = 0;
+        return;
+      }
+      table.reset(SEED);
+      sorted = new SortedGroups(reduceFanIn(segments));
+    }
+
+    /** Loads the segments into the table; false if memory ran out (the table is then reset). */
+    private boolean loadIntoTable(List<SegmentLocation> segments) {
+      KeyIndex index = table.index();
+      for (SegmentLocation segment : segments) {
+        try (SegmentReader reader = resources.open(segment)) {
+          int hash = 0;
+          while (reader.next()) {
+            byte[] k = reader.keyArray();
+            if (!reader.sameKey()) {
+              hash = index.hash(k, reader.keyOffset(), reader.keyLength());
+            }
+            if (!table.add(k, reader.keyOffset(), reader.keyLength(), hash,
+                reader.valueArray(), reader.valueOffset(), reader.valueLength())) {
+              return false;
+            }
+          }
+        }
+      }
+      return true;
+    }
+
+    /** Merges runs in rounds until at most the fan-in are left. */
+    private List<SegmentLocation> reduceFanIn(List<SegmentLocation> segments) {
+      resources.stats.sortedMerges++;
+      List<SegmentLocation> runs = new ArrayList<>(segments);
+      int fanIn = resources.plan.fanIn();
+      while (runs.size() > fanIn) {
+        resources.stats.mergeRounds++;
+        List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
+        runs.subList(0, fanIn).clear();
+        SpillFileWriter file = resources.newFile("merge");
+        files.add(file.path());
+        IoBuffers.Slot slot = resources.buffers.acquire();
+        try (MergingCursor in = mergeOf(group)) {
+          SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
+              resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUES, Order.ORDER_HASH_THEN_KEY,
+              SEED);
+          ByteSink key = new ByteSink();
+          boolean first = true;
+          while (in.next()) {
+            if (first || !Bytes.equal(in.keyArray(), in.keyOffset(), in.keyLength(),
+                key.array(), 0, key.length())) {
+              first = false;
+              key.clear();
+              key.write(in.keyArray(), in.keyOffset(), in.keyLength());
+              out.startKey(key.array(), 0, key.length());
+            }
+            out.appendValue(in.valueArray(), in.valueOffset(), in.valueLength());
+          }
+          runs.add(out.finish());
+          resources.stats.diskBytesSpilled += file.position();
+        } finally {
+          file.close();
+          resources.buffers.release(slot);
+        }
+      }
+      return runs;
+    }
+
+    @Override
+    public byte[] keyArray() {
+      return keyArray;
+    }
+
+    @Override
+    public int keyOffset() {
+      return keyOffset;
+    }
+
+    @Override
+    public int keyLength() {
+      return keyLength;
+    }
+
+    @Override
+    public GroupValues values() {
+      return values;
+    }
+
+    /** Ends the output early or late: deletes every spill file. */
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (sorted != null) {
+          sorted.close();
+        }
+      } finally {
+        resources.close();
+      }
+    }
+  }
+
+  private MergingCursor mergeOf(List<SegmentLocation> runs) {
+    List<SegmentReader> readers = new ArrayList<>(runs.size());
+    try {
+      for (SegmentLocation run : runs) {
+        readers.add(resources.open(run));
+      }
+    } catch (RuntimeException e) {
+      readers.forEach(SegmentReader::close);
+      throw e;
+    }
+    return new MergingCursor(readers, MergingCursor.byHash(resources.config.hasher(), SEED));
+  }
+
+  /** Groups a merge of runs sorted by (hash, key): each key's values into SpillableValues. */
+  private final class SortedGroups implements AutoCloseable {
+    private final MergingCursor merge;
+    private final ByteSink key = new ByteSink();
+    private final SpillableValues values = new SpillableValues(resources);
+    private boolean positioned;
+    private boolean exhausted;
+
+    SortedGroups(List<SegmentLocation> runs) {
+      this.merge = mergeOf(runs);
+    }
+
+    boolean next() {
+      values.clear();
+      if (!positioned) {
+        positioned = true;
+        exhausted = !merge.next();
+      }
+      if (exhausted) {
+        return false;
+      }
+      key.clear();
+      key.write(merge.keyArray(), merge.keyOffset(), merge.keyLength());
+      do {
+        values.add(merge.valueArray(), merge.valueOffset(), merge.valueLength());
+        if (!merge.next()) {
+          exhausted = true;
+          break;
+        }
+      } while (Bytes.equal(merge.keyArray(), merge.keyOffset(), merge.keyLength(),
+          key.array(), 0, key.length()));
+      return true;
+    }
+
+    @Override
+    public void close() {
+      try {
+        values.clear();
+      } finally {
+        merge.close();
+      }
+    }
+  }
+}

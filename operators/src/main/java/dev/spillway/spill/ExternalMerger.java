@@ -1,0 +1,484 @@
+package dev.spillway.spill;
+
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Combines values by key under a hard memory budget: PySpark's {@code ExternalMerger}, on encoded
+ * keys and in serialized pages.
+ *
+ * <ol>
+ *   <li>Values are combined into accumulators in one in-memory table ({@link CombineTable}).
+ *   <li>When the budget is reached, the table is sorted by key hash and written as one spill
+ *       file with a segment per hash partition (59 by default), each sorted by (hash, key); the
+ *       table is emptied and filling goes on.
+ *   <li>{@link #finish()} spills what is left, then merges partition by partition: the
+ *       partition's segments of every spill are combined in the (emptied) table and its keys are
+ *       returned before the next partition is read.
+ *   <li>A partition whose merge does not fit is repartitioned: its records go to a new level
+ *       with a new hash seed (the seed's {@code scale}), which spills and merges the same way,
+ *       while the total number of partitions across levels stays at most
+ *       {@link SpillConfig#MAX_TOTAL_PARTITIONS}.
+ *   <li>Past that limit, the partition is merged sorted: its segments, already in (hash, key)
+ *       order, are merged by a heap (in rounds of the fan-in when there are more), and equal keys
+ *       meet one after another, so only one accumulator is held at a time. Only a single key
+ *       whose accumulator alone passes the budget cannot be merged.
+ * </ol>
+ *
+ * <p>Lifecycle: {@link #add} or {@link #addAccumulator} any number of times, then {@link
+ * #finish()} once, then {@link #close()}, which deletes every spill file (also when called early
+ * or after a failure).
+ *
+ * <pre>{@code
+ * try (ExternalMerger<Long, long[]> merger =
+ *         new ExternalMerger<>(sum, LONG_ARRAY_CODEC, SpillConfig.withBudget(64 << 20))) {
+ *   merger.add(key, value);
+ *   try (CombineCursor<long[]> out = merger.finish()) {
+ *     while (out.next()) { use(out.keyArray(), out.keyOffset(), out.keyLength(), out.accumulator()); }
+ *   }
+ * }
+ * }</pre>
+ *
+ * @param <V> the values
+ * @param <A> the accumulators
+ */
+public final class ExternalMerger<V, A> implements AutoCloseable {
+  private static final long LEVEL_SEED = 0x5EED_5EED_5EED_5EEDL;
+
+  private final EngineResources resources;
+  private final CombineTable<V, A> table;
+  private final int partitions;
+  private final Level root;
+  private boolean finished;
+
+  public ExternalMerger(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
+      SpillConfig config) {
+    this.resources = new EngineResources(config);
+    try {
+      this.table = new CombineTable<>(aggregator, accumulatorCodec, resources);
+      this.partitions = config.partitions();
+      this.root = new Level(0, partitions);
+      table.reset(root.seed);
+    } catch (RuntimeException e) {
+      resources.close();
+      throw e;
+    }
+  }
+
+  public void add(byte[] key, V value) {
+    add(key, 0, key.length, value);
+  }
+
+  /** Combines {@code value} into the accumulator of the key {@code key[offset, offset+length)}. */
+  public void add(byte[] key, int offset, int length, V value) {
+    checkAdding();
+    if (!table.addInput(key, offset, length, value)) {
+      root.spill();
+      if (!table.addInput(key, offset, length, value)) {
+        throw tooLarge(length);
+      }
+    }
+    if (table.overBudget()) {
+      root.spill();
+    }
+  }
+
+  /** Merges a partial accumulator (from another merger, say) into the key's accumulator. */
+  public void addAccumulator(byte[] key, int offset, int length, A accumulator) {
+    checkAdding();
+    root.merge(key, offset, length, table.index().hash(key, offset, length), accumulator);
+  }
+
+  /**
+   * Ends the input and returns every key once with its accumulator. Can be called once.
+   */
+  public CombineCursor<A> finish() {
+    checkAdding();
+    finished = true;
+    if (!root.spills.isEmpty()) {
+      root.spill();
+      return new Output(root);
+    }
+    return new Output(null);
+  }
+
+  public SpillStats stats() {
+    return resources.stats();
+  }
+
+  /** Deletes every spill file and returns all memory. Idempotent. */
+  @Override
+  public void close() {
+    resources.close();
+  }
+
+  private void checkAdding() {
+    if (resources.closed()) {
+      throw new IllegalStateException("the merger is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() was called: no more input is accepted");
+    }
+  }
+
+  private IllegalStateException tooLarge(int keyLength) {
+    return new IllegalStateException("a record with a key of " + keyLength
+        + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
+        + " bytes even after spilling everything");
+  }
+
+  /**
+   * One level of partitioning: its hash seed and its spills. Level 0 takes the input; level d+1
+   * takes one partition of level d that did not fit.
+   */
+  private final class Level {
+    final int depth;
+    final long seed;
+    final long totalPartitions;
+    final List<SegmentLocation[]> spills = new ArrayList<>();
+    final List<Path> files = new ArrayList<>();
+
+    Level(int depth, long totalPartitions) {
+      this.depth = depth;
+      this.seed = KeyHasher.mix64(LEVEL_SEED + depth * 0x9E3779B97F4A7C15L);
+      this.totalPartitions = totalPartitions;
+    }
+
+    boolean canSplit() {
+      return totalPartitions * partitions <= SpillConfig.MAX_TOTAL_PARTITIONS;
+    }
+
+    Level child() {
+      return new Level(depth + 1, totalPartitions * partitions);
+    }
+
+    /** Merges an accumulator into the table under this level's seed, spilling to make room. */
+    void merge(byte[] key, int offset, int length, int hash, A acc) {
+      if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
+        spill();
+        if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
+          throw tooLarge(length);
+        }
+      }
+      if (table.overBudget()) {
+        spill();
+      }
+    }
+
+    /** Writes the table (whose hashes must be under this level's seed) and empties it. */
+    void spill() {
+      KeyIndex index = table.index();
+      int n = index.size();
+      if (n == 0) {
+        return;
+      }
+      long freed = resources.recordBytes();
+      long[] order = index.sortByHash();
+      PartitionedSpillWriter writer =
+          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE, seed);
+      try {
+        for (int i = 0; i < n; i++) {
+          int id = (int) order[i];
+          ByteSink acc = table.encode(id);
+          writer.writerFor((int) (order[i] >>> 32)).append(index.keyArray(id),
+              index.keyOffset(id), index.keyLength(id), acc.array(), 0, acc.length());
+        }
+        spills.add(writer.finish());
+        files.add(writer.path());
+      } finally {
+        writer.close();
+      }
+      resources.stats.spillCount++;
+      resources.stats.memoryBytesSpilled += freed;
+      table.reset(seed);
+    }
+
+    List<SegmentLocation> segmentsOf(int partition) {
+      List<SegmentLocation> out = new ArrayList<>(spills.size());
+      for (SegmentLocation[] spill : spills) {
+        if (spill[partition] != null) {
+          out.add(spill[partition]);
+        }
+      }
+      return out;
+    }
+
+    void deleteFiles() {
+      for (Path file : files) {
+        resources.deleteFile(file);
+      }
+      files.clear();
+      spills.clear();
+    }
+  }
+
+  /** Walks the partitions of a level (and of the levels it pushes) in table or sorted mode. */
+  private final class LevelWalk {
+    final Level level;
+    int partition = -1;
+    /** In table mode: the next entry of the table to return. */
+    int nextEntry;
+    boolean tableMode;
+    SortedCombiner sorted;
+
+    LevelWalk(Level level) {
+      this.level = level;
+    }
+  }
+
+  private final class Output implements CombineCursor<A> {
+    private final Deque<LevelWalk> walks = new ArrayDeque<>();
+    private final boolean inMemory;
+    private int inMemoryNext;
+    private byte[] keyArray;
+    private int keyOffset;
+    private int keyLength;
+    private A accumulator;
+    private boolean closed;
+
+    Output(Level spilled) {
+      this.inMemory = spilled == null;
+      if (spilled != null) {
+        walks.push(new LevelWalk(spilled));
+      }
+    }
+
+    @Override
+    public boolean next() {
+      if (closed) {
+        throw new IllegalStateException("the output cursor is closed");
+      }
+      if (inMemory) {
+        if (inMemoryNext < table.size()) {
+          fromTable(inMemoryNext++);
+          return true;
+        }
+        return false;
+      }
+      while (!walks.isEmpty()) {
+        LevelWalk walk = walks.peek();
+        if (walk.tableMode && walk.nextEntry < table.size()) {
+          fromTable(walk.nextEntry++);
+          return true;
+        }
+        if (walk.sorted != null) {
+          if (walk.sorted.next()) {
+            keyArray = walk.sorted.keyArray();
+            keyOffset = 0;
+            keyLength = walk.sorted.keyLength();
+            accumulator = walk.sorted.accumulator();
+            return true;
+          }
+          walk.sorted.close();
+          walk.sorted = null;
+        }
+        walk.tableMode = false;
+        if (++walk.partition == partitions) {
+          walk.level.deleteFiles();
+          walks.pop();
+          continue;
+        }
+        load(walk);
+      }
+      return false;
+    }
+
+    private void fromTable(int id) {
+      KeyIndex index = table.index();
+      keyArray = index.keyArray(id);
+      keyOffset = index.keyOffset(id);
+      keyLength = index.keyLength(id);
+      accumulator = table.accumulator(id);
+    }
+
+    /** Loads the walk's current partition into the table, or pushes a child level, or sorts. */
+    private void load(LevelWalk walk) {
+      Level level = walk.level;
+      table.reset(level.seed);
+      List<SegmentLocation> segments = level.segmentsOf(walk.partition);
+      Level child = null;
+      for (SegmentLocation segment : segments) {
+        try (SegmentReader reader = resources.open(segment)) {
+          while (reader.next()) {
+            byte[] k = reader.keyArray();
+            int ko = reader.keyOffset();
+            int kl = reader.keyLength();
+            A acc = table.decode(reader.valueArray(), reader.valueOffset(), reader.valueLength());
+            if (child != null) {
+              child.merge(k, ko, kl, table.index().hash(k, ko, kl), acc);
+              continue;
+            }
+            int hash = table.index().hash(k, ko, kl);
+            boolean ok = table.mergeAccumulator(k, ko, kl, hash, acc);
+            if (ok && !table.overBudget()) {
+              continue;
+            }
+            if (!level.canSplit()) {
+              walk.sorted = sortedMerge(level, segments);
+              table.reset(level.seed);
+              return;
+            }
+            // Repartition: the table so far becomes the child's first spill, under its seed.
+            resources.stats.repartitions++;
+            child = level.child();
+            table.index().rehash(child.seed);
+            child.spill();
+            if (!ok) {
+              child.merge(k, ko, kl, table.index().hash(k, ko, kl), acc);
+            }
+          }
+        }
+      }
+      if (child == null) {
+        walk.tableMode = true;
+        walk.nextEntry = 0;
+        return;
+      }
+      child.spill();
+      walks.push(new LevelWalk(child));
+    }
+
+    private SortedCombiner sortedMerge(Level level, List<SegmentLocation> segments) {
+      resources.stats.sortedMerges++;
+      List<SegmentLocation> runs = new ArrayList<>(segments);
+      int fanIn = resources.plan.fanIn();
+      while (runs.size() > fanIn) {
+        resources.stats.mergeRounds++;
+        List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
+        runs.subList(0, fanIn).clear();
+        SpillFileWriter file = resources.newFile("merge");
+        level.files.add(file.path());
+        IoBuffers.Slot slot = resources.buffers.acquire();
+        try (SortedCombiner in = new SortedCombiner(group, level.seed)) {
+          SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
+              resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_HASH_THEN_KEY,
+              level.seed);
+          ByteSink encoded = new ByteSink();
+          while (in.next()) {
+            encoded.clear();
+            table.encodeValue(in.accumulator(), encoded);
+            out.append(in.keyArray(), 0, in.keyLength(), encoded.array(), 0, encoded.length());
+          }
+          runs.add(out.finish());
+          resources.stats.diskBytesSpilled += file.position();
+        } finally {
+          file.close();
+          resources.buffers.release(slot);
+        }
+      }
+      return new SortedCombiner(runs, level.seed);
+    }
+
+    @Override
+    public byte[] keyArray() {
+      return keyArray;
+    }
+
+    @Override
+    public int keyOffset() {
+      return keyOffset;
+    }
+
+    @Override
+    public int keyLength() {
+      return keyLength;
+    }
+
+    @Override
+    public A accumulator() {
+      return accumulator;
+    }
+
+    /** Ends the output early or late: deletes every spill file. */
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        for (LevelWalk walk : walks) {
+          if (walk.sorted != null) {
+            walk.sorted.close();
+          }
+        }
+      } finally {
+        walks.clear();
+        resources.close();
+      }
+    }
+  }
+
+  /**
+   * Combines runs sorted by (hash, key) under one seed: a heap merge in which equal keys arrive
+   * one after another, so one accumulator is held at a time.
+   */
+  private final class SortedCombiner implements AutoCloseable {
+    private final MergingCursor merge;
+    private final ByteSink key = new ByteSink();
+    private A accumulator;
+    private boolean positioned;
+    private boolean exhausted;
+
+    SortedCombiner(List<SegmentLocation> runs, long seed) {
+      List<SegmentReader> readers = new ArrayList<>(runs.size());
+      try {
+        for (SegmentLocation run : runs) {
+          readers.add(resources.open(run));
+        }
+      } catch (RuntimeException e) {
+        readers.forEach(SegmentReader::close);
+        throw e;
+      }
+      this.merge = new MergingCursor(readers, MergingCursor.byHash(resources.config.hasher(), seed));
+    }
+
+    boolean next() {
+      if (!positioned) {
+        positioned = true;
+        exhausted = !merge.next();
+      }
+      if (exhausted) {
+        return false;
+      }
+      key.clear();
+      key.write(merge.keyArray(), merge.keyOffset(), merge.keyLength());
+      accumulator = table.decode(merge.valueArray(), merge.valueOffset(), merge.valueLength());
+      while (true) {
+        if (!merge.next()) {
+          exhausted = true;
+          break;
+        }
+        if (!Bytes.equal(merge.keyArray(), merge.keyOffset(), merge.keyLength(),
+            key.array(), 0, key.length())) {
+          break;
+        }
+        accumulator = table.mergeDecoded(accumulator,
+            merge.valueArray(), merge.valueOffset(), merge.valueLength());
+      }
+      return true;
+    }
+
+    byte[] keyArray() {
+      return key.array();
+    }
+
+    int keyLength() {
+      return key.length();
+    }
+
+    A accumulator() {
+      return accumulator;
+    }
+
+    @Override
+    public void close() {
+      merge.close();
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package dev.spillway.spill;
+
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Sorts (key, value) records by key bytes (unsigned, shorter first on a common prefix) under a
+ * hard memory budget: PySpark's {@code ExternalSorter} with a capped fan-in.
+ *
+ * <ol>
+ *   <li>Records fill a {@link SortBuffer}; when the budget is reached it is sorted (radix on key
+ *       prefixes) and written as a sorted run to its own spill file.
+ *   <li>{@link #finish()} sorts what is left. With no runs, that is the output. Otherwise, while
+ *       there are more runs than the fan-in allows, the oldest are merged into one (a merge
+ *       round); the last merge streams the remaining runs and the in-memory run through a heap.
+ * </ol>
+ *
+ * <p>Records with equal keys keep no particular order. Use {@link OrderedBytes} to encode numbers
+ * so that byte order is numeric order.
+ *
+ * <pre>{@code
+ * try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(64 << 20))) {
+ *   sorter.add(OrderedBytes.encodeLong(-3), value);
+ *   try (RecordCursor sorted = sorter.finish()) {
+ *     while (sorted.next()) { ... }
+ *   }
+ * }
+ * }</pre>
+ */
+public final class ExternalSorter implements AutoCloseable {
+  private final EngineResources resources;
+  private final SortBuffer buffer;
+  private final List<SegmentLocation> runs = new ArrayList<>();
+  private boolean finished;
+
+  public ExternalSorter(SpillConfig config) {
+    this.resources = new EngineResources(config);
+    try {
+      this.buffer = new SortBuffer(resources);
+    } catch (RuntimeException e) {
+      resources.close();
+      throw e;
+    }
+  }
+
+  public void add(byte[] key, byte[] value) {
+    add(key, 0, key.length, value, 0, value.length);
+  }
+
+  public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    if (resources.closed()) {
+      throw new IllegalStateException("the sorter is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() was called: no more input is accepted");
+    }
+    if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
+      spill();
+      if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
+        throw new IllegalStateException("a record of " + (kLen + vLen)
+            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
+            + " bytes even after spilling everything");
+      }
+    }
+  }
+
+  /** Ends the input and returns all records sorted by key. Can be called once. */
+  public RecordCursor finish() {
+    if (resources.closed()) {
+      throw new IllegalStateException("the sorter is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() can only be called once");
+    }
+    finished = true;
+    buffer.sort();
+    if (runs.isEmpty()) {
+      return new Output(buffer.cursor());
+    }
+    int fanIn = resources.plan.fanIn();
+    if (runs.size() + 1 > fanIn) {
+      spill();
+    }
+    while (runs.size() > fanIn) {
+      mergeRound(fanIn);
+    }
+    List<RecordCursor> sources = openRuns(runs);
+    if (buffer.size() > 0) {
+      sources.add(buffer.cursor());
+    }
+    return new Output(new MergingCursor(sources, MergingCursor.byKeyBytes()));
+  }
+
+  public SpillStats stats() {
+    return resources.stats();
+  }
+
+  /** Deletes every spill file and returns all memory. Idempotent. */
+  @Override
+  public void close() {
+    resources.close();
+  }
+
+  private void spill() {
+    if (buffer.size() == 0) {
+      return;
+    }
+    long freed = resources.recordBytes();
+    buffer.sort();
+    writeRun(buffer.cursor());
+    resources.stats.spillCount++;
+    resources.stats.memoryBytesSpilled += freed;
+    buffer.reset();
+  }
+
+  private void writeRun(RecordCursor sorted) {
+    SpillFileWriter file = resources.newFile("run");
+    IoBuffers.Slot slot = resources.buffers.acquire();
+    try {
+      SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
+          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES, 0);
+      while (sorted.next()) {
+        out.append(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
+            sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
+      }
+      runs.add(out.finish());
+      resources.stats.diskBytesSpilled += file.position();
+    } finally {
+      file.close();
+      resources.buffers.release(slot);
+    }
+  }
+
+  /** Merges the oldest {@code fanIn} runs into one and deletes them. */
+  private void mergeRound(int fanIn) {
+    resources.stats.mergeRounds++;
+    List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
+    runs.subList(0, fanIn).clear();
+    try (MergingCursor merge = new MergingCursor(openRuns(group), MergingCursor.byKeyBytes())) {
+      writeRun(merge);
+    }
+    for (SegmentLocation run : group) {
+      resources.deleteFile(run.file());
+    }
+  }
+
+  private List<RecordCursor> openRuns(List<SegmentLocation> locations) {
+    List<RecordCursor> readers = new ArrayList<>(locations.size() + 1);
+    try {
+      for (SegmentLocation run : locations) {
+        readers.add(resources.open(run));
+      }
+    } catch (RuntimeException e) {
+      readers.forEach(RecordCursor::close);
+      throw e;
+    }
+    return readers;
+  }
+
+  /** The sorted output; closing it deletes every spill file. */
+  private final class Output implements RecordCursor {
+    private final RecordCursor source;
+    private boolean closed;
+
+    Output(RecordCursor source) {
+      this.source = source;
+    }
+
+    @Override
+    public boolean next() {
+      if (closed) {
+        throw new IllegalStateException("the output cursor is closed");
+      }
+      return source.next();
+    }
+
+    @Override
+    public byte[] keyArray() {
+      return source.keyArray();
+    }
+
+    @Override
+    public int keyOffset() {
+      return source.keyOffset();
+    }
+
+    @Override
+    public int keyLength() {
+      return source.keyLength();
+    }
+
+    @Override
+    public byte[] valueArray() {
+      return source.valueArray();
+    }
+
+    @Override
+    public int valueOffset() {
+      return source.valueOffset();
+    }
+
+    @Override
+    public int valueLength() {
+      return source.valueLength();
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        source.close();
+      } finally {
+        resources.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.spillway.spill;
+
+/**
+ * One engine's account with a {@link MemoryPool}: the bytes its structures use, counted exactly
+ * (the sizes of the arrays and pages it allocated, plus documented estimates for objects), and
+ * the bytes it holds from the pool, taken in chunks so that the pool is not asked for every page.
+ *
+ * <p>Not thread-safe: one engine, one thread.
+ */
+final class MemoryReservation implements AutoCloseable {
+  private final MemoryPool pool;
+  private final long chunkBytes;
+  private long used;
+  private long held;
+  private long peak;
+  private boolean closed;
+
+  MemoryReservation(MemoryPool pool, long chunkBytes) {
+    this.pool = pool;
+    this.chunkBytes = chunkBytes;
+    pool.register(this);
+  }
+
+  /** Counts {@code bytes} more as used if the pool allows it; false means: spill first. */
+  boolean tryReserve(long bytes) {
+    long missing = used + bytes - held;
+    if (missing > 0) {
+      long chunk = Math.max(missing, chunkBytes);
+      if (!pool.tryAcquire(this, chunk)) {
+        if (chunk == missing || !pool.tryAcquire(this, missing)) {
+          return false;
+        }
+        chunk = missing;
+      }
+      held += chunk;
+    }
+    use(bytes);
+    return true;
+  }
+
+  /** Counts {@code bytes} more as used, waiting for the pool if need be. */
+  void reserve(long bytes) {
+    long missing = used + bytes - held;
+    if (missing > 0) {
+      pool.acquire(this, missing);
+      held += missing;
+    }
+    use(bytes);
+  }
+
+  void release(long bytes) {
+    if (bytes > used) {
+      throw new IllegalStateException("releases " + bytes + " bytes but uses " + used);
+    }
+    used -= bytes;
+    long spare = held - used;
+    if (spare > 2 * chunkBytes) {
+      long give = spare - chunkBytes;
+      pool.release(this, give);
+      held -= give;
+    }
+  }
+
+  long used() {
+    return used;
+  }
+
+  long peak() {
+    return peak;
+  }
+
+  /** The most this engine may hope to use now: its fair share of the pool. */
+  long fairShare() {
+    return pool.fairShare();
+  }
+
+  private void use(long bytes) {
+    used += bytes;
+    peak = Math.max(peak, used);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      used = 0;
+      held = 0;
+      pool.unregister(this);
+    }
+  }
+}

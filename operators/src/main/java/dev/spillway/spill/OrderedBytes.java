@@ -1,0 +1,48 @@
+package dev.spillway.spill;
+
+/**
+ * Order-preserving encodings: the engine orders keys by their bytes compared as unsigned, so a
+ * number must be encoded such that byte order equals numeric order.
+ *
+ * <pre>{@code
+ * byte[] key = OrderedBytes.encodeLong(-5L);   // sorts before encodeLong(3L)
+ * long back = OrderedBytes.decodeLong(key, 0); // -5
+ * }</pre>
+ */
+public final class OrderedBytes {
+  private OrderedBytes() {}
+
+  /** Eight bytes, big-endian, sign bit flipped: ascending unsigned bytes = ascending signed longs. */
+  public static byte[] encodeLong(long value) {
+    byte[] out = new byte[8];
+    putLong(value, out, 0);
+    return out;
+  }
+
+  /** Writes {@link #encodeLong} into {@code out} at {@code offset}. */
+  public static void putLong(long value, byte[] out, int offset) {
+    putUnsignedLong(value ^ Long.MIN_VALUE, out, offset);
+  }
+
+  /** Reads what {@link #putLong} wrote. */
+  public static long decodeLong(byte[] in, int offset) {
+    return getUnsignedLong(in, offset) ^ Long.MIN_VALUE;
+  }
+
+  /** Eight bytes, big-endian: ascending unsigned bytes = ascending unsigned longs. */
+  public static void putUnsignedLong(long value, byte[] out, int offset) {
+    for (int i = 7; i >= 0; i--) {
+      out[offset + i] = (byte) value;
+      value >>>= 8;
+    }
+  }
+
+  /** Reads what {@link #putUnsignedLong} wrote. */
+  public static long getUnsignedLong(byte[] in, int offset) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (in[offset + i] & 0xFFL);
+    }
+    return v;
+  }
+}

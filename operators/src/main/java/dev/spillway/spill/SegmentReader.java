@@ -1,0 +1,351 @@
+package dev.spillway.spill;
+
+import static dev.spillway.spill.FrameFormat.FRAME_HEADER_BYTES;
+import static dev.spillway.spill.FrameFormat.TAG_KEY;
+import static dev.spillway.spill.FrameFormat.TAG_RECORD;
+import static dev.spillway.spill.FrameFormat.TAG_VALUE;
+import static dev.spillway.spill.FrameFormat.TAG_VALUES;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.SegmentHeader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Streams one segment back, block by block, as (key, value) pairs: a KEY_VALUES record yields one
+ * pair per value, and {@link #sameKey()} tells that a pair continues the previous pair's record.
+ *
+ * <p>Every frame's CRC32C is checked before it is decompressed; a length that points past the
+ * segment, a count that does not add up, a malformed record or an unknown version or codec fails
+ * with a {@link CorruptSegmentException} naming the file and the block. Nothing is allocated from
+ * a length that the CRC has not vouched for.
+ */
+final class SegmentReader implements RecordCursor {
+  private static final int HEADER_PROBE = 64;
+
+  private final Path file;
+  private final FileChannel channel;
+  private final IoBuffers buffers;
+  private final long end;
+  private final CRC32C crc = new CRC32C();
+  private final CompressionCodec codec;
+  private final Layout layout;
+  private final long declaredPairs;
+  private IoBuffers.Slot slot;
+
+  private long filePos;
+  private long block = -1;
+  private long pairs;
+
+  /** The current block: bytes [0, blockLength) of slot.raw, parsed up to blockPos. */
+  private byte[] raw;
+  private int blockLength;
+  private int blockPos;
+  /** The end of the current KEY_VALUES record in the block, or -1. */
+  private int recordEnd = -1;
+  private int keyOffset;
+  private int keyLength;
+  private int valueOffset;
+  private int valueLength;
+  private boolean sameKey;
+
+  SegmentReader(SegmentLocation location, IoBuffers buffers) {
+    this.file = location.file();
+    this.buffers = buffers;
+    this.end = location.offset() + location.length();
+    this.filePos = location.offset();
+    FileChannel ch = null;
+    boolean ok = false;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+      this.channel = ch;
+      this.slot = buffers.acquire();
+      this.raw = slot.raw;
+      SegmentHeader header = readHeader();
+      if (header.getFormatVersion() != FrameFormat.FORMAT_VERSION) {
+        throw corrupt(-1, "format version " + header.getFormatVersion()
+            + " is not supported (this reader knows " + FrameFormat.FORMAT_VERSION + ")");
+      }
+      try {
+        this.codec = CompressionCodec.fromProto(header.getCodec());
+      } catch (IOException e) {
+        throw corrupt(-1, "unknown codec " + header.getCodecValue());
+      }
+      this.layout = header.getLayout();
+      if (layout != Layout.LAYOUT_KEY_VALUE && layout != Layout.LAYOUT_KEY_VALUES) {
+        throw corrupt(-1, "unknown layout " + header.getLayoutValue());
+      }
+      if (!header.hasRecordCount()) {
+        throw corrupt(-1, "the header has no record count");
+      }
+      this.declaredPairs = header.getRecordCount();
+      ok = true;
+    } catch (IOException e) {
+      throw new CorruptSegmentException(file, -1, "cannot read: " + e, e);
+    } finally {
+      if (!ok) {
+        closeQuietly(ch);
+      }
+    }
+  }
+
+  private SegmentHeader readHeader() throws IOException {
+    int probe = (int) Math.min(HEADER_PROBE, end - filePos);
+    byte[] buf = slot.stored;
+    readFully(buf, 0, probe, filePos, -1);
+    int len = 0;
+    int shift = 0;
+    int p = 0;
+    while (true) {
+      if (p >= probe || shift > 28) {
+        throw corrupt(-1, "the header length is not a varint within the segment");
+      }
+      byte b = buf[p++];
+      len |= (b & 0x7F) << shift;
+      shift += 7;
+      if (b >= 0) {
+        break;
+      }
+    }
+    if (len < 0 || p + len > probe) {
+      throw corrupt(-1, "a header of " + len + " bytes does not fit the segment");
+    }
+    try {
+      SegmentHeader header = SegmentHeader.parseFrom(ByteBuffer.wrap(buf, p, len));
+      filePos += p + len;
+      return header;
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(-1, "the header does not parse: " + e.getMessage());
+    }
+  }
+
+  long declaredPairs() {
+    return declaredPairs;
+  }
+
+  @Override
+  public boolean next() {
+    if (recordEnd >= 0 && blockPos < recordEnd) {
+      readValuesField();
+      sameKey = true;
+      return true;
+    }
+    sameKey = false;
+    recordEnd = -1;
+    while (blockPos >= blockLength) {
+      if (filePos >= end) {
+        if (pairs != declaredPairs) {
+          throw corrupt(block, "the segment ends after " + pairs + " of its "
+              + declaredPairs + " records (truncated)");
+        }
+        return false;
+      }
+      loadBlock();
+    }
+    readRecord();
+    return true;
+  }
+
+  /** True when the current pair is in the same record, so has the same key, as the previous. */
+  boolean sameKey() {
+    return sameKey;
+  }
+
+  private void readRecord() {
+    if (raw[blockPos] != TAG_RECORD) {
+      throw malformed("expected a record");
+    }
+    blockPos++;
+    int len = readVarint();
+    int recEnd = blockPos + len;
+    if (len < 0 || recEnd > blockLength) {
+      throw malformed("a record of " + len + " bytes passes the block end");
+    }
+    keyOffset = blockPos;
+    keyLength = 0;
+    if (blockPos < recEnd && raw[blockPos] == TAG_KEY) {
+      blockPos++;
+      keyLength = readLength(recEnd);
+      keyOffset = blockPos;
+      blockPos += keyLength;
+    }
+    if (layout == Layout.LAYOUT_KEY_VALUE) {
+      valueOffset = blockPos;
+      valueLength = 0;
+      if (blockPos < recEnd && raw[blockPos] == TAG_VALUE) {
+        blockPos++;
+        valueLength = readLength(recEnd);
+        valueOffset = blockPos;
+        blockPos += valueLength;
+      }
+      if (blockPos != recEnd) {
+        throw malformed("unexpected fields in a key-value record");
+      }
+      countPair();
+    } else {
+      if (blockPos >= recEnd) {
+        throw malformed("a key-values record without values");
+      }
+      recordEnd = recEnd;
+      readValuesField();
+    }
+  }
+
+  private void readValuesField() {
+    if (raw[blockPos] != TAG_VALUES) {
+      throw malformed("expected a value");
+    }
+    blockPos++;
+    valueLength = readLength(recordEnd);
+    valueOffset = blockPos;
+    blockPos += valueLength;
+    countPair();
+  }
+
+  private void countPair() {
+    if (++pairs > declaredPairs) {
+      throw corrupt(block, "more records than the " + declaredPairs + " the header declares");
+    }
+  }
+
+  private int readLength(int limit) {
+    int len = readVarint();
+    if (len < 0 || blockPos + len > limit) {
+      throw malformed("a field of " + len + " bytes passes its record");
+    }
+    return len;
+  }
+
+  private int readVarint() {
+    int result = 0;
+    for (int shift = 0; shift < 32; shift += 7) {
+      if (blockPos >= blockLength) {
+        throw malformed("a varint passes the block end");
+      }
+      byte b = raw[blockPos++];
+      result |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return result;
+      }
+    }
+    throw malformed("a varint longer than five bytes");
+  }
+
+  private void loadBlock() {
+    block++;
+    try {
+      if (end - filePos < FRAME_HEADER_BYTES) {
+        throw corrupt(block, "the frame header passes the segment end (truncated)");
+      }
+      byte[] stored = slot.stored;
+      readFully(stored, 0, FRAME_HEADER_BYTES, filePos, block);
+      int storedLength = FrameFormat.getIntLE(stored, 0);
+      int rawLength = FrameFormat.getIntLE(stored, 4);
+      int expectedCrc = FrameFormat.getIntLE(stored, 8);
+      long left = end - filePos - FRAME_HEADER_BYTES;
+      if (storedLength < 0 || storedLength > left) {
+        throw corrupt(block, "a frame of " + storedLength + " bytes, but " + left
+            + " bytes are left in the segment (truncated or corrupt length)");
+      }
+      if (stored.length < storedLength) {
+        stored = new byte[storedLength];
+        slot.stored = stored;
+      }
+      readFully(stored, 0, storedLength, filePos + FRAME_HEADER_BYTES, block);
+      int actualCrc = FrameFormat.checksum(crc, rawLength, stored, 0, storedLength);
+      if (actualCrc != expectedCrc) {
+        throw corrupt(block, String.format("CRC32C mismatch (stored %08x, computed %08x)",
+            expectedCrc, actualCrc));
+      }
+      if (rawLength < 0 || rawLength > (long) storedLength * FrameFormat.MAX_EXPANSION + 64) {
+        throw corrupt(block, "a raw length of " + rawLength + " bytes is impossible for "
+            + storedLength + " stored bytes");
+      }
+      if (slot.raw.length < rawLength) {
+        slot.raw = new byte[rawLength];
+      }
+      raw = slot.raw;
+      codec.decompress(stored, 0, storedLength, raw, rawLength);
+      filePos += FRAME_HEADER_BYTES + storedLength;
+      blockLength = rawLength;
+      blockPos = 0;
+    } catch (IOException e) {
+      throw corrupt(block, e.getMessage());
+    }
+  }
+
+  private void readFully(byte[] buf, int offset, int length, long at, long blockNumber)
+      throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(buf, offset, length);
+    long p = at;
+    while (bb.hasRemaining()) {
+      int n = channel.read(bb, p);
+      if (n < 0) {
+        throw corrupt(blockNumber, "the file ends at byte " + p + " inside the segment (truncated)");
+      }
+      p += n;
+    }
+  }
+
+  private CorruptSegmentException malformed(String what) {
+    return corrupt(block, what + " at byte " + blockPos + " of the block");
+  }
+
+  private CorruptSegmentException corrupt(long blockNumber, String problem) {
+    return new CorruptSegmentException(file, blockNumber, problem);
+  }
+
+  @Override
+  public byte[] keyArray() {
+    return raw;
+  }
+
+  @Override
+  public int keyOffset() {
+    return keyOffset;
+  }
+
+  @Override
+  public int keyLength() {
+    return keyLength;
+  }
+
+  @Override
+  public byte[] valueArray() {
+    return raw;
+  }
+
+  @Override
+  public int valueOffset() {
+    return valueOffset;
+  }
+
+  @Override
+  public int valueLength() {
+    return valueLength;
+  }
+
+  @Override
+  public void close() {
+    if (slot != null) {
+      buffers.release(slot);
+      slot = null;
+      closeQuietly(channel);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // Read-only: nothing is lost by a failed close.
+      }
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.spillway.spill;
+
+import static dev.spillway.spill.FrameFormat.FRAME_HEADER_BYTES;
+import static dev.spillway.spill.FrameFormat.MAX_VARINT32_BYTES;
+import static dev.spillway.spill.FrameFormat.TAG_KEY;
+import static dev.spillway.spill.FrameFormat.TAG_RECORD;
+import static dev.spillway.spill.FrameFormat.TAG_VALUE;
+import static dev.spillway.spill.FrameFormat.TAG_VALUES;
+import static dev.spillway.spill.FrameFormat.putVarint;
+import static dev.spillway.spill.FrameFormat.varintSize;
+
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import dev.spillway.spill.v1.SegmentHeader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes one segment of {@code segment.proto} at the end of a spill file: a header, then records
+ * packed into blocks of at most the block size, each compressed and framed with its CRC32C.
+ *
+ * <p>Use: {@link #append} for KEY_VALUE segments, or {@link #startKey} / {@link #appendValue} for
+ * KEY_VALUES segments (a key's values continue in a new record with the same key when a block
+ * fills); then {@link #finish()} once, which patches the record count into the header.
+ */
+final class SegmentWriter {
+  private final SpillFileWriter out;
+  private final CompressionCodec codec;
+  private final IoBuffers.Slot slot;
+  private final int blockBytes;
+  private final Layout layout;
+  private final SegmentHeader.Builder header;
+  private final long start;
+  private final CRC32C crc = new CRC32C();
+
+  private int pos;
+  private long pairs;
+  private long records;
+  private long rawBytes;
+  private long block;
+
+  /** The open KEY_VALUES record: where it starts in the block, and a copy of its key. */
+  private int recordStart = -1;
+  private byte[] key = new byte[64];
+  private int keyLength;
+  private boolean keyStarted;
+
+  SegmentWriter(SpillFileWriter out, CompressionCodec codec, IoBuffers.Slot slot, int blockBytes,
+      Layout layout, Order order, long hashSeed) {
+    this.out = out;
+    this.codec = codec;
+    this.slot = slot;
+    this.blockBytes = blockBytes;
+    this.layout = layout;
+    this.start = out.position();
+    this.header = SegmentHeader.newBuilder()
+        .setFormatVersion(FrameFormat.FORMAT_VERSION)
+        .setCodec(codec.toProto())
+        .setRecordCount(0)
+        .setLayout(layout)
+        .setOrder(order)
+        .setHashSeed(hashSeed);
+    byte[] h = header.build().toByteArray();
+    byte[] framed = new byte[varintSize(h.length) + h.length];
+    int p = putVarint(framed, 0, h.length);
+    System.arraycopy(h, 0, framed, p, h.length);
+    out.write(framed, 0, framed.length);
+  }
+
+  /** Appends a KEY_VALUE record. */
+  void append(byte[] k, int kOff, int kLen, byte[] v, int vOff, int vLen) {
+    int body = 1 + varintSize(kLen) + kLen + 1 + varintSize(vLen) + vLen;
+    ensureRoom(1 + varintSize(body) + body);
+    byte[] raw = slot.raw;
+    raw[pos++] = TAG_RECORD;
+    pos = putVarint(raw, pos, body);
+    pos = putField(raw, pos, TAG_KEY, k, kOff, kLen);
+    pos = putField(raw, pos, TAG_VALUE, v, vOff, vLen);
+    pairs++;
+    records++;
+  }
+
+  /** Starts a KEY_VALUES key; its record opens with its first value. */
+  void startKey(byte[] k, int kOff, int kLen) {
+    endRecord();
+    if (key.length < kLen) {
+      key = new byte[Math.max(kLen, key.length * 2)];
+    }
+    System.arraycopy(k, kOff, key, 0, kLen);
+    keyLength = kLen;
+    keyStarted = true;
+  }
+
+  /** Appends a value to the current key's record, continuing it in a new block if need be. */
+  void appendValue(byte[] v, int vOff, int vLen) {
+    if (!keyStarted) {
+      throw new IllegalStateException("appendValue() before startKey()");
+    }
+    int need = 1 + varintSize(vLen) + vLen;
+    if (recordStart >= 0 && pos + need > blockBytes) {
+      // The block is full: close this record here and carry the key over to the next block.
+      endRecord();
+    }
+    if (recordStart < 0) {
+      openRecord(need);
+    }
+    pos = putField(slot.raw, pos, TAG_VALUES, v, vOff, vLen);
+    pairs++;
+  }
+
+  /** Writes the last block and the final header; returns where the segment lies. */
+  SegmentLocation finish() {
+    endRecord();
+    flushBlock();
+    byte[] h = header.setRecordCount(pairs).build().toByteArray();
+    out.writeAt(start + varintSize(h.length), h, 0, h.length);
+    return new SegmentLocation(out.path(), start, out.position() - start, pairs, records, rawBytes);
+  }
+
+  private int recordHeadBytes() {
+    return 1 + MAX_VARINT32_BYTES + 1 + varintSize(keyLength) + keyLength;
+  }
+
+  private void openRecord(int firstValueBytes) {
+    ensureRoom(recordHeadBytes() + firstValueBytes);
+    recordStart = pos;
+    byte[] raw = slot.raw;
+    raw[pos] = TAG_RECORD;
+    pos += 1 + MAX_VARINT32_BYTES; // the length, written by endRecord()
+    pos = putField(raw, pos, TAG_KEY, key, 0, keyLength);
+    records++;
+  }
+
+  /** Writes the open record's length into its reserved five bytes and closes the gap. */
+  private void endRecord() {
+    if (recordStart < 0) {
+      return;
+    }
+    byte[] raw = slot.raw;
+    int bodyStart = recordStart + 1 + MAX_VARINT32_BYTES;
+    int body = pos - bodyStart;
+    int lengthEnd = putVarint(raw, recordStart + 1, body);
+    System.arraycopy(raw, bodyStart, raw, lengthEnd, body);
+    pos = lengthEnd + body;
+    recordStart = -1;
+  }
+
+  private static int putField(byte[] raw, int pos, byte tag, byte[] src, int off, int len) {
+    raw[pos++] = tag;
+    pos = putVarint(raw, pos, len);
+    System.arraycopy(src, off, raw, pos, len);
+    return pos + len;
+  }
+
+  /** Makes room for {@code bytes} more in the block: flushes it, or grows it for a lone record. */
+  private void ensureRoom(int bytes) {
+    if (pos + bytes > blockBytes && pos > 0) {
+      flushBlock();
+    }
+    if (pos + bytes > slot.raw.length) {
+      growRaw(pos + bytes);
+    }
+  }
+
+  private void growRaw(int size) {
+    slot.raw = Arrays.copyOf(slot.raw, size);
+  }
+
+  private void flushBlock() {
+    if (pos == 0) {
+      return;
+    }
+    int storedMax = codec.maxCompressedLength(pos) + FRAME_HEADER_BYTES;
+    if (slot.stored.length < storedMax) {
+      slot.stored = new byte[storedMax];
+    }
+    byte[] stored = slot.stored;
+    int storedLength;
+    try {
+      storedLength = codec.compress(slot.raw, pos, stored, FRAME_HEADER_BYTES);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compress block " + block + " of " + out.path(), e);
+    }
+    FrameFormat.putIntLE(stored, 0, storedLength);
+    FrameFormat.putIntLE(stored, 4, pos);
+    FrameFormat.putIntLE(stored, 8,
+        FrameFormat.checksum(crc, pos, stored, FRAME_HEADER_BYTES, storedLength));
+    out.write(stored, 0, FRAME_HEADER_BYTES + storedLength);
+    rawBytes += pos;
+    block++;
+    pos = 0;
+  }
+
+  Layout layout() {
+    return layout;
+  }
+}

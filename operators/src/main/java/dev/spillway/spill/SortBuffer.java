@@ -1,0 +1,219 @@
+package dev.spillway.spill;
+
+import java.util.Arrays;
+
+/**
+ * The in-memory run of an {@link ExternalSorter}: records {@code [key length: varint][value
+ * length: varint][key][value]} in a {@link ByteArena}, and per record its address and the key's
+ * first eight bytes as a big-endian prefix. Sorting moves only the (prefix, address) pairs: a
+ * radix sort on the prefixes, then a comparison sort of the rare runs of equal prefixes by the
+ * whole key (Spark's prefix sort).
+ *
+ * <p>Memory: {@link #BYTES_PER_RECORD} bytes per record of capacity (prefix, address and the radix
+ * sort's two buffers), counted as the arrays grow, plus the arena's pages.
+ */
+final class SortBuffer {
+  static final long BYTES_PER_RECORD = 4 * 8;
+  private static final int INITIAL_CAPACITY = 1024;
+
+  private final MemoryReservation reservation;
+  private final ByteArena arena;
+  private long[] prefixes;
+  private long[] addresses;
+  private long[] tmpPrefixes;
+  private long[] tmpAddresses;
+  private int size;
+
+  SortBuffer(EngineResources resources) {
+    this.reservation = resources.reservation;
+    this.arena = new ByteArena(reservation, resources.plan.pageBytes());
+    reservation.reserve(INITIAL_CAPACITY * BYTES_PER_RECORD);
+    allocate(INITIAL_CAPACITY);
+  }
+
+  private void allocate(int capacity) {
+    prefixes = Arrays.copyOf(prefixes == null ? new long[0] : prefixes, capacity);
+    addresses = Arrays.copyOf(addresses == null ? new long[0] : addresses, capacity);
+    tmpPrefixes = new long[capacity];
+    tmpAddresses = new long[capacity];
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** Stores a record; false if memory was refused (nothing stored: spill, retry). */
+  boolean add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    if (size == prefixes.length) {
+      int capacity = prefixes.length * 2;
+      if (!reservation.tryReserve((capacity - prefixes.length) * BYTES_PER_RECORD)) {
+        return false;
+      }
+      allocate(capacity);
+    }
+    int head = FrameFormat.varintSize(kLen) + FrameFormat.varintSize(vLen);
+    long address = arena.allocate(head + kLen + vLen);
+    if (address == ByteArena.NO_MEMORY) {
+      return false;
+    }
+    byte[] page = arena.page(address);
+    int p = arena.offset(address);
+    p = FrameFormat.putVarint(page, p, kLen);
+    p = FrameFormat.putVarint(page, p, vLen);
+    System.arraycopy(key, kOff, page, p, kLen);
+    System.arraycopy(value, vOff, page, p + kLen, vLen);
+    prefixes[size] = Bytes.prefix(key, kOff, kLen);
+    addresses[size] = address;
+    size++;
+    return true;
+  }
+
+  /** Sorts the records by key bytes (unsigned, shorter first); stable. */
+  void sort() {
+    RadixSort.sort(prefixes, addresses, size, tmpPrefixes, tmpAddresses, 0, 8);
+    int runStart = 0;
+    for (int i = 1; i <= size; i++) {
+      if (i == size || prefixes[i] != prefixes[runStart]) {
+        if (i - runStart > 1) {
+          sortByKey(runStart, i);
+        }
+        runStart = i;
+      }
+    }
+  }
+
+  /** A stable merge sort of addresses[from, to) by whole keys (their prefixes are equal). */
+  private void sortByKey(int from, int to) {
+    if (to - from <= 16) {
+      for (int i = from + 1; i < to; i++) {
+        long v = addresses[i];
+        int j = i - 1;
+        while (j >= from && compare(addresses[j], v) > 0) {
+          addresses[j + 1] = addresses[j];
+          j--;
+        }
+        addresses[j + 1] = v;
+      }
+      return;
+    }
+    int mid = (from + to) >>> 1;
+    sortByKey(from, mid);
+    sortByKey(mid, to);
+    System.arraycopy(addresses, from, tmpAddresses, from, to - from);
+    int i = from;
+    int j = mid;
+    int k = from;
+    while (i < mid && j < to) {
+      addresses[k++] = compare(tmpAddresses[i], tmpAddresses[j]) <= 0
+          ? tmpAddresses[i++] : tmpAddresses[j++];
+    }
+    while (i < mid) {
+      addresses[k++] = tmpAddresses[i++];
+    }
+    while (j < to) {
+      addresses[k++] = tmpAddresses[j++];
+    }
+  }
+
+  private final Record left = new Record();
+  private final Record right = new Record();
+
+  private int compare(long a, long b) {
+    left.read(a);
+    right.read(b);
+    return Bytes.compare(left.page, left.keyOffset, left.keyLength,
+        right.page, right.keyOffset, right.keyLength);
+  }
+
+  /** Bytes of records held (what a spill frees). */
+  long recordBytes() {
+    return arena.reservedBytes();
+  }
+
+  void reset() {
+    size = 0;
+    arena.reset();
+  }
+
+  /** The sorted records, in order; valid until the buffer changes. */
+  RecordCursor cursor() {
+    return new RecordCursor() {
+      private final Record r = new Record();
+      private int next;
+
+      @Override
+      public boolean next() {
+        if (next == size) {
+          return false;
+        }
+        r.read(addresses[next++]);
+        return true;
+      }
+
+      @Override
+      public byte[] keyArray() {
+        return r.page;
+      }
+
+      @Override
+      public int keyOffset() {
+        return r.keyOffset;
+      }
+
+      @Override
+      public int keyLength() {
+        return r.keyLength;
+      }
+
+      @Override
+      public byte[] valueArray() {
+        return r.page;
+      }
+
+      @Override
+      public int valueOffset() {
+        return r.keyOffset + r.keyLength;
+      }
+
+      @Override
+      public int valueLength() {
+        return r.valueLength;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** A decoded record header: where the key and value of an address lie. */
+  private final class Record {
+    byte[] page;
+    int keyOffset;
+    int keyLength;
+    int valueLength;
+
+    void read(long address) {
+      page = arena.page(address);
+      int p = arena.offset(address);
+      int k = 0;
+      for (int shift = 0; ; shift += 7) {
+        byte b = page[p++];
+        k |= (b & 0x7F) << shift;
+        if (b >= 0) {
+          break;
+        }
+      }
+      int v = 0;
+      for (int shift = 0; ; shift += 7) {
+        byte b = page[p++];
+        v |= (b & 0x7F) << shift;
+        if (b >= 0) {
+          break;
+        }
+      }
+      keyOffset = p;
+      keyLength = k;
+      valueLength = v;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.spillway.spill;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Appends segments to one spill file. A failed write (a full disk, say) fails with the file and
+ * its directory named; the registry deletes the half-written file.
+ */
+final class SpillFileWriter implements AutoCloseable {
+  private final Path path;
+  private final FileChannel channel;
+  private long position;
+
+  SpillFileWriter(Path path) {
+    this.path = path;
+    try {
+      this.channel = FileChannel.open(path, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open spill file " + path + " for writing: " + e, e);
+    }
+  }
+
+  Path path() {
+    return path;
+  }
+
+  long position() {
+    return position;
+  }
+
+  void write(byte[] bytes, int offset, int length) {
+    writeAt(position, bytes, offset, length);
+    position += length;
+  }
+
+  /** Overwrites bytes already written (a segment header's record count). */
+  void writeAt(long at, byte[] bytes, int offset, int length) {
+    ByteBuffer buf = ByteBuffer.wrap(bytes, offset, length);
+    try {
+      long p = at;
+      while (buf.hasRemaining()) {
+        p += channel.write(buf, p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write spill file " + path + " in directory "
+          + path.getParent() + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close spill file " + path, e);
+    }
+  }
+}

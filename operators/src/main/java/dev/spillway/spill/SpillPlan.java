@@ -1,0 +1,37 @@
+package dev.spillway.spill;
+
+/**
+ * How one engine divides its budget, decided once from the pool's fair share: a quarter, at most,
+ * is set aside for I/O (block buffers of the spill writer and of up to {@code fanIn} readers at
+ * once) and reserved when the engine starts, so that spilling and merging never need memory the
+ * budget lacks; the rest holds records.
+ *
+ * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap.
+ *
+ * @param blockBytes raw bytes per spill block
+ * @param fanIn runs merged at once
+ * @param pageBytes the size of one page of record storage
+ * @param ioBytes bytes reserved for block buffers
+ */
+record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
+  private static final int MIN_BLOCK = 1 << 10;
+  private static final int MIN_PAGE = 4 << 10;
+  private static final int MAX_PAGE = 1 << 20;
+
+  static SpillPlan of(SpillConfig config, long budget) {
+    long ioShare = budget / 4;
+    // Buffers: one slot (raw + stored) per reader of a merge, plus the writer and one reader of
+    // a key's spilled values.
+    int slots = config.maxFanIn() + 2;
+    int block = (int) Math.max(MIN_BLOCK, Math.min(config.maxBlockBytes(), ioShare / (2L * slots)));
+    int fanIn = (int) Math.max(2, Math.min(config.maxFanIn(), ioShare / (2L * block) - 2));
+    long io = (fanIn + 2L) * slotBytes(config.codec(), block);
+    long page = Long.highestOneBit(Math.max(MIN_PAGE, Math.min(MAX_PAGE, budget / 64)));
+    return new SpillPlan(block, fanIn, (int) page, io);
+  }
+
+  /** The bytes of one buffer slot: a raw block and its compressed form. */
+  static long slotBytes(CompressionCodec codec, int block) {
+    return block + (long) codec.maxCompressedLength(block) + FrameFormat.FRAME_HEADER_BYTES;
+  }
+}

@@ -1,0 +1,189 @@
+package dev.spillway.spill;
+
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The values of one key, when they may not fit in memory: PySpark's {@code ExternalList}. Values
+ * are kept in a {@link ValueChain} until the reservation refuses a page; then the chain is written
+ * to a segment of a private spill file and memory starts over. Re-iterable: a cursor reads the
+ * file's segments in order, then the chain. {@link #clear()} deletes the file.
+ */
+final class SpillableValues implements GroupValues {
+  private static final byte[] NO_KEY = new byte[0];
+
+  private final EngineResources resources;
+  private final ByteArena arena;
+  private final List<SegmentLocation> spilled = new ArrayList<>();
+  /** Cursors with a segment open, closed by {@link #clear()} if the caller abandoned them. */
+  private final List<Cursor> openCursors = new ArrayList<>();
+  private SpillFileWriter file;
+  private long head = ValueChain.END;
+  private long tail = ValueChain.END;
+  private long count;
+
+  SpillableValues(EngineResources resources) {
+    this.resources = resources;
+    this.arena = new ByteArena(resources.reservation, resources.plan.pageBytes());
+  }
+
+  void add(byte[] value, int offset, int length) {
+    long address = ValueChain.store(arena, value, offset, length);
+    if (address == ByteArena.NO_MEMORY) {
+      spill();
+      address = ValueChain.store(arena, value, offset, length);
+      if (address == ByteArena.NO_MEMORY) {
+        throw new IllegalStateException("a value of " + length
+            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
+            + " bytes even after spilling");
+      }
+    }
+    if (head == ValueChain.END) {
+      head = address;
+    } else {
+      ValueChain.link(arena, tail, address);
+    }
+    tail = address;
+    count++;
+  }
+
+  private void spill() {
+    if (head == ValueChain.END) {
+      return;
+    }
+    if (file == null) {
+      file = resources.newFile("values");
+    }
+    long freed = arena.reservedBytes();
+    long before = file.position();
+    IoBuffers.Slot slot = resources.buffers.acquire();
+    try {
+      SegmentWriter writer = new SegmentWriter(file, resources.config.codec(), slot,
+          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUES, Order.ORDER_NONE, 0);
+      writer.startKey(NO_KEY, 0, 0);
+      ValueCursor values = new ValueChain.Cursor(arena, head);
+      while (values.next()) {
+        writer.appendValue(values.array(), values.offset(), values.length());
+      }
+      spilled.add(writer.finish());
+    } finally {
+      resources.buffers.release(slot);
+    }
+    resources.stats.spillCount++;
+    resources.stats.memoryBytesSpilled += freed;
+    resources.stats.diskBytesSpilled += file.position() - before;
+    arena.reset();
+    head = ValueChain.END;
+    tail = ValueChain.END;
+  }
+
+  boolean spilledToDisk() {
+    return !spilled.isEmpty();
+  }
+
+  @Override
+  public long count() {
+    return count;
+  }
+
+  @Override
+  public ValueCursor cursor() {
+    return new Cursor();
+  }
+
+  /** Forgets every value and deletes the spill file. */
+  void clear() {
+    for (Cursor c : List.copyOf(openCursors)) {
+      c.closeReader();
+    }
+    openCursors.clear();
+    arena.reset();
+    head = ValueChain.END;
+    tail = ValueChain.END;
+    count = 0;
+    spilled.clear();
+    if (file != null) {
+      file.close();
+      resources.deleteFile(file.path());
+      file = null;
+    }
+  }
+
+  /** Reads the spilled segments in order, then the in-memory chain. */
+  private final class Cursor implements ValueCursor {
+    private int nextSegment;
+    private SegmentReader reader;
+    private ValueChain.Cursor memory;
+    private ValueCursor current;
+
+    @Override
+    public boolean next() {
+      while (true) {
+        if (reader != null) {
+          if (reader.next()) {
+            current = this.readerView;
+            return true;
+          }
+          closeReader();
+        }
+        if (nextSegment < spilled.size()) {
+          reader = resources.open(spilled.get(nextSegment++));
+          openCursors.add(this);
+          continue;
+        }
+        if (memory == null) {
+          memory = new ValueChain.Cursor(arena, head);
+        }
+        current = memory;
+        return memory.next();
+      }
+    }
+
+    void closeReader() {
+      if (reader != null) {
+        reader.close();
+        reader = null;
+        openCursors.remove(this);
+      }
+    }
+
+    private final ValueCursor readerView = new ValueCursor() {
+      @Override
+      public boolean next() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public byte[] array() {
+        return reader.valueArray();
+      }
+
+      @Override
+      public int offset() {
+        return reader.valueOffset();
+      }
+
+      @Override
+      public int length() {
+        return reader.valueLength();
+      }
+    };
+
+    @Override
+    public byte[] array() {
+      return current.array();
+    }
+
+    @Override
+    public int offset() {
+      return current.offset();
+    }
+
+    @Override
+    public int length() {
+      return current.length();
+    }
+  }
+}

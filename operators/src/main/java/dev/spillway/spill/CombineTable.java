@@ -122,6 +122,12 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     return arena.reservedBytes() + accumulatorReserved;
   }
 
+  /** Empties the table and gives back its arrays' memory too (before a sorted merge). */
+  void shrink(long seed) {
+    reset(seed);
+    index.shrink();
+  }
+
   /** Empties the table for keys hashed under {@code seed}, returning the records' memory. */
   void reset(long seed) {
     Arrays.fill(accumulators, 0, index.size(), null);

@@ -1,7 +1,6 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
-import dev.spillway.spill.v1.Order;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,18 +115,24 @@ public final class ExternalGroupBy implements AutoCloseable {
     if (n == 0) {
       return;
     }
-    long freed = resources.recordBytes();
-    long[] order = index.sortByHash();
+    long freed = table.recordBytes();
+    int[] starts = new int[partitions + 1];
+    int[] order = index.partitionOrder(partitions, starts);
     PartitionedSpillWriter writer =
-        new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUES, SEED);
+        new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUES);
     try {
-      for (int i = 0; i < n; i++) {
-        int id = (int) order[i];
-        SegmentWriter out = writer.writerFor((int) (order[i] >>> 32));
-        out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
-        ValueCursor values = table.values(id);
-        while (values.next()) {
-          out.appendValue(values.array(), values.offset(), values.length());
+      for (int p = 0; p < partitions; p++) {
+        if (starts[p] == starts[p + 1]) {
+          continue;
+        }
+        SegmentWriter out = writer.writerFor(p);
+        for (int i = starts[p]; i < starts[p + 1]; i++) {
+          int id = order[i];
+          out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
+          ValueCursor values = table.values(id);
+          while (values.next()) {
+            out.appendValue(values.array(), values.offset(), values.length());
+          }
         }
       }
       spills.add(writer.finish());
@@ -238,8 +243,8 @@ public final class ExternalGroupBy implements AutoCloseable {
         nextEntry = 0;
         return;
       }
-      table.reset(SEED);
-      sorted = new SortedGroups(reduceFanIn(segments));
+      table.shrink(SEED);
+      sorted = new SortedGroups(sortedByKey(segments));
     }
 
     /** Loads the segments into the table; false if memory ran out (the table is then reset). */
@@ -263,42 +268,27 @@ public final class ExternalGroupBy implements AutoCloseable {
       return true;
     }
 
-    /** Merges runs in rounds until at most the fan-in are left. */
-    private List<SegmentLocation> reduceFanIn(List<SegmentLocation> segments) {
+    /**
+     * Sorts the partition's (key, value) pairs by key bytes with an {@link ExternalSorter} on this
+     * engine's budget and files, so each key's values arrive together.
+     */
+    private RecordCursor sortedByKey(List<SegmentLocation> segments) {
       resources.stats.sortedMerges++;
-      List<SegmentLocation> runs = new ArrayList<>(segments);
-      int fanIn = resources.plan.fanIn();
-      while (runs.size() > fanIn) {
-        resources.stats.mergeRounds++;
-        List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
-        runs.subList(0, fanIn).clear();
-        SpillFileWriter file = resources.newFile("merge");
-        files.add(file.path());
-        IoBuffers.Slot slot = resources.buffers.acquire();
-        try (MergingCursor in = mergeOf(group)) {
-          SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
-              resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUES, Order.ORDER_HASH_THEN_KEY,
-              SEED);
-          ByteSink key = new ByteSink();
-          boolean first = true;
-          while (in.next()) {
-            if (first || !Bytes.equal(in.keyArray(), in.keyOffset(), in.keyLength(),
-                key.array(), 0, key.length())) {
-              first = false;
-              key.clear();
-              key.write(in.keyArray(), in.keyOffset(), in.keyLength());
-              out.startKey(key.array(), 0, key.length());
+      ExternalSorter sorter = new ExternalSorter(resources, false);
+      try {
+        for (SegmentLocation segment : segments) {
+          try (SegmentReader reader = resources.open(segment)) {
+            while (reader.next()) {
+              sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
+                  reader.valueArray(), reader.valueOffset(), reader.valueLength());
             }
-            out.appendValue(in.valueArray(), in.valueOffset(), in.valueLength());
           }
-          runs.add(out.finish());
-          resources.stats.diskBytesSpilled += file.position();
-        } finally {
-          file.close();
-          resources.buffers.release(slot);
         }
+        return sorter.finish();
+      } catch (RuntimeException e) {
+        sorter.close();
+        throw e;
       }
-      return runs;
     }
 
     @Override
@@ -338,29 +328,16 @@ public final class ExternalGroupBy implements AutoCloseable {
     }
   }
 
-  private MergingCursor mergeOf(List<SegmentLocation> runs) {
-    List<SegmentReader> readers = new ArrayList<>(runs.size());
-    try {
-      for (SegmentLocation run : runs) {
-        readers.add(resources.open(run));
-      }
-    } catch (RuntimeException e) {
-      readers.forEach(SegmentReader::close);
-      throw e;
-    }
-    return new MergingCursor(readers, MergingCursor.byHash(resources.config.hasher(), SEED));
-  }
-
-  /** Groups a merge of runs sorted by (hash, key): each key's values into SpillableValues. */
+  /** Groups a stream sorted by key: each key's values into SpillableValues. */
   private final class SortedGroups implements AutoCloseable {
-    private final MergingCursor merge;
+    private final RecordCursor merge;
     private final ByteSink key = new ByteSink();
     private final SpillableValues values = new SpillableValues(resources);
     private boolean positioned;
     private boolean exhausted;
 
-    SortedGroups(List<SegmentLocation> runs) {
-      this.merge = mergeOf(runs);
+    SortedGroups(RecordCursor sorted) {
+      this.merge = sorted;
     }
 
     boolean next() {

@@ -1,7 +1,6 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
-import dev.spillway.spill.v1.Order;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -177,16 +176,23 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       if (n == 0) {
         return;
       }
-      long freed = resources.recordBytes();
-      long[] order = index.sortByHash();
+      long freed = table.recordBytes();
+      int[] starts = new int[partitions + 1];
+      int[] order = index.partitionOrder(partitions, starts);
       PartitionedSpillWriter writer =
-          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE, seed);
+          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE);
       try {
-        for (int i = 0; i < n; i++) {
-          int id = (int) order[i];
-          ByteSink acc = table.encode(id);
-          writer.writerFor((int) (order[i] >>> 32)).append(index.keyArray(id),
-              index.keyOffset(id), index.keyLength(id), acc.array(), 0, acc.length());
+        for (int p = 0; p < partitions; p++) {
+          if (starts[p] == starts[p + 1]) {
+            continue;
+          }
+          SegmentWriter out = writer.writerFor(p);
+          for (int i = starts[p]; i < starts[p + 1]; i++) {
+            int id = order[i];
+            ByteSink acc = table.encode(id);
+            out.append(index.keyArray(id), index.keyOffset(id), index.keyLength(id),
+                acc.array(), 0, acc.length());
+          }
         }
         spills.add(writer.finish());
         files.add(writer.path());
@@ -319,8 +325,8 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
               continue;
             }
             if (!level.canSplit()) {
-              walk.sorted = sortedMerge(level, segments);
-              table.reset(level.seed);
+              table.shrink(level.seed);
+              walk.sorted = sortedMerge(segments);
               return;
             }
             // Repartition: the table so far becomes the child's first spill, under its seed.
@@ -343,35 +349,27 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       walks.push(new LevelWalk(child));
     }
 
-    private SortedCombiner sortedMerge(Level level, List<SegmentLocation> segments) {
+    /**
+     * Sorts the partition's records by key bytes with an {@link ExternalSorter} on this engine's
+     * budget and files, so equal keys arrive together and one accumulator is held at a time.
+     */
+    private SortedCombiner sortedMerge(List<SegmentLocation> segments) {
       resources.stats.sortedMerges++;
-      List<SegmentLocation> runs = new ArrayList<>(segments);
-      int fanIn = resources.plan.fanIn();
-      while (runs.size() > fanIn) {
-        resources.stats.mergeRounds++;
-        List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
-        runs.subList(0, fanIn).clear();
-        SpillFileWriter file = resources.newFile("merge");
-        level.files.add(file.path());
-        IoBuffers.Slot slot = resources.buffers.acquire();
-        try (SortedCombiner in = new SortedCombiner(group, level.seed)) {
-          SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
-              resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_HASH_THEN_KEY,
-              level.seed);
-          ByteSink encoded = new ByteSink();
-          while (in.next()) {
-            encoded.clear();
-            table.encodeValue(in.accumulator(), encoded);
-            out.append(in.keyArray(), 0, in.keyLength(), encoded.array(), 0, encoded.length());
+      ExternalSorter sorter = new ExternalSorter(resources, false);
+      try {
+        for (SegmentLocation segment : segments) {
+          try (SegmentReader reader = resources.open(segment)) {
+            while (reader.next()) {
+              sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
+                  reader.valueArray(), reader.valueOffset(), reader.valueLength());
+            }
           }
-          runs.add(out.finish());
-          resources.stats.diskBytesSpilled += file.position();
-        } finally {
-          file.close();
-          resources.buffers.release(slot);
         }
+        return new SortedCombiner(sorter.finish());
+      } catch (RuntimeException e) {
+        sorter.close();
+        throw e;
       }
-      return new SortedCombiner(runs, level.seed);
     }
 
     @Override
@@ -414,52 +412,40 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     }
   }
 
-  /**
-   * Combines runs sorted by (hash, key) under one seed: a heap merge in which equal keys arrive
-   * one after another, so one accumulator is held at a time.
-   */
+  /** Combines a stream sorted by key: equal keys arrive together, one accumulator at a time. */
   private final class SortedCombiner implements AutoCloseable {
-    private final MergingCursor merge;
+    private final RecordCursor sorted;
     private final ByteSink key = new ByteSink();
     private A accumulator;
     private boolean positioned;
     private boolean exhausted;
 
-    SortedCombiner(List<SegmentLocation> runs, long seed) {
-      List<SegmentReader> readers = new ArrayList<>(runs.size());
-      try {
-        for (SegmentLocation run : runs) {
-          readers.add(resources.open(run));
-        }
-      } catch (RuntimeException e) {
-        readers.forEach(SegmentReader::close);
-        throw e;
-      }
-      this.merge = new MergingCursor(readers, MergingCursor.byHash(resources.config.hasher(), seed));
+    SortedCombiner(RecordCursor sorted) {
+      this.sorted = sorted;
     }
 
     boolean next() {
       if (!positioned) {
         positioned = true;
-        exhausted = !merge.next();
+        exhausted = !sorted.next();
       }
       if (exhausted) {
         return false;
       }
       key.clear();
-      key.write(merge.keyArray(), merge.keyOffset(), merge.keyLength());
-      accumulator = table.decode(merge.valueArray(), merge.valueOffset(), merge.valueLength());
+      key.write(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength());
+      accumulator = table.decode(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
       while (true) {
-        if (!merge.next()) {
+        if (!sorted.next()) {
           exhausted = true;
           break;
         }
-        if (!Bytes.equal(merge.keyArray(), merge.keyOffset(), merge.keyLength(),
+        if (!Bytes.equal(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
             key.array(), 0, key.length())) {
           break;
         }
         accumulator = table.mergeDecoded(accumulator,
-            merge.valueArray(), merge.valueOffset(), merge.valueLength());
+            sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
       }
       return true;
     }
@@ -478,7 +464,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
 
     @Override
     public void close() {
-      merge.close();
+      sorted.close();
     }
   }
 }

@@ -31,16 +31,23 @@ import java.util.List;
  */
 public final class ExternalSorter implements AutoCloseable {
   private final EngineResources resources;
+  /** False when the sorter serves another engine's sorted fallback and shares its resources. */
+  private final boolean ownsResources;
   private final SortBuffer buffer;
   private final List<SegmentLocation> runs = new ArrayList<>();
   private boolean finished;
 
   public ExternalSorter(SpillConfig config) {
-    this.resources = new EngineResources(config);
+    this(new EngineResources(config), true);
+  }
+
+  ExternalSorter(EngineResources resources, boolean ownsResources) {
+    this.resources = resources;
+    this.ownsResources = ownsResources;
     try {
       this.buffer = new SortBuffer(resources);
     } catch (RuntimeException e) {
-      resources.close();
+      close();
       throw e;
     }
   }
@@ -75,13 +82,15 @@ public final class ExternalSorter implements AutoCloseable {
       throw new IllegalStateException("finish() can only be called once");
     }
     finished = true;
-    buffer.sort();
     if (runs.isEmpty()) {
+      buffer.sort();
       return new Output(buffer.cursor());
     }
     int fanIn = resources.plan.fanIn();
     if (runs.size() + 1 > fanIn) {
       spill();
+    } else {
+      buffer.sort();
     }
     while (runs.size() > fanIn) {
       mergeRound(fanIn);
@@ -90,7 +99,7 @@ public final class ExternalSorter implements AutoCloseable {
     if (buffer.size() > 0) {
       sources.add(buffer.cursor());
     }
-    return new Output(new MergingCursor(sources, MergingCursor.byKeyBytes()));
+    return new Output(new MergingCursor(sources));
   }
 
   public SpillStats stats() {
@@ -100,14 +109,24 @@ public final class ExternalSorter implements AutoCloseable {
   /** Deletes every spill file and returns all memory. Idempotent. */
   @Override
   public void close() {
-    resources.close();
+    if (ownsResources) {
+      resources.close();
+    } else {
+      for (SegmentLocation run : runs) {
+        resources.deleteFile(run.file());
+      }
+      runs.clear();
+      if (buffer != null) {
+        buffer.release();
+      }
+    }
   }
 
   private void spill() {
     if (buffer.size() == 0) {
       return;
     }
-    long freed = resources.recordBytes();
+    long freed = buffer.recordBytes();
     buffer.sort();
     writeRun(buffer.cursor());
     resources.stats.spillCount++;
@@ -120,7 +139,7 @@ public final class ExternalSorter implements AutoCloseable {
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
       SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
-          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES, 0);
+          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
       while (sorted.next()) {
         out.append(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
             sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
@@ -138,7 +157,7 @@ public final class ExternalSorter implements AutoCloseable {
     resources.stats.mergeRounds++;
     List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
     runs.subList(0, fanIn).clear();
-    try (MergingCursor merge = new MergingCursor(openRuns(group), MergingCursor.byKeyBytes())) {
+    try (MergingCursor merge = new MergingCursor(openRuns(group))) {
       writeRun(merge);
     }
     for (SegmentLocation run : group) {
@@ -215,7 +234,7 @@ public final class ExternalSorter implements AutoCloseable {
       try {
         source.close();
       } finally {
-        resources.close();
+        ExternalSorter.this.close();
       }
     }
   }

@@ -77,6 +77,12 @@ final class GroupTable implements KeyIndex.Columns {
     return arena.reservedBytes();
   }
 
+  /** Empties the table and gives back its arrays' memory too (before a sorted merge). */
+  void shrink(long seed) {
+    reset(seed);
+    index.shrink();
+  }
+
   void reset(long seed) {
     index.reset(seed);
     arena.reset();

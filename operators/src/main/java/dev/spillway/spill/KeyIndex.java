@@ -4,16 +4,18 @@ import java.util.Arrays;
 
 /**
  * An open-addressing hash table from encoded keys to dense entry ids {@code 0..size-1}; the
- * owner keeps what an entry holds (an accumulator, a value list) in arrays indexed by id, grown
- * through {@link Columns}. Keys live in a {@link ByteArena}; the table itself is a handful of
- * primitive arrays, so the hot path makes no object per record.
+ * owner keeps what an entry holds (an accumulator, a value chain) in arrays indexed by id, grown
+ * through {@link Columns}. Keys live in a {@link ByteArena} as {@code [length: varint][bytes]};
+ * the table itself is a few primitive arrays, so the hot path makes no object per record.
  *
- * <p>Linear probing at a load factor of at most one half; a probe compares the stored 32-bit hash
- * first and the key's bytes second, so colliding hashes never merge different keys.
+ * <p>Linear probing at a load factor of at most one half. A slot packs the key's 32-bit hash with
+ * its id, so a probe that meets another key usually rejects it without leaving the slot array;
+ * equal hashes are confirmed by comparing the key's bytes, so colliding hashes never merge
+ * different keys.
  *
- * <p>Memory: {@link #BYTES_PER_ENTRY} bytes per entry of capacity (slots at two per entry, the
- * hash, the key's address and length, and two longs for sorting), counted as the arrays grow,
- * plus the owner's {@link Columns#bytesPerEntry()}.
+ * <p>Memory: {@link #BYTES_PER_ENTRY} bytes per entry of capacity (two 8-byte slots, the hash, the
+ * key's address and a spill-order scratch int), counted as the arrays grow, plus the owner's
+ * {@link Columns#bytesPerEntry()}; the keys are counted by the arena.
  */
 final class KeyIndex {
   /** Owner arrays that grow with the index. */
@@ -24,7 +26,7 @@ final class KeyIndex {
   }
 
   static final int NO_MEMORY = Integer.MIN_VALUE;
-  static final long BYTES_PER_ENTRY = 2 * 4 + 4 + 8 + 4 + 8 + 8;
+  static final long BYTES_PER_ENTRY = 2 * 8 + 4 + 8 + 4;
   private static final int INITIAL_CAPACITY = 256;
   private static final int MAX_CAPACITY = 1 << 29;
 
@@ -33,14 +35,13 @@ final class KeyIndex {
   private final KeyHasher hasher;
   private final Columns columns;
 
-  private int[] slots;
+  /** {@code hash << 32 | (id + 1)}, or 0 for an empty slot. */
+  private long[] slots;
   private int mask;
   private int[] hashes;
   private long[] keyAddress;
-  private int[] keyLength;
-  /** Scratch for {@link #sortByHash}: packed (hash, id) and the radix sort's second buffer. */
-  private long[] order;
-  private long[] scratch;
+  /** Ids grouped by partition, for spilling; see {@link #partitionOrder}. */
+  private int[] order;
   private int capacity;
   private int size;
   private long seed;
@@ -60,32 +61,39 @@ final class KeyIndex {
 
   private void allocate(int entries) {
     capacity = entries;
-    slots = new int[entries * 2];
-    Arrays.fill(slots, -1);
+    slots = new long[entries * 2];
     mask = slots.length - 1;
     hashes = Arrays.copyOf(hashes == null ? new int[0] : hashes, entries);
     keyAddress = Arrays.copyOf(keyAddress == null ? new long[0] : keyAddress, entries);
-    keyLength = Arrays.copyOf(keyLength == null ? new int[0] : keyLength, entries);
-    order = new long[entries];
-    scratch = new long[entries];
+    order = new int[entries];
     columns.resize(entries);
   }
 
   /** Empties the index for keys hashed under {@code newSeed}; the arena is reset by the owner. */
   void reset(long newSeed) {
     if (size > 0) {
-      Arrays.fill(slots, -1);
+      Arrays.fill(slots, 0L);
     }
     size = 0;
     seed = newSeed;
   }
 
-  long seed() {
-    return seed;
-  }
-
   int size() {
     return size;
+  }
+
+  /** Empties the index and gives back all but its initial arrays' memory. */
+  void shrink() {
+    size = 0;
+    if (capacity > INITIAL_CAPACITY) {
+      long freed = bytesFor(capacity) - bytesFor(INITIAL_CAPACITY);
+      hashes = null;
+      keyAddress = null;
+      allocate(INITIAL_CAPACITY);
+      reservation.release(freed);
+    } else {
+      Arrays.fill(slots, 0L);
+    }
   }
 
   /** The bytes of the index's arrays and the owner's columns. */
@@ -102,14 +110,18 @@ final class KeyIndex {
    * or {@link #NO_MEMORY} if growing the table or storing the key was refused (nothing changed).
    */
   int findOrInsert(byte[] key, int offset, int length, int hash) {
+    long tag = (long) hash << 32;
     int slot = hash & mask;
     while (true) {
-      int id = slots[slot];
-      if (id < 0) {
+      long s = slots[slot];
+      if (s == 0) {
         break;
       }
-      if (hashes[id] == hash && keyEquals(id, key, offset, length)) {
-        return id;
+      if ((s & 0xFFFFFFFF00000000L) == tag) {
+        int id = (int) s - 1;
+        if (keyEquals(id, key, offset, length)) {
+          return id;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -119,25 +131,32 @@ final class KeyIndex {
       }
       return findOrInsert(key, offset, length, hash);
     }
-    long address = arena.allocate(length);
+    long address = arena.allocate(FrameFormat.varintSize(length) + length);
     if (address == ByteArena.NO_MEMORY) {
       return NO_MEMORY;
     }
-    System.arraycopy(key, offset, arena.page(address), arena.offset(address), length);
+    byte[] page = arena.page(address);
+    int p = FrameFormat.putVarint(page, arena.offset(address), length);
+    System.arraycopy(key, offset, page, p, length);
     int id = size++;
     hashes[id] = hash;
     keyAddress[id] = address;
-    keyLength[id] = length;
-    slots[slot] = id;
+    slots[slot] = tag | (id + 1);
     return -id - 1;
   }
 
   private boolean keyEquals(int id, byte[] key, int offset, int length) {
-    if (keyLength[id] != length) {
-      return false;
-    }
     long address = keyAddress[id];
-    return Bytes.equal(arena.page(address), arena.offset(address), length, key, offset, length);
+    byte[] page = arena.page(address);
+    int p = arena.offset(address);
+    int stored = page[p];
+    if (stored < 0) {
+      stored = readLongLength(page, p);
+      p += FrameFormat.varintSize(stored);
+    } else {
+      p++;
+    }
+    return stored == length && Bytes.equal(page, p, length, key, offset, length);
   }
 
   private boolean grow() {
@@ -148,29 +167,32 @@ final class KeyIndex {
     if (!reservation.tryReserve(bytesFor(newCapacity) - bytesFor(capacity))) {
       return false;
     }
+    long[] old = slots;
     allocate(newCapacity);
-    for (int id = 0; id < size; id++) {
-      int slot = hashes[id] & mask;
-      while (slots[slot] >= 0) {
-        slot = (slot + 1) & mask;
+    for (long s : old) {
+      if (s != 0) {
+        place(s);
       }
-      slots[slot] = id;
     }
     return true;
+  }
+
+  private void place(long s) {
+    int slot = (int) (s >>> 32) & mask;
+    while (slots[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    slots[slot] = s;
   }
 
   /** Re-hashes every entry under a new seed (before a spill into the next level). */
   void rehash(long newSeed) {
     seed = newSeed;
-    Arrays.fill(slots, -1);
+    Arrays.fill(slots, 0L);
     for (int id = 0; id < size; id++) {
-      int h = hasher.hash(keyArray(id), keyOffset(id), keyLength[id], newSeed);
+      int h = hasher.hash(keyArray(id), keyOffset(id), keyLength(id), newSeed);
       hashes[id] = h;
-      int slot = h & mask;
-      while (slots[slot] >= 0) {
-        slot = (slot + 1) & mask;
-      }
-      slots[slot] = id;
+      place(((long) h << 32) | (id + 1));
     }
   }
 
@@ -183,70 +205,48 @@ final class KeyIndex {
   }
 
   int keyOffset(int id) {
-    return arena.offset(keyAddress[id]);
+    long address = keyAddress[id];
+    int p = arena.offset(address);
+    int len = keyLength(id);
+    return p + FrameFormat.varintSize(len);
   }
 
   int keyLength(int id) {
-    return keyLength[id];
+    long address = keyAddress[id];
+    byte[] page = arena.page(address);
+    int p = arena.offset(address);
+    int len = page[p];
+    return len >= 0 ? len : readLongLength(page, p);
+  }
+
+  private static int readLongLength(byte[] page, int p) {
+    int len = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte b = page[p++];
+      len |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return len;
+      }
+    }
   }
 
   /**
-   * The ids ordered by unsigned hash, then by key bytes: the order of spilled segments, in which
-   * equal keys of different spills meet. Returns packed {@code (hash << 32 | id)} values; the
-   * low 32 bits of element i are the id. Valid until the next change.
+   * Groups the ids by partition, keeping insertion order within each (a counting sort), so a
+   * spill walks each partition's entries in the order they lie in memory. Fills {@code starts}
+   * ({@code partitions + 1} long) with where each partition begins; returns the ids.
    */
-  long[] sortByHash() {
+  int[] partitionOrder(int partitions, int[] starts) {
+    Arrays.fill(starts, 0);
     for (int id = 0; id < size; id++) {
-      order[id] = ((long) hashes[id] << 32) | id;
+      starts[PartitionedSpillWriter.partitionOf(hashes[id], partitions) + 1]++;
     }
-    RadixSort.sort(order, null, size, scratch, null, 4, 8);
-    // Equal hashes are rare; order their run by key bytes.
-    int runStart = 0;
-    for (int i = 1; i <= size; i++) {
-      if (i == size || (order[i] >>> 32) != (order[runStart] >>> 32)) {
-        if (i - runStart > 1) {
-          sortByKey(runStart, i);
-        }
-        runStart = i;
-      }
+    for (int p = 0; p < partitions; p++) {
+      starts[p + 1] += starts[p];
+    }
+    int[] next = Arrays.copyOf(starts, partitions);
+    for (int id = 0; id < size; id++) {
+      order[next[PartitionedSpillWriter.partitionOf(hashes[id], partitions)]++] = id;
     }
     return order;
-  }
-
-  private void sortByKey(int from, int to) {
-    // A merge sort on the packed values, comparing their ids' keys; scratch is free here.
-    if (to - from <= 16) {
-      for (int i = from + 1; i < to; i++) {
-        long v = order[i];
-        int j = i - 1;
-        while (j >= from && compareKeys((int) order[j], (int) v) > 0) {
-          order[j + 1] = order[j];
-          j--;
-        }
-        order[j + 1] = v;
-      }
-      return;
-    }
-    int mid = (from + to) >>> 1;
-    sortByKey(from, mid);
-    sortByKey(mid, to);
-    System.arraycopy(order, from, scratch, from, to - from);
-    int i = from;
-    int j = mid;
-    int k = from;
-    while (i < mid && j < to) {
-      order[k++] = compareKeys((int) scratch[i], (int) scratch[j]) <= 0 ? scratch[i++] : scratch[j++];
-    }
-    while (i < mid) {
-      order[k++] = scratch[i++];
-    }
-    while (j < to) {
-      order[k++] = scratch[j++];
-    }
-  }
-
-  private int compareKeys(int a, int b) {
-    return Bytes.compare(keyArray(a), keyOffset(a), keyLength[a],
-        keyArray(b), keyOffset(b), keyLength[b]);
   }
 }

@@ -94,6 +94,11 @@ public final class MemoryPool {
           "needs " + bytes + " bytes of memory, more than the whole memory budget of " + capacity
               + " bytes");
     }
+    long own = holding(consumer)[0];
+    if (own + bytes > capacity) {
+      throw new IllegalStateException("needs " + bytes + " more bytes of memory but already holds "
+          + own + " of the whole memory budget of " + capacity + " bytes");
+    }
     long deadline = System.nanoTime() + maxWait.toNanos();
     while (!tryAcquire(consumer, bytes)) {
       long left = deadline - System.nanoTime();

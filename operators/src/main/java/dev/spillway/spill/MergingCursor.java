@@ -3,7 +3,7 @@ package dev.spillway.spill;
 import java.util.List;
 
 /**
- * A k-way merge of sorted cursors through a binary heap (Guava's {@code MergingIterator}, Flink's
+ * A k-way merge of cursors sorted by key bytes through a binary heap (Guava's {@code MergingIterator}, Flink's
  * {@code MergeIterator}). Each source's current key is reduced to a 64-bit prefix once per record,
  * so most comparisons are one unsigned long comparison; equal prefixes fall back to the key's
  * bytes.
@@ -11,34 +11,16 @@ import java.util.List;
  * <p>Invariant: the heap holds exactly the sources positioned on a record.
  */
 final class MergingCursor implements RecordCursor {
-  /** Maps a key to a prefix whose unsigned order agrees with the sources' order. */
-  @FunctionalInterface
-  interface Prefixer {
-    long prefix(byte[] key, int offset, int length);
-  }
-
   private final RecordCursor[] sources;
-  private final Prefixer prefixer;
   private final long[] prefixes;
   private final int[] heap;
   private int heapSize;
   private boolean started;
 
-  MergingCursor(List<? extends RecordCursor> sources, Prefixer prefixer) {
+  MergingCursor(List<? extends RecordCursor> sources) {
     this.sources = sources.toArray(new RecordCursor[0]);
-    this.prefixer = prefixer;
     this.prefixes = new long[this.sources.length];
     this.heap = new int[this.sources.length];
-  }
-
-  /** Orders by key bytes (ExternalSorter's runs). */
-  static Prefixer byKeyBytes() {
-    return Bytes::prefix;
-  }
-
-  /** Orders by unsigned hash under {@code seed}, then key bytes (hash-partitioned spills). */
-  static Prefixer byHash(KeyHasher hasher, long seed) {
-    return (k, off, len) -> hasher.hash(k, off, len, seed) & 0xFFFFFFFFL;
   }
 
   @Override
@@ -73,7 +55,7 @@ final class MergingCursor implements RecordCursor {
 
   private long prefixOf(int source) {
     RecordCursor c = sources[source];
-    return prefixer.prefix(c.keyArray(), c.keyOffset(), c.keyLength());
+    return Bytes.prefix(c.keyArray(), c.keyOffset(), c.keyLength());
   }
 
   private void siftDown(int i) {

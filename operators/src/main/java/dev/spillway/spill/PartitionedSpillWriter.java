@@ -2,47 +2,44 @@ package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
+import java.nio.file.Path;
 
 /**
- * Writes one spill: a file holding one segment per non-empty hash partition, in partition order,
- * each sorted by (hash, key). Entries must arrive in that order, which is the order of
- * {@link KeyIndex#sortByHash()}, since the partition is a monotone function of the hash.
+ * Writes one spill: a file holding one segment per non-empty hash partition, in partition order.
+ * Partitions must be asked for in ascending order ({@link KeyIndex#partitionOrder}).
  */
 final class PartitionedSpillWriter {
   private final EngineResources resources;
   private final SpillFileWriter file;
   private final IoBuffers.Slot slot;
   private final Layout layout;
-  private final long seed;
   private final SegmentLocation[] segments;
   private SegmentWriter current;
   private int currentPartition = -1;
   private boolean closed;
 
-  PartitionedSpillWriter(EngineResources resources, int partitions, Layout layout, long seed) {
+  PartitionedSpillWriter(EngineResources resources, int partitions, Layout layout) {
     this.resources = resources;
     this.layout = layout;
-    this.seed = seed;
     this.segments = new SegmentLocation[partitions];
     this.file = resources.newFile("spill");
     this.slot = resources.buffers.acquire();
   }
 
-  /** The partition of a hash: the top bits, scaled, so that it grows with the unsigned hash. */
+  /** The partition of a hash: its unsigned value scaled to [0, partitions). */
   static int partitionOf(int hash, int partitions) {
     return (int) (((hash & 0xFFFFFFFFL) * partitions) >>> 32);
   }
 
-  SegmentWriter writerFor(int hash) {
-    int partition = partitionOf(hash, segments.length);
+  SegmentWriter writerFor(int partition) {
     if (partition != currentPartition) {
       if (partition < currentPartition) {
-        throw new IllegalStateException("entries out of hash order");
+        throw new IllegalStateException("partitions out of order");
       }
       finishSegment();
       currentPartition = partition;
       current = new SegmentWriter(file, resources.config.codec(), slot,
-          resources.plan.blockBytes(), layout, Order.ORDER_HASH_THEN_KEY, seed);
+          resources.plan.blockBytes(), layout, Order.ORDER_NONE);
     }
     return current;
   }
@@ -54,7 +51,7 @@ final class PartitionedSpillWriter {
     }
   }
 
-  java.nio.file.Path path() {
+  Path path() {
     return file.path();
   }
 

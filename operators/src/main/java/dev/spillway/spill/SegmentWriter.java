@@ -48,7 +48,7 @@ final class SegmentWriter {
   private boolean keyStarted;
 
   SegmentWriter(SpillFileWriter out, CompressionCodec codec, IoBuffers.Slot slot, int blockBytes,
-      Layout layout, Order order, long hashSeed) {
+      Layout layout, Order order) {
     this.out = out;
     this.codec = codec;
     this.slot = slot;
@@ -60,8 +60,7 @@ final class SegmentWriter {
         .setCodec(codec.toProto())
         .setRecordCount(0)
         .setLayout(layout)
-        .setOrder(order)
-        .setHashSeed(hashSeed);
+        .setOrder(order);
     byte[] h = header.build().toByteArray();
     byte[] framed = new byte[varintSize(h.length) + h.length];
     int p = putVarint(framed, 0, h.length);

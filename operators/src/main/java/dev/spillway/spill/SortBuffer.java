@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 final class SortBuffer {
   static final long BYTES_PER_RECORD = 4 * 8;
-  private static final int INITIAL_CAPACITY = 1024;
+  private static final int INITIAL_CAPACITY = 64;
 
   private final MemoryReservation reservation;
   private final ByteArena arena;
@@ -133,6 +133,18 @@ final class SortBuffer {
   void reset() {
     size = 0;
     arena.reset();
+  }
+
+  /** Returns all memory, arrays included; the buffer is unusable afterwards. */
+  void release() {
+    reset();
+    if (prefixes != null) {
+      reservation.release(prefixes.length * BYTES_PER_RECORD);
+      prefixes = null;
+      addresses = null;
+      tmpPrefixes = null;
+      tmpAddresses = null;
+    }
   }
 
   /** The sorted records, in order; valid until the buffer changes. */

@@ -1,0 +1,279 @@
+package dev.spillway.spill;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.Rule;
+import org.junit.Test;
+
+/** ExternalMerger against an in-memory model, with budgets small enough to force every path. */
+public class ExternalMergerTest {
+  @Rule public final SpillDirRule spill = new SpillDirRule();
+
+  private static final LongSum SUM = new LongSum();
+
+  /** Runs {@code records} random records through a merger and checks every key's sum. */
+  private SpillStats checkSums(SpillConfig config, long seed, int records, int keySpace,
+      int maxKeyLength) {
+    Random random = new Random(seed);
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = Keys.key(random, keySpace, maxKeyLength);
+        long value = random.nextInt(1000) - 500;
+        merger.add(key, value);
+        model.merge(ByteBuffer.wrap(key), value, Long::sum);
+      }
+      Map<ByteBuffer, Long> out = new HashMap<>();
+      try (CombineCursor<long[]> cursor = merger.finish()) {
+        while (cursor.next()) {
+          ByteBuffer k = Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength());
+          Long previous = out.put(k, cursor.accumulator()[0]);
+          assertEquals("key returned twice", null, previous);
+        }
+      }
+      assertEquals(model, out);
+      return merger.stats();
+    }
+  }
+
+  @Test
+  public void inMemoryWhenTheBudgetSuffices() {
+    SpillStats stats = checkSums(spill.config(64 << 20), 1, 20_000, 2_000, 16);
+    assertEquals(0, stats.spillCount());
+  }
+
+  @Test
+  public void manySpillsAgainstModelAcrossSeedsAndBudgets() {
+    long[] budgets = {96 << 10, 256 << 10, 1 << 20};
+    for (int seed = 0; seed < 6; seed++) {
+      long budget = budgets[seed % budgets.length];
+      SpillStats stats = checkSums(spill.config(budget)
+              .withCodec(seed % 2 == 0 ? CompressionCodec.SNAPPY : CompressionCodec.NONE),
+          seed, 60_000, 20_000, 24);
+      assertThat("budget " + budget + " spills", stats.spillCount(), greaterThan(3L));
+      assertThat(stats.diskBytesSpilled(), greaterThan(0L));
+      assertTrue("peak " + stats.peakMemoryBytes() + " within budget " + budget,
+          stats.peakMemoryBytes() <= budget);
+    }
+  }
+
+  @Test
+  public void recursiveRepartitioningWhenAPartitionDoesNotFit() {
+    // Four partitions per level: a partition of many distinct keys cannot be merged in 96 KiB,
+    // so it is split again under a new seed, up to 4^6 = 4096 partitions.
+    SpillStats stats = checkSums(spill.config(96 << 10).withPartitions(4), 7, 80_000, 40_000, 12);
+    assertThat(stats.repartitions(), greaterThan(0L));
+  }
+
+  @Test
+  public void sortedMergePastTheLastLevelWhenAllHashesCollide() {
+    // Every key hashes alike under every seed: repartitioning cannot split anything, so past
+    // 4096 partitions the merger must sort, and still never merge different keys.
+    SpillConfig config = spill.config(96 << 10).withPartitions(64)
+        .withHasher((k, off, len, seed) -> 42);
+    SpillStats stats = checkSums(config, 3, 30_000, 8_000, 10);
+    assertThat(stats.sortedMerges(), greaterThan(0L));
+    assertThat(stats.repartitions(), greaterThan(0L));
+  }
+
+  @Test
+  public void fewHashBitsStillKeepKeysApart() {
+    SpillConfig config = spill.config(128 << 10).withHasher((k, off, len, seed) ->
+        KeyHasher.DEFAULT.hash(k, off, len, seed) & 0x3);
+    checkSums(config, 11, 30_000, 5_000, 10);
+  }
+
+  @Test
+  public void oneHotKeyAndEmptyKeys() {
+    Random random = new Random(5);
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    try (ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(96 << 10))) {
+      for (int i = 0; i < 50_000; i++) {
+        byte[] key = i % 2 == 0 ? new byte[0] : Keys.key(random, 30_000, 8);
+        merger.add(key, 1L);
+        model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
+      }
+      Map<ByteBuffer, Long> out = new HashMap<>();
+      try (CombineCursor<long[]> cursor = merger.finish()) {
+        while (cursor.next()) {
+          out.put(Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength()),
+              cursor.accumulator()[0]);
+        }
+      }
+      assertEquals(model, out);
+      assertThat(out.get(ByteBuffer.wrap(new byte[0])), greaterThan(25_000L - 1));
+      assertThat(merger.stats().spillCount(), greaterThan(0L));
+    }
+  }
+
+  @Test
+  public void emptyInput() {
+    try (ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(1 << 20));
+        CombineCursor<long[]> cursor = merger.finish()) {
+      assertEquals(false, cursor.next());
+    }
+  }
+
+  @Test
+  public void partialAccumulatorsFromSeveralMergersCombine() {
+    Random random = new Random(9);
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    try (ExternalMerger<Long, long[]> total =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(128 << 10))) {
+      for (int part = 0; part < 3; part++) {
+        try (ExternalMerger<Long, long[]> partial =
+            new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(128 << 10))) {
+          for (int i = 0; i < 20_000; i++) {
+            byte[] key = Keys.key(random, 10_000, 10);
+            long v = random.nextInt(100);
+            partial.add(key, v);
+            model.merge(ByteBuffer.wrap(key), v, Long::sum);
+          }
+          try (CombineCursor<long[]> c = partial.finish()) {
+            while (c.next()) {
+              total.addAccumulator(c.keyArray(), c.keyOffset(), c.keyLength(), c.accumulator());
+            }
+          }
+        }
+      }
+      Map<ByteBuffer, Long> out = new HashMap<>();
+      try (CombineCursor<long[]> c = total.finish()) {
+        while (c.next()) {
+          out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]);
+        }
+      }
+      assertEquals(model, out);
+    }
+  }
+
+  /** Collects every value: an accumulator that grows, weighed by encoding. */
+  private static final class Collect implements Aggregator<Long, List<Long>> {
+    static final ValueCodec<List<Long>> CODEC = new ValueCodec<>() {
+      @Override
+      public void encode(List<Long> value, ByteSink out) {
+        for (long v : value) {
+          out.writeLong(v);
+        }
+      }
+
+      @Override
+      public List<Long> decode(byte[] bytes, int offset, int length) {
+        List<Long> out = new ArrayList<>(length / 8);
+        for (int p = offset; p < offset + length; p += 8) {
+          out.add(OrderedBytes.getUnsignedLong(bytes, p));
+        }
+        return out;
+      }
+    };
+
+    @Override
+    public List<Long> createAccumulator(Long value) {
+      List<Long> list = new ArrayList<>();
+      list.add(value);
+      return list;
+    }
+
+    @Override
+    public List<Long> addInput(List<Long> acc, Long value) {
+      acc.add(value);
+      return acc;
+    }
+
+    @Override
+    public List<Long> mergeAccumulators(List<Long> a, List<Long> b) {
+      a.addAll(b);
+      return a;
+    }
+  }
+
+  @Test
+  public void growingAccumulatorsAreWeighedAndSpilled() {
+    Random random = new Random(13);
+    Map<ByteBuffer, List<Long>> model = new HashMap<>();
+    try (ExternalMerger<Long, List<Long>> merger =
+        new ExternalMerger<>(new Collect(), Collect.CODEC, spill.config(256 << 10))) {
+      for (int i = 0; i < 40_000; i++) {
+        byte[] key = Keys.key(random, 300, 6);
+        long v = random.nextInt(1_000_000);
+        merger.add(key, v);
+        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>()).add(v);
+      }
+      Map<ByteBuffer, List<Long>> out = new HashMap<>();
+      try (CombineCursor<List<Long>> c = merger.finish()) {
+        while (c.next()) {
+          List<Long> values = new ArrayList<>(c.accumulator());
+          Collections.sort(values);
+          out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), values);
+        }
+      }
+      model.values().forEach(Collections::sort);
+      assertEquals(model, out);
+      // 40,000 longs do not fit 256 KiB as objects: the weighing must have forced spills.
+      assertThat(merger.stats().spillCount(), greaterThan(0L));
+    }
+  }
+
+  @Test
+  public void closingTheOutputEarlyDeletesEverything() {
+    Random random = new Random(17);
+    ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(96 << 10));
+    for (int i = 0; i < 40_000; i++) {
+      merger.add(Keys.key(random, 20_000, 10), 1L);
+    }
+    assertThat(merger.stats().spillCount(), greaterThan(0L));
+    CombineCursor<long[]> cursor = merger.finish();
+    assertTrue(cursor.next());
+    assertTrue(cursor.next());
+    assertThat(spill.leftovers().size(), greaterThan(0));
+    cursor.close();
+    assertEquals(List.of(), spill.leftovers());
+    merger.close();
+  }
+
+  @Test
+  public void closingWithoutFinishingDeletesEverything() {
+    Random random = new Random(19);
+    ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(96 << 10));
+    for (int i = 0; i < 40_000; i++) {
+      merger.add(Keys.key(random, 20_000, 10), 1L);
+    }
+    merger.close();
+    merger.close();
+    assertEquals(List.of(), spill.leftovers());
+  }
+
+  @Test
+  public void lifecycleMisuseFailsClearly() {
+    ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(1 << 20));
+    merger.add(new byte[] {1}, 1L);
+    CombineCursor<long[]> cursor = merger.finish();
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> merger.add(new byte[] {1}, 1L));
+    assertThat(e.getMessage(), containsString("finish() was called"));
+    e = assertThrows(IllegalStateException.class, merger::finish);
+    assertThat(e.getMessage(), containsString("finish() was called"));
+    cursor.close();
+    e = assertThrows(IllegalStateException.class, cursor::next);
+    assertThat(e.getMessage(), containsString("closed"));
+    merger.close();
+    e = assertThrows(IllegalStateException.class, () -> merger.add(new byte[] {1}, 1L));
+    assertThat(e.getMessage(), containsString("closed"));
+  }
+}

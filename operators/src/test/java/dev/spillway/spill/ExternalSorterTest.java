@@ -1,0 +1,150 @@
+package dev.spillway.spill;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.junit.Rule;
+import org.junit.Test;
+
+/** ExternalSorter against a plain sort, with budgets small enough to force merge rounds. */
+public class ExternalSorterTest {
+  @Rule public final SpillDirRule spill = new SpillDirRule();
+
+  private static final Comparator<byte[]> UNSIGNED = Arrays::compareUnsigned;
+
+  /** Sorts random records; checks the output's keys are the model's, sorted, with their values. */
+  private SpillStats check(SpillConfig config, long seed, int records, int maxKeyLength) {
+    Random random = new Random(seed);
+    List<byte[][]> model = new ArrayList<>();
+    try (ExternalSorter sorter = new ExternalSorter(config)) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = Keys.key(random, records, maxKeyLength);
+        byte[] value = ByteBuffer.allocate(4).putInt(i).array();
+        sorter.add(key, value);
+        model.add(new byte[][] {key, value});
+      }
+      model.sort((a, b) -> UNSIGNED.compare(a[0], b[0]));
+      List<byte[][]> out = new ArrayList<>();
+      try (RecordCursor cursor = sorter.finish()) {
+        while (cursor.next()) {
+          out.add(new byte[][] {
+              Arrays.copyOfRange(cursor.keyArray(), cursor.keyOffset(),
+                  cursor.keyOffset() + cursor.keyLength()),
+              Arrays.copyOfRange(cursor.valueArray(), cursor.valueOffset(),
+                  cursor.valueOffset() + cursor.valueLength())});
+        }
+      }
+      assertEquals(model.size(), out.size());
+      for (int i = 0; i < out.size(); i++) {
+        assertTrue("key order at " + i, Arrays.equals(model.get(i)[0], out.get(i)[0]));
+      }
+      // Equal keys may come in any order: compare the (key, value) multisets.
+      Comparator<byte[][]> byBoth = (a, b) -> {
+        int c = UNSIGNED.compare(a[0], b[0]);
+        return c != 0 ? c : UNSIGNED.compare(a[1], b[1]);
+      };
+      model.sort(byBoth);
+      out.sort(byBoth);
+      for (int i = 0; i < out.size(); i++) {
+        assertTrue("record " + i, Arrays.equals(model.get(i)[1], out.get(i)[1]));
+      }
+      return sorter.stats();
+    }
+  }
+
+  @Test
+  public void inMemory() {
+    assertEquals(0, check(spill.config(64 << 20), 1, 20_000, 20).spillCount());
+  }
+
+  @Test
+  public void manyRunsAcrossSeedsAndCodecs() {
+    for (int seed = 0; seed < 4; seed++) {
+      SpillStats stats = check(spill.config(128 << 10)
+          .withCodec(seed % 2 == 0 ? CompressionCodec.SNAPPY : CompressionCodec.NONE),
+          seed, 50_000, 24);
+      assertThat(stats.spillCount(), greaterThan(5L));
+    }
+  }
+
+  @Test
+  public void mergeRoundsWhenRunsExceedTheFanIn() {
+    SpillStats stats = check(spill.config(96 << 10).withMaxFanIn(3), 5, 60_000, 16);
+    assertThat(stats.mergeRounds(), greaterThan(0L));
+  }
+
+  @Test
+  public void signedLongsSortNumerically() {
+    Random random = new Random(6);
+    long[] model = new long[30_000];
+    try (ExternalSorter sorter = new ExternalSorter(spill.config(96 << 10))) {
+      for (int i = 0; i < model.length; i++) {
+        model[i] = i % 10 == 0 ? Long.MIN_VALUE + i : random.nextLong();
+        sorter.add(OrderedBytes.encodeLong(model[i]), new byte[0]);
+      }
+      Arrays.sort(model);
+      try (RecordCursor cursor = sorter.finish()) {
+        for (long expected : model) {
+          assertTrue(cursor.next());
+          assertEquals(8, cursor.keyLength());
+          assertEquals(expected, OrderedBytes.decodeLong(cursor.keyArray(), cursor.keyOffset()));
+        }
+        assertEquals(false, cursor.next());
+      }
+    }
+  }
+
+  @Test
+  public void largeValuesGetBlocksOfTheirOwn() {
+    Random random = new Random(8);
+    try (ExternalSorter sorter = new ExternalSorter(spill.config(256 << 10))) {
+      List<byte[]> model = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        byte[] v = new byte[5_000 + random.nextInt(20_000)];
+        random.nextBytes(v);
+        sorter.add(OrderedBytes.encodeLong(i), v);
+        model.add(v);
+      }
+      try (RecordCursor cursor = sorter.finish()) {
+        for (byte[] v : model) {
+          assertTrue(cursor.next());
+          assertTrue(Arrays.equals(v, Arrays.copyOfRange(cursor.valueArray(),
+              cursor.valueOffset(), cursor.valueOffset() + cursor.valueLength())));
+        }
+      }
+    }
+  }
+
+  @Test
+  public void aRecordLargerThanTheBudgetFailsClearly() {
+    try (ExternalSorter sorter = new ExternalSorter(spill.config(64 << 10))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> sorter.add(new byte[1], new byte[100_000]));
+      assertThat(e.getMessage(), containsString("does not fit the memory budget"));
+    }
+  }
+
+  @Test
+  public void closingEarlyDeletesEverything() {
+    Random random = new Random(9);
+    ExternalSorter sorter = new ExternalSorter(spill.config(96 << 10));
+    for (int i = 0; i < 30_000; i++) {
+      sorter.add(Keys.key(random, 30_000, 12), new byte[4]);
+    }
+    RecordCursor cursor = sorter.finish();
+    cursor.next();
+    assertThat(spill.leftovers().size(), greaterThan(0));
+    cursor.close();
+    assertEquals(List.of(), spill.leftovers());
+  }
+}

@@ -1,0 +1,144 @@
+package dev.spillway.spill;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.Test;
+
+/** The shared pool: a hard cap, fair shares, waiting, and clear failures. */
+public class MemoryPoolTest {
+
+  @Test
+  public void oneConsumerMayTakeTheWholePoolButNoMore() {
+    MemoryPool pool = MemoryPool.ofBytes(1000);
+    MemoryReservation r = new MemoryReservation(pool, 100);
+    assertTrue(r.tryReserve(900));
+    assertTrue(r.tryReserve(100));
+    assertFalse(r.tryReserve(1));
+    assertEquals(1000, pool.used());
+    r.release(1000);
+    assertTrue(pool.used() <= 200);
+    r.close();
+    assertEquals(0, pool.used());
+  }
+
+  @Test
+  public void twoConsumersGetHalfEach() {
+    MemoryPool pool = MemoryPool.ofBytes(1000);
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    MemoryReservation b = new MemoryReservation(pool, 10);
+    assertTrue(a.tryReserve(500));
+    assertFalse("past the fair share", a.tryReserve(10));
+    assertTrue(b.tryReserve(500));
+    b.close();
+    assertTrue("the share grows back when b leaves", a.tryReserve(400));
+    a.close();
+  }
+
+  @Test
+  public void waitingForMemoryThatAnotherReleases() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofSeconds(30));
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    assertTrue(a.tryReserve(1000));
+    MemoryReservation b = new MemoryReservation(pool, 10);
+    CountDownLatch waiting = new CountDownLatch(1);
+    List<Throwable> failures = new ArrayList<>();
+    Thread t = new Thread(() -> {
+      try {
+        waiting.countDown();
+        b.reserve(300);
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    });
+    t.start();
+    waiting.await();
+    Thread.sleep(50);
+    assertTrue("still waiting", t.isAlive());
+    a.release(1000);
+    t.join(10_000);
+    assertEquals(List.of(), failures);
+    assertEquals(300, b.used());
+    a.close();
+    b.close();
+  }
+
+  @Test
+  public void waitingTimesOutNamingThePool() {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMillis(50));
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    assertTrue(a.tryReserve(1000));
+    MemoryReservation b = new MemoryReservation(pool, 10);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.reserve(100));
+    assertThat(e.getMessage(), containsString("of the memory budget of 1000 bytes"));
+    a.close();
+    b.close();
+  }
+
+  @Test
+  public void aRequestNoReleaseCanMeetFailsAtOnce() {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMinutes(5));
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    a.reserve(900);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.reserve(200));
+    assertThat(e.getMessage(), containsString("already holds"));
+    a.close();
+  }
+
+  @Test
+  public void enginesInOneJvmShareOneBudget() throws Exception {
+    // Four threads, as four concurrent bundles, each sorting with the same 1 MiB pool.
+    MemoryPool pool = MemoryPool.ofBytes(1 << 20);
+    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-test");
+    List<Throwable> failures = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    long[] peaks = new long[4];
+    for (int t = 0; t < 4; t++) {
+      int id = t;
+      threads.add(new Thread(() -> {
+        SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
+        try (ExternalSorter sorter = new ExternalSorter(config)) {
+          java.util.Random random = new java.util.Random(id);
+          for (int i = 0; i < 40_000; i++) {
+            sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
+            assertTrue(pool.used() <= pool.capacity());
+          }
+          long previous = Long.MIN_VALUE;
+          long n = 0;
+          try (RecordCursor out = sorter.finish()) {
+            while (out.next()) {
+              long k = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
+              assertTrue(k >= previous);
+              previous = k;
+              n++;
+            }
+          }
+          assertEquals(40_000, n);
+          peaks[id] = sorter.stats().peakMemoryBytes();
+        } catch (Throwable e) {
+          synchronized (failures) {
+            failures.add(e);
+          }
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), failures);
+    assertEquals(0, pool.used());
+    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
+      assertEquals(0, left.count());
+    }
+    java.nio.file.Files.delete(root);
+  }
+}

@@ -1,0 +1,284 @@
+package dev.spillway.spill;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import dev.spillway.spill.v1.Block;
+import dev.spillway.spill.v1.Codec;
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
+import dev.spillway.spill.v1.Record;
+import dev.spillway.spill.v1.SegmentHeader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+
+/** The segment format: hand-written bytes agree with protoc's classes; damage is named. */
+public class SegmentFormatTest {
+  @Rule public final SpillDirRule spill = new SpillDirRule();
+
+  private EngineResources resources;
+
+  @Before
+  public void setUp() {
+    resources = new EngineResources(spill.config(1 << 20).withMaxBlockBytes(1024));
+  }
+
+  @After
+  public void tearDown() {
+    resources.close();
+  }
+
+  private SegmentLocation write(CompressionCodec codec, Layout layout, List<byte[][]> records) {
+    SpillFileWriter file = resources.newFile("test");
+    IoBuffers.Slot slot = resources.buffers.acquire();
+    try {
+      // A first segment, so that the one under test starts at a non-zero offset.
+      new SegmentWriter(file, codec, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE)
+          .finish();
+      SegmentWriter w = new SegmentWriter(file, codec, slot, resources.plan.blockBytes(), layout,
+          Order.ORDER_NONE);
+      for (byte[][] r : records) {
+        if (layout == Layout.LAYOUT_KEY_VALUE) {
+          w.append(r[0], 0, r[0].length, r[1], 0, r[1].length);
+        } else {
+          w.startKey(r[0], 0, r[0].length);
+          for (int i = 1; i < r.length; i++) {
+            w.appendValue(r[i], 0, r[i].length);
+          }
+        }
+      }
+      return w.finish();
+    } finally {
+      file.close();
+      resources.buffers.release(slot);
+    }
+  }
+
+  private static List<byte[][]> randomRecords(Random random, int n, int valuesPerKey) {
+    List<byte[][]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[][] r = new byte[1 + valuesPerKey][];
+      r[0] = Keys.key(random, 1_000_000, 30);
+      for (int v = 1; v <= valuesPerKey; v++) {
+        r[v] = Keys.value(random, random.nextInt(50) == 0 ? 3_000 : 40);
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  /** The flattened (key, value) pairs a reader returns. */
+  private List<String> readPairs(SegmentLocation location) {
+    List<String> out = new ArrayList<>();
+    try (SegmentReader reader = resources.open(location)) {
+      while (reader.next()) {
+        out.add(Arrays.toString(Arrays.copyOfRange(reader.keyArray(), reader.keyOffset(),
+            reader.keyOffset() + reader.keyLength())) + "="
+            + Arrays.toString(Arrays.copyOfRange(reader.valueArray(), reader.valueOffset(),
+            reader.valueOffset() + reader.valueLength())));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> pairs(List<byte[][]> records) {
+    List<String> out = new ArrayList<>();
+    for (byte[][] r : records) {
+      for (int i = 1; i < r.length; i++) {
+        out.add(Arrays.toString(r[0]) + "=" + Arrays.toString(r[i]));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  public void roundTripsEveryCodecAndLayout() {
+    Random random = new Random(1);
+    for (CompressionCodec codec : CompressionCodec.values()) {
+      List<byte[][]> kv = randomRecords(random, 500, 1);
+      assertEquals(pairs(kv), readPairs(write(codec, Layout.LAYOUT_KEY_VALUE, kv)));
+      List<byte[][]> kvs = randomRecords(random, 100, 25);
+      assertEquals(pairs(kvs), readPairs(write(codec, Layout.LAYOUT_KEY_VALUES, kvs)));
+    }
+  }
+
+  @Test
+  public void theBytesAreTheProtoMessagesOfSegmentProto() throws IOException {
+    Random random = new Random(2);
+    List<byte[][]> records = randomRecords(random, 50, 30);
+    SegmentLocation location =
+        write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUES, records);
+    byte[] file = Files.readAllBytes(location.file());
+    CodedInputStream in = CodedInputStream.newInstance(file, (int) location.offset(),
+        (int) location.length());
+    SegmentHeader header = SegmentHeader.parseFrom(in.readByteArray());
+    assertEquals(1, header.getFormatVersion());
+    assertEquals(Codec.CODEC_SNAPPY, header.getCodec());
+    assertEquals(Layout.LAYOUT_KEY_VALUES, header.getLayout());
+    assertEquals(50 * 30, header.getRecordCount());
+    List<String> parsed = new ArrayList<>();
+    int blocks = 0;
+    while (!in.isAtEnd()) {
+      int stored = in.readRawLittleEndian32();
+      int raw = in.readRawLittleEndian32();
+      int crc = in.readRawLittleEndian32();
+      byte[] payload = in.readRawBytes(stored);
+      CRC32C c = new CRC32C();
+      assertEquals(crc, FrameFormat.checksum(c, raw, payload, 0, stored));
+      byte[] block = org.xerial.snappy.Snappy.uncompress(payload);
+      assertEquals(raw, block.length);
+      for (Record r : Block.parseFrom(block).getRecordsList()) {
+        for (ByteString v : r.getValuesList()) {
+          parsed.add(Arrays.toString(r.getKey().toByteArray()) + "="
+              + Arrays.toString(v.toByteArray()));
+        }
+      }
+      blocks++;
+    }
+    assertTrue("several blocks of at most 1 KiB", blocks > 10);
+    assertEquals(pairs(records), parsed);
+  }
+
+  private static int readLe(byte[] b, int p) {
+    return (b[p] & 0xFF) | (b[p + 1] & 0xFF) << 8 | (b[p + 2] & 0xFF) << 16
+        | (b[p + 3] & 0xFF) << 24;
+  }
+
+  @Test
+  public void protocWrittenBlocksAreRead() throws IOException {
+    // A block written by the generated classes (which omit empty fields) reads back the same.
+    Block block = Block.newBuilder()
+        .addRecords(Record.newBuilder().setKey(ByteString.copyFromUtf8("k")).setValue(
+            ByteString.copyFromUtf8("v")))
+        .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("no key")))
+        .addRecords(Record.newBuilder().setKey(ByteString.copyFromUtf8("no value")))
+        .build();
+    byte[] raw = block.toByteArray();
+    SegmentHeader header = SegmentHeader.newBuilder().setFormatVersion(1)
+        .setCodec(Codec.CODEC_NONE).setRecordCount(3).setLayout(Layout.LAYOUT_KEY_VALUE)
+        .setOrder(Order.ORDER_NONE).build();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    header.writeDelimitedTo(out);
+    byte[] frame = new byte[12];
+    FrameFormat.putIntLE(frame, 0, raw.length);
+    FrameFormat.putIntLE(frame, 4, raw.length);
+    FrameFormat.putIntLE(frame, 8, FrameFormat.checksum(new CRC32C(), raw.length, raw, 0,
+        raw.length));
+    out.write(frame);
+    out.write(raw);
+    Path file = spill.root().resolve("protoc.seg");
+    Files.write(file, out.toByteArray());
+    try {
+      SegmentLocation location = new SegmentLocation(file, 0, out.size(), 3, 3, raw.length);
+      assertEquals(List.of("[107]=[118]", "[]=[110, 111, 32, 107, 101, 121]",
+          "[110, 111, 32, 118, 97, 108, 117, 101]=[]"), readPairs(location));
+    } finally {
+      Files.delete(file);
+    }
+  }
+
+  private SegmentLocation damaged(SegmentLocation location, int at, byte xor) throws IOException {
+    byte[] bytes = Files.readAllBytes(location.file());
+    bytes[(int) location.offset() + at] ^= xor;
+    Files.write(location.file(), bytes);
+    return location;
+  }
+
+  @Test
+  public void aFlippedBitIsACrcMismatchNamingFileAndBlock() throws IOException {
+    SegmentLocation location = write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE,
+        randomRecords(new Random(3), 400, 1));
+    damaged(location, (int) location.length() - 5, (byte) 0x10);
+    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
+        () -> readPairs(location));
+    assertThat(e.getMessage(), containsString(location.file().toString()));
+    assertThat(e.getMessage(), containsString("CRC32C mismatch"));
+    assertTrue("the last block", e.block() > 5);
+  }
+
+  @Test
+  public void aTruncatedSegmentIsNamed() {
+    SegmentLocation full = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
+        randomRecords(new Random(4), 400, 1));
+    SegmentLocation cut = new SegmentLocation(full.file(), full.offset(), full.length() - 30,
+        full.pairs(), full.records(), full.rawBytes());
+    CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
+    assertThat(e.getMessage(), containsString("truncated"));
+    // A cut exactly at a frame boundary loses records: the count catches it.
+    SegmentLocation missingFrame = new SegmentLocation(full.file(), full.offset(),
+        firstFrameEnd(full), full.pairs(), full.records(), full.rawBytes());
+    e = assertThrows(CorruptSegmentException.class, () -> readPairs(missingFrame));
+    assertThat(e.getMessage(), containsString("truncated"));
+  }
+
+  private long firstFrameEnd(SegmentLocation location) {
+    try {
+      byte[] bytes = Files.readAllBytes(location.file());
+      int p = (int) location.offset();
+      int headerLength = bytes[p];
+      p += 1 + headerLength;
+      return p + 12 + readLe(bytes, p) - location.offset();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  public void anAbsurdLengthIsRejectedBeforeAllocating() throws IOException {
+    SegmentLocation location = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
+        randomRecords(new Random(5), 10, 1));
+    byte[] bytes = Files.readAllBytes(location.file());
+    int p = (int) location.offset();
+    p += 1 + bytes[p];
+    FrameFormat.putIntLE(bytes, p, Integer.MAX_VALUE - 3);
+    Files.write(location.file(), bytes);
+    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
+        () -> readPairs(location));
+    assertThat(e.getMessage(), containsString("block 0"));
+    assertThat(e.getMessage(), containsString("bytes are left in the segment"));
+  }
+
+  @Test
+  public void anUnknownVersionIsRejected() throws IOException {
+    SegmentLocation location = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
+        randomRecords(new Random(6), 10, 1));
+    // The header's first field is format_version = 1: tag 0x08, then the value.
+    byte[] bytes = Files.readAllBytes(location.file());
+    int at = (int) location.offset() + 1;
+    assertEquals(0x08, bytes[at]);
+    bytes[at + 1] = 9;
+    Files.write(location.file(), bytes);
+    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
+        () -> readPairs(location));
+    assertThat(e.getMessage(), containsString("format version 9 is not supported"));
+    assertEquals(-1, e.block());
+  }
+
+  @Test
+  public void aReaderClosedEarlyReturnsItsBuffer() {
+    SegmentLocation location = write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE,
+        randomRecords(new Random(7), 100, 1));
+    int before = resources.buffers.slotsInUse();
+    SegmentReader reader = resources.open(location);
+    assertTrue(reader.next());
+    reader.close();
+    assertEquals(before, resources.buffers.slotsInUse());
+    assertFalse(Files.notExists(location.file()));
+  }
+}

@@ -37,6 +37,10 @@ final class KeyIndex {
 
   /** {@code hash << 32 | (id + 1)}, or 0 for an empty slot. */
   private long[] slots;
+  /**
+   * The slots in use are {@code [0, mask]}: after a reset the index starts small again inside its
+   * arrays and doubles as it fills, so that merging a small partition probes a cache-sized range.
+   */
   private int mask;
   private int[] hashes;
   private long[] keyAddress;
@@ -72,10 +76,11 @@ final class KeyIndex {
   /** Empties the index for keys hashed under {@code newSeed}; the arena is reset by the owner. */
   void reset(long newSeed) {
     if (size > 0) {
-      Arrays.fill(slots, 0L);
+      Arrays.fill(slots, 0, mask + 1, 0L);
     }
     size = 0;
     seed = newSeed;
+    mask = Math.min(slots.length, 2 * INITIAL_CAPACITY) - 1;
   }
 
   int size() {
@@ -125,8 +130,10 @@ final class KeyIndex {
       }
       slot = (slot + 1) & mask;
     }
-    if (size == capacity) {
-      if (!grow()) {
+    if (2 * size >= mask + 1) {
+      if (mask + 1 < slots.length) {
+        widen();
+      } else if (!grow()) {
         return NO_MEMORY;
       }
       return findOrInsert(key, offset, length, hash);
@@ -177,6 +184,15 @@ final class KeyIndex {
     return true;
   }
 
+  /** Doubles the slots in use, within the arrays already allocated. */
+  private void widen() {
+    mask = mask * 2 + 1;
+    Arrays.fill(slots, 0, mask + 1, 0L);
+    for (int id = 0; id < size; id++) {
+      place(((long) hashes[id] << 32) | (id + 1));
+    }
+  }
+
   private void place(long s) {
     int slot = (int) (s >>> 32) & mask;
     while (slots[slot] != 0) {
@@ -188,7 +204,7 @@ final class KeyIndex {
   /** Re-hashes every entry under a new seed (before a spill into the next level). */
   void rehash(long newSeed) {
     seed = newSeed;
-    Arrays.fill(slots, 0L);
+    Arrays.fill(slots, 0, mask + 1, 0L);
     for (int id = 0; id < size; id++) {
       int h = hasher.hash(keyArray(id), keyOffset(id), keyLength(id), newSeed);
       hashes[id] = h;

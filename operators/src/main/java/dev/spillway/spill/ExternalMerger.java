@@ -53,11 +53,18 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   private final CombineTable<V, A> table;
   private final int partitions;
   private final Level root;
+  private final Aggregator<V, A> aggregator;
+  /** Non-null once the table stopped paying: input is appended and spilled as it comes. */
+  private AppendBuffer appendBuffer;
+  private final ByteSink encoded = new ByteSink();
+  /** Records added since the table was last emptied, to judge how much it combined. */
+  private long recordsInFill;
   private boolean finished;
 
   public ExternalMerger(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
       SpillConfig config) {
     this.resources = new EngineResources(config);
+    this.aggregator = aggregator;
     try {
       this.table = new CombineTable<>(aggregator, accumulatorCodec, resources);
       this.partitions = config.partitions();
@@ -76,21 +83,83 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   /** Combines {@code value} into the accumulator of the key {@code key[offset, offset+length)}. */
   public void add(byte[] key, int offset, int length, V value) {
     checkAdding();
-    if (!table.addInput(key, offset, length, value)) {
-      root.spill();
-      if (!table.addInput(key, offset, length, value)) {
-        throw tooLarge(length);
+    if (appendBuffer == null) {
+      recordsInFill++;
+      boolean added = table.addInput(key, offset, length, value);
+      if (!added) {
+        spillInput();
+        if (appendBuffer == null) {
+          added = table.addInput(key, offset, length, value);
+          if (!added) {
+            throw tooLarge(length);
+          }
+        }
+      }
+      if (added) {
+        if (table.overBudget()) {
+          spillInput();
+        }
+        return;
       }
     }
-    if (table.overBudget()) {
-      root.spill();
-    }
+    append(key, offset, length, aggregator.createAccumulator(value));
   }
 
   /** Merges a partial accumulator (from another merger, say) into the key's accumulator. */
   public void addAccumulator(byte[] key, int offset, int length, A accumulator) {
     checkAdding();
-    root.merge(key, offset, length, table.index().hash(key, offset, length), accumulator);
+    if (appendBuffer == null) {
+      recordsInFill++;
+      int hash = table.index().hash(key, offset, length);
+      boolean added = table.mergeAccumulator(key, offset, length, hash, accumulator);
+      if (!added) {
+        spillInput();
+        if (appendBuffer == null) {
+          added = table.mergeAccumulator(key, offset, length, hash, accumulator);
+          if (!added) {
+            throw tooLarge(length);
+          }
+        }
+      }
+      if (added) {
+        if (table.overBudget()) {
+          spillInput();
+        }
+        return;
+      }
+    }
+    append(key, offset, length, accumulator);
+  }
+
+  private void append(byte[] key, int offset, int length, A accumulator) {
+    encoded.clear();
+    table.encodeValue(accumulator, encoded);
+    int hash = table.index().hash(key, offset, length);
+    if (!appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length())) {
+      spillInput();
+      if (!appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length())) {
+        throw tooLarge(length);
+      }
+    }
+  }
+
+  /**
+   * Spills the input side. When the fill just spilled combined less than a fifth of its records
+   * (nearly every record a new key), the table is dropped for an {@link AppendBuffer} for the
+   * rest of the input.
+   */
+  private void spillInput() {
+    if (appendBuffer != null) {
+      root.spillAppended();
+      return;
+    }
+    int entries = table.size();
+    root.spill();
+    if (entries > 0.8 * recordsInFill) {
+      table.shrink(root.seed);
+      appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
+    }
+    recordsInFill = 0;
   }
 
   /**
@@ -99,6 +168,12 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   public CombineCursor<A> finish() {
     checkAdding();
     finished = true;
+    if (appendBuffer != null) {
+      root.spillAppended();
+      appendBuffer.release();
+      appendBuffer = null;
+      return new Output(root);
+    }
     if (!root.spills.isEmpty()) {
       root.spill();
       return new Output(root);
@@ -202,6 +277,25 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       resources.stats.spillCount++;
       resources.stats.memoryBytesSpilled += freed;
       table.reset(seed);
+    }
+
+    /** Writes the append buffer (level 0 only) and empties it. */
+    void spillAppended() {
+      if (appendBuffer.size() == 0) {
+        return;
+      }
+      long freed = appendBuffer.recordBytes();
+      PartitionedSpillWriter writer =
+          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE);
+      try {
+        appendBuffer.spillTo(writer);
+        spills.add(writer.finish());
+        files.add(writer.path());
+      } finally {
+        writer.close();
+      }
+      resources.stats.spillCount++;
+      resources.stats.memoryBytesSpilled += freed;
     }
 
     List<SegmentLocation> segmentsOf(int partition) {

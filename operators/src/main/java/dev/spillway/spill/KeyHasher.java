@@ -16,7 +16,10 @@ public interface KeyHasher {
 
   int hash(byte[] key, int offset, int length, long seed);
 
-  /** The default: 64-bit words mixed by the SplitMix64 finalizer, top 32 bits kept. */
+  /**
+   * The default: each 64-bit word folded in by a multiply and a rotation (xxHash's round), the
+   * result mixed by the SplitMix64 finalizer, top 32 bits kept.
+   */
   KeyHasher DEFAULT = SplitMixHasher.INSTANCE;
 
   /** Mixes 64 bits (the SplitMix64 finalizer); also used to derive per-level seeds. */
@@ -30,6 +33,8 @@ public interface KeyHasher {
   final class SplitMixHasher implements KeyHasher {
     static final SplitMixHasher INSTANCE = new SplitMixHasher();
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final long PRIME_1 = 0x9E3779B185EBCA87L;
+    private static final long PRIME_2 = 0xC2B2AE3D27D4EB4FL;
     private static final VarHandle LONGS =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -41,14 +46,14 @@ public interface KeyHasher {
       int i = offset;
       int end = offset + length;
       for (; i + 8 <= end; i += 8) {
-        h = mix64(h ^ (long) LONGS.get(key, i)) + GOLDEN;
+        h = Long.rotateLeft(h ^ ((long) LONGS.get(key, i) * PRIME_2), 31) * PRIME_1;
       }
       if (i < end) {
         long tail = 0;
         for (int shift = 0; i < end; i++, shift += 8) {
           tail |= (key[i] & 0xFFL) << shift;
         }
-        h = mix64(h ^ tail) + GOLDEN;
+        h = Long.rotateLeft(h ^ (tail * PRIME_2), 31) * PRIME_1;
       }
       return (int) (mix64(h) >>> 32);
     }

@@ -247,22 +247,12 @@ final class KeyIndex {
   }
 
   /**
-   * Groups the ids by partition, keeping insertion order within each (a counting sort), so a
-   * spill walks each partition's entries in the order they lie in memory. Fills {@code starts}
-   * ({@code partitions + 1} long) with where each partition begins; returns the ids.
+   * Groups the ids by partition, keeping insertion order within each, so a spill walks each
+   * partition's entries in the order they lie in memory. Fills {@code starts} ({@code partitions
+   * + 1} long) with where each partition begins; returns the ids.
    */
   int[] partitionOrder(int partitions, int[] starts) {
-    Arrays.fill(starts, 0);
-    for (int id = 0; id < size; id++) {
-      starts[PartitionedSpillWriter.partitionOf(hashes[id], partitions) + 1]++;
-    }
-    for (int p = 0; p < partitions; p++) {
-      starts[p + 1] += starts[p];
-    }
-    int[] next = Arrays.copyOf(starts, partitions);
-    for (int id = 0; id < size; id++) {
-      order[next[PartitionedSpillWriter.partitionOf(hashes[id], partitions)]++] = id;
-    }
+    PartitionedSpillWriter.partitionOrder(hashes, size, partitions, starts, order);
     return order;
   }
 }

@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Writes one spill: a file holding one segment per non-empty hash partition, in partition order.
@@ -29,6 +30,25 @@ final class PartitionedSpillWriter {
   /** The partition of a hash: its unsigned value scaled to [0, partitions). */
   static int partitionOf(int hash, int partitions) {
     return (int) (((hash & 0xFFFFFFFFL) * partitions) >>> 32);
+  }
+
+  /**
+   * Groups the indexes {@code 0..n-1} by the partition of {@code hashes[i]}, keeping their order
+   * within each partition (a counting sort), into {@code order}; fills {@code starts}
+   * ({@code partitions + 1} long) with where each partition begins.
+   */
+  static void partitionOrder(int[] hashes, int n, int partitions, int[] starts, int[] order) {
+    Arrays.fill(starts, 0);
+    for (int i = 0; i < n; i++) {
+      starts[partitionOf(hashes[i], partitions) + 1]++;
+    }
+    for (int p = 0; p < partitions; p++) {
+      starts[p + 1] += starts[p];
+    }
+    int[] next = Arrays.copyOf(starts, partitions);
+    for (int i = 0; i < n; i++) {
+      order[next[partitionOf(hashes[i], partitions)]++] = i;
+    }
   }
 
   SegmentWriter writerFor(int partition) {

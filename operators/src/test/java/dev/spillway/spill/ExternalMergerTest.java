@@ -43,7 +43,7 @@ public class ExternalMergerTest {
           assertEquals("key returned twice", null, previous);
         }
       }
-      assertEquals(model, out);
+      ModelAssert.assertSameMap(model, out);
       return merger.stats();
     }
   }
@@ -113,7 +113,7 @@ public class ExternalMergerTest {
               cursor.accumulator()[0]);
         }
       }
-      assertEquals(model, out);
+      ModelAssert.assertSameMap(model, out);
       assertThat(out.get(ByteBuffer.wrap(new byte[0])), greaterThan(25_000L - 1));
       assertThat(merger.stats().spillCount(), greaterThan(0L));
     }
@@ -156,7 +156,7 @@ public class ExternalMergerTest {
           out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]);
         }
       }
-      assertEquals(model, out);
+      ModelAssert.assertSameMap(model, out);
     }
   }
 
@@ -221,7 +221,7 @@ public class ExternalMergerTest {
         }
       }
       model.values().forEach(Collections::sort);
-      assertEquals(model, out);
+      ModelAssert.assertSameMap(model, out);
       // 40,000 longs do not fit 256 KiB as objects: the weighing must have forced spills.
       assertThat(merger.stats().spillCount(), greaterThan(0L));
     }

@@ -1,6 +1,7 @@
 package dev.spillway.spill;
 
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
  * What every engine owns and releases in {@link #close()}: its memory reservation (with the I/O
@@ -46,6 +47,35 @@ final class EngineResources implements AutoCloseable {
 
   SegmentReader open(SegmentLocation location) {
     return new SegmentReader(location, buffers);
+  }
+
+  /**
+   * The slow path of adding a record that did not fit: spill, and retry; if the pool still has
+   * no room (other engines hold it), give back every array that can shrink and wait until the
+   * pool can grant room for the record, then retry once more. Fails, naming the budget, only
+   * when no release by anyone could make room.
+   */
+  void makeRoom(BooleanSupplier retry, Runnable spill, Runnable shrink, long recordBytes) {
+    spill.run();
+    if (retry.getAsBoolean()) {
+      return;
+    }
+    shrink.run();
+    long need = Math.max(plan.pageBytes(), recordBytes + 64);
+    if (reservation.used() + need > config.pool().capacity()) {
+      throw tooLarge(recordBytes);
+    }
+    reservation.reserveSpare(need);
+    if (!retry.getAsBoolean()) {
+      throw tooLarge(recordBytes);
+    }
+  }
+
+  private IllegalStateException tooLarge(long recordBytes) {
+    return new IllegalStateException("a record of " + recordBytes
+        + " bytes does not fit the memory budget of " + config.pool().capacity()
+        + " bytes (of which " + plan.ioBytes() + " are block buffers) even after spilling"
+        + " everything");
   }
 
   /** Bytes in use for records (all but the I/O reserve): what a spill frees. */

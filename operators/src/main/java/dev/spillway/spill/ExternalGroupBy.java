@@ -47,6 +47,13 @@ public final class ExternalGroupBy implements AutoCloseable {
   private final int partitions;
   private final List<SegmentLocation[]> spills = new ArrayList<>();
   private final List<Path> files = new ArrayList<>();
+  /**
+   * Non-null once the table stopped paying (a fill held nearly one key per value): input is then
+   * appended to per-partition pages as it comes and spilled as KEY_VALUE records.
+   */
+  private AppendBuffer appendBuffer;
+  /** Values added since the table was last emptied, to judge how many keys repeated. */
+  private long recordsInFill;
   private boolean finished;
 
   public ExternalGroupBy(SpillConfig config) {
@@ -73,14 +80,19 @@ public final class ExternalGroupBy implements AutoCloseable {
       throw new IllegalStateException("finish() was called: no more input is accepted");
     }
     int hash = table.index().hash(key, kOff, kLen);
-    if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
-      spill();
-      if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
-        throw new IllegalStateException("a record of " + (kLen + vLen)
-            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
-            + " bytes even after spilling everything");
-      }
+    if (!tryAdd(key, kOff, kLen, hash, value, vOff, vLen)) {
+      resources.makeRoom(() -> tryAdd(key, kOff, kLen, hash, value, vOff, vLen), this::spill,
+          () -> table.shrink(SEED), kLen + vLen);
     }
+  }
+
+  private boolean tryAdd(byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff,
+      int vLen) {
+    if (appendBuffer != null) {
+      return appendBuffer.add(key, kOff, kLen, hash, value, vOff, vLen);
+    }
+    recordsInFill++;
+    return table.add(key, kOff, kLen, hash, value, vOff, vLen);
   }
 
   /** Ends the input and returns every key once with all its values. Can be called once. */
@@ -96,6 +108,10 @@ public final class ExternalGroupBy implements AutoCloseable {
       return new Output(false);
     }
     spill();
+    if (appendBuffer != null) {
+      appendBuffer.release();
+      appendBuffer = null;
+    }
     return new Output(true);
   }
 
@@ -109,40 +125,66 @@ public final class ExternalGroupBy implements AutoCloseable {
     resources.close();
   }
 
+  /**
+   * Writes the buffered input as one spill file and empties the buffer. When the table just
+   * spilled held more than four keys for five values, the table is dropped for an {@link
+   * AppendBuffer} for the rest of the input.
+   */
   private void spill() {
-    KeyIndex index = table.index();
-    int n = index.size();
-    if (n == 0) {
+    if (appendBuffer != null) {
+      if (appendBuffer.size() > 0) {
+        long freed = appendBuffer.recordBytes();
+        writeSpill(Layout.LAYOUT_KEY_VALUE, appendBuffer::spillTo);
+        resources.stats.memoryBytesSpilled += freed;
+      }
+      return;
+    }
+    int keys = table.size();
+    if (keys == 0) {
       return;
     }
     long freed = table.recordBytes();
-    int[] starts = new int[partitions + 1];
-    int[] order = index.partitionOrder(partitions, starts);
-    PartitionedSpillWriter writer =
-        new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUES);
+    writeSpill(Layout.LAYOUT_KEY_VALUES, this::writeTable);
+    resources.stats.memoryBytesSpilled += freed;
+    table.reset(SEED);
+    if (keys > 0.6 * recordsInFill) {
+      table.shrink(SEED);
+      appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
+    }
+    recordsInFill = 0;
+  }
+
+  private void writeSpill(Layout layout, java.util.function.Consumer<PartitionedSpillWriter> body) {
+    PartitionedSpillWriter writer = new PartitionedSpillWriter(resources, partitions, layout);
     try {
-      for (int p = 0; p < partitions; p++) {
-        if (starts[p] == starts[p + 1]) {
-          continue;
-        }
-        SegmentWriter out = writer.writerFor(p);
-        for (int i = starts[p]; i < starts[p + 1]; i++) {
-          int id = order[i];
-          out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
-          ValueCursor values = table.values(id);
-          while (values.next()) {
-            out.appendValue(values.array(), values.offset(), values.length());
-          }
-        }
-      }
+      body.accept(writer);
       spills.add(writer.finish());
       files.add(writer.path());
     } finally {
       writer.close();
     }
     resources.stats.spillCount++;
-    resources.stats.memoryBytesSpilled += freed;
-    table.reset(SEED);
+  }
+
+  /** Writes each key with its value chain as KEY_VALUES records, partition by partition. */
+  private void writeTable(PartitionedSpillWriter writer) {
+    KeyIndex index = table.index();
+    int[] starts = new int[partitions + 1];
+    int[] order = index.partitionOrder(partitions, starts);
+    for (int p = 0; p < partitions; p++) {
+      if (starts[p] == starts[p + 1]) {
+        continue;
+      }
+      SegmentWriter out = writer.writerFor(p);
+      for (int i = starts[p]; i < starts[p + 1]; i++) {
+        int id = order[i];
+        out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
+        ValueCursor values = table.values(id);
+        while (values.next()) {
+          out.appendValue(values.array(), values.offset(), values.length());
+        }
+      }
+    }
   }
 
   private List<SegmentLocation> segmentsOf(int partition) {

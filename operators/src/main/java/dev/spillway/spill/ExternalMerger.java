@@ -83,64 +83,54 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   /** Combines {@code value} into the accumulator of the key {@code key[offset, offset+length)}. */
   public void add(byte[] key, int offset, int length, V value) {
     checkAdding();
-    if (appendBuffer == null) {
-      recordsInFill++;
-      boolean added = table.addInput(key, offset, length, value);
-      if (!added) {
-        spillInput();
-        if (appendBuffer == null) {
-          added = table.addInput(key, offset, length, value);
-          if (!added) {
-            throw tooLarge(length);
-          }
-        }
-      }
-      if (added) {
-        if (table.overBudget()) {
-          spillInput();
-        }
-        return;
-      }
+    if (!tryAdd(key, offset, length, value)) {
+      resources.makeRoom(() -> tryAdd(key, offset, length, value), this::spillInput,
+          this::shrinkInput, length);
     }
-    append(key, offset, length, aggregator.createAccumulator(value));
+    if (appendBuffer == null && table.overBudget()) {
+      spillInput();
+    }
   }
 
   /** Merges a partial accumulator (from another merger, say) into the key's accumulator. */
   public void addAccumulator(byte[] key, int offset, int length, A accumulator) {
     checkAdding();
-    if (appendBuffer == null) {
-      recordsInFill++;
-      int hash = table.index().hash(key, offset, length);
-      boolean added = table.mergeAccumulator(key, offset, length, hash, accumulator);
-      if (!added) {
-        spillInput();
-        if (appendBuffer == null) {
-          added = table.mergeAccumulator(key, offset, length, hash, accumulator);
-          if (!added) {
-            throw tooLarge(length);
-          }
-        }
-      }
-      if (added) {
-        if (table.overBudget()) {
-          spillInput();
-        }
-        return;
-      }
+    if (!tryAddAccumulator(key, offset, length, accumulator)) {
+      resources.makeRoom(() -> tryAddAccumulator(key, offset, length, accumulator),
+          this::spillInput, this::shrinkInput, length);
     }
-    append(key, offset, length, accumulator);
+    if (appendBuffer == null && table.overBudget()) {
+      spillInput();
+    }
   }
 
-  private void append(byte[] key, int offset, int length, A accumulator) {
+  private boolean tryAdd(byte[] key, int offset, int length, V value) {
+    if (appendBuffer != null) {
+      return append(key, offset, length, aggregator.createAccumulator(value));
+    }
+    recordsInFill++;
+    return table.addInput(key, offset, length, value);
+  }
+
+  private boolean tryAddAccumulator(byte[] key, int offset, int length, A accumulator) {
+    if (appendBuffer != null) {
+      return append(key, offset, length, accumulator);
+    }
+    recordsInFill++;
+    return table.mergeAccumulator(key, offset, length, table.index().hash(key, offset, length),
+        accumulator);
+  }
+
+  private boolean append(byte[] key, int offset, int length, A accumulator) {
     encoded.clear();
     table.encodeValue(accumulator, encoded);
     int hash = table.index().hash(key, offset, length);
-    if (!appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length())) {
-      spillInput();
-      if (!appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length())) {
-        throw tooLarge(length);
-      }
-    }
+    return appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length());
+  }
+
+  /** Gives back the table's arrays while this engine waits for memory (the input is spilled). */
+  private void shrinkInput() {
+    table.shrink(root.seed);
   }
 
   /**
@@ -200,12 +190,6 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     }
   }
 
-  private IllegalStateException tooLarge(int keyLength) {
-    return new IllegalStateException("a record with a key of " + keyLength
-        + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
-        + " bytes even after spilling everything");
-  }
-
   /**
    * One level of partitioning: its hash seed and its spills. Level 0 takes the input; level d+1
    * takes one partition of level d that did not fit.
@@ -234,10 +218,8 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     /** Merges an accumulator into the table under this level's seed, spilling to make room. */
     void merge(byte[] key, int offset, int length, int hash, A acc) {
       if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
-        spill();
-        if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
-          throw tooLarge(length);
-        }
+        resources.makeRoom(() -> table.mergeAccumulator(key, offset, length, hash, acc),
+            this::spill, () -> table.shrink(seed), length);
       }
       if (table.overBudget()) {
         spill();

@@ -64,12 +64,8 @@ public final class ExternalSorter implements AutoCloseable {
       throw new IllegalStateException("finish() was called: no more input is accepted");
     }
     if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
-      spill();
-      if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
-        throw new IllegalStateException("a record of " + (kLen + vLen)
-            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
-            + " bytes even after spilling everything");
-      }
+      resources.makeRoom(() -> buffer.add(key, kOff, kLen, value, vOff, vLen), this::spill,
+          buffer::shrink, kLen + vLen);
     }
   }
 

@@ -8,10 +8,12 @@ import java.util.Map;
  * A hard cap on the bytes that the engines of one JVM hold, shared by all engines given the same
  * pool, so that N concurrent bundles cannot take N budgets.
  *
- * <p>The policy is Spark's execution pool's: with N registered consumers, none may hold more than
+ * <p>The policy follows Spark's execution pool: with N registered consumers, none may grow past
  * {@code capacity / N}; a request that would pass that share, or the free bytes, is refused and the
- * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits until
- * others release it, up to a timeout, then fails naming the pool's state.
+ * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
+ * free bytes, whatever its share, until others release them, up to a timeout, then fails naming
+ * the pool's state. Engines give back their arrays before they wait, so waiting engines never
+ * hold what another waiter needs.
  *
  * <p>Thread-safe.
  */
@@ -100,7 +102,9 @@ public final class MemoryPool {
           + own + " of the whole memory budget of " + capacity + " bytes");
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
-    while (!tryAcquire(consumer, bytes)) {
+    // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
+    // wherever they are; the share only bounds growth (tryAcquire), which makes others spill.
+    while (used + bytes > capacity) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         throw new IllegalStateException(
@@ -114,6 +118,8 @@ public final class MemoryPool {
         throw new IllegalStateException("interrupted while waiting for memory", e);
       }
     }
+    holding(consumer)[0] += bytes;
+    used += bytes;
   }
 
   synchronized void release(Object consumer, long bytes) {

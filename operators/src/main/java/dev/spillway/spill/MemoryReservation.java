@@ -48,6 +48,15 @@ final class MemoryReservation implements AutoCloseable {
     use(bytes);
   }
 
+  /** Holds {@code bytes} beyond what is used, waiting for the pool if need be. */
+  void reserveSpare(long bytes) {
+    long missing = used + bytes - held;
+    if (missing > 0) {
+      pool.acquire(this, missing);
+      held += missing;
+    }
+  }
+
   void release(long bytes) {
     if (bytes > used) {
       throw new IllegalStateException("releases " + bytes + " bytes but uses " + used);

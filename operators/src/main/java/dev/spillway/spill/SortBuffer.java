@@ -82,8 +82,27 @@ final class SortBuffer {
     }
   }
 
-  /** A stable merge sort of addresses[from, to) by whole keys (their prefixes are equal). */
+  /**
+   * A stable merge sort of addresses[from, to) by whole keys (their prefixes are equal). A run
+   * already in order (one hot key's records, say) costs one pass.
+   */
   private void sortByKey(int from, int to) {
+    if (isSorted(from, to)) {
+      return;
+    }
+    mergeSortByKey(from, to);
+  }
+
+  private boolean isSorted(int from, int to) {
+    for (int i = from + 1; i < to; i++) {
+      if (compare(addresses[i - 1], addresses[i]) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void mergeSortByKey(int from, int to) {
     if (to - from <= 16) {
       for (int i = from + 1; i < to; i++) {
         long v = addresses[i];
@@ -97,8 +116,8 @@ final class SortBuffer {
       return;
     }
     int mid = (from + to) >>> 1;
-    sortByKey(from, mid);
-    sortByKey(mid, to);
+    mergeSortByKey(from, mid);
+    mergeSortByKey(mid, to);
     System.arraycopy(addresses, from, tmpAddresses, from, to - from);
     int i = from;
     int j = mid;
@@ -133,6 +152,16 @@ final class SortBuffer {
   void reset() {
     size = 0;
     arena.reset();
+  }
+
+  /** Gives back the arrays' memory beyond the initial capacity; the buffer must be empty. */
+  void shrink() {
+    if (size == 0 && prefixes.length > INITIAL_CAPACITY) {
+      reservation.release((prefixes.length - INITIAL_CAPACITY) * BYTES_PER_RECORD);
+      prefixes = null;
+      addresses = null;
+      allocate(INITIAL_CAPACITY);
+    }
   }
 
   /** Returns all memory, arrays included; the buffer is unusable afterwards. */

@@ -32,13 +32,10 @@ final class SpillableValues implements GroupValues {
   void add(byte[] value, int offset, int length) {
     long address = ValueChain.store(arena, value, offset, length);
     if (address == ByteArena.NO_MEMORY) {
-      spill();
-      address = ValueChain.store(arena, value, offset, length);
-      if (address == ByteArena.NO_MEMORY) {
-        throw new IllegalStateException("a value of " + length
-            + " bytes does not fit the memory budget of " + resources.config.pool().capacity()
-            + " bytes even after spilling");
-      }
+      long[] stored = new long[1];
+      resources.makeRoom(() -> (stored[0] = ValueChain.store(arena, value, offset, length))
+          != ByteArena.NO_MEMORY, this::spill, () -> { }, length);
+      address = stored[0];
     }
     if (head == ValueChain.END) {
       head = address;

@@ -141,4 +141,70 @@ public class MemoryPoolTest {
     }
     java.nio.file.Files.delete(root);
   }
+
+  @Test
+  public void mixedEnginesOnSixThreadsStayCorrectWithinOnePool() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(2 << 20);
+    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-mixed");
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 6; t++) {
+      int id = t;
+      threads.add(new Thread(() -> {
+        try {
+          SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
+          java.util.Random random = new java.util.Random(id);
+          if (id % 2 == 0) {
+            java.util.Map<Long, Long> model = new java.util.HashMap<>();
+            try (ExternalMerger<Long, long[]> merger =
+                new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
+              for (int i = 0; i < 60_000; i++) {
+                long k = random.nextInt(20_000);
+                merger.add(OrderedBytes.encodeLong(k), 1L);
+                model.merge(k, 1L, Long::sum);
+                assertTrue(pool.used() <= pool.capacity());
+              }
+              java.util.Map<Long, Long> out = new java.util.HashMap<>();
+              try (CombineCursor<long[]> c = merger.finish()) {
+                while (c.next()) {
+                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), c.accumulator()[0]);
+                }
+              }
+              assertEquals(model, out);
+            }
+          } else {
+            java.util.Map<Long, Integer> model = new java.util.HashMap<>();
+            try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+              for (int i = 0; i < 60_000; i++) {
+                long k = random.nextInt(10_000);
+                groups.add(OrderedBytes.encodeLong(k), new byte[6]);
+                model.merge(k, 1, Integer::sum);
+                assertTrue(pool.used() <= pool.capacity());
+              }
+              java.util.Map<Long, Integer> out = new java.util.HashMap<>();
+              try (GroupCursor c = groups.finish()) {
+                while (c.next()) {
+                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()),
+                      (int) c.values().count());
+                }
+              }
+              assertEquals(model, out);
+            }
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), failures);
+    assertEquals(0, pool.used());
+    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
+      assertEquals(0, left.count());
+    }
+    java.nio.file.Files.delete(root);
+  }
 }

@@ -18,6 +18,16 @@ import java.util.Arrays;
  * partly empty.
  */
 final class AppendBuffer {
+  /**
+   * Whether a table holding {@code keys} keys for {@code records} records should give way to an
+   * append buffer: when it combines less than {@code minReduction} of its records. Engines ask
+   * once a fill of the table has taken half of their memory, so an input that fits in memory is
+   * never spilled for it.
+   */
+  static boolean tableStopsPaying(int keys, long records, double minReduction) {
+    return keys > (1 - minReduction) * records;
+  }
+
   private static final int MIN_PAGE = 256;
   private static final int MAX_PAGE = 64 << 10;
 

@@ -41,6 +41,11 @@ import java.util.List;
  */
 public final class ExternalGroupBy implements AutoCloseable {
   private static final long SEED = KeyHasher.mix64(0x6A0B_5EEDL);
+  /**
+   * The table must hold ten values a key to pay: grouping does not shrink data, so the table's
+   * only gain is writing a key once per run of values, which a cache miss per record outweighs.
+   */
+  private static final double MIN_REDUCTION = 0.9;
 
   private final EngineResources resources;
   private final GroupTable table;
@@ -54,6 +59,9 @@ public final class ExternalGroupBy implements AutoCloseable {
   private AppendBuffer appendBuffer;
   /** Values added since the table was last emptied, to judge how many keys repeated. */
   private long recordsInFill;
+  /** Record bytes at which the table is judged, once per fill: half the memory for records. */
+  private long judgeAtBytes;
+  private boolean judged;
   private boolean finished;
 
   public ExternalGroupBy(SpillConfig config) {
@@ -62,6 +70,7 @@ public final class ExternalGroupBy implements AutoCloseable {
       this.table = new GroupTable(resources);
       this.partitions = config.partitions();
       table.reset(SEED);
+      startFill();
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -92,7 +101,16 @@ public final class ExternalGroupBy implements AutoCloseable {
       return appendBuffer.add(key, kOff, kLen, hash, value, vOff, vLen);
     }
     recordsInFill++;
-    return table.add(key, kOff, kLen, hash, value, vOff, vLen);
+    if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
+      return false;
+    }
+    if (!judged && resources.recordBytes() > judgeAtBytes) {
+      judged = true;
+      if (AppendBuffer.tableStopsPaying(table.size(), recordsInFill, MIN_REDUCTION)) {
+        spill();
+      }
+    }
+    return true;
   }
 
   /** Ends the input and returns every key once with all its values. Can be called once. */
@@ -115,6 +133,17 @@ public final class ExternalGroupBy implements AutoCloseable {
     return new Output(true);
   }
 
+  /** A new fill of the table: it is judged again when it takes half the memory for records. */
+  private void startFill() {
+    judged = false;
+    judgeAtBytes = (resources.reservation.fairShare() - resources.plan.ioBytes()) / 2;
+  }
+
+  /** For tests: whether input now goes to the append buffer. */
+  boolean appending() {
+    return appendBuffer != null;
+  }
+
   public SpillStats stats() {
     return resources.stats();
   }
@@ -127,7 +156,7 @@ public final class ExternalGroupBy implements AutoCloseable {
 
   /**
    * Writes the buffered input as one spill file and empties the buffer. When the table just
-   * spilled held more than four keys for five values, the table is dropped for an {@link
+   * spilled stopped paying ({@link AppendBuffer#tableStopsPaying}), it is dropped for an {@link
    * AppendBuffer} for the rest of the input.
    */
   private void spill() {
@@ -147,11 +176,12 @@ public final class ExternalGroupBy implements AutoCloseable {
     writeSpill(Layout.LAYOUT_KEY_VALUES, this::writeTable);
     resources.stats.memoryBytesSpilled += freed;
     table.reset(SEED);
-    if (keys > 0.6 * recordsInFill) {
+    if (AppendBuffer.tableStopsPaying(keys, recordsInFill, MIN_REDUCTION)) {
       table.shrink(SEED);
       appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
     }
     recordsInFill = 0;
+    startFill();
   }
 
   private void writeSpill(Layout layout, java.util.function.Consumer<PartitionedSpillWriter> body) {

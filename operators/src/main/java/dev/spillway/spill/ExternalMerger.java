@@ -48,6 +48,8 @@ import java.util.List;
  */
 public final class ExternalMerger<V, A> implements AutoCloseable {
   private static final long LEVEL_SEED = 0x5EED_5EED_5EED_5EEDL;
+  /** The table must combine at least half of its records to pay for a cache miss per record. */
+  private static final double MIN_REDUCTION = 0.5;
 
   private final EngineResources resources;
   private final CombineTable<V, A> table;
@@ -59,6 +61,9 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   private final ByteSink encoded = new ByteSink();
   /** Records added since the table was last emptied, to judge how much it combined. */
   private long recordsInFill;
+  /** Record bytes at which the table is judged, once per fill: half the memory for records. */
+  private long judgeAtBytes;
+  private boolean judged;
   private boolean finished;
 
   public ExternalMerger(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
@@ -70,6 +75,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       this.partitions = config.partitions();
       this.root = new Level(0, partitions);
       table.reset(root.seed);
+      startFill();
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -109,7 +115,18 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       return append(key, offset, length, aggregator.createAccumulator(value));
     }
     recordsInFill++;
-    return table.addInput(key, offset, length, value);
+    return table.addInput(key, offset, length, value) && judged();
+  }
+
+  /** Spills early, switching to the append buffer, when a table combines too little. */
+  private boolean judged() {
+    if (!judged && resources.recordBytes() > judgeAtBytes) {
+      judged = true;
+      if (AppendBuffer.tableStopsPaying(table.size(), recordsInFill, MIN_REDUCTION)) {
+        spillInput();
+      }
+    }
+    return true;
   }
 
   private boolean tryAddAccumulator(byte[] key, int offset, int length, A accumulator) {
@@ -118,7 +135,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     }
     recordsInFill++;
     return table.mergeAccumulator(key, offset, length, table.index().hash(key, offset, length),
-        accumulator);
+        accumulator) && judged();
   }
 
   private boolean append(byte[] key, int offset, int length, A accumulator) {
@@ -134,9 +151,9 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   }
 
   /**
-   * Spills the input side. When the fill just spilled combined less than a fifth of its records
-   * (nearly every record a new key), the table is dropped for an {@link AppendBuffer} for the
-   * rest of the input.
+   * Spills the input side. When the table just spilled stopped paying ({@link
+   * AppendBuffer#tableStopsPaying}), it is dropped for an {@link AppendBuffer} for the rest of
+   * the input.
    */
   private void spillInput() {
     if (appendBuffer != null) {
@@ -145,11 +162,12 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     }
     int entries = table.size();
     root.spill();
-    if (entries > 0.8 * recordsInFill) {
+    if (AppendBuffer.tableStopsPaying(entries, recordsInFill, MIN_REDUCTION)) {
       table.shrink(root.seed);
       appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
     }
     recordsInFill = 0;
+    startFill();
   }
 
   /**
@@ -169,6 +187,17 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       return new Output(root);
     }
     return new Output(null);
+  }
+
+  /** A new fill of the table: it is judged again when it takes half the memory for records. */
+  private void startFill() {
+    judged = false;
+    judgeAtBytes = (resources.reservation.fairShare() - resources.plan.ioBytes()) / 2;
+  }
+
+  /** For tests: whether input now goes to the append buffer. */
+  boolean appending() {
+    return appendBuffer != null;
   }
 
   public SpillStats stats() {

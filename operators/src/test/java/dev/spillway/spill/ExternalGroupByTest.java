@@ -92,6 +92,21 @@ public class ExternalGroupByTest {
   }
 
   @Test
+  public void appendModeWithAHotKeyAgainstModel() {
+    SpillConfig config = spill.config(128 << 10);
+    SpillStats stats = check(config, 12, 60_000, 200_000, 0.3);
+    assertThat(stats.sortedMerges(), greaterThan(0L));
+    try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+      Random random = new Random(13);
+      for (int i = 0; i < 5_000; i++) {
+        groups.add(Keys.key(random, 200_000, 20), new byte[3]);
+      }
+      assertTrue(groups.appending());
+      groups.finish().close();
+    }
+  }
+
+  @Test
   public void collidingHashesNeverMergeKeys() {
     check(spill.config(128 << 10).withHasher((k, off, len, seed) -> 7), 3, 20_000, 4_000, 0);
   }

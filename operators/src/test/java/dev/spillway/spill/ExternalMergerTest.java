@@ -70,6 +70,48 @@ public class ExternalMergerTest {
   }
 
   @Test
+  public void appendModeWhenTheTableStopsCombining() {
+    // Nearly every record a new key: past 200 keys the table is judged and dropped.
+    SpillConfig config = spill.config(256 << 10);
+    Random random = new Random(21);
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      for (int i = 0; i < 60_000; i++) {
+        byte[] key = Keys.key(random, 200_000, 16);
+        long v = random.nextInt(1000);
+        if (i % 3 == 0) {
+          merger.addAccumulator(key, 0, key.length, new long[] {v});
+        } else {
+          merger.add(key, v);
+        }
+        model.merge(ByteBuffer.wrap(key), v, Long::sum);
+      }
+      assertTrue("switched to the append buffer", merger.appending());
+      Map<ByteBuffer, Long> out = new HashMap<>();
+      try (CombineCursor<long[]> c = merger.finish()) {
+        while (c.next()) {
+          assertEquals(null,
+              out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]));
+        }
+      }
+      ModelAssert.assertSameMap(model, out);
+      assertThat(merger.stats().spillCount(), greaterThan(3L));
+    }
+  }
+
+  @Test
+  public void theTableStaysWhileItCombines() {
+    SpillConfig config = spill.config(256 << 10);
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      for (int i = 0; i < 60_000; i++) {
+        merger.add(OrderedBytes.encodeLong(i % 1000), 1L);
+      }
+      assertEquals(false, merger.appending());
+      merger.finish().close();
+    }
+  }
+
+  @Test
   public void recursiveRepartitioningWhenAPartitionDoesNotFit() {
     // Four partitions per level: a partition of many distinct keys cannot be merged in 96 KiB,
     // so it is split again under a new seed, up to 4^6 = 4096 partitions.

@@ -1,61 +1,22 @@
 package dev.spillway.bench;
 
-import dev.spillway.spill.Aggregator;
-import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.CombineCursor;
 import dev.spillway.spill.CompressionCodec;
 import dev.spillway.spill.ExternalGroupBy;
 import dev.spillway.spill.ExternalMerger;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.LongSum;
 import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillStats;
-import dev.spillway.spill.ValueCodec;
 import dev.spillway.spill.ValueCursor;
 import java.util.List;
 import java.util.Locale;
 
 /** The engine itself, on one thread, with the run's memory budget. */
 final class SpillwaySystem implements WorkloadSystem {
-
-  /** Sum of longs: the accumulator is a one-element array, mutated in place. */
-  static final Aggregator<Long, long[]> SUM = new Aggregator<>() {
-    @Override
-    public long[] createAccumulator(Long value) {
-      return new long[] {value};
-    }
-
-    @Override
-    public long[] addInput(long[] acc, Long value) {
-      acc[0] += value;
-      return acc;
-    }
-
-    @Override
-    public long[] mergeAccumulators(long[] a, long[] b) {
-      a[0] += b[0];
-      return a;
-    }
-  };
-
-  static final ValueCodec<long[]> SUM_CODEC = new ValueCodec<>() {
-    @Override
-    public void encode(long[] value, ByteSink out) {
-      out.writeLong(value[0]);
-    }
-
-    @Override
-    public long[] decode(byte[] bytes, int offset, int length) {
-      return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
-    }
-
-    @Override
-    public int fixedSize() {
-      return 8;
-    }
-  };
 
   @Override
   public String name() {
@@ -87,7 +48,7 @@ final class SpillwaySystem implements WorkloadSystem {
   private static RunResult combine(WorkloadSpec spec) {
     Checksum checksum = new Checksum();
     byte[] key = new byte[8];
-    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, SUM_CODEC, config(spec))) {
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(new LongSum(), LongSum.CODEC, config(spec))) {
       for (long i = 0; i < spec.records(); i++) {
         long r = Generator.rand(spec.seed(), i);
         OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);

@@ -11,17 +11,18 @@ import java.util.List;
  *
  * <ol>
  *   <li>Values are appended to their key's chain in one in-memory table ({@link GroupTable}).
- *   <li>When the budget is reached, the table is sorted by key hash and written as one spill
- *       file with a segment per hash partition, each sorted by (hash, key), a key's values in
- *       KEY_VALUES records; the table is emptied.
+ *   <li>When the budget is reached, the table is written as one spill file with a segment per
+ *       hash partition, a key's values in KEY_VALUES records; the table is emptied.
+ *   <li>When a fill holds fewer than ten values a key (judged once it takes half the memory),
+ *       the table is dropped for an {@link AppendBuffer}: (key, value) records go to their
+ *       partition's pages and are spilled as they come, with no cache miss per record.
  *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition
  *       whose spilled size fits the budget is loaded into the table and its groups returned.
- *   <li>A partition that does not fit (or whose load runs out of memory) is merged sorted: its
- *       segments are already in (hash, key) order, so a heap merge (in rounds of the fan-in when
- *       there are more) brings each key's values together, the seed's
- *       {@code _merge_sorted_items} without its extra sort pass. Each key's values are gathered
- *       in {@link SpillableValues}, so a key with more values than the budget holds still comes
- *       out whole and re-iterable.
+ *   <li>A partition that does not fit (or whose load runs out of memory) is merged sorted: an
+ *       {@link ExternalSorter} on the same budget orders its records by key bytes (the seed's
+ *       {@code _merge_sorted_items}), and each key's values are gathered in {@link
+ *       SpillableValues}, so a key with more values than the budget holds still comes out whole
+ *       and re-iterable.
  * </ol>
  *
  * <p>Recursive repartitioning, which {@link ExternalMerger} uses, does not help here: grouping

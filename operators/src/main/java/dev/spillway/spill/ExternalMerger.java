@@ -13,20 +13,23 @@ import java.util.List;
  *
  * <ol>
  *   <li>Values are combined into accumulators in one in-memory table ({@link CombineTable}).
- *   <li>When the budget is reached, the table is sorted by key hash and written as one spill
- *       file with a segment per hash partition (59 by default), each sorted by (hash, key); the
- *       table is emptied and filling goes on.
+ *   <li>When the budget is reached, the table is written as one spill file with a segment per
+ *       hash partition (59 by default), and emptied; filling goes on.
+ *   <li>When a fill of the table combines less than half of its records (nearly every record a
+ *       new key, judged once the fill takes half the memory), the table is dropped for an {@link
+ *       AppendBuffer}: records are appended to their partition's pages and spilled as they come,
+ *       which costs no cache miss per record. Merging, below, does the combining.
  *   <li>{@link #finish()} spills what is left, then merges partition by partition: the
- *       partition's segments of every spill are combined in the (emptied) table and its keys are
- *       returned before the next partition is read.
- *   <li>A partition whose merge does not fit is repartitioned: its records go to a new level
- *       with a new hash seed (the seed's {@code scale}), which spills and merges the same way,
- *       while the total number of partitions across levels stays at most
- *       {@link SpillConfig#MAX_TOTAL_PARTITIONS}.
- *   <li>Past that limit, the partition is merged sorted: its segments, already in (hash, key)
- *       order, are merged by a heap (in rounds of the fan-in when there are more), and equal keys
- *       meet one after another, so only one accumulator is held at a time. Only a single key
- *       whose accumulator alone passes the budget cannot be merged.
+ *       partition's segments of every spill are combined in the emptied table, which then fits the
+ *       CPU caches, and its keys are returned before the next partition is read.
+ *   <li>A partition whose merge does not fit is repartitioned: the table so far and the rest of
+ *       the partition go to a new level with a new hash seed (the seed's {@code scale}), which
+ *       spills and merges the same way, while the total number of partitions across levels stays
+ *       at most {@link SpillConfig#MAX_TOTAL_PARTITIONS}.
+ *   <li>Past that limit (keys whose hashes collide under every seed), the partition is merged
+ *       sorted: an {@link ExternalSorter} on the same budget orders its records by key bytes, and
+ *       equal keys meet one after another, so one accumulator is held at a time. Only a single
+ *       key whose accumulator alone passes the budget cannot be merged.
  * </ol>
  *
  * <p>Lifecycle: {@link #add} or {@link #addAccumulator} any number of times, then {@link

@@ -16,7 +16,8 @@ package dev.spillway.spill;
 record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
   private static final int MIN_BLOCK = 1 << 10;
   private static final int MIN_PAGE = 4 << 10;
-  private static final int MAX_PAGE = 1 << 20;
+  /** Below half a G1 region (1 MiB on small heaps), so pages are not humongous objects. */
+  private static final int MAX_PAGE = 256 << 10;
 
   static SpillPlan of(SpillConfig config, long budget) {
     long ioShare = budget / 4;

@@ -1,0 +1,49 @@
+package dev.spillway.spill;
+
+/**
+ * Sums longs: an {@link Aggregator} whose accumulator is a one-element array, added to in place,
+ * and its fixed-size {@link #CODEC}. The simplest complete example of the combine contract.
+ *
+ * <pre>{@code
+ * new ExternalMerger<>(new LongSum(), LongSum.CODEC, SpillConfig.withBudget(64 << 20));
+ * }</pre>
+ */
+public final class LongSum implements Aggregator<Long, long[]> {
+  /** Eight bytes, big-endian. */
+  public static final ValueCodec<long[]> CODEC = new ValueCodec<>() {
+    @Override
+    public void encode(long[] value, ByteSink out) {
+      out.writeLong(value[0]);
+    }
+
+    @Override
+    public long[] decode(byte[] bytes, int offset, int length) {
+      if (length != 8) {
+        throw new IllegalArgumentException("a long sum is 8 bytes, got " + length);
+      }
+      return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
+    }
+
+    @Override
+    public int fixedSize() {
+      return 8;
+    }
+  };
+
+  @Override
+  public long[] createAccumulator(Long value) {
+    return new long[] {value};
+  }
+
+  @Override
+  public long[] addInput(long[] accumulator, Long value) {
+    accumulator[0] += value;
+    return accumulator;
+  }
+
+  @Override
+  public long[] mergeAccumulators(long[] first, long[] second) {
+    first[0] += second[0];
+    return first;
+  }
+}

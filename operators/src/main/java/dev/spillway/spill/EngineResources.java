@@ -19,7 +19,9 @@ final class EngineResources implements AutoCloseable {
 
   EngineResources(SpillConfig config) {
     this.config = config;
-    this.plan = SpillPlan.of(config, config.pool().shareForNewConsumer());
+    MemoryPool pool = config.pool();
+    this.plan = SpillPlan.of(config,
+        Math.min(pool.shareForNewConsumer(), Math.max(pool.capacity() / 4, 64 << 10)));
     this.buffers = new IoBuffers(config.codec(), plan.blockBytes(), plan.fanIn() + 2);
     SpillDirectories directories = SpillDirectories.create(config.spillDirectories());
     this.files = new SpillFileRegistry(directories);
@@ -27,6 +29,7 @@ final class EngineResources implements AutoCloseable {
     try {
       r = new MemoryReservation(config.pool(), plan.pageBytes());
       r.reserve(plan.ioBytes());
+      r.holdFloor(plan.floorBytes());
     } catch (RuntimeException e) {
       if (r != null) {
         r.close();

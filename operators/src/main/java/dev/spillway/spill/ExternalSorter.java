@@ -83,8 +83,11 @@ public final class ExternalSorter implements AutoCloseable {
       return new Output(buffer.cursor());
     }
     int fanIn = resources.plan.fanIn();
-    if (runs.size() + 1 > fanIn) {
+    if (runs.size() + 1 > fanIn || !ownsResources) {
+      // A nested sorter spills its last run too and gives back its memory: the engine it
+      // serves needs that memory for what it does with the sorted stream.
       spill();
+      buffer.shrink();
     } else {
       buffer.sort();
     }

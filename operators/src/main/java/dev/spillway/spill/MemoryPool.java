@@ -18,7 +18,7 @@ import java.util.Map;
  * <p>Thread-safe.
  */
 public final class MemoryPool {
-  private static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+  private static final Duration DEFAULT_WAIT = Duration.ofMinutes(1);
 
   private final long capacity;
   private final Duration maxWait;
@@ -109,7 +109,8 @@ public final class MemoryPool {
       if (left <= 0) {
         throw new IllegalStateException(
             "waited " + maxWait + " for " + bytes + " bytes of the memory budget of " + capacity
-                + " bytes: " + used + " bytes are held by " + held.size() + " engines");
+                + " bytes: " + used + " bytes are held by " + held.size() + " engines. Raise the"
+                + " budget or lower the number of concurrent bundles.");
       }
       try {
         wait(Math.max(1, left / 1_000_000));

@@ -12,6 +12,8 @@ final class MemoryReservation implements AutoCloseable {
   private final long chunkBytes;
   private long used;
   private long held;
+  /** Bytes held from the pool whatever is used, so that a spilled engine goes on unaided. */
+  private long floor;
   private long peak;
   private boolean closed;
 
@@ -48,6 +50,16 @@ final class MemoryReservation implements AutoCloseable {
     use(bytes);
   }
 
+  /**
+   * Holds at least {@code bytes} from the pool for as long as this reservation lives, waiting for
+   * the pool if need be: after a spill, the engine continues within its floor without asking the
+   * pool, so engines that share a thread (fused Beam steps) never wait on each other.
+   */
+  void holdFloor(long bytes) {
+    reserveSpare(bytes - used);
+    floor = bytes;
+  }
+
   /** Holds {@code bytes} beyond what is used, waiting for the pool if need be. */
   void reserveSpare(long bytes) {
     long missing = used + bytes - held;
@@ -62,9 +74,9 @@ final class MemoryReservation implements AutoCloseable {
       throw new IllegalStateException("releases " + bytes + " bytes but uses " + used);
     }
     used -= bytes;
-    long spare = held - used;
-    if (spare > 2 * chunkBytes) {
-      long give = spare - chunkBytes;
+    long keep = Math.max(floor, used + chunkBytes);
+    if (held - keep > chunkBytes) {
+      long give = held - keep;
       pool.release(this, give);
       held -= give;
     }

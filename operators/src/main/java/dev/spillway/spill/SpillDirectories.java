@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -17,36 +16,30 @@ import java.util.concurrent.ThreadLocalRandom;
  * process spread over the disks (the seed's {@code _get_local_dirs}).
  *
  * <p>Roots are checked when the engine starts: one that does not exist, is not a directory or is
- * not writable fails at once with its path, before any work is done.
+ * not writable fails at once with its path, before any work is done. The private directories are
+ * made when the engine first spills, so an engine that never spills touches no disk.
  */
 final class SpillDirectories {
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
-  private final List<Path> dirs;
+  private final List<Path> roots;
+  /** The private directory under each root, made when a file is first put there. */
+  private final Path[] dirs;
   private int next;
 
-  private SpillDirectories(List<Path> dirs) {
-    this.dirs = dirs;
-    this.next = ThreadLocalRandom.current().nextInt(dirs.size());
+  private SpillDirectories(List<Path> roots) {
+    this.roots = roots;
+    this.dirs = new Path[roots.size()];
+    this.next = ThreadLocalRandom.current().nextInt(roots.size());
   }
 
+  /** Checks every root now; the private directories are made on first use. */
   static SpillDirectories create(List<Path> roots) {
-    List<Path> dirs = new ArrayList<>(roots.size());
-    try {
-      for (Path root : roots) {
-        checkRoot(root);
-        try {
-          dirs.add(Files.createTempDirectory(root, "spillway-", privateDirectory()));
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot create a spill directory in " + root + ": " + e, e);
-        }
-      }
-    } catch (RuntimeException e) {
-      deleteAll(dirs);
-      throw e;
+    for (Path root : roots) {
+      checkRoot(root);
     }
-    return new SpillDirectories(dirs);
+    return new SpillDirectories(List.copyOf(roots));
   }
 
   private static void checkRoot(Path root) {
@@ -62,28 +55,32 @@ final class SpillDirectories {
   }
 
   Path next() {
-    Path dir = dirs.get(next);
-    next = (next + 1) % dirs.size();
-    return dir;
-  }
-
-  List<Path> directories() {
-    return dirs;
+    int i = next;
+    next = (next + 1) % dirs.length;
+    if (dirs[i] == null) {
+      Path root = roots.get(i);
+      try {
+        dirs[i] = Files.createTempDirectory(root, "spillway-", privateDirectory());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a spill directory in " + root + ": " + e, e);
+      }
+    }
+    return dirs[i];
   }
 
   /** Deletes the private directories (the registry has deleted their files first). */
   void delete() {
-    deleteAll(dirs);
-  }
-
-  private static void deleteAll(List<Path> dirs) {
     UncheckedIOException failure = null;
-    for (Path dir : dirs) {
+    for (int i = 0; i < dirs.length; i++) {
+      if (dirs[i] == null) {
+        continue;
+      }
       try {
-        Files.deleteIfExists(dir);
+        Files.deleteIfExists(dirs[i]);
+        dirs[i] = null;
       } catch (IOException e) {
         if (failure == null) {
-          failure = new UncheckedIOException("cannot delete spill directory " + dir, e);
+          failure = new UncheckedIOException("cannot delete spill directory " + dirs[i], e);
         }
       }
     }

@@ -1,10 +1,11 @@
 package dev.spillway.spill;
 
 /**
- * How one engine divides its budget, decided once from the pool's fair share: a quarter, at most,
- * is set aside for I/O (block buffers of the spill writer and of up to {@code fanIn} readers at
- * once) and reserved when the engine starts, so that spilling and merging never need memory the
- * budget lacks; the rest holds records.
+ * How one engine divides its budget, decided once from its share of the pool (at most a quarter
+ * of it, so that at least four engines fit their floors): a quarter of that share, at most, is set
+ * aside for I/O (block buffers of the spill writer and of up to {@code fanIn} readers at once) and
+ * held while the engine lives, with a few pages, so that spilling and merging never need memory
+ * the budget lacks; the rest holds records.
  *
  * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap.
  *
@@ -18,6 +19,14 @@ record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
   private static final int MIN_PAGE = 4 << 10;
   /** Below half a G1 region (1 MiB on small heaps), so pages are not humongous objects. */
   private static final int MAX_PAGE = 256 << 10;
+
+  /** Pages every engine holds beyond its block buffers (its floor), to go on after a spill. */
+  static final int FLOOR_PAGES = 8;
+
+  /** The memory an engine holds while it lives: block buffers and {@link #FLOOR_PAGES} pages. */
+  long floorBytes() {
+    return ioBytes + (long) FLOOR_PAGES * pageBytes;
+  }
 
   static SpillPlan of(SpillConfig config, long budget) {
     long ioShare = budget / 4;

@@ -78,7 +78,7 @@ public class ExternalGroupByTest {
       SpillStats stats = check(spill.config(budget)
               .withCodec(seed < 2 ? CompressionCodec.SNAPPY : CompressionCodec.NONE),
           seed, 40_000, 10_000, 0);
-      assertThat(stats.spillCount(), greaterThan(3L));
+      assertThat("budget " + budget, stats.spillCount(), greaterThan(budget < (256 << 10) ? 3L : 0L));
       assertTrue(stats.peakMemoryBytes() <= budget);
     }
   }

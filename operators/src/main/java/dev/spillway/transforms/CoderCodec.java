@@ -1,0 +1,68 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.ValueCodec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.util.CoderUtils;
+
+/** A Beam {@link Coder} as the engine's {@link ValueCodec} (outer context: the engine frames). */
+final class CoderCodec<T> implements ValueCodec<T> {
+  private final Coder<T> coder;
+
+  CoderCodec(Coder<T> coder) {
+    this.coder = coder;
+  }
+
+  @Override
+  public void encode(T value, ByteSink out) {
+    try {
+      coder.encode(value, new SinkStream(out), Coder.Context.OUTER);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode with " + coder, e);
+    }
+  }
+
+  @Override
+  public T decode(byte[] bytes, int offset, int length) {
+    try {
+      return CoderUtils.decodeFromByteArray(coder,
+          offset == 0 && length == bytes.length ? bytes : copy(bytes, offset, length));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode with " + coder, e);
+    }
+  }
+
+  private static byte[] copy(byte[] bytes, int offset, int length) {
+    byte[] out = new byte[length];
+    System.arraycopy(bytes, offset, out, 0, length);
+    return out;
+  }
+
+  /** Lets a coder write straight into a {@link ByteSink}. */
+  static final class SinkStream extends OutputStream {
+    private final ByteSink sink;
+
+    SinkStream(ByteSink sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void write(int b) {
+      sink.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      sink.write(b, off, len);
+    }
+  }
+
+  /** Encodes {@code value} into {@code sink} after clearing it. */
+  static <T> void encodeInto(Coder<T> coder, T value, ByteSink sink) {
+    sink.clear();
+    new CoderCodec<>(coder).encode(value, sink);
+  }
+}

@@ -1,0 +1,163 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.RecordCursor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Sorts the values of each grouped element by their encoded secondary key, as the Beam sorter
+ * extension's {@code SortValues}, with no 2 GB cap: a group larger than the budget is sorted by
+ * spillway's external sort, spilling sorted runs and merging them.
+ *
+ * <pre>{@code
+ * PCollection<KV<String, Iterable<KV<Long, String>>>> grouped = ...; // after a GroupByKey
+ * PCollection<KV<String, Iterable<KV<Long, String>>>> sorted =
+ *     grouped.apply(SortValues.<String, Long, String>create(SpillOptions.create()));
+ * }</pre>
+ *
+ * <p>Secondary keys are ordered by their encoded bytes, compared as unsigned, shorter first on a
+ * common prefix; for signed numbers encode them order-preservingly (for example with a coder
+ * built on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort
+ * negative numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep no
+ * particular order. The sorted values are emitted as a list on the heap.
+ *
+ * @param <K> the primary key
+ * @param <K2> the secondary key, by whose encoding values are sorted
+ * @param <V> the value
+ */
+public final class SortValues<K, K2, V> extends
+    PTransform<PCollection<KV<K, Iterable<KV<K2, V>>>>, PCollection<KV<K, Iterable<KV<K2, V>>>>> {
+  private static final long serialVersionUID = 1L;
+
+  private final SpillOptions options;
+
+  private SortValues(SpillOptions options) {
+    this.options = options;
+  }
+
+  public static <K, K2, V> SortValues<K, K2, V> create() {
+    return new SortValues<>(SpillOptions.create());
+  }
+
+  public static <K, K2, V> SortValues<K, K2, V> create(SpillOptions options) {
+    return new SortValues<>(Objects.requireNonNull(options, "options"));
+  }
+
+  @Override
+  public PCollection<KV<K, Iterable<KV<K2, V>>>> expand(
+      PCollection<KV<K, Iterable<KV<K2, V>>>> input) {
+    KvCoder<K2, V> pairs = pairCoder(input.getCoder());
+    return input.apply("SortEachGroup", ParDo.of(new SortFn<K, K2, V>(pairs, options)))
+        .setCoder(input.getCoder());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K2, V> KvCoder<K2, V> pairCoder(Coder<?> coder) {
+    if (coder instanceof KvCoder
+        && ((KvCoder<?, ?>) coder).getValueCoder() instanceof IterableCoder
+        && ((IterableCoder<?>) ((KvCoder<?, ?>) coder).getValueCoder()).getElemCoder()
+            instanceof KvCoder) {
+      return (KvCoder<K2, V>) ((IterableCoder<?>) ((KvCoder<?, ?>) coder).getValueCoder())
+          .getElemCoder();
+    }
+    throw new IllegalStateException("SortValues requires its input to use a"
+        + " KvCoder<K, IterableCoder<KvCoder<K2, V>>>, but it uses " + coder);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    options.populateDisplayData(builder);
+  }
+
+  /** Sorts one group: in memory while it is small, else through an external sort. */
+  static final class SortFn<K, K2, V>
+      extends DoFn<KV<K, Iterable<KV<K2, V>>>, KV<K, Iterable<KV<K2, V>>>> {
+    private static final long serialVersionUID = 1L;
+
+    private final KvCoder<K2, V> pairCoder;
+    private final SpillOptions options;
+    private transient CoderCodec<K2> secondaryKeys;
+    private transient CoderCodec<V> values;
+    private transient SpillMetrics metrics;
+
+    SortFn(KvCoder<K2, V> pairCoder, SpillOptions options) {
+      this.pairCoder = pairCoder;
+      this.options = options;
+    }
+
+    @Setup
+    public void setup() {
+      secondaryKeys = new CoderCodec<>(pairCoder.getKeyCoder());
+      values = new CoderCodec<>(pairCoder.getValueCoder());
+      metrics = new SpillMetrics();
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<K, Iterable<KV<K2, V>>> group,
+        OutputReceiver<KV<K, Iterable<KV<K2, V>>>> out) {
+      // Small groups (most) are sorted on the heap; past an eighth of the budget, externally.
+      long inMemoryLimit = options.memoryBudgetBytes() / 8;
+      List<byte[][]> buffered = new ArrayList<>();
+      long bufferedBytes = 0;
+      ExternalSorter sorter = null;
+      ByteSink k = new ByteSink();
+      ByteSink v = new ByteSink();
+      try {
+        for (KV<K2, V> pair : group.getValue()) {
+          k.clear();
+          secondaryKeys.encode(pair.getKey(), k);
+          v.clear();
+          values.encode(pair.getValue(), v);
+          if (sorter != null) {
+            sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
+            continue;
+          }
+          buffered.add(new byte[][] {k.toByteArray(), v.toByteArray()});
+          bufferedBytes += k.length() + v.length() + 64;
+          if (bufferedBytes > inMemoryLimit) {
+            sorter = new ExternalSorter(options.toConfig());
+            for (byte[][] r : buffered) {
+              sorter.add(r[0], r[1]);
+            }
+            buffered = null;
+          }
+        }
+        List<KV<K2, V>> sorted = new ArrayList<>();
+        if (sorter == null) {
+          buffered.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
+          for (byte[][] r : buffered) {
+            sorted.add(KV.of(secondaryKeys.decode(r[0], 0, r[0].length),
+                values.decode(r[1], 0, r[1].length)));
+          }
+        } else {
+          try (RecordCursor c = sorter.finish()) {
+            while (c.next()) {
+              sorted.add(KV.of(secondaryKeys.decode(c.keyArray(), c.keyOffset(), c.keyLength()),
+                  values.decode(c.valueArray(), c.valueOffset(), c.valueLength())));
+            }
+          }
+          metrics.publish(sorter.stats());
+        }
+        out.output(KV.of(group.getKey(), sorted));
+      } finally {
+        if (sorter != null) {
+          sorter.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.CompressionCodec;
+import dev.spillway.spill.MemoryPool;
+import dev.spillway.spill.SpillConfig;
+import java.io.Serializable;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+
+/**
+ * How spillway's transforms may use memory and disk. Immutable and serializable; every {@code
+ * withX} returns a copy and checks its argument.
+ *
+ * <pre>{@code
+ * SpillOptions options = SpillOptions.create()
+ *     .withMemoryBudgetBytes(256L << 20)
+ *     .withSpillDirectories(List.of("/mnt/disk1", "/mnt/disk2"));
+ * input.apply(SpillingCombine.perKey(Sum.ofLongs()).withOptions(options));
+ * }</pre>
+ *
+ * <p>The budget is per JVM, not per bundle: every bundle of every spillway transform in one JVM
+ * with the same budget draws on one shared {@link MemoryPool}, so N concurrent bundles cannot use
+ * N budgets.
+ */
+public final class SpillOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** 64 MiB. */
+  public static final long DEFAULT_MEMORY_BUDGET_BYTES = 64L << 20;
+  /** Hash shards moved through the runner's shuffle. */
+  public static final int DEFAULT_SHARDS = 32;
+
+  private static final ConcurrentHashMap<Long, MemoryPool> POOLS = new ConcurrentHashMap<>();
+
+  private final long memoryBudgetBytes;
+  private final List<String> spillDirectories;
+  private final CompressionCodec codec;
+  private final int shards;
+
+  private SpillOptions(long memoryBudgetBytes, List<String> spillDirectories,
+      CompressionCodec codec, int shards) {
+    this.memoryBudgetBytes = memoryBudgetBytes;
+    this.spillDirectories = spillDirectories;
+    this.codec = codec;
+    this.shards = shards;
+  }
+
+  /** 64 MiB, {@code java.io.tmpdir} of the worker, Snappy, 32 shards. */
+  public static SpillOptions create() {
+    return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.SNAPPY,
+        DEFAULT_SHARDS);
+  }
+
+  /** The memory all spillway bundles of one JVM share (at least 64 KiB). */
+  public SpillOptions withMemoryBudgetBytes(long bytes) {
+    if (bytes < (64 << 10)) {
+      throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
+    }
+    return new SpillOptions(bytes, spillDirectories, codec, shards);
+  }
+
+  /** Directories to spill to, round-robin; each must exist and be writable on the workers. */
+  public SpillOptions withSpillDirectories(List<String> directories) {
+    Objects.requireNonNull(directories, "spill directories");
+    if (directories.isEmpty() || directories.stream().anyMatch(d -> d == null || d.isEmpty())) {
+      throw new IllegalArgumentException("spill directories must be non-empty paths, were "
+          + directories);
+    }
+    return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards);
+  }
+
+  public SpillOptions withCodec(CompressionCodec codec) {
+    return new SpillOptions(memoryBudgetBytes, spillDirectories,
+        Objects.requireNonNull(codec, "codec"), shards);
+  }
+
+  /** How many hash shards carry packed records through the runner's shuffle. */
+  public SpillOptions withShards(int shards) {
+    if (shards < 1 || shards > 65536) {
+      throw new IllegalArgumentException("shards must be in [1, 65536], was " + shards);
+    }
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards);
+  }
+
+  public long memoryBudgetBytes() {
+    return memoryBudgetBytes;
+  }
+
+  public List<String> spillDirectories() {
+    return spillDirectories;
+  }
+
+  public CompressionCodec codec() {
+    return codec;
+  }
+
+  public int shards() {
+    return shards;
+  }
+
+  /** The engine configuration, drawing on this JVM's shared pool for the budget. */
+  SpillConfig toConfig() {
+    MemoryPool pool = POOLS.computeIfAbsent(memoryBudgetBytes, MemoryPool::ofBytes);
+    SpillConfig config = SpillConfig.withPool(pool).withCodec(codec);
+    return spillDirectories.isEmpty() ? config : config.withSpillDirectories(
+        spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
+  }
+
+  void populateDisplayData(DisplayData.Builder builder) {
+    builder
+        .add(DisplayData.item("memoryBudgetBytes", memoryBudgetBytes)
+            .withLabel("Memory budget (bytes, per JVM)"))
+        .add(DisplayData.item("spillDirectories",
+                spillDirectories.isEmpty() ? "java.io.tmpdir" : String.join(",", spillDirectories))
+            .withLabel("Spill directories"))
+        .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))
+        .add(DisplayData.item("shards", shards).withLabel("Shuffle shards"));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof SpillOptions)) {
+      return false;
+    }
+    SpillOptions other = (SpillOptions) o;
+    return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
+        && spillDirectories.equals(other.spillDirectories) && codec == other.codec;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards);
+  }
+
+  @Override
+  public String toString() {
+    return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
+        + spillDirectories + ", codec=" + codec + ", shards=" + shards + "}";
+  }
+}

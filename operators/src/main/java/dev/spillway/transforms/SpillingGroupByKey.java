@@ -1,0 +1,229 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.ExternalGroupBy;
+import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.ValueCursor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * {@code GroupByKey} whose per-key state lives in spillway's spilling engine.
+ *
+ * <pre>{@code
+ * PCollection<KV<String, Iterable<Long>>> byUser = events.apply(
+ *     SpillingGroupByKey.<String, Long>create()
+ *         .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20)));
+ * }</pre>
+ *
+ * <p>The shape of PySpark's {@code groupByKey}: each bundle collects its values by (window, key)
+ * in an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
+ * GroupByKey} moves the blocks; a second group-by per bundle brings each key's values together,
+ * under the same budget (a key with more values than the budget spills them), and emits each key
+ * once per window, at the window's end, with its values in a re-iterable list.
+ *
+ * <p>The emitted list holds the key's decoded values on the heap: the budget bounds the grouping,
+ * not the elements handed downstream. Requirements and metrics as {@link SpillingCombine}.
+ */
+public final class SpillingGroupByKey<K, V>
+    extends PTransform<PCollection<KV<K, V>>, PCollection<KV<K, Iterable<V>>>> {
+  private static final long serialVersionUID = 1L;
+
+  private final SpillOptions options;
+
+  private SpillingGroupByKey(SpillOptions options) {
+    this.options = options;
+  }
+
+  /** Groups the values of each key, as {@code GroupByKey.create()}. */
+  public static <K, V> SpillingGroupByKey<K, V> create() {
+    return new SpillingGroupByKey<>(SpillOptions.create());
+  }
+
+  /** The memory budget, spill directories and codec to use. */
+  public SpillingGroupByKey<K, V> withOptions(SpillOptions options) {
+    return new SpillingGroupByKey<>(Objects.requireNonNull(options, "options"));
+  }
+
+  @Override
+  public PCollection<KV<K, Iterable<V>>> expand(PCollection<KV<K, V>> input) {
+    String name = "SpillingGroupByKey";
+    KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
+    InputChecks.supportedWindowing(name, input);
+    @SuppressWarnings("unchecked")
+    Coder<BoundedWindow> windowCoder =
+        (Coder<BoundedWindow>) input.getWindowingStrategy().getWindowFn().windowCoder();
+
+    PCollection<KV<K, Iterable<V>>> output = input
+        .apply("GroupInBundles", ParDo.of(new PartialGroupFn<>(kv, windowCoder, options)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
+        .setWindowingStrategyInternal(WindowingStrategy.globalDefault())
+        .apply("ShuffleShards", GroupByKey.create())
+        .apply("GroupShards", ParDo.of(new FinalGroupFn<>(kv, windowCoder, options)));
+    output.setCoder(KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
+    output.setWindowingStrategyInternal(input.getWindowingStrategy());
+    return output;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    options.populateDisplayData(builder);
+  }
+
+  /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
+  static final class PartialGroupFn<K, V> extends DoFn<KV<K, V>, KV<Integer, byte[]>> {
+    private static final long serialVersionUID = 1L;
+
+    private final KvCoder<K, V> coder;
+    private final Coder<BoundedWindow> windowCoder;
+    private final SpillOptions options;
+    private transient WindowedKey<K, BoundedWindow> keys;
+    private transient ByteSink value;
+    private transient ExternalGroupBy groups;
+    private transient SpillMetrics metrics;
+
+    PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      this.coder = coder;
+      this.windowCoder = windowCoder;
+      this.options = options;
+    }
+
+    @Setup
+    public void setup() {
+      keys = new WindowedKey<>(coder.getKeyCoder(), windowCoder);
+      value = new ByteSink();
+      metrics = new SpillMetrics();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      closeGroups();
+      groups = new ExternalGroupBy(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<K, V> element, BoundedWindow window) {
+      ByteSink key = keys.encode(window, element.getKey());
+      CoderCodec.encodeInto(coder.getValueCoder(), element.getValue(), value);
+      groups.add(key.array(), 0, key.length(), value.array(), 0, value.length());
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
+          KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      try (GroupCursor out = groups.finish()) {
+        while (out.next()) {
+          ValueCursor values = out.values().cursor();
+          while (values.next()) {
+            packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
+                values.array(), values.offset(), values.length());
+          }
+        }
+      }
+      packer.flush();
+      metrics.publish(groups.stats());
+      closeGroups();
+    }
+
+    @Teardown
+    public void teardown() {
+      closeGroups();
+    }
+
+    private void closeGroups() {
+      if (groups != null) {
+        groups.close();
+        groups = null;
+      }
+    }
+  }
+
+  /** Brings each key's values of a bundle's shards together and emits them. */
+  static final class FinalGroupFn<K, V>
+      extends DoFn<KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>> {
+    private static final long serialVersionUID = 1L;
+
+    private final KvCoder<K, V> coder;
+    private final Coder<BoundedWindow> windowCoder;
+    private final SpillOptions options;
+    private transient WindowedKey<K, BoundedWindow> keys;
+    private transient CoderCodec<V> values;
+    private transient ExternalGroupBy groups;
+    private transient SpillMetrics metrics;
+
+    FinalGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      this.coder = coder;
+      this.windowCoder = windowCoder;
+      this.options = options;
+    }
+
+    @Setup
+    public void setup() {
+      keys = new WindowedKey<>(coder.getKeyCoder(), windowCoder);
+      values = new CoderCodec<>(coder.getValueCoder());
+      metrics = new SpillMetrics();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      closeGroups();
+      groups = new ExternalGroupBy(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard) {
+      for (byte[] block : shard.getValue()) {
+        ShardPacker.forEachRecord(block, (b, kOff, kLen, vOff, vLen) ->
+            groups.add(b, kOff, kLen, b, vOff, vLen));
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      try (GroupCursor out = groups.finish()) {
+        while (out.next()) {
+          WindowedKey.Decoded<K, BoundedWindow> k =
+              keys.decode(out.keyArray(), out.keyOffset(), out.keyLength());
+          List<V> list = new ArrayList<>((int) Math.min(out.values().count(), 1 << 20));
+          ValueCursor cursor = out.values().cursor();
+          while (cursor.next()) {
+            list.add(values.decode(cursor.array(), cursor.offset(), cursor.length()));
+          }
+          context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
+        }
+      }
+      metrics.publish(groups.stats());
+      closeGroups();
+    }
+
+    @Teardown
+    public void teardown() {
+      closeGroups();
+    }
+
+    private void closeGroups() {
+      if (groups != null) {
+        groups.close();
+        groups = null;
+      }
+    }
+  }
+}

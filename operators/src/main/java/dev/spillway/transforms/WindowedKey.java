@@ -1,0 +1,68 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ByteSink;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+
+/**
+ * The engine key of a Beam element: its window and its key, encoded as {@code [window length:
+ * varint][window][key]}, so that non-merging windows are part of the grouping key and both come
+ * back out. The key coder is deterministic (checked at {@code expand()}), so equal keys have equal
+ * bytes.
+ */
+final class WindowedKey<K, W extends BoundedWindow> {
+  private final Coder<K> keyCoder;
+  private final Coder<W> windowCoder;
+  private final ByteSink windowBytes = new ByteSink();
+  private final ByteSink out = new ByteSink();
+
+  WindowedKey(Coder<K> keyCoder, Coder<W> windowCoder) {
+    this.keyCoder = keyCoder;
+    this.windowCoder = windowCoder;
+  }
+
+  /** Encodes (window, key); the result is valid until the next call. */
+  ByteSink encode(W window, K key) {
+    CoderCodec.encodeInto(windowCoder, window, windowBytes);
+    out.clear();
+    int n = windowBytes.length();
+    while ((n & ~0x7F) != 0) {
+      out.write((n & 0x7F) | 0x80);
+      n >>>= 7;
+    }
+    out.write(n);
+    out.write(windowBytes.array(), 0, windowBytes.length());
+    try {
+      keyCoder.encode(key, new CoderCodec.SinkStream(out), Coder.Context.OUTER);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode key with " + keyCoder, e);
+    }
+    return out;
+  }
+
+  /** The window and key of an encoded engine key. */
+  Decoded<K, W> decode(byte[] bytes, int offset, int length) {
+    int n = 0;
+    int p = offset;
+    for (int shift = 0; ; shift += 7) {
+      byte b = bytes[p++];
+      n |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        break;
+      }
+    }
+    try {
+      W window = windowCoder.decode(new ByteArrayInputStream(bytes, p, n), Coder.Context.OUTER);
+      K key = keyCoder.decode(new ByteArrayInputStream(bytes, p + n, offset + length - p - n),
+          Coder.Context.OUTER);
+      return new Decoded<>(window, key);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode a key or window", e);
+    }
+  }
+
+  record Decoded<K, W>(W window, K key) {}
+}

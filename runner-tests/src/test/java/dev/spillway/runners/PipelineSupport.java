@@ -1,0 +1,88 @@
+package dev.spillway.runners;
+
+import static org.junit.Assert.assertEquals;
+
+import dev.spillway.transforms.SpillOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.values.PCollection;
+
+/** Helpers for pipeline tests: small budgets, private spill directories, metrics. */
+final class PipelineSupport {
+  private PipelineSupport() {}
+
+  /** A small budget, so that small inputs spill; spill files go to {@code dir}. */
+  static SpillOptions smallBudget(Path dir, long bytes) {
+    return SpillOptions.create().withMemoryBudgetBytes(bytes)
+        .withSpillDirectories(List.of(dir.toString()));
+  }
+
+  /** The attempted value of a spillway counter, summed over steps. */
+  static long counter(PipelineResult result, String name) {
+    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named("spillway", name)).build());
+    long sum = 0;
+    for (MetricResult<Long> c : metrics.getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  /**
+   * Asserts that {@code actual} holds exactly {@code expected}, as a multiset, in linear time
+   * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
+   */
+  static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
+    HashMap<T, Integer> counts = countsOf(expected);
+    PAssert.that(actual).satisfies(elements -> {
+      HashMap<T, Integer> got = countsOf(elements);
+      if (!got.equals(counts)) {
+        List<String> diff = new ArrayList<>();
+        for (T t : counts.keySet()) {
+          if (!counts.get(t).equals(got.get(t))) {
+            diff.add(t + " expected " + counts.get(t) + "x, got " + got.get(t));
+          }
+        }
+        for (T t : got.keySet()) {
+          if (!counts.containsKey(t)) {
+            diff.add(t + " unexpected");
+          }
+        }
+        throw new AssertionError(diff.size() + " elements differ, for example "
+            + diff.subList(0, Math.min(5, diff.size())));
+      }
+      return null;
+    });
+  }
+
+  private static <T> HashMap<T, Integer> countsOf(Iterable<T> elements) {
+    HashMap<T, Integer> counts = new HashMap<>();
+    for (T t : elements) {
+      counts.merge(t, 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  static void assertEmpty(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertEquals("files left in " + dir, List.of(), files.filter(p -> !p.equals(dir))
+          .map(Path::toString).collect(Collectors.toList()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

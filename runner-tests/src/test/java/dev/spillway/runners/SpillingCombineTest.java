@@ -1,0 +1,214 @@
+package dev.spillway.runners;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertThrows;
+
+import dev.spillway.transforms.SpillingCombine;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Mean;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** SpillingCombine.perKey against Beam's Combine.perKey on the DirectRunner. */
+public class SpillingCombineTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  private static List<KV<String, Long>> input(long seed, int n, int keys) {
+    Random random = new Random(seed);
+    List<KV<String, Long>> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(KV.of("key-" + random.nextInt(keys), (long) random.nextInt(1000) - 300));
+    }
+    return out;
+  }
+
+  @Test
+  public void sumAndMeanEqualTheBuiltInsAndSpill() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<String, Long>> data = input(1, 40_000, 1_500);
+    Map<String, Long> sums = new HashMap<>();
+    Map<String, long[]> counts = new HashMap<>();
+    for (KV<String, Long> kv : data) {
+      sums.merge(kv.getKey(), kv.getValue(), Long::sum);
+      counts.computeIfAbsent(kv.getKey(), k -> new long[2])[0] += kv.getValue();
+      counts.get(kv.getKey())[1]++;
+    }
+    List<KV<String, Long>> expectedSums = new ArrayList<>();
+    sums.forEach((k, v) -> expectedSums.add(KV.of(k, v)));
+    List<KV<String, Double>> expectedMeans = new ArrayList<>();
+    counts.forEach((k, c) -> expectedMeans.add(KV.of(k, (double) c[0] / c[1])));
+
+    PCollection<KV<String, Long>> in = p.apply(Create.of(data));
+    PCollection<KV<String, Long>> ours = in.apply("SpillingSum",
+        SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
+    PCollection<KV<String, Long>> beams = in.apply("BeamSum", Combine.perKey(Sum.ofLongs()));
+    PCollection<KV<String, Double>> ourMeans = in.apply("SpillingMean",
+        SpillingCombine.<String, Long, Double>perKey(Mean.<Long>of())
+            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
+    PCollection<KV<String, Double>> beamMeans = in.apply("BeamMean", Mean.perKey());
+    PipelineSupport.assertSameElements(ours, expectedSums);
+    PipelineSupport.assertSameElements(beams, expectedSums);
+    PipelineSupport.assertSameElements(ourMeans, expectedMeans);
+    PipelineSupport.assertSameElements(beamMeans, expectedMeans);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(PipelineSupport.counter(result, "diskBytesSpilled"), greaterThan(0L));
+    assertThat(PipelineSupport.counter(result, "memoryBytesSpilled"), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  /** Collects every value: an accumulator as large as the key's input. */
+  static final class CollectAll extends Combine.CombineFn<Long, List<Long>, String> {
+    @Override
+    public List<Long> createAccumulator() {
+      return new ArrayList<>();
+    }
+
+    @Override
+    public List<Long> addInput(List<Long> acc, Long v) {
+      acc.add(v);
+      return acc;
+    }
+
+    @Override
+    public List<Long> mergeAccumulators(Iterable<List<Long>> accs) {
+      List<Long> out = new ArrayList<>();
+      accs.forEach(out::addAll);
+      return out;
+    }
+
+    @Override
+    public String extractOutput(List<Long> acc) {
+      List<Long> sorted = new ArrayList<>(acc);
+      sorted.sort(null);
+      return sorted.toString();
+    }
+
+    @Override
+    public org.apache.beam.sdk.coders.Coder<List<Long>> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry,
+        org.apache.beam.sdk.coders.Coder<Long> input) {
+      return ListCoder.of(VarLongCoder.of());
+    }
+  }
+
+  @Test
+  public void aLargeAccumulatorEqualsTheBuiltIn() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<String, Long>> data = input(2, 60_000, 40);
+    PCollection<KV<String, Long>> in = p.apply(Create.of(data));
+    PCollection<KV<String, String>> ours = in.apply("Spilling",
+        SpillingCombine.<String, Long, String>perKey(new CollectAll())
+            .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
+    PCollection<KV<String, String>> beams = in.apply("Beam", Combine.perKey(new CollectAll()));
+    Map<String, List<Long>> model = new HashMap<>();
+    data.forEach(kv -> model.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue()));
+    List<KV<String, String>> expected = new ArrayList<>();
+    model.forEach((k, vs) -> {
+      vs.sort(null);
+      expected.add(KV.of(k, vs.toString()));
+    });
+    PipelineSupport.assertSameElements(ours, expected);
+    PipelineSupport.assertSameElements(beams, expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  /** Formats an element with its window and timestamp, so both can be compared. */
+  static final class WithWindow<V> extends DoFn<KV<String, V>, String> {
+    @ProcessElement
+    public void process(@Element KV<String, V> e, BoundedWindow w, @Timestamp Instant ts,
+        OutputReceiver<String> out) {
+      out.output(e.getKey() + "|" + ((IntervalWindow) w).start().getMillis() + "|"
+          + ts.getMillis() + "|" + e.getValue());
+    }
+  }
+
+  @Test
+  public void fixedWindowsKeepWindowsAndTimestamps() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Random random = new Random(3);
+    List<TimestampedValue<KV<String, Long>>> data = new ArrayList<>();
+    Map<String, Long> model = new HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      long ts = random.nextInt(10_000);
+      String key = "k" + random.nextInt(300);
+      long v = random.nextInt(100);
+      data.add(TimestampedValue.of(KV.of(key, v), new Instant(ts)));
+      long start = ts / 1000 * 1000;
+      model.merge(key + "|" + start + "|" + (start + 999), v, Long::sum);
+    }
+    List<String> expected = new ArrayList<>();
+    model.forEach((k, v) -> expected.add(k + "|" + v));
+    PCollection<KV<String, Long>> in = p.apply(Create.timestamped(data)
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))));
+    PCollection<String> ours = in.apply("Spilling",
+            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+        .apply("OursWithWindow", ParDo.of(new WithWindow<>()));
+    PCollection<String> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()))
+        .apply("BeamWithWindow", ParDo.of(new WithWindow<>()));
+    PipelineSupport.assertSameElements(ours, expected);
+    PipelineSupport.assertSameElements(beams, expected);
+    p.run().waitUntilFinish();
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void aNonDeterministicKeyCoderIsRejectedAtExpand() {
+    Pipeline pipeline = Pipeline.create();
+    PCollection<KV<Double, Long>> in = pipeline.apply(Create.of(KV.of(1.5, 1L))
+        .withCoder(KvCoder.of(DoubleCoder.of(), VarLongCoder.of())));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> in.apply(SpillingCombine.<Double, Long, Long>perKey(Sum.ofLongs())));
+    assertThat(e.getMessage(), containsString("SpillingCombine.perKey"));
+    assertThat(e.getMessage(), containsString("must be deterministic"));
+  }
+
+  @Test
+  public void mergingWindowsAreRejectedAtExpand() {
+    Pipeline pipeline = Pipeline.create();
+    PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)))
+        .apply(Window.into(Sessions.withGapDuration(Duration.standardMinutes(1))));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
+    assertThat(e.getMessage(), containsString("merging windows"));
+  }
+}

@@ -113,10 +113,10 @@ final class AppendBuffer {
         int end = chain.ends[i];
         int p = 0;
         while (p < end) {
-          int kLen = readVarint(page, p);
+          int kLen = FrameFormat.getVarint(page, p);
           int kOff = p + FrameFormat.varintSize(kLen);
           p = kOff + kLen;
-          int vLen = readVarint(page, p);
+          int vLen = FrameFormat.getVarint(page, p);
           int vOff = p + FrameFormat.varintSize(vLen);
           p = vOff + vLen;
           out.append(page, kOff, kLen, page, vOff, vLen);
@@ -124,17 +124,6 @@ final class AppendBuffer {
       }
     }
     release();
-  }
-
-  private static int readVarint(byte[] page, int p) {
-    int v = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = page[p++];
-      v |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        return v;
-      }
-    }
   }
 
   /** Bytes of records held (what a spill frees). */

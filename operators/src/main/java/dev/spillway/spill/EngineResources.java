@@ -40,6 +40,26 @@ final class EngineResources implements AutoCloseable {
     this.reservation = r;
   }
 
+  /** Fails unless input may be added: the engine is open and its input not finished. */
+  void checkAdding(String engine, boolean finished) {
+    if (closed) {
+      throw new IllegalStateException("the " + engine + " is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() was called: no more input is accepted");
+    }
+  }
+
+  /** Fails unless {@code finish()} may be called: the engine is open and not finished. */
+  void checkFinishing(String engine, boolean finished) {
+    if (closed) {
+      throw new IllegalStateException("the " + engine + " is closed");
+    }
+    if (finished) {
+      throw new IllegalStateException("finish() was called already; it can only be called once");
+    }
+  }
+
   SpillFileWriter newFile(String kind) {
     return new SpillFileWriter(files.create(kind));
   }

@@ -83,12 +83,7 @@ public final class ExternalGroupBy implements AutoCloseable {
   }
 
   public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
-    if (resources.closed()) {
-      throw new IllegalStateException("the group-by is closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("finish() was called: no more input is accepted");
-    }
+    resources.checkAdding("group-by", finished);
     int hash = table.index().hash(key, kOff, kLen);
     if (!tryAdd(key, kOff, kLen, hash, value, vOff, vLen)) {
       resources.makeRoom(() -> tryAdd(key, kOff, kLen, hash, value, vOff, vLen), this::spill,
@@ -116,12 +111,7 @@ public final class ExternalGroupBy implements AutoCloseable {
 
   /** Ends the input and returns every key once with all its values. Can be called once. */
   public GroupCursor finish() {
-    if (resources.closed()) {
-      throw new IllegalStateException("the group-by is closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("finish() can only be called once");
-    }
+    resources.checkFinishing("group-by", finished);
     finished = true;
     if (spills.isEmpty()) {
       return new Output(false);
@@ -317,7 +307,7 @@ public final class ExternalGroupBy implements AutoCloseable {
         return;
       }
       table.shrink(SEED);
-      sorted = new SortedGroups(sortedByKey(segments));
+      sorted = new SortedGroups(ExternalSorter.sortSegments(resources, segments));
     }
 
     /** Loads the segments into the table; false if memory ran out (the table is then reset). */
@@ -339,29 +329,6 @@ public final class ExternalGroupBy implements AutoCloseable {
         }
       }
       return true;
-    }
-
-    /**
-     * Sorts the partition's (key, value) pairs by key bytes with an {@link ExternalSorter} on this
-     * engine's budget and files, so each key's values arrive together.
-     */
-    private RecordCursor sortedByKey(List<SegmentLocation> segments) {
-      resources.stats.sortedMerges++;
-      ExternalSorter sorter = new ExternalSorter(resources, false);
-      try {
-        for (SegmentLocation segment : segments) {
-          try (SegmentReader reader = resources.open(segment)) {
-            while (reader.next()) {
-              sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
-                  reader.valueArray(), reader.valueOffset(), reader.valueLength());
-            }
-          }
-        }
-        return sorter.finish();
-      } catch (RuntimeException e) {
-        sorter.close();
-        throw e;
-      }
     }
 
     @Override

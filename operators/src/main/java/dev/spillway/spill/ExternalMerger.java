@@ -177,7 +177,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
    * Ends the input and returns every key once with its accumulator. Can be called once.
    */
   public CombineCursor<A> finish() {
-    checkAdding();
+    resources.checkFinishing("merger", finished);
     finished = true;
     if (appendBuffer != null) {
       root.spillAppended();
@@ -214,12 +214,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
   }
 
   private void checkAdding() {
-    if (resources.closed()) {
-      throw new IllegalStateException("the merger is closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("finish() was called: no more input is accepted");
-    }
+    resources.checkAdding("merger", finished);
   }
 
   /**
@@ -434,7 +429,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
             }
             if (!level.canSplit()) {
               table.shrink(level.seed);
-              walk.sorted = sortedMerge(segments);
+              walk.sorted = new SortedCombiner(ExternalSorter.sortSegments(resources, segments));
               return;
             }
             // Repartition: the table so far becomes the child's first spill, under its seed.
@@ -455,29 +450,6 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       }
       child.spill();
       walks.push(new LevelWalk(child));
-    }
-
-    /**
-     * Sorts the partition's records by key bytes with an {@link ExternalSorter} on this engine's
-     * budget and files, so equal keys arrive together and one accumulator is held at a time.
-     */
-    private SortedCombiner sortedMerge(List<SegmentLocation> segments) {
-      resources.stats.sortedMerges++;
-      ExternalSorter sorter = new ExternalSorter(resources, false);
-      try {
-        for (SegmentLocation segment : segments) {
-          try (SegmentReader reader = resources.open(segment)) {
-            while (reader.next()) {
-              sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
-                  reader.valueArray(), reader.valueOffset(), reader.valueLength());
-            }
-          }
-        }
-        return new SortedCombiner(sorter.finish());
-      } catch (RuntimeException e) {
-        sorter.close();
-        throw e;
-      }
     }
 
     @Override

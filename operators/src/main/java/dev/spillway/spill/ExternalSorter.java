@@ -52,17 +52,36 @@ public final class ExternalSorter implements AutoCloseable {
     }
   }
 
+  /**
+   * The sorted fallback of the hash engines: sorts the records of {@code segments} by key bytes,
+   * on {@code resources}' budget and files, so equal keys come out adjacent. Closing the cursor
+   * deletes the runs.
+   */
+  static RecordCursor sortSegments(EngineResources resources, List<SegmentLocation> segments) {
+    resources.stats.sortedMerges++;
+    ExternalSorter sorter = new ExternalSorter(resources, false);
+    try {
+      for (SegmentLocation segment : segments) {
+        try (SegmentReader reader = resources.open(segment)) {
+          while (reader.next()) {
+            sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
+                reader.valueArray(), reader.valueOffset(), reader.valueLength());
+          }
+        }
+      }
+      return sorter.finish();
+    } catch (RuntimeException e) {
+      sorter.close();
+      throw e;
+    }
+  }
+
   public void add(byte[] key, byte[] value) {
     add(key, 0, key.length, value, 0, value.length);
   }
 
   public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
-    if (resources.closed()) {
-      throw new IllegalStateException("the sorter is closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("finish() was called: no more input is accepted");
-    }
+    resources.checkAdding("sorter", finished);
     if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
       resources.makeRoom(() -> buffer.add(key, kOff, kLen, value, vOff, vLen), this::spill,
           buffer::shrink, kLen + vLen);
@@ -71,12 +90,7 @@ public final class ExternalSorter implements AutoCloseable {
 
   /** Ends the input and returns all records sorted by key. Can be called once. */
   public RecordCursor finish() {
-    if (resources.closed()) {
-      throw new IllegalStateException("the sorter is closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("finish() can only be called once");
-    }
+    resources.checkFinishing("sorter", finished);
     finished = true;
     if (runs.isEmpty()) {
       buffer.sort();

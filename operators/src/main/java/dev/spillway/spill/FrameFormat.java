@@ -54,6 +54,22 @@ final class FrameFormat {
     return pos;
   }
 
+  /**
+   * Reads a varint written by {@link #putVarint} at {@code pos} of memory this engine wrote (not
+   * checked: spill files are read by {@link SegmentReader}, which checks); the next field starts
+   * {@link #varintSize} of the value later.
+   */
+  static int getVarint(byte[] buf, int pos) {
+    int v = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte b = buf[pos++];
+      v |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return v;
+      }
+    }
+  }
+
   static void putIntLE(byte[] buf, int pos, int v) {
     buf[pos] = (byte) v;
     buf[pos + 1] = (byte) (v >>> 8);

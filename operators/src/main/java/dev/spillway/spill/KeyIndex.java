@@ -158,7 +158,7 @@ final class KeyIndex {
     int p = arena.offset(address);
     int stored = page[p];
     if (stored < 0) {
-      stored = readLongLength(page, p);
+      stored = FrameFormat.getVarint(page, p);
       p += FrameFormat.varintSize(stored);
     } else {
       p++;
@@ -232,18 +232,7 @@ final class KeyIndex {
     byte[] page = arena.page(address);
     int p = arena.offset(address);
     int len = page[p];
-    return len >= 0 ? len : readLongLength(page, p);
-  }
-
-  private static int readLongLength(byte[] page, int p) {
-    int len = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = page[p++];
-      len |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        return len;
-      }
-    }
+    return len >= 0 ? len : FrameFormat.getVarint(page, p);
   }
 
   /**

@@ -236,22 +236,10 @@ final class SortBuffer {
     void read(long address) {
       page = arena.page(address);
       int p = arena.offset(address);
-      int k = 0;
-      for (int shift = 0; ; shift += 7) {
-        byte b = page[p++];
-        k |= (b & 0x7F) << shift;
-        if (b >= 0) {
-          break;
-        }
-      }
-      int v = 0;
-      for (int shift = 0; ; shift += 7) {
-        byte b = page[p++];
-        v |= (b & 0x7F) << shift;
-        if (b >= 0) {
-          break;
-        }
-      }
+      int k = FrameFormat.getVarint(page, p);
+      p += FrameFormat.varintSize(k);
+      int v = FrameFormat.getVarint(page, p);
+      p += FrameFormat.varintSize(v);
       keyOffset = p;
       keyLength = k;
       valueLength = v;

@@ -70,15 +70,8 @@ final class ValueChain {
       int p = arena.offset(next);
       next = getLong(page, p);
       p += 8;
-      int len = 0;
-      for (int shift = 0; ; shift += 7) {
-        byte b = page[p++];
-        len |= (b & 0x7F) << shift;
-        if (b >= 0) {
-          break;
-        }
-      }
-      offset = p;
+      int len = FrameFormat.getVarint(page, p);
+      offset = p + FrameFormat.varintSize(len);
       length = len;
       return true;
     }

@@ -23,6 +23,14 @@ final class Checksum {
     sum += Generator.mix64(p ^ Generator.mix64(key));
   }
 
+  /** A checksum summed elsewhere (in a pipeline's counters). */
+  static Checksum of(long keys, long sum) {
+    Checksum c = new Checksum();
+    c.keys = keys;
+    c.sum = sum;
+    return c;
+  }
+
   long outputKeys() {
     return keys;
   }

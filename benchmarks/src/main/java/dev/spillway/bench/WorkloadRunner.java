@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * <pre>
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
- *     [--memory-mb 64] [--system spillway|in-memory] [--codec snappy|none] [--spill-dir DIR]
+ *     [--memory-mb 64] [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]
+ *     [--codec snappy|none] [--spill-dir DIR]
  * </pre>
  *
  * Prints exactly one JSON line on stdout, last; progress goes to stderr.
@@ -20,7 +21,10 @@ import java.util.function.Supplier;
 public final class WorkloadRunner {
   private static final Map<String, Supplier<WorkloadSystem>> SYSTEMS = Map.of(
       "spillway", SpillwaySystem::new,
-      "in-memory", InMemorySystem::new);
+      "in-memory", InMemorySystem::new,
+      "spillway-direct", () -> new PipelineSystem("spillway-direct", true, false),
+      "beam-direct", () -> new PipelineSystem("beam-direct", false, false),
+      "spillway-flink", () -> new PipelineSystem("spillway-flink", true, true));
 
   private WorkloadRunner() {}
 
@@ -46,7 +50,8 @@ public final class WorkloadRunner {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
-          + " [--seed 42] [--memory-mb 64] [--system spillway|in-memory]"
+          + " [--seed 42] [--memory-mb 64]"
+          + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]"
           + " [--codec snappy|none] [--spill-dir DIR]");
       System.exit(2);
       return;

@@ -1,7 +1,6 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,8 +50,7 @@ public final class ExternalGroupBy implements AutoCloseable {
   private final EngineResources resources;
   private final GroupTable table;
   private final int partitions;
-  private final List<SegmentLocation[]> spills = new ArrayList<>();
-  private final List<Path> files = new ArrayList<>();
+  private final SpillSet spills;
   /**
    * Non-null once the table stopped paying (a fill held nearly one key per value): input is then
    * appended to per-partition pages as it comes and spilled as KEY_VALUE records.
@@ -70,6 +68,7 @@ public final class ExternalGroupBy implements AutoCloseable {
     try {
       this.table = new GroupTable(resources);
       this.partitions = config.partitions();
+      this.spills = new SpillSet(resources, partitions);
       table.reset(SEED);
       startFill();
     } catch (RuntimeException e) {
@@ -153,9 +152,7 @@ public final class ExternalGroupBy implements AutoCloseable {
   private void spill() {
     if (appendBuffer != null) {
       if (appendBuffer.size() > 0) {
-        long freed = appendBuffer.recordBytes();
-        writeSpill(Layout.LAYOUT_KEY_VALUE, appendBuffer::spillTo);
-        resources.stats.memoryBytesSpilled += freed;
+        spills.write(Layout.LAYOUT_KEY_VALUE, appendBuffer.recordBytes(), appendBuffer::spillTo);
       }
       return;
     }
@@ -163,9 +160,7 @@ public final class ExternalGroupBy implements AutoCloseable {
     if (keys == 0) {
       return;
     }
-    long freed = table.recordBytes();
-    writeSpill(Layout.LAYOUT_KEY_VALUES, this::writeTable);
-    resources.stats.memoryBytesSpilled += freed;
+    spills.write(Layout.LAYOUT_KEY_VALUES, table.recordBytes(), this::writeTable);
     table.reset(SEED);
     if (AppendBuffer.tableStopsPaying(keys, recordsInFill, MIN_REDUCTION)) {
       table.shrink(SEED);
@@ -173,18 +168,6 @@ public final class ExternalGroupBy implements AutoCloseable {
     }
     recordsInFill = 0;
     startFill();
-  }
-
-  private void writeSpill(Layout layout, java.util.function.Consumer<PartitionedSpillWriter> body) {
-    PartitionedSpillWriter writer = new PartitionedSpillWriter(resources, partitions, layout);
-    try {
-      body.accept(writer);
-      spills.add(writer.finish());
-      files.add(writer.path());
-    } finally {
-      writer.close();
-    }
-    resources.stats.spillCount++;
   }
 
   /** Writes each key with its value chain as KEY_VALUES records, partition by partition. */
@@ -206,16 +189,6 @@ public final class ExternalGroupBy implements AutoCloseable {
         }
       }
     }
-  }
-
-  private List<SegmentLocation> segmentsOf(int partition) {
-    List<SegmentLocation> out = new ArrayList<>(spills.size());
-    for (SegmentLocation[] spill : spills) {
-      if (spill[partition] != null) {
-        out.add(spill[partition]);
-      }
-    }
-    return out;
   }
 
   /** The memory a partition would take in the table: an upper bound from its segments. */
@@ -295,7 +268,7 @@ public final class ExternalGroupBy implements AutoCloseable {
 
     private void load() {
       table.reset(SEED);
-      List<SegmentLocation> segments = segmentsOf(partition);
+      List<SegmentLocation> segments = spills.segmentsOf(partition);
       if (segments.isEmpty()) {
         return;
       }

@@ -1,7 +1,6 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -225,11 +224,11 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     final int depth;
     final long seed;
     final long totalPartitions;
-    final List<SegmentLocation[]> spills = new ArrayList<>();
-    final List<Path> files = new ArrayList<>();
+    final SpillSet spills;
 
     Level(int depth, long totalPartitions) {
       this.depth = depth;
+      this.spills = new SpillSet(resources, partitions);
       this.seed = KeyHasher.mix64(LEVEL_SEED + depth * 0x9E3779B97F4A7C15L);
       this.totalPartitions = totalPartitions;
     }
@@ -260,12 +259,9 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       if (n == 0) {
         return;
       }
-      long freed = table.recordBytes();
-      int[] starts = new int[partitions + 1];
-      int[] order = index.partitionOrder(partitions, starts);
-      PartitionedSpillWriter writer =
-          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE);
-      try {
+      spills.write(Layout.LAYOUT_KEY_VALUE, table.recordBytes(), writer -> {
+        int[] starts = new int[partitions + 1];
+        int[] order = index.partitionOrder(partitions, starts);
         for (int p = 0; p < partitions; p++) {
           if (starts[p] == starts[p + 1]) {
             continue;
@@ -278,51 +274,15 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
                 acc.array(), 0, acc.length());
           }
         }
-        spills.add(writer.finish());
-        files.add(writer.path());
-      } finally {
-        writer.close();
-      }
-      resources.stats.spillCount++;
-      resources.stats.memoryBytesSpilled += freed;
+      });
       table.reset(seed);
     }
 
     /** Writes the append buffer (level 0 only) and empties it. */
     void spillAppended() {
-      if (appendBuffer.size() == 0) {
-        return;
+      if (appendBuffer.size() > 0) {
+        spills.write(Layout.LAYOUT_KEY_VALUE, appendBuffer.recordBytes(), appendBuffer::spillTo);
       }
-      long freed = appendBuffer.recordBytes();
-      PartitionedSpillWriter writer =
-          new PartitionedSpillWriter(resources, partitions, Layout.LAYOUT_KEY_VALUE);
-      try {
-        appendBuffer.spillTo(writer);
-        spills.add(writer.finish());
-        files.add(writer.path());
-      } finally {
-        writer.close();
-      }
-      resources.stats.spillCount++;
-      resources.stats.memoryBytesSpilled += freed;
-    }
-
-    List<SegmentLocation> segmentsOf(int partition) {
-      List<SegmentLocation> out = new ArrayList<>(spills.size());
-      for (SegmentLocation[] spill : spills) {
-        if (spill[partition] != null) {
-          out.add(spill[partition]);
-        }
-      }
-      return out;
-    }
-
-    void deleteFiles() {
-      for (Path file : files) {
-        resources.deleteFile(file);
-      }
-      files.clear();
-      spills.clear();
     }
   }
 
@@ -388,7 +348,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
         }
         walk.tableMode = false;
         if (++walk.partition == partitions) {
-          walk.level.deleteFiles();
+          walk.level.spills.deleteFiles();
           walks.pop();
           continue;
         }
@@ -409,7 +369,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     private void load(LevelWalk walk) {
       Level level = walk.level;
       table.reset(level.seed);
-      List<SegmentLocation> segments = level.segmentsOf(walk.partition);
+      List<SegmentLocation> segments = level.spills.segmentsOf(walk.partition);
       Level child = null;
       for (SegmentLocation segment : segments) {
         try (SegmentReader reader = resources.open(segment)) {

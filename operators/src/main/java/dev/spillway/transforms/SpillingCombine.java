@@ -10,7 +10,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -118,7 +117,7 @@ public final class SpillingCombine {
 
   /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
   static final class PartialCombineFn<K, InputT, AccumT>
-      extends DoFn<KV<K, InputT>, KV<Integer, byte[]>> {
+      extends EngineFn<KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<InputT, AccumT>> {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, AccumT, ?> fn;
@@ -127,7 +126,6 @@ public final class SpillingCombine {
     private final Coder<BoundedWindow> windowCoder;
     private final SpillOptions options;
     private transient WindowedKey<K, BoundedWindow> keys;
-    private transient ExternalMerger<InputT, AccumT> merger;
     private transient SpillMetrics metrics;
 
     PartialCombineFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder,
@@ -145,17 +143,16 @@ public final class SpillingCombine {
       metrics = new SpillMetrics();
     }
 
-    @StartBundle
-    public void startBundle() {
-      closeMerger();
-      merger = new ExternalMerger<>(new CombineFnAggregator<>(fn),
+    @Override
+    ExternalMerger<InputT, AccumT> newEngine() {
+      return new ExternalMerger<>(new CombineFnAggregator<>(fn),
           new CoderCodec<>(accumulatorCoder), options.toConfig());
     }
 
     @ProcessElement
     public void processElement(@Element KV<K, InputT> element, BoundedWindow window) {
       ByteSink key = keys.encode(window, element.getKey());
-      merger.add(key.array(), 0, key.length(), element.getValue());
+      engine().add(key.array(), 0, key.length(), element.getValue());
     }
 
     @FinishBundle
@@ -164,7 +161,7 @@ public final class SpillingCombine {
           KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
       CoderCodec<AccumT> codec = new CoderCodec<>(accumulatorCoder);
       ByteSink encoded = new ByteSink();
-      try (CombineCursor<AccumT> out = merger.finish()) {
+      try (CombineCursor<AccumT> out = engine().finish()) {
         while (out.next()) {
           encoded.clear();
           codec.encode(out.accumulator(), encoded);
@@ -173,26 +170,14 @@ public final class SpillingCombine {
         }
       }
       packer.flush();
-      metrics.publish(merger.stats());
-      closeMerger();
-    }
-
-    @Teardown
-    public void teardown() {
-      closeMerger();
-    }
-
-    private void closeMerger() {
-      if (merger != null) {
-        merger.close();
-        merger = null;
-      }
+      metrics.publish(engine().stats());
+      closeEngine();
     }
   }
 
   /** Merges the partial accumulators of a bundle's shards and emits each key's output. */
-  static final class FinalCombineFn<K, InputT, AccumT, OutputT>
-      extends DoFn<KV<Integer, Iterable<byte[]>>, KV<K, OutputT>> {
+  static final class FinalCombineFn<K, InputT, AccumT, OutputT> extends
+      EngineFn<KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ExternalMerger<InputT, AccumT>> {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, AccumT, OutputT> fn;
@@ -202,7 +187,6 @@ public final class SpillingCombine {
     private final SpillOptions options;
     private transient WindowedKey<K, BoundedWindow> keys;
     private transient CoderCodec<AccumT> codec;
-    private transient ExternalMerger<InputT, AccumT> merger;
     private transient SpillMetrics metrics;
 
     FinalCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
@@ -221,14 +205,14 @@ public final class SpillingCombine {
       metrics = new SpillMetrics();
     }
 
-    @StartBundle
-    public void startBundle() {
-      closeMerger();
-      merger = new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
+    @Override
+    ExternalMerger<InputT, AccumT> newEngine() {
+      return new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
     }
 
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard) {
+      ExternalMerger<InputT, AccumT> merger = engine();
       for (byte[] block : shard.getValue()) {
         ShardPacker.forEachRecord(block, (b, kOff, kLen, vOff, vLen) ->
             merger.addAccumulator(b, kOff, kLen, codec.decode(b, vOff, vLen)));
@@ -237,7 +221,7 @@ public final class SpillingCombine {
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      try (CombineCursor<AccumT> out = merger.finish()) {
+      try (CombineCursor<AccumT> out = engine().finish()) {
         while (out.next()) {
           WindowedKey.Decoded<K, BoundedWindow> k =
               keys.decode(out.keyArray(), out.keyOffset(), out.keyLength());
@@ -245,20 +229,8 @@ public final class SpillingCombine {
               k.window().maxTimestamp(), k.window());
         }
       }
-      metrics.publish(merger.stats());
-      closeMerger();
-    }
-
-    @Teardown
-    public void teardown() {
-      closeMerger();
-    }
-
-    private void closeMerger() {
-      if (merger != null) {
-        merger.close();
-        merger = null;
-      }
+      metrics.publish(engine().stats());
+      closeEngine();
     }
   }
 }

@@ -12,7 +12,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -88,7 +87,8 @@ public final class SpillingGroupByKey<K, V>
   }
 
   /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
-  static final class PartialGroupFn<K, V> extends DoFn<KV<K, V>, KV<Integer, byte[]>> {
+  static final class PartialGroupFn<K, V>
+      extends EngineFn<KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
     private final KvCoder<K, V> coder;
@@ -96,7 +96,6 @@ public final class SpillingGroupByKey<K, V>
     private final SpillOptions options;
     private transient WindowedKey<K, BoundedWindow> keys;
     private transient ByteSink value;
-    private transient ExternalGroupBy groups;
     private transient SpillMetrics metrics;
 
     PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
@@ -112,24 +111,23 @@ public final class SpillingGroupByKey<K, V>
       metrics = new SpillMetrics();
     }
 
-    @StartBundle
-    public void startBundle() {
-      closeGroups();
-      groups = new ExternalGroupBy(options.toConfig());
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
     }
 
     @ProcessElement
     public void processElement(@Element KV<K, V> element, BoundedWindow window) {
       ByteSink key = keys.encode(window, element.getKey());
       CoderCodec.encodeInto(coder.getValueCoder(), element.getValue(), value);
-      groups.add(key.array(), 0, key.length(), value.array(), 0, value.length());
+      engine().add(key.array(), 0, key.length(), value.array(), 0, value.length());
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
       ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
           KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-      try (GroupCursor out = groups.finish()) {
+      try (GroupCursor out = engine().finish()) {
         while (out.next()) {
           ValueCursor values = out.values().cursor();
           while (values.next()) {
@@ -139,26 +137,14 @@ public final class SpillingGroupByKey<K, V>
         }
       }
       packer.flush();
-      metrics.publish(groups.stats());
-      closeGroups();
-    }
-
-    @Teardown
-    public void teardown() {
-      closeGroups();
-    }
-
-    private void closeGroups() {
-      if (groups != null) {
-        groups.close();
-        groups = null;
-      }
+      metrics.publish(engine().stats());
+      closeEngine();
     }
   }
 
   /** Brings each key's values of a bundle's shards together and emits them. */
   static final class FinalGroupFn<K, V>
-      extends DoFn<KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>> {
+      extends EngineFn<KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
     private final KvCoder<K, V> coder;
@@ -166,7 +152,6 @@ public final class SpillingGroupByKey<K, V>
     private final SpillOptions options;
     private transient WindowedKey<K, BoundedWindow> keys;
     private transient CoderCodec<V> values;
-    private transient ExternalGroupBy groups;
     private transient SpillMetrics metrics;
 
     FinalGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
@@ -182,14 +167,14 @@ public final class SpillingGroupByKey<K, V>
       metrics = new SpillMetrics();
     }
 
-    @StartBundle
-    public void startBundle() {
-      closeGroups();
-      groups = new ExternalGroupBy(options.toConfig());
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
     }
 
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard) {
+      ExternalGroupBy groups = engine();
       for (byte[] block : shard.getValue()) {
         ShardPacker.forEachRecord(block, (b, kOff, kLen, vOff, vLen) ->
             groups.add(b, kOff, kLen, b, vOff, vLen));
@@ -198,7 +183,7 @@ public final class SpillingGroupByKey<K, V>
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      try (GroupCursor out = groups.finish()) {
+      try (GroupCursor out = engine().finish()) {
         while (out.next()) {
           WindowedKey.Decoded<K, BoundedWindow> k =
               keys.decode(out.keyArray(), out.keyOffset(), out.keyLength());
@@ -210,20 +195,8 @@ public final class SpillingGroupByKey<K, V>
           context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
         }
       }
-      metrics.publish(groups.stats());
-      closeGroups();
-    }
-
-    @Teardown
-    public void teardown() {
-      closeGroups();
-    }
-
-    private void closeGroups() {
-      if (groups != null) {
-        groups.close();
-        groups = null;
-      }
+      metrics.publish(engine().stats());
+      closeEngine();
     }
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The single owner of an engine's spill files. A file is registered before it is created, and
@@ -13,6 +14,18 @@ import java.util.Set;
  * success, on failure and on early close alike. Idempotent.
  */
 final class SpillFileRegistry implements AutoCloseable {
+  /**
+   * Registries not yet closed, deleted by a shutdown hook if the JVM exits first (a cancelled
+   * pipeline, a worker told to stop): spill files never outlive the process that wrote them,
+   * except after a crash that runs no hooks.
+   */
+  private static final Set<SpillFileRegistry> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(SpillFileRegistry::closeAllLive,
+        "spillway-spill-cleanup"));
+  }
+
   private final SpillDirectories directories;
   private final Set<Path> files = new LinkedHashSet<>();
   private long counter;
@@ -20,10 +33,21 @@ final class SpillFileRegistry implements AutoCloseable {
 
   SpillFileRegistry(SpillDirectories directories) {
     this.directories = directories;
+    LIVE.add(this);
+  }
+
+  private static void closeAllLive() {
+    for (SpillFileRegistry registry : LIVE) {
+      try {
+        registry.close();
+      } catch (RuntimeException e) {
+        // The JVM is exiting: delete what can be deleted and go on.
+      }
+    }
   }
 
   /** Creates a new, empty, owner-only file in the next spill directory. */
-  Path create(String kind) {
+  synchronized Path create(String kind) {
     if (closed) {
       throw new IllegalStateException("spill files are already deleted: the engine is closed");
     }
@@ -38,7 +62,7 @@ final class SpillFileRegistry implements AutoCloseable {
   }
 
   /** Deletes one file now (its data was merged). */
-  void delete(Path path) {
+  synchronized void delete(Path path) {
     if (files.remove(path)) {
       try {
         Files.deleteIfExists(path);
@@ -48,16 +72,18 @@ final class SpillFileRegistry implements AutoCloseable {
     }
   }
 
-  int liveFiles() {
+  synchronized int liveFiles() {
     return files.size();
   }
 
+  /** Deletes every file and directory; idempotent, and safe from the shutdown hook's thread. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    LIVE.remove(this);
     UncheckedIOException failure = null;
     for (Path path : files) {
       try {

@@ -173,22 +173,13 @@ public final class ExternalGroupBy implements AutoCloseable {
   /** Writes each key with its value chain as KEY_VALUES records, partition by partition. */
   private void writeTable(PartitionedSpillWriter writer) {
     KeyIndex index = table.index();
-    int[] starts = new int[partitions + 1];
-    int[] order = index.partitionOrder(partitions, starts);
-    for (int p = 0; p < partitions; p++) {
-      if (starts[p] == starts[p + 1]) {
-        continue;
+    writer.writeEntries(index, (out, id) -> {
+      out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
+      ValueCursor values = table.values(id);
+      while (values.next()) {
+        out.appendValue(values.array(), values.offset(), values.length());
       }
-      SegmentWriter out = writer.writerFor(p);
-      for (int i = starts[p]; i < starts[p + 1]; i++) {
-        int id = order[i];
-        out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
-        ValueCursor values = table.values(id);
-        while (values.next()) {
-          out.appendValue(values.array(), values.offset(), values.length());
-        }
-      }
-    }
+    });
   }
 
   /** The memory a partition would take in the table: an upper bound from its segments. */

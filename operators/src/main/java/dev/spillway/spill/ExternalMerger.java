@@ -259,22 +259,12 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
       if (n == 0) {
         return;
       }
-      spills.write(Layout.LAYOUT_KEY_VALUE, table.recordBytes(), writer -> {
-        int[] starts = new int[partitions + 1];
-        int[] order = index.partitionOrder(partitions, starts);
-        for (int p = 0; p < partitions; p++) {
-          if (starts[p] == starts[p + 1]) {
-            continue;
-          }
-          SegmentWriter out = writer.writerFor(p);
-          for (int i = starts[p]; i < starts[p + 1]; i++) {
-            int id = order[i];
+      spills.write(Layout.LAYOUT_KEY_VALUE, table.recordBytes(),
+          writer -> writer.writeEntries(index, (out, id) -> {
             ByteSink acc = table.encode(id);
             out.append(index.keyArray(id), index.keyOffset(id), index.keyLength(id),
                 acc.array(), 0, acc.length());
-          }
-        }
-      });
+          }));
       table.reset(seed);
     }
 

@@ -51,6 +51,28 @@ final class PartitionedSpillWriter {
     }
   }
 
+  /** Writes one table entry into the segment of its partition. */
+  @FunctionalInterface
+  interface EntryWriter {
+    void write(SegmentWriter out, int id);
+  }
+
+  /** Writes every entry of {@code index}, partition by partition, in memory order within each. */
+  void writeEntries(KeyIndex index, EntryWriter entry) {
+    int partitions = segments.length;
+    int[] starts = new int[partitions + 1];
+    int[] order = index.partitionOrder(partitions, starts);
+    for (int p = 0; p < partitions; p++) {
+      if (starts[p] == starts[p + 1]) {
+        continue;
+      }
+      SegmentWriter out = writerFor(p);
+      for (int i = starts[p]; i < starts[p + 1]; i++) {
+        entry.write(out, order[i]);
+      }
+    }
+  }
+
   SegmentWriter writerFor(int partition) {
     if (partition != currentPartition) {
       if (partition < currentPartition) {

@@ -22,7 +22,6 @@ final class ByteArena {
   /** The next free byte of the last page. */
   private int cursor;
   private long reservedBytes;
-  private long usedBytes;
 
   ByteArena(MemoryReservation reservation, int pageSize) {
     if (Integer.bitCount(pageSize) != 1) {
@@ -39,7 +38,6 @@ final class ByteArena {
     if (pageCount > 0 && cursor + size <= pageSize) {
       long address = ((long) (pageCount - 1) << pageShift) | cursor;
       cursor += size;
-      usedBytes += size;
       return address;
     }
     int newPage = Math.max(size, pageSize);
@@ -53,7 +51,6 @@ final class ByteArena {
     pages[pageCount++] = new byte[newPage];
     // An oversized page holds its one allocation; the next starts a new page.
     cursor = size > pageSize ? pageSize : size;
-    usedBytes += size;
     return (long) (pageCount - 1) << pageShift;
   }
 
@@ -63,11 +60,6 @@ final class ByteArena {
 
   int offset(long address) {
     return (int) (address & (pageSize - 1));
-  }
-
-  /** Bytes handed out by {@link #allocate} since the last reset. */
-  long usedBytes() {
-    return usedBytes;
   }
 
   /** Bytes of the pages held (what the budget counts). */
@@ -80,7 +72,6 @@ final class ByteArena {
     Arrays.fill(pages, 0, pageCount, null);
     pageCount = 0;
     cursor = pageSize;
-    usedBytes = 0;
     reservation.release(reservedBytes);
     reservedBytes = 0;
   }

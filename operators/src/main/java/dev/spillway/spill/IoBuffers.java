@@ -31,10 +31,6 @@ final class IoBuffers {
     this.maxSlots = maxSlots;
   }
 
-  int blockBytes() {
-    return blockBytes;
-  }
-
   Slot acquire() {
     Slot slot = free.poll();
     if (slot != null) {

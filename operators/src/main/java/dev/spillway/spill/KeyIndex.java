@@ -212,10 +212,6 @@ final class KeyIndex {
     }
   }
 
-  int hashOf(int id) {
-    return hashes[id];
-  }
-
   byte[] keyArray(int id) {
     return arena.page(keyAddress[id]);
   }

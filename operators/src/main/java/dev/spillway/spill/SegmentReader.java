@@ -124,10 +124,6 @@ final class SegmentReader implements RecordCursor {
     }
   }
 
-  long declaredPairs() {
-    return declaredPairs;
-  }
-
   @Override
   public boolean next() {
     if (recordEnd >= 0 && blockPos < recordEnd) {

@@ -30,7 +30,6 @@ final class SegmentWriter {
   private final CompressionCodec codec;
   private final IoBuffers.Slot slot;
   private final int blockBytes;
-  private final Layout layout;
   private final SegmentHeader.Builder header;
   private final long start;
   private final CRC32C crc = new CRC32C();
@@ -53,7 +52,6 @@ final class SegmentWriter {
     this.codec = codec;
     this.slot = slot;
     this.blockBytes = blockBytes;
-    this.layout = layout;
     this.start = out.position();
     this.header = SegmentHeader.newBuilder()
         .setFormatVersion(FrameFormat.FORMAT_VERSION)
@@ -190,9 +188,5 @@ final class SegmentWriter {
     rawBytes += pos;
     block++;
     pos = 0;
-  }
-
-  Layout layout() {
-    return layout;
   }
 }

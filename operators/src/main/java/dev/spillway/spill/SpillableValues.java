@@ -76,10 +76,6 @@ final class SpillableValues implements GroupValues {
     tail = ValueChain.END;
   }
 
-  boolean spilledToDisk() {
-    return !spilled.isEmpty();
-  }
-
   @Override
   public long count() {
     return count;

@@ -39,7 +39,7 @@ import java.util.List;
  * }
  * }</pre>
  */
-public final class ExternalGroupBy implements AutoCloseable {
+public final class ExternalGroupBy implements SpillingEngine {
   private static final long SEED = KeyHasher.mix64(0x6A0B_5EEDL);
   /**
    * The table must hold ten values a key to pay: grouping does not shrink data, so the table's
@@ -134,6 +134,7 @@ public final class ExternalGroupBy implements AutoCloseable {
     return appendBuffer != null;
   }
 
+  @Override
   public SpillStats stats() {
     return resources.stats();
   }

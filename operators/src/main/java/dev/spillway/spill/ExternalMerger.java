@@ -48,7 +48,7 @@ import java.util.List;
  * @param <V> the values
  * @param <A> the accumulators
  */
-public final class ExternalMerger<V, A> implements AutoCloseable {
+public final class ExternalMerger<V, A> implements SpillingEngine {
   private static final long LEVEL_SEED = 0x5EED_5EED_5EED_5EEDL;
   /** The table must combine at least half of its records to pay for a cache miss per record. */
   private static final double MIN_REDUCTION = 0.5;
@@ -202,6 +202,7 @@ public final class ExternalMerger<V, A> implements AutoCloseable {
     return appendBuffer != null;
   }
 
+  @Override
   public SpillStats stats() {
     return resources.stats();
   }

@@ -29,7 +29,7 @@ import java.util.List;
  * }
  * }</pre>
  */
-public final class ExternalSorter implements AutoCloseable {
+public final class ExternalSorter implements SpillingEngine {
   private final EngineResources resources;
   /** False when the sorter serves another engine's sorted fallback and shares its resources. */
   private final boolean ownsResources;
@@ -115,6 +115,7 @@ public final class ExternalSorter implements AutoCloseable {
     return new Output(new MergingCursor(sources));
   }
 
+  @Override
   public SpillStats stats() {
     return resources.stats();
   }

@@ -59,10 +59,4 @@ final class CoderCodec<T> implements ValueCodec<T> {
       sink.write(b, off, len);
     }
   }
-
-  /** Encodes {@code value} into {@code sink} after clearing it. */
-  static <T> void encodeInto(Coder<T> coder, T value, ByteSink sink) {
-    sink.clear();
-    new CoderCodec<>(coder).encode(value, sink);
-  }
 }

@@ -117,41 +117,33 @@ public final class SpillingCombine {
 
   /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
   static final class PartialCombineFn<K, InputT, AccumT>
-      extends EngineFn<KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<InputT, AccumT>> {
+      extends EngineFn<K, KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<InputT, AccumT>> {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, AccumT, ?> fn;
-    private final Coder<K> keyCoder;
     private final Coder<AccumT> accumulatorCoder;
-    private final Coder<BoundedWindow> windowCoder;
-    private final SpillOptions options;
-    private transient WindowedKey<K, BoundedWindow> keys;
-    private transient SpillMetrics metrics;
+    private transient CoderCodec<AccumT> codec;
 
     PartialCombineFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder,
         Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      super(keyCoder, windowCoder, options);
       this.fn = fn;
-      this.keyCoder = keyCoder;
       this.accumulatorCoder = accumulatorCoder;
-      this.windowCoder = windowCoder;
-      this.options = options;
     }
 
-    @Setup
-    public void setup() {
-      keys = new WindowedKey<>(keyCoder, windowCoder);
-      metrics = new SpillMetrics();
+    @Override
+    void setUpCodecs() {
+      codec = new CoderCodec<>(accumulatorCoder);
     }
 
     @Override
     ExternalMerger<InputT, AccumT> newEngine() {
-      return new ExternalMerger<>(new CombineFnAggregator<>(fn),
-          new CoderCodec<>(accumulatorCoder), options.toConfig());
+      return new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
     }
 
     @ProcessElement
     public void processElement(@Element KV<K, InputT> element, BoundedWindow window) {
-      ByteSink key = keys.encode(window, element.getKey());
+      ByteSink key = keys().encode(window, element.getKey());
       engine().add(key.array(), 0, key.length(), element.getValue());
     }
 
@@ -159,7 +151,6 @@ public final class SpillingCombine {
     public void finishBundle(FinishBundleContext context) {
       ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
           KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-      CoderCodec<AccumT> codec = new CoderCodec<>(accumulatorCoder);
       ByteSink encoded = new ByteSink();
       try (CombineCursor<AccumT> out = engine().finish()) {
         while (out.next()) {
@@ -170,39 +161,29 @@ public final class SpillingCombine {
         }
       }
       packer.flush();
-      metrics.publish(engine().stats());
-      closeEngine();
+      finishEngine();
     }
   }
 
   /** Merges the partial accumulators of a bundle's shards and emits each key's output. */
   static final class FinalCombineFn<K, InputT, AccumT, OutputT> extends
-      EngineFn<KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ExternalMerger<InputT, AccumT>> {
+      EngineFn<K, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ExternalMerger<InputT, AccumT>> {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, AccumT, OutputT> fn;
-    private final Coder<K> keyCoder;
     private final Coder<AccumT> accumulatorCoder;
-    private final Coder<BoundedWindow> windowCoder;
-    private final SpillOptions options;
-    private transient WindowedKey<K, BoundedWindow> keys;
     private transient CoderCodec<AccumT> codec;
-    private transient SpillMetrics metrics;
 
     FinalCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
         Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      super(keyCoder, windowCoder, options);
       this.fn = fn;
-      this.keyCoder = keyCoder;
       this.accumulatorCoder = accumulatorCoder;
-      this.windowCoder = windowCoder;
-      this.options = options;
     }
 
-    @Setup
-    public void setup() {
-      keys = new WindowedKey<>(keyCoder, windowCoder);
+    @Override
+    void setUpCodecs() {
       codec = new CoderCodec<>(accumulatorCoder);
-      metrics = new SpillMetrics();
     }
 
     @Override
@@ -224,13 +205,12 @@ public final class SpillingCombine {
       try (CombineCursor<AccumT> out = engine().finish()) {
         while (out.next()) {
           WindowedKey.Decoded<K, BoundedWindow> k =
-              keys.decode(out.keyArray(), out.keyOffset(), out.keyLength());
+              keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
           context.output(KV.of(k.key(), fn.extractOutput(out.accumulator())),
               k.window().maxTimestamp(), k.window());
         }
       }
-      metrics.publish(engine().stats());
-      closeEngine();
+      finishEngine();
     }
   }
 }

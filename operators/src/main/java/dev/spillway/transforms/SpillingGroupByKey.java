@@ -88,27 +88,22 @@ public final class SpillingGroupByKey<K, V>
 
   /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
   static final class PartialGroupFn<K, V>
-      extends EngineFn<KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
+      extends EngineFn<K, KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
-    private final KvCoder<K, V> coder;
-    private final Coder<BoundedWindow> windowCoder;
-    private final SpillOptions options;
-    private transient WindowedKey<K, BoundedWindow> keys;
+    private final Coder<V> valueCoder;
+    private transient CoderCodec<V> values;
     private transient ByteSink value;
-    private transient SpillMetrics metrics;
 
     PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      this.coder = coder;
-      this.windowCoder = windowCoder;
-      this.options = options;
+      super(coder.getKeyCoder(), windowCoder, options);
+      this.valueCoder = coder.getValueCoder();
     }
 
-    @Setup
-    public void setup() {
-      keys = new WindowedKey<>(coder.getKeyCoder(), windowCoder);
+    @Override
+    void setUpCodecs() {
+      values = new CoderCodec<>(valueCoder);
       value = new ByteSink();
-      metrics = new SpillMetrics();
     }
 
     @Override
@@ -118,8 +113,9 @@ public final class SpillingGroupByKey<K, V>
 
     @ProcessElement
     public void processElement(@Element KV<K, V> element, BoundedWindow window) {
-      ByteSink key = keys.encode(window, element.getKey());
-      CoderCodec.encodeInto(coder.getValueCoder(), element.getValue(), value);
+      ByteSink key = keys().encode(window, element.getKey());
+      value.clear();
+      values.encode(element.getValue(), value);
       engine().add(key.array(), 0, key.length(), value.array(), 0, value.length());
     }
 
@@ -137,34 +133,26 @@ public final class SpillingGroupByKey<K, V>
         }
       }
       packer.flush();
-      metrics.publish(engine().stats());
-      closeEngine();
+      finishEngine();
     }
   }
 
   /** Brings each key's values of a bundle's shards together and emits them. */
   static final class FinalGroupFn<K, V>
-      extends EngineFn<KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalGroupBy> {
+      extends EngineFn<K, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
-    private final KvCoder<K, V> coder;
-    private final Coder<BoundedWindow> windowCoder;
-    private final SpillOptions options;
-    private transient WindowedKey<K, BoundedWindow> keys;
+    private final Coder<V> valueCoder;
     private transient CoderCodec<V> values;
-    private transient SpillMetrics metrics;
 
     FinalGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      this.coder = coder;
-      this.windowCoder = windowCoder;
-      this.options = options;
+      super(coder.getKeyCoder(), windowCoder, options);
+      this.valueCoder = coder.getValueCoder();
     }
 
-    @Setup
-    public void setup() {
-      keys = new WindowedKey<>(coder.getKeyCoder(), windowCoder);
-      values = new CoderCodec<>(coder.getValueCoder());
-      metrics = new SpillMetrics();
+    @Override
+    void setUpCodecs() {
+      values = new CoderCodec<>(valueCoder);
     }
 
     @Override
@@ -186,7 +174,7 @@ public final class SpillingGroupByKey<K, V>
       try (GroupCursor out = engine().finish()) {
         while (out.next()) {
           WindowedKey.Decoded<K, BoundedWindow> k =
-              keys.decode(out.keyArray(), out.keyOffset(), out.keyLength());
+              keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
           List<V> list = new ArrayList<>((int) Math.min(out.values().count(), 1 << 20));
           ValueCursor cursor = out.values().cursor();
           while (cursor.next()) {
@@ -195,8 +183,7 @@ public final class SpillingGroupByKey<K, V>
           context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
         }
       }
-      metrics.publish(engine().stats());
-      closeEngine();
+      finishEngine();
     }
   }
 }

@@ -16,17 +16,26 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 final class WindowedKey<K, W extends BoundedWindow> {
   private final Coder<K> keyCoder;
   private final Coder<W> windowCoder;
+  private final CoderCodec<W> windows;
   private final ByteSink windowBytes = new ByteSink();
+  /** The window last encoded: a bundle's elements mostly share one, so it is encoded once. */
+  private W lastWindow;
   private final ByteSink out = new ByteSink();
+  private final CoderCodec.SinkStream outStream = new CoderCodec.SinkStream(out);
 
   WindowedKey(Coder<K> keyCoder, Coder<W> windowCoder) {
     this.keyCoder = keyCoder;
     this.windowCoder = windowCoder;
+    this.windows = new CoderCodec<>(windowCoder);
   }
 
   /** Encodes (window, key); the result is valid until the next call. */
   ByteSink encode(W window, K key) {
-    CoderCodec.encodeInto(windowCoder, window, windowBytes);
+    if (!window.equals(lastWindow)) {
+      windowBytes.clear();
+      windows.encode(window, windowBytes);
+      lastWindow = window;
+    }
     out.clear();
     int n = windowBytes.length();
     while ((n & ~0x7F) != 0) {
@@ -36,7 +45,7 @@ final class WindowedKey<K, W extends BoundedWindow> {
     out.write(n);
     out.write(windowBytes.array(), 0, windowBytes.length());
     try {
-      keyCoder.encode(key, new CoderCodec.SinkStream(out), Coder.Context.OUTER);
+      keyCoder.encode(key, outStream, Coder.Context.OUTER);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode key with " + keyCoder, e);
     }

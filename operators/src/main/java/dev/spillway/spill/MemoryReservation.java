@@ -42,11 +42,7 @@ final class MemoryReservation implements AutoCloseable {
 
   /** Counts {@code bytes} more as used, waiting for the pool if need be. */
   void reserve(long bytes) {
-    long missing = used + bytes - held;
-    if (missing > 0) {
-      pool.acquire(this, missing);
-      held += missing;
-    }
+    reserveSpare(bytes);
     use(bytes);
   }
 

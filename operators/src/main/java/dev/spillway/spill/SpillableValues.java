@@ -30,12 +30,15 @@ final class SpillableValues implements GroupValues {
   }
 
   void add(byte[] value, int offset, int length) {
+    if (!tryAdd(value, offset, length)) {
+      resources.makeRoom(() -> tryAdd(value, offset, length), this::spill, () -> { }, length);
+    }
+  }
+
+  private boolean tryAdd(byte[] value, int offset, int length) {
     long address = ValueChain.store(arena, value, offset, length);
     if (address == ByteArena.NO_MEMORY) {
-      long[] stored = new long[1];
-      resources.makeRoom(() -> (stored[0] = ValueChain.store(arena, value, offset, length))
-          != ByteArena.NO_MEMORY, this::spill, () -> { }, length);
-      address = stored[0];
+      return false;
     }
     if (head == ValueChain.END) {
       head = address;
@@ -44,6 +47,7 @@ final class SpillableValues implements GroupValues {
     }
     tail = address;
     count++;
+    return true;
   }
 
   private void spill() {

@@ -1,5 +1,7 @@
 package dev.spillway.bench;
 
+import dev.spillway.templates.workload.Checksum;
+import dev.spillway.templates.workload.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

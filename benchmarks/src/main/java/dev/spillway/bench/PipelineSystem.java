@@ -1,5 +1,8 @@
 package dev.spillway.bench;
 
+import dev.spillway.templates.workload.Checksum;
+import dev.spillway.templates.workload.Generator;
+import dev.spillway.templates.workload.Workload;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;

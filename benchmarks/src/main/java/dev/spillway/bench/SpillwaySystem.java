@@ -12,6 +12,8 @@ import dev.spillway.spill.RecordCursor;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillStats;
 import dev.spillway.spill.ValueCursor;
+import dev.spillway.templates.workload.Checksum;
+import dev.spillway.templates.workload.Generator;
 import java.util.List;
 import java.util.Locale;
 

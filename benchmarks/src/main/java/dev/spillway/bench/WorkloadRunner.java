@@ -1,5 +1,6 @@
 package dev.spillway.bench;
 
+import dev.spillway.templates.workload.Workload;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
@@ -35,8 +36,8 @@ public final class WorkloadRunner {
       Map<String, String> opts = parse(args);
       Workload workload = Workload.valueOf(required(opts, "workload").toUpperCase(Locale.ROOT));
       long records = Long.parseLong(opts.getOrDefault("records",
-          Long.toString(workload.defaultRecords)));
-      long keys = Long.parseLong(opts.getOrDefault("keys", Long.toString(workload.defaultKeys)));
+          Long.toString(workload.defaultRecords())));
+      long keys = Long.parseLong(opts.getOrDefault("keys", Long.toString(workload.defaultKeys())));
       String dir = opts.get("spill-dir");
       spec = new WorkloadSpec(workload, records, keys,
           Long.parseLong(opts.getOrDefault("seed", "42")),

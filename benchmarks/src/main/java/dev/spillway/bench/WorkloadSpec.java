@@ -1,5 +1,6 @@
 package dev.spillway.bench;
 
+import dev.spillway.templates.workload.Workload;
 import java.nio.file.Path;
 
 /** One run's parameters, from the command line. */

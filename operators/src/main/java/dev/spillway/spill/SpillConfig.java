@@ -106,6 +106,14 @@ public final class SpillConfig {
         Objects.requireNonNull(hasher, "hasher"));
   }
 
+  /**
+   * Fails with an {@link IllegalArgumentException} naming {@code root} if it does not exist, is not
+   * a directory or is not writable: the check every engine makes of its spill directories.
+   */
+  public static void checkSpillDirectory(Path root) {
+    SpillDirectories.checkRoot(root);
+  }
+
   public MemoryPool pool() {
     return pool;
   }

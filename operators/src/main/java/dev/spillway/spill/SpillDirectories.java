@@ -42,7 +42,7 @@ final class SpillDirectories {
     return new SpillDirectories(List.copyOf(roots));
   }
 
-  private static void checkRoot(Path root) {
+  static void checkRoot(Path root) {
     if (!Files.exists(root)) {
       throw new IllegalArgumentException("spill directory " + root + " does not exist");
     }

@@ -102,12 +102,26 @@ public final class SpillOptions implements Serializable {
     return shards;
   }
 
-  /** The engine configuration, drawing on this JVM's shared pool for the budget. */
-  SpillConfig toConfig() {
+  /**
+   * The engine configuration, drawing on this JVM's shared pool for the budget: for code that runs
+   * one of the engines ({@link dev.spillway.spill.ExternalSorter} ...) inside its own DoFn.
+   */
+  public SpillConfig toConfig() {
     MemoryPool pool = POOLS.computeIfAbsent(memoryBudgetBytes, MemoryPool::ofBytes);
     SpillConfig config = SpillConfig.withPool(pool).withCodec(codec);
     return spillDirectories.isEmpty() ? config : config.withSpillDirectories(
         spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
+  }
+
+  /**
+   * Checks, on this machine, that every spill directory exists, is a directory and is writable,
+   * with an {@link IllegalArgumentException} naming the first that is not: for launchers that
+   * run the pipeline where they are started, to fail before any work.
+   */
+  public void checkSpillDirectoriesHere() {
+    for (String dir : spillDirectories) {
+      SpillConfig.checkSpillDirectory(Paths.get(dir));
+    }
   }
 
   void populateDisplayData(DisplayData.Builder builder) {

@@ -1,41 +1,41 @@
-package dev.spillway.bench;
+package dev.spillway.templates.workload;
 
 /** The checksums of shared/bench/WORKLOADS.md. */
-final class Checksum {
+public final class Checksum {
   private long keys;
   private long sum;
 
   /** combine: S += mix64(k ^ mix64(s)). */
-  void addCombined(long key, long valueSum) {
+  public void addCombined(long key, long valueSum) {
     keys++;
     sum += Generator.mix64(key ^ Generator.mix64(valueSum));
   }
 
   /** group, skew: S += mix64(k ^ mix64(sum * 1000003 + count)). */
-  void addGroup(long key, long valueSum, long count) {
+  public void addGroup(long key, long valueSum, long count) {
     keys++;
     sum += Generator.mix64(key ^ Generator.mix64(valueSum * 1000003L + count));
   }
 
   /** sort (order-sensitive): S += mix64(p ^ mix64(key at p)), p the output position. */
-  void addSorted(long key) {
+  public void addSorted(long key) {
     long p = keys++;
     sum += Generator.mix64(p ^ Generator.mix64(key));
   }
 
   /** A checksum summed elsewhere (in a pipeline's counters). */
-  static Checksum of(long keys, long sum) {
+  public static Checksum of(long keys, long sum) {
     Checksum c = new Checksum();
     c.keys = keys;
     c.sum = sum;
     return c;
   }
 
-  long outputKeys() {
+  public long outputKeys() {
     return keys;
   }
 
-  String value() {
+  public String value() {
     return Long.toUnsignedString(sum);
   }
 }

@@ -1,0 +1,139 @@
+package dev.spillway.templates;
+
+import dev.spillway.templates.io.BadRecordException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
+
+/**
+ * Runs a job: checks its setup before any work, runs its pipeline with progress on stderr, ends
+ * with a one-line summary or a clear error, and removes the job's work directory either way.
+ * Exit codes: 0 done, 1 the job failed (bad input, I/O), 2 the job was set up wrong.
+ */
+public final class JobLauncher {
+  /** Builds a job's pipeline from its options and checked setup. */
+  @FunctionalInterface
+  public interface JobBuilder<O extends JobOptions> {
+    Pipeline build(O options, JobSetup setup);
+  }
+
+  private static final long PROGRESS_MILLIS = 5_000;
+
+  private JobLauncher() {}
+
+  /** Runs a job from Beam-style arguments ({@code --input=a.csv --output=b.csv ...}). */
+  public static <O extends JobOptions> int launchFromArgs(String[] args, Class<O> type,
+      JobBuilder<O> builder) {
+    PipelineOptionsFactory.register(type);
+    O options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    return launch(options, builder, System.err, false);
+  }
+
+  /** Runs a job; progress and the summary or error go to {@code err} ({@code quiet}: no progress). */
+  public static <O extends JobOptions> int launch(O options, JobBuilder<O> builder,
+      PrintStream err, boolean quiet) {
+    JobSetup setup;
+    Pipeline pipeline;
+    try {
+      setup = JobSetup.check(options);
+      pipeline = builder.build(options, setup);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    if (options.getRunner() == DirectRunner.class) {
+      DirectOptions direct = options.as(DirectOptions.class);
+      direct.setBlockOnRun(false); // so progress can be shown while it runs
+      // The jobs' functions neither mutate their inputs nor depend on re-encoding: the
+      // DirectRunner's test-time checks would only cost time.
+      direct.setEnforceImmutability(false);
+      direct.setEnforceEncodability(false);
+    }
+    long start = System.nanoTime();
+    JobProgress progress = new JobProgress(err, start);
+    try {
+      PipelineResult result = pipeline.run();
+      while (true) {
+        PipelineResult.State state = result.waitUntilFinish(Duration.millis(PROGRESS_MILLIS));
+        if (state != null && state.isTerminal()) {
+          if (state != PipelineResult.State.DONE) {
+            err.println("error: the job ended " + state);
+            return 1;
+          }
+          break;
+        }
+        if (!quiet) {
+          progress.print(result);
+        }
+      }
+      progress.summary(result, setup.output(), options.getSkipBadRecords());
+      return 0;
+    } catch (RuntimeException e) {
+      err.println("error: " + describe(e));
+      if (findCause(e, BadRecordException.class) != null && !options.getSkipBadRecords()) {
+        err.println("(--skip-bad-records counts and reports bad lines instead of failing)");
+      }
+      return 1;
+    } finally {
+      deleteRecursively(setup.workDirectory(), err);
+      err.flush();
+    }
+  }
+
+  /** What went wrong, in one line: a bad input line as file:line: problem; else the root cause. */
+  static String describe(Throwable e) {
+    BadRecordException bad = findCause(e, BadRecordException.class);
+    if (bad != null) {
+      return bad.getMessage();
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getName()
+        : String.format(Locale.ROOT, "%s (%s)", message, root.getClass().getSimpleName());
+  }
+
+  static <T extends Throwable> T findCause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  private static void deleteRecursively(Path dir, PrintStream err) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          err.println("warning: cannot delete " + p + ": " + e.getMessage());
+        }
+      });
+    } catch (IOException e) {
+      err.println("warning: cannot delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.spillway.templates;
+
+import dev.spillway.templates.io.JobMetrics;
+import dev.spillway.transforms.SpillMetrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+
+/** Progress lines and the final summary of a job, from its Beam counters. */
+final class JobProgress {
+  private final PrintStream err;
+  private final long startNanos;
+
+  JobProgress(PrintStream err, long startNanos) {
+    this.err = err;
+    this.startNanos = startNanos;
+  }
+
+  void print(PipelineResult result) {
+    err.printf(Locale.ROOT, "[%s] read %,d records, %,d spills, %s spilled to disk%n", elapsed(),
+        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+        counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
+        bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
+  }
+
+  void summary(PipelineResult result, Path output, boolean skipping) {
+    long bad = counter(result, JobMetrics.NAMESPACE, JobMetrics.BAD_RECORDS);
+    long size;
+    try {
+      size = Files.size(output);
+    } catch (IOException e) {
+      size = -1;
+    }
+    err.printf(Locale.ROOT, "done in %s: read %,d records%s, wrote %,d lines (%s) to %s;"
+            + " spilled %,d times, %s to disk%n",
+        elapsed(), counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+        skipping ? String.format(Locale.ROOT, ", skipped %,d bad", bad) : "",
+        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN), bytes(size), output,
+        counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
+        bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
+  }
+
+  private String elapsed() {
+    long s = (System.nanoTime() - startNanos) / 1_000_000_000L;
+    return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+  }
+
+  static String bytes(long n) {
+    if (n < 0) {
+      return "?";
+    }
+    if (n < 1 << 20) {
+      return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+    }
+    if (n < 1L << 30) {
+      return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1 << 20));
+    }
+    return String.format(Locale.ROOT, "%.2f GiB", n / (double) (1L << 30));
+  }
+
+  static long counter(PipelineResult result, String namespace, String name) {
+    long sum = 0;
+    try {
+      for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
+          .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
+        Long committed = null;
+        try {
+          committed = c.getCommitted();
+        } catch (UnsupportedOperationException e) {
+          // the runner reports attempted values only
+        }
+        sum += committed != null ? committed : c.getAttempted();
+      }
+    } catch (UnsupportedOperationException e) {
+      return 0;
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,126 @@
+package dev.spillway.templates;
+
+import dev.spillway.templates.io.Csv;
+import dev.spillway.templates.io.Header;
+import dev.spillway.templates.io.InputFiles;
+import dev.spillway.transforms.SpillOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A job's inputs, output and spill settings, resolved and checked where the job is launched, so
+ * that a missing input, an unwritable output or spill directory, an unknown column or a bad memory
+ * size fails with a clear message before any work starts.
+ */
+public final class JobSetup {
+  private final List<String> files;
+  private final Csv csv;
+  private final Header header;
+  private final Path output;
+  private final SpillOptions spill;
+  private final Path workDirectory;
+
+  private JobSetup(List<String> files, Csv csv, Header header, Path output, SpillOptions spill) {
+    this.files = files;
+    this.csv = csv;
+    this.header = header;
+    this.output = output;
+    this.spill = spill;
+    this.workDirectory = output.resolveSibling(
+        ".spillway-" + output.getFileName() + "-" + UUID.randomUUID());
+  }
+
+  /** Resolves and checks {@code options}; throws {@link IllegalArgumentException} if wrong. */
+  public static JobSetup check(JobOptions options) {
+    SpillOptions spill = SpillOptions.create()
+        .withMemoryBudgetBytes(MemorySize.parse(options.getMemory()));
+    List<String> dirs = options.getSpillDirs();
+    if (dirs != null && !dirs.isEmpty()) {
+      spill = spill.withSpillDirectories(dirs);
+      spill.checkSpillDirectoriesHere();
+    }
+    List<String> files = InputFiles.expand(options.getInput());
+    Csv csv = Csv.forSpec(options.getDelimiter(), files.get(0));
+    String first = InputFiles.firstLine(files);
+    Header header;
+    if (Boolean.FALSE.equals(options.getHeader())) {
+      header = Header.numbered(first == null ? 0 : csv.split(first).length);
+    } else if (first == null) {
+      throw new IllegalArgumentException("every input file is empty, so there is no header"
+          + " line to name the columns (use --no-header for headerless input)");
+    } else {
+      header = Header.fromLine(csv, first);
+    }
+    Path output = checkOutput(options.getOutput(), files);
+    return new JobSetup(files, csv, header, output, spill);
+  }
+
+  private static Path checkOutput(String name, List<String> inputs) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("no output given");
+    }
+    Path out = Paths.get(name).toAbsolutePath().normalize();
+    if (Files.isDirectory(out)) {
+      throw new IllegalArgumentException("output " + name + " is a directory; name a file");
+    }
+    if (inputs.contains(out.toString())) {
+      throw new IllegalArgumentException("output " + name + " is also an input");
+    }
+    Path dir = out.getParent();
+    try {
+      Files.createDirectories(dir);
+      // A real write, not Files.isWritable: that says yes to root on any directory.
+      Path probe = Files.createTempFile(dir, ".spillway-probe-", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException("cannot write the output " + name + ": directory " + dir
+          + " is not writable (" + e.getMessage() + ")", e);
+    }
+    return out;
+  }
+
+  public List<String> files() {
+    return files;
+  }
+
+  public Csv csv() {
+    return csv;
+  }
+
+  public Header header() {
+    return header;
+  }
+
+  public Path output() {
+    return output;
+  }
+
+  /**
+   * A hidden directory beside the output for the job's unfinished output (temporary files, sorted
+   * ranges); made by the job, deleted when it ends, whether it succeeds or fails.
+   */
+  public Path workDirectory() {
+    return workDirectory;
+  }
+
+  public SpillOptions spill() {
+    return spill;
+  }
+
+  /** Column indices of a comma-separated list of column names. */
+  public int[] columns(String list, String what) {
+    if (list == null || list.isBlank()) {
+      throw new IllegalArgumentException("no " + what + " column given");
+    }
+    String[] names = list.split(",");
+    int[] out = new int[names.length];
+    for (int i = 0; i < names.length; i++) {
+      out[i] = header.indexOf(names[i].trim());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,118 @@
+package dev.spillway.templates;
+
+import dev.spillway.templates.io.InputLine;
+import dev.spillway.templates.io.LineParser;
+import dev.spillway.templates.io.ReadInput;
+import dev.spillway.templates.sort.RangeBounds;
+import dev.spillway.templates.sort.SortKeys;
+import dev.spillway.templates.sort.SortRangeFn;
+import dev.spillway.transforms.SpillingGroupByKey;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Keys;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sample;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+
+/**
+ * The {@code sort} job: sorts lines by one column, as a number or as text, ascending or
+ * descending; equal keys keep their input order. The output is one totally ordered file.
+ *
+ * <p>How: a sample of the keys sets the bounds of up to {@code --ranges} key ranges; each line
+ * goes to its range through {@code SpillingGroupByKey}; each range is sorted by spillway's
+ * external sort (sorted runs spilled and merged within the budget) into a part file; the parts
+ * are joined in range order into the output, which appears under its name only when complete.
+ *
+ * <pre>
+ * java -jar templates/target/spillway.jar sort --input events.csv --output by-time.csv \
+ *     --column timestamp --numeric --memory 256m
+ * </pre>
+ */
+public final class SortJob {
+  public static final String NAME = "sort";
+  private static final int SAMPLES_PER_RANGE = 100;
+
+  private SortJob() {}
+
+  public static Pipeline build(SortOptions options, JobSetup setup) {
+    int column = setup.header().indexOf(options.getColumn());
+    int ranges = options.getRanges();
+    if (ranges < 1 || ranges > 4096) {
+      throw new IllegalArgumentException("--ranges must be in [1, 4096], was " + ranges);
+    }
+    SortKeys keys = new SortKeys(options.getNumeric(), options.getDescending(),
+        setup.header().nameOf(column));
+    String work = setup.workDirectory().toString();
+    Pipeline p = Pipeline.create(options);
+    PCollection<KV<byte[], String>> records = p
+        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(),
+            new KeyedLineParser(column, setup.header().nameOf(column), keys),
+            KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of()),
+            options.getSkipBadRecords()));
+    PCollectionView<List<byte[]>> bounds = records
+        .apply("SortKeys", Keys.create())
+        .apply("Sample", Sample.fixedSizeGlobally(ranges * SAMPLES_PER_RANGE))
+        .apply("RangeBounds", ParDo.of(new RangeBounds(ranges)))
+        .setCoder(ListCoder.of(ByteArrayCoder.of()))
+        .apply("BoundsView", View.asSingleton());
+    PCollectionView<List<String>> parts = records
+        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)).withSideInputs(bounds))
+        .setCoder(KvCoder.of(VarIntCoder.of(),
+            KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of())))
+        .apply("GroupRanges", SpillingGroupByKey.<Integer, KV<byte[], String>>create()
+            .withOptions(setup.spill()))
+        .apply("SortRanges", ParDo.of(new SortRangeFn(work, setup.spill())))
+        .apply("PartsView", View.asList());
+    TextOutput.writeOutput(p, parts, setup,
+        setup.header().present() ? setup.header().line() : null);
+    return p;
+  }
+
+  /** (sort key, line). */
+  static final class KeyedLineParser implements LineParser<KV<byte[], String>> {
+    private static final long serialVersionUID = 1L;
+    private final int column;
+    private final String name;
+    private final SortKeys keys;
+
+    KeyedLineParser(int column, String name, SortKeys keys) {
+      this.column = column;
+      this.name = name;
+      this.keys = keys;
+    }
+
+    @Override
+    public KV<byte[], String> parse(InputLine line) {
+      return KV.of(keys.encode(line.field(column, name), line.fileIndex(), line.offset()),
+          line.text());
+    }
+  }
+
+  /** (range, (sort key, line)). */
+  static final class AssignRangeFn extends DoFn<KV<byte[], String>, KV<Integer, KV<byte[], String>>> {
+    private static final long serialVersionUID = 1L;
+    private final PCollectionView<List<byte[]>> bounds;
+
+    AssignRangeFn(PCollectionView<List<byte[]>> bounds) {
+      this.bounds = bounds;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(KV.of(RangeBounds.rangeOf(c.sideInput(bounds), c.element().getKey()), c.element()));
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(JobLauncher.launchFromArgs(args, SortOptions.class, SortJob::build));
+  }
+}

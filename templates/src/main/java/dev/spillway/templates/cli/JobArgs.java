@@ -1,0 +1,89 @@
+package dev.spillway.templates.cli;
+
+import dev.spillway.templates.JobOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import picocli.CommandLine.Option;
+
+/** The options every job command takes; copied into the job's {@link JobOptions}. */
+final class JobArgs {
+  /** Where the pipeline runs. */
+  enum Runner { DIRECT, FLINK }
+
+  @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH",
+      description = "Input: a file, a directory or a glob (data/*.csv); comma-separated for"
+          + " several.")
+  String input;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+      description = "Output file; it appears only when the job has succeeded.")
+  String output;
+
+  @Option(names = {"-m", "--memory"}, defaultValue = "64m", paramLabel = "SIZE",
+      description = "Memory budget for spilling, e.g. 64m, 2g (default: ${DEFAULT-VALUE}).")
+  String memory;
+
+  @Option(names = "--spill-dir", paramLabel = "DIR",
+      description = "A directory to spill to; repeat for several (default: java.io.tmpdir).")
+  List<String> spillDirs = new ArrayList<>();
+
+  @Option(names = {"-d", "--delimiter"}, defaultValue = "auto", paramLabel = "CHAR",
+      description = "Field delimiter: auto (comma; tab for .tsv), tab, or one character.")
+  String delimiter;
+
+  @Option(names = "--no-header", negatable = false,
+      description = "The input has no header line; name columns by number (1, 2, ...).")
+  boolean noHeader;
+
+  @Option(names = "--skip-bad-records",
+      description = "Count and report malformed lines instead of failing on the first.")
+  boolean skipBadRecords;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress lines, only the summary.")
+  boolean quiet;
+
+  @Option(names = "--runner", defaultValue = "direct", paramLabel = "RUNNER",
+      description = "direct (Beam's DirectRunner, in this process) or flink (Beam's Flink"
+          + " runner; see --flink-master). Default: ${DEFAULT-VALUE}.")
+  Runner runner;
+
+  @Option(names = "--flink-master", defaultValue = "[local]", paramLabel = "HOST:PORT",
+      description = "The Flink cluster's JobManager, or [local] for an embedded one"
+          + " (default: ${DEFAULT-VALUE}).")
+  String flinkMaster;
+
+  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
+      description = "Parallelism: DirectRunner threads or Flink slots (default: the cores).")
+  int parallelism;
+
+  /** New options of {@code type} holding these values. */
+  <O extends JobOptions> O toOptions(Class<O> type) {
+    PipelineOptionsFactory.register(type);
+    O o = PipelineOptionsFactory.as(type);
+    o.setInput(input);
+    o.setOutput(output);
+    o.setMemory(memory);
+    o.setSpillDirs(spillDirs.isEmpty() ? null : List.copyOf(spillDirs));
+    o.setDelimiter(delimiter);
+    o.setHeader(!noHeader);
+    o.setSkipBadRecords(skipBadRecords);
+    if (runner == Runner.FLINK) {
+      FlinkPipelineOptions flink = o.as(FlinkPipelineOptions.class);
+      flink.setRunner(FlinkRunner.class);
+      flink.setFlinkMaster(flinkMaster);
+      if (parallelism > 0) {
+        flink.setParallelism(parallelism);
+      }
+    } else {
+      o.setRunner(DirectRunner.class);
+      if (parallelism > 0) {
+        o.as(org.apache.beam.runners.direct.DirectOptions.class).setTargetParallelism(parallelism);
+      }
+    }
+    return o;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.spillway.templates.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The files an input specification names: comma-separated entries, each a file, a directory
+ * (its regular, non-hidden files) or a glob in its last path element ({@code data/part-*.csv}).
+ * Every entry must match at least one readable file, so a typo fails before the job starts.
+ */
+public final class InputFiles {
+  private InputFiles() {}
+
+  public static List<String> expand(String spec) {
+    if (spec == null || spec.isBlank()) {
+      throw new IllegalArgumentException("no input given");
+    }
+    List<String> files = new ArrayList<>();
+    for (String entry : spec.split(",")) {
+      String e = entry.trim();
+      if (!e.isEmpty()) {
+        files.addAll(expandOne(e));
+      }
+    }
+    return files;
+  }
+
+  private static List<String> expandOne(String entry) {
+    Path path = Paths.get(entry);
+    String last = path.getFileName() == null ? "" : path.getFileName().toString();
+    if (last.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
+      Path dir = path.getParent() == null ? Paths.get(".") : path.getParent();
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("input " + entry + ": directory " + dir
+            + " does not exist");
+      }
+      List<String> out = new ArrayList<>();
+      try (DirectoryStream<Path> matches = Files.newDirectoryStream(dir, last)) {
+        for (Path p : matches) {
+          if (Files.isRegularFile(p)) {
+            out.add(checkReadable(p));
+          }
+        }
+      } catch (IOException ex) {
+        throw new UncheckedIOException("cannot list " + dir + ": " + ex.getMessage(), ex);
+      }
+      if (out.isEmpty()) {
+        throw new IllegalArgumentException("input " + entry + " matches no file");
+      }
+      out.sort(null);
+      return out;
+    }
+    if (Files.isDirectory(path)) {
+      try (Stream<Path> list = Files.list(path)) {
+        List<String> out = list
+            .filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("."))
+            .map(InputFiles::checkReadable).sorted().collect(Collectors.toList());
+        if (out.isEmpty()) {
+          throw new IllegalArgumentException("input directory " + entry + " has no files");
+        }
+        return out;
+      } catch (IOException ex) {
+        throw new UncheckedIOException("cannot list " + path + ": " + ex.getMessage(), ex);
+      }
+    }
+    if (!Files.exists(path)) {
+      throw new IllegalArgumentException("input file " + entry + " does not exist");
+    }
+    return List.of(checkReadable(path));
+  }
+
+  private static String checkReadable(Path p) {
+    if (!Files.isReadable(p)) {
+      throw new IllegalArgumentException("input file " + p + " is not readable");
+    }
+    return p.toAbsolutePath().normalize().toString();
+  }
+
+  /** The first line of the first non-empty file, or null if every file is empty. */
+  public static String firstLine(List<String> files) {
+    for (String f : files) {
+      try (LineReader r = LineReader.open(Paths.get(f))) {
+        String line = r.readLine();
+        if (line != null) {
+          return line;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,194 @@
+package dev.spillway.templates.io;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.io.FileBasedSource;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * One input file as a Beam {@link FileBasedSource}, each line parsed into a record: runners split
+ * it by byte ranges and read the pieces in parallel (a line belongs to the range in which it
+ * starts, as in Beam's TextIO), and the DirectRunner reads it as a primitive read.
+ *
+ * <p>A line the parser rejects fails the read with a {@link BadRecordException} naming the file
+ * and line number, or, with {@code skipBadRecords}, is counted in {@code spillway-job/badRecords}
+ * and the first few are reported on stderr. Line numbers are counted only for a reported line, so
+ * the normal path reads each byte once.
+ */
+public final class LineSource<T> extends FileBasedSource<T> {
+  private static final long serialVersionUID = 1L;
+  private static final long MIN_BUNDLE_BYTES = 8L << 20;
+
+  private final int fileIndex;
+  private final Csv csv;
+  private final Header header;
+  private final LineParser<T> parser;
+  private final Coder<T> coder;
+  private final boolean skipBadRecords;
+
+  private LineSource(MatchResult.Metadata file, long start, long end, int fileIndex, Csv csv,
+      Header header, LineParser<T> parser, Coder<T> coder, boolean skipBadRecords) {
+    super(file, MIN_BUNDLE_BYTES, start, end);
+    this.fileIndex = fileIndex;
+    this.csv = csv;
+    this.header = header;
+    this.parser = parser;
+    this.coder = coder;
+    this.skipBadRecords = skipBadRecords;
+  }
+
+  /** The whole of input file {@code fileIndex}, {@code path}. */
+  public static <T> LineSource<T> of(String path, int fileIndex, Csv csv, Header header,
+      LineParser<T> parser, Coder<T> coder, boolean skipBadRecords) {
+    MatchResult.Metadata file;
+    try {
+      file = FileSystems.matchSingleFileSpec(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot open input " + path + ": " + e.getMessage(), e);
+    }
+    return new LineSource<>(file, 0, Long.MAX_VALUE, fileIndex, csv, header, parser, coder,
+        skipBadRecords);
+  }
+
+  @Override
+  protected FileBasedSource<T> createForSubrangeOfFile(MatchResult.Metadata file, long start,
+      long end) {
+    return new LineSource<>(file, start, end, fileIndex, csv, header, parser, coder,
+        skipBadRecords);
+  }
+
+  @Override
+  protected FileBasedReader<T> createSingleFileReader(PipelineOptions options) {
+    return new Reader<>(this);
+  }
+
+  @Override
+  public Coder<T> getOutputCoder() {
+    return coder;
+  }
+
+  private static final class Reader<T> extends FileBasedReader<T> {
+    private static final int REPORTED_BAD_RECORDS = 10;
+    private static int reported;
+
+    private final LineSource<T> source;
+    private final Path path;
+    private final InputLine input = new InputLine();
+    private final Counter recordsRead =
+        Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ);
+    private final Counter badRecords = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.BAD_RECORDS);
+    private LineReader lines;
+    private T current;
+    private long currentOffset;
+    /**
+     * The record last parsed, not yet counted: the reader reads one line past its range's end
+     * and the range tracker then refuses it, so a record is counted only once the next is asked
+     * for (or the file ends), which means the tracker took it.
+     */
+    private boolean uncounted;
+
+    Reader(LineSource<T> source) {
+      super(source);
+      this.source = source;
+      this.path = Paths.get(source.getSingleFileMetadata().resourceId().toString());
+    }
+
+    @Override
+    protected void startReading(ReadableByteChannel channel) throws IOException {
+      long start = source.getStartOffset();
+      if (start > 0) {
+        // The line that began before this range belongs to the range before it.
+        ((SeekableByteChannel) channel).position(start - 1);
+        lines = new LineReader(channel, start - 1);
+        lines.skipLine();
+      } else {
+        lines = new LineReader(channel, 0);
+      }
+    }
+
+    @Override
+    protected boolean readNextRecord() throws IOException {
+      if (uncounted) {
+        recordsRead.inc();
+        uncounted = false;
+      }
+      while (true) {
+        String text = lines.readLine();
+        if (text == null) {
+          return false;
+        }
+        currentOffset = lines.lineStart();
+        if (currentOffset >= source.getEndOffset()) {
+          return false; // the next range's first line: its reader parses (and judges) it
+        }
+        if (currentOffset == 0 && source.header.present()) {
+          if (!text.equals(source.header.line())) {
+            bad("the header differs from the first input's: \"" + text + "\" is not \""
+                + source.header.line() + "\"");
+          }
+          continue;
+        }
+        try {
+          input.set(source.csv.split(text), text, source.fileIndex, currentOffset);
+          current = source.parser.parse(input);
+        } catch (MalformedLineException e) {
+          bad(e.getMessage());
+          continue;
+        }
+        uncounted = true;
+        return true;
+      }
+    }
+
+    private void bad(String problem) {
+      if (!source.skipBadRecords) {
+        throw new BadRecordException(path.toString(),
+            LineReader.lineNumberAt(path, currentOffset), problem);
+      }
+      badRecords.inc();
+      synchronized (Reader.class) {
+        if (reported++ < REPORTED_BAD_RECORDS) {
+          System.err.println("skipped " + path + ":" + LineReader.lineNumberAt(path, currentOffset)
+              + ": " + problem);
+        }
+      }
+    }
+
+    /**
+     * No dynamic splits: a bad line is skipped inside {@link #readNextRecord}, unseen by the range
+     * tracker, so a split made meanwhile could hand it to two readers and count it twice. The
+     * ranges are fixed when the source is split.
+     */
+    @Override
+    public boolean allowsDynamicSplitting() {
+      return false;
+    }
+
+    @Override
+    protected boolean isAtSplitPoint() {
+      return true;
+    }
+
+    @Override
+    protected long getCurrentOffset() {
+      return currentOffset;
+    }
+
+    @Override
+    public T getCurrent() {
+      if (current == null) {
+        throw new NoSuchElementException();
+      }
+      return current;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.spillway.templates;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+
+import dev.spillway.templates.workload.Generator;
+import dev.spillway.templates.workload.Workload;
+import dev.spillway.templates.workload.WorkloadFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The aggregate job end to end, its output compared with the same aggregates computed here. */
+public class AggregateJobTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void aggregatesAGeneratedWorkloadSplitOverTwoFilesWhileSpilling() throws Exception {
+    Path data = tmp.newFolder("data").toPath();
+    // Two files of one workload (different seeds), read through a glob.
+    WorkloadFile.write(Workload.COMBINE, 40_000, 3_000, 1, data.resolve("a.csv"));
+    WorkloadFile.write(Workload.COMBINE, 30_000, 3_000, 2, data.resolve("b.csv"));
+    Map<Long, long[]> model = new HashMap<>(); // count, sum, min, max
+    addToModel(model, 1, 40_000, 3_000);
+    addToModel(model, 2, 30_000, 3_000);
+    Path spill = tmp.newFolder("spill").toPath();
+    Path out = tmp.getRoot().toPath().resolve("out/sums.csv");
+
+    Cli run = Cli.run("aggregate", "--input", data + "/*.csv", "--output", out.toString(),
+        "--group-by", "key", "--aggregate", "sum:value,count,min:value,max:value,mean:value",
+        "--memory", "256k", "--spill-dir", spill.toString(), "--quiet").expect(0);
+
+    List<String> lines = Cli.lines(out);
+    assertEquals("key,sum_value,count,min_value,max_value,mean_value", lines.get(0));
+    assertEquals(model.size(), lines.size() - 1);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      long[] m = model.get(Long.parseLong(f[0]));
+      assertEquals(line, Long.toString(m[1]), f[1]);
+      assertEquals(line, Long.toString(m[0]), f[2]);
+      assertEquals(line, Long.toString(m[2]), f[3]);
+      assertEquals(line, Long.toString(m[3]), f[4]);
+      assertEquals(line, (double) m[1] / m[0], Double.parseDouble(f[5]), 1e-9);
+    }
+    assertThat(spills(run.stderr), greaterThan(0L));
+    assertThat(Cli.contents(spill), empty());
+    assertEquals(List.of("sums.csv"), Cli.contents(out.getParent()));
+  }
+
+  @Test
+  public void handWrittenTsvWithQuotesDecimalsNegativesAndTwoGroupColumns() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("sales.tsv");
+    Files.write(in, List.of(
+        "region\tproduct\tamount\tnote",
+        "north\t\"big\tbox\"\t10\tx",
+        "north\t\"big\tbox\"\t-2.5\t\"quoted \"\"note\"\"\"",
+        "south\tpen\t3\t",
+        "north\tpen\t9223372036854775807\ty",
+        "north\tpen\t1\ty",
+        "south\tpen\t4\tz"), StandardCharsets.UTF_8);
+    Path out = tmp.getRoot().toPath().resolve("totals.tsv");
+
+    Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "region,product",
+        "-a", "count,sum:amount,min:amount,max:amount", "-q").expect(0);
+
+    List<String> lines = Cli.lines(out);
+    assertEquals("region\tproduct\tcount\tsum_amount\tmin_amount\tmax_amount", lines.get(0));
+    assertEquals(Map.of(
+            "north\t\"big\tbox\"", "2\t7.5\t-2.5\t10",
+            // The long sum overflows: the double sum stands in, plainly marked as such.
+            "north\tpen", "2\t9.223372036854776E18\t1\t9.223372036854776E18",
+            "south\tpen", "2\t7\t3\t4"),
+        byKey(lines.subList(1, lines.size()), 2));
+  }
+
+  private static void addToModel(Map<Long, long[]> model, long seed, long records, long keys) {
+    for (long i = 0; i < records; i++) {
+      long r = Generator.rand(seed, i);
+      long k = Generator.key(Workload.COMBINE, r, keys);
+      long v = Generator.value(r);
+      long[] m = model.computeIfAbsent(k, x -> new long[] {0, 0, Long.MAX_VALUE, Long.MIN_VALUE});
+      m[0]++;
+      m[1] += v;
+      m[2] = Math.min(m[2], v);
+      m[3] = Math.max(m[3], v);
+    }
+  }
+
+  /** Output lines keyed by their first {@code keyFields} tab-separated fields. */
+  static Map<String, String> byKey(List<String> lines, int keyFields) {
+    Map<String, String> out = new HashMap<>();
+    for (String line : lines) {
+      int cut = -1;
+      boolean quoted = false;
+      int seen = 0;
+      for (int i = 0; i < line.length(); i++) {
+        char c = line.charAt(i);
+        if (c == '"') {
+          quoted = !quoted;
+        } else if (c == '\t' && !quoted && ++seen == keyFields) {
+          cut = i;
+          break;
+        }
+      }
+      out.put(line.substring(0, cut), line.substring(cut + 1));
+    }
+    return out;
+  }
+
+  /** The spill count of the job's summary line. */
+  static long spills(String stderr) {
+    Matcher m = Pattern.compile("spilled ([0-9,]+) times").matcher(stderr);
+    assertThat(stderr, containsString("done in"));
+    if (!m.find()) {
+      throw new AssertionError("no summary in: " + stderr);
+    }
+    return Long.parseLong(m.group(1).replace(",", ""));
+  }
+}

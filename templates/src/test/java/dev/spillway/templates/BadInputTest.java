@@ -1,0 +1,111 @@
+package dev.spillway.templates;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.junit.Assert.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Malformed lines fail the job with file and line (or are skipped and counted); a bad setup fails
+ * before any work; a failed job leaves no output and no work files, and an older output stays.
+ */
+public class BadInputTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private Path dir;
+  private Path in;
+  private Path out;
+
+  @Before
+  public void setUp() throws Exception {
+    dir = tmp.getRoot().toPath();
+    in = dir.resolve("in.csv");
+    Files.write(in, List.of("k,v", "a,1", "b,2", "c,x", "a,3", "d", "e,\"open", "b,4"),
+        StandardCharsets.UTF_8);
+    out = dir.resolve("out/result.csv");
+  }
+
+  @Test
+  public void aNonNumericValueFailsWithFileAndLineAndLeavesNoOutput() throws Exception {
+    Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "sum:v", "-q").expect(1);
+    assertThat(run.stderr, containsString(in + ":4: column 'v' is not a number: 'x'"));
+    assertThat(run.stderr, containsString("--skip-bad-records"));
+    assertThat(Cli.contents(out.getParent()), empty());
+  }
+
+  @Test
+  public void aFailedJobKeepsTheOlderOutputWhole() throws Exception {
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, "older result\n");
+    Cli.run("sort", "-i", in.toString(), "-o", out.toString(), "-c", "v", "-n", "-q").expect(1);
+    assertEquals(List.of("older result"), Cli.lines(out));
+    assertEquals(List.of("result.csv"), Cli.contents(out.getParent()));
+  }
+
+  @Test
+  public void skippedLinesAreReportedCountedAndLeftOut() throws Exception {
+    Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "sum:v,count", "--skip-bad-records", "-q").expect(0);
+    assertThat(run.stderr, containsString(in + ":4: column 'v' is not a number: 'x'"));
+    assertThat(run.stderr, containsString(in + ":6: missing column 'v' (the line has 1 field)"));
+    assertThat(run.stderr, containsString(in + ":7: a quoted field is not closed"));
+    assertThat(run.stderr, containsString("read 4 records, skipped 3 bad"));
+    List<String> lines = Cli.lines(out);
+    lines.sort(null);
+    assertEquals(List.of("a,4,2", "b,6,2", "k,sum_v,count"), lines);
+  }
+
+  @Test
+  public void aFileWhoseHeaderDiffersIsABadRecord() throws Exception {
+    Path other = dir.resolve("other.csv");
+    Files.write(other, List.of("key,v", "a,1"), StandardCharsets.UTF_8);
+    Path good = dir.resolve("good.csv");
+    Files.write(good, List.of("k,v", "a,1"), StandardCharsets.UTF_8);
+    Cli run = Cli.run("aggregate", "-i", good + "," + other, "-o", out.toString(), "-g", "k",
+        "-a", "count", "-q").expect(1);
+    assertThat(run.stderr, containsString(other + ":1: the header differs"));
+  }
+
+  @Test
+  public void setupMistakesFailBeforeAnyWorkWithExitCode2() throws Exception {
+    assertThat(Cli.run("aggregate", "-i", dir.resolve("missing.csv").toString(), "-o",
+        out.toString(), "-g", "k", "-a", "count").expect(2).stderr,
+        containsString("input file " + dir.resolve("missing.csv") + " does not exist"));
+    assertThat(Cli.run("aggregate", "-i", dir + "/*.tsv", "-o", out.toString(), "-g", "k",
+        "-a", "count").expect(2).stderr, containsString("matches no file"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "nope",
+        "-a", "count").expect(2).stderr,
+        containsString("no column 'nope' in the input; its header has [k, v]"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "median:v").expect(2).stderr, containsString("unknown aggregate 'median'"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "count", "--memory", "lots").expect(2).stderr,
+        containsString("not a memory size: 'lots'"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "count", "--spill-dir", dir.resolve("no-such-dir").toString()).expect(2).stderr,
+        containsString("spill directory " + dir.resolve("no-such-dir") + " does not exist"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", dir.toString(), "-g", "k",
+        "-a", "count").expect(2).stderr, containsString("is a directory"));
+    // An output whose directory cannot be made: its would-be parent is a file.
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", in + "/x.csv", "-g", "k",
+        "-a", "count").expect(2).stderr, containsString("cannot write the output"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", in.toString(), "-g", "k",
+        "-a", "count").expect(2).stderr, containsString("is also an input"));
+    assertThat(Cli.run("sort", "-i", in.toString(), "-o", out.toString(), "-c", "k",
+        "--ranges", "0").expect(2).stderr, containsString("--ranges must be in [1, 4096]"));
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString()).expect(2).stderr,
+        containsString("Missing required options"));
+    // Nothing was written: at most the output's (empty) directory was made.
+    assertEquals(List.of("in.csv", "out"), Cli.contents(dir));
+  }
+}

@@ -1,0 +1,79 @@
+package dev.spillway.templates;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+
+import dev.spillway.templates.workload.Generator;
+import dev.spillway.templates.workload.Workload;
+import dev.spillway.templates.workload.WorkloadFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The group job end to end, compared with the values of each key collected here. */
+public class GroupJobTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void groupsTheSkewWorkloadWithAHotKeyLargerThanTheBudget() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("skew.csv");
+    long records = 120_000;
+    WorkloadFile.write(Workload.SKEW, records, 2_000, 42, in);
+    Map<String, List<String>> model = new HashMap<>();
+    for (long i = 0; i < records; i++) {
+      long r = Generator.rand(42, i);
+      model.computeIfAbsent(Long.toString(Generator.key(Workload.SKEW, r, 2_000)),
+          k -> new ArrayList<>()).add(Integer.toString(Generator.value(r)));
+    }
+    Path spill = tmp.newFolder("spill").toPath();
+    Path out = tmp.getRoot().toPath().resolve("groups.csv");
+
+    Cli run = Cli.run("group", "-i", in.toString(), "-o", out.toString(), "--key", "key",
+        "--value", "value", "--separator", "|", "--memory", "128k",
+        "--spill-dir", spill.toString(), "-q").expect(0);
+
+    List<String> lines = Cli.lines(out);
+    assertEquals("key,value", lines.get(0));
+    Map<String, List<String>> grouped = new HashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      int comma = line.indexOf(',');
+      List<String> values = new ArrayList<>(List.of(line.substring(comma + 1).split("\\|")));
+      Collections.sort(values);
+      grouped.put(line.substring(0, comma), values);
+    }
+    model.values().forEach(Collections::sort);
+    assertEquals(model, grouped);
+    assertThat(AggregateJobTest.spills(run.stderr), greaterThan(0L));
+    assertThat(Cli.contents(spill), empty());
+  }
+
+  @Test
+  public void wholeLinesAreCollectedWhenNoValueColumnIsNamed() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("visits.csv");
+    Files.write(in, List.of("user,page", "ann,/a", "bob,/b", "ann,\"/c,d\""),
+        StandardCharsets.UTF_8);
+    Path out = tmp.getRoot().toPath().resolve("by-user.csv");
+
+    Cli.run("group", "-i", in.toString(), "-o", out.toString(), "-k", "user", "-q").expect(0);
+
+    List<String> lines = Cli.lines(out);
+    assertEquals("user,lines", lines.get(0));
+    List<String> body = new ArrayList<>(lines.subList(1, lines.size()));
+    Collections.sort(body);
+    // ann's two lines, in either order, joined by ';' and quoted as one field.
+    String ann = body.get(0);
+    assertEquals(true, ann.equals("ann,\"ann,/a;ann,\"\"/c,d\"\"\"")
+        || ann.equals("ann,\"ann,\"\"/c,d\"\";ann,/a\""));
+    assertEquals("bob,\"bob,/b\"", body.get(1));
+  }
+}

@@ -27,7 +27,8 @@ final class SpillwaySystem implements WorkloadSystem {
 
   private static SpillConfig config(WorkloadSpec spec) {
     SpillConfig config = SpillConfig.withBudget(spec.memoryBytes())
-        .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)));
+        .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)))
+        .withEncryption(spec.encrypt());
     return spec.spillDirectory() == null
         ? config : config.withSpillDirectories(List.of(spec.spillDirectory()));
   }

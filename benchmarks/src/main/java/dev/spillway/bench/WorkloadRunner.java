@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
  *     [--memory-mb 64] [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]
- *     [--codec snappy|none] [--spill-dir DIR]
+ *     [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]
  * </pre>
  *
  * Prints exactly one JSON line on stdout, last; progress goes to stderr.
@@ -42,7 +42,9 @@ public final class WorkloadRunner {
       spec = new WorkloadSpec(workload, records, keys,
           Long.parseLong(opts.getOrDefault("seed", "42")),
           Long.parseLong(opts.getOrDefault("memory-mb", "64")),
-          opts.getOrDefault("codec", "snappy"), dir == null ? null : Paths.get(dir));
+          opts.getOrDefault("codec", "snappy"),
+          Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
+          dir == null ? null : Paths.get(dir));
       Supplier<WorkloadSystem> factory = SYSTEMS.get(opts.getOrDefault("system", "spillway"));
       if (factory == null) {
         throw new IllegalArgumentException("unknown --system; known: " + SYSTEMS.keySet());
@@ -53,7 +55,7 @@ public final class WorkloadRunner {
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
           + " [--seed 42] [--memory-mb 64]"
           + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]"
-          + " [--codec snappy|none] [--spill-dir DIR]");
+          + " [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]");
       System.exit(2);
       return;
     }

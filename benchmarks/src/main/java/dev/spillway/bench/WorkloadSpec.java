@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /** One run's parameters, from the command line. */
 record WorkloadSpec(Workload workload, long records, long keys, long seed, long memoryMb,
-    String codec, Path spillDirectory) {
+    String codec, boolean encrypt, Path spillDirectory) {
 
   long memoryBytes() {
     return memoryMb << 20;

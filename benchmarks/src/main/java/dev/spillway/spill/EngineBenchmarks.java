@@ -92,11 +92,20 @@ public class EngineBenchmarks {
     return table;
   }
 
-  /** The codec of the segment benchmark. */
+  /** The frame format of the segment benchmark: a codec, and AES-GCM or not. */
   @State(Scope.Thread)
   public static class Codec {
-    @Param({"SNAPPY", "NONE"})
-    public CompressionCodec codec;
+    @Param({"SNAPPY", "NONE", "SNAPPY_AES", "NONE_AES"})
+    public String format;
+
+    CompressionCodec codec;
+    FrameCipher cipher;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      codec = CompressionCodec.valueOf(format.replace("_AES", ""));
+      cipher = format.endsWith("_AES") ? new FrameCipher() : null;
+    }
   }
 
   /** Writes a segment of 8-byte keys and values and reads it back. */
@@ -107,7 +116,8 @@ public class EngineBenchmarks {
     IoBuffers.Slot slot = d.resources.buffers.acquire();
     SegmentLocation location;
     try {
-      SegmentWriter w = new SegmentWriter(file, c.codec, slot, d.resources.plan.blockBytes(),
+      SegmentWriter w = new SegmentWriter(file, c.codec, c.cipher, slot,
+          d.resources.plan.blockBytes(),
           Layout.LAYOUT_KEY_VALUE, Order.ORDER_NONE);
       for (byte[] k : d.keys) {
         w.append(k, 0, 8, d.value, 0, 8);
@@ -117,7 +127,7 @@ public class EngineBenchmarks {
       file.close();
       d.resources.buffers.release(slot);
     }
-    try (SegmentReader r = d.resources.open(location)) {
+    try (SegmentReader r = new SegmentReader(location, d.resources.buffers, c.cipher)) {
       while (r.next()) {
         bh.consume(r.keyArray()[r.keyOffset()]);
       }

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.spill.v1.Layout;
+import dev.spillway.spill.v1.Order;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
@@ -14,6 +16,8 @@ final class EngineResources implements AutoCloseable {
   final MemoryReservation reservation;
   final IoBuffers buffers;
   final StatsCounter stats = new StatsCounter();
+  /** Null unless spills are encrypted: the key lives and dies with this engine. */
+  private final FrameCipher cipher;
   private final SpillFileRegistry files;
   private boolean closed;
 
@@ -22,7 +26,8 @@ final class EngineResources implements AutoCloseable {
     MemoryPool pool = config.pool();
     this.plan = SpillPlan.of(config,
         Math.min(pool.shareForNewConsumer(), Math.max(pool.capacity() / 4, 64 << 10)));
-    this.buffers = new IoBuffers(config.codec(), plan.blockBytes(), plan.fanIn() + 2);
+    this.buffers = new IoBuffers(config, plan.blockBytes(), plan.fanIn() + 2);
+    this.cipher = config.encryption() ? new FrameCipher() : null;
     SpillDirectories directories = SpillDirectories.create(config.spillDirectories());
     this.files = new SpillFileRegistry(directories);
     MemoryReservation r = null;
@@ -61,15 +66,20 @@ final class EngineResources implements AutoCloseable {
   }
 
   SpillFileWriter newFile(String kind) {
-    return new SpillFileWriter(files.create(kind));
+    return new SpillFileWriter(files.create(kind), config.faults());
   }
 
   void deleteFile(Path file) {
     files.delete(file);
   }
 
+  /** A new segment at the end of {@code file}, in buffer {@code slot}. */
+  SegmentWriter newSegment(SpillFileWriter file, IoBuffers.Slot slot, Layout layout, Order order) {
+    return new SegmentWriter(file, config.codec(), cipher, slot, plan.blockBytes(), layout, order);
+  }
+
   SegmentReader open(SegmentLocation location) {
-    return new SegmentReader(location, buffers);
+    return new SegmentReader(location, buffers, cipher);
   }
 
   /**

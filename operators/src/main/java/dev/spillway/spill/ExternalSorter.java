@@ -152,8 +152,8 @@ public final class ExternalSorter implements SpillingEngine {
     SpillFileWriter file = resources.newFile("run");
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
-      SegmentWriter out = new SegmentWriter(file, resources.config.codec(), slot,
-          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
+      SegmentWriter out = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE,
+          Order.ORDER_KEY_BYTES);
       while (sorted.next()) {
         out.append(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
             sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());

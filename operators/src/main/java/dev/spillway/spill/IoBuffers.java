@@ -25,9 +25,9 @@ final class IoBuffers {
   private final ArrayDeque<Slot> free = new ArrayDeque<>();
   private int made;
 
-  IoBuffers(CompressionCodec codec, int blockBytes, int maxSlots) {
+  IoBuffers(SpillConfig config, int blockBytes, int maxSlots) {
     this.blockBytes = blockBytes;
-    this.storedBytes = codec.maxCompressedLength(blockBytes) + FrameFormat.FRAME_HEADER_BYTES;
+    this.storedBytes = (int) (SpillPlan.slotBytes(config, blockBytes) - blockBytes);
     this.maxSlots = maxSlots;
   }
 

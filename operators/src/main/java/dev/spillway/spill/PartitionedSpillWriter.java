@@ -80,8 +80,7 @@ final class PartitionedSpillWriter {
       }
       finishSegment();
       currentPartition = partition;
-      current = new SegmentWriter(file, resources.config.codec(), slot,
-          resources.plan.blockBytes(), layout, Order.ORDER_NONE);
+      current = resources.newSegment(file, slot, layout, Order.ORDER_NONE);
     }
     return current;
   }

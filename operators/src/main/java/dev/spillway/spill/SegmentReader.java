@@ -10,11 +10,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.SegmentHeader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
+import javax.crypto.AEADBadTagException;
 
 /**
  * Streams one segment back, block by block, as (key, value) pairs: a KEY_VALUES record yields one
@@ -34,6 +36,8 @@ final class SegmentReader implements RecordCursor {
   private final long end;
   private final CRC32C crc = new CRC32C();
   private final CompressionCodec codec;
+  /** Null unless the engine encrypts its spills. */
+  private final FrameCipher cipher;
   private final Layout layout;
   private final long declaredPairs;
   private IoBuffers.Slot slot;
@@ -54,15 +58,21 @@ final class SegmentReader implements RecordCursor {
   private int valueLength;
   private boolean sameKey;
 
-  SegmentReader(SegmentLocation location, IoBuffers buffers) {
+  SegmentReader(SegmentLocation location, IoBuffers buffers, FrameCipher cipher) {
     this.file = location.file();
+    this.cipher = cipher;
     this.buffers = buffers;
     this.end = location.offset() + location.length();
     this.filePos = location.offset();
     FileChannel ch = null;
     boolean ok = false;
     try {
-      ch = FileChannel.open(file, StandardOpenOption.READ);
+      try {
+        ch = FileChannel.open(file, StandardOpenOption.READ);
+      } catch (IOException e) {
+        // Not the segment's fault (too many open files, say): an I/O error, named as such.
+        throw new UncheckedIOException("cannot open spill file " + file + ": " + e, e);
+      }
       this.channel = ch;
       this.slot = buffers.acquire();
       this.raw = slot.raw;
@@ -80,6 +90,11 @@ final class SegmentReader implements RecordCursor {
       if (layout != Layout.LAYOUT_KEY_VALUE && layout != Layout.LAYOUT_KEY_VALUES) {
         throw corrupt(-1, "unknown layout " + header.getLayoutValue());
       }
+      if (header.getEncrypted() != (cipher != null)) {
+        throw corrupt(-1, header.getEncrypted()
+            ? "the segment is encrypted, but this engine has no key for it"
+            : "the segment is not encrypted, but this engine encrypts its spills");
+      }
       if (!header.hasRecordCount()) {
         throw corrupt(-1, "the header has no record count");
       }
@@ -90,6 +105,9 @@ final class SegmentReader implements RecordCursor {
     } finally {
       if (!ok) {
         closeQuietly(ch);
+        if (slot != null) {
+          buffers.release(slot); // a segment refused at its header keeps no buffer
+        }
       }
     }
   }
@@ -266,7 +284,18 @@ final class SegmentReader implements RecordCursor {
         slot.raw = new byte[rawLength];
       }
       raw = slot.raw;
-      codec.decompress(stored, 0, storedLength, raw, rawLength);
+      int dataOffset = 0;
+      int dataLength = storedLength;
+      if (cipher != null) {
+        try {
+          dataLength = cipher.decrypt(stored, 0, storedLength, rawLength, block);
+        } catch (AEADBadTagException e) {
+          throw corrupt(block, "the encrypted frame does not authenticate (changed, moved or"
+              + " written under another key)");
+        }
+        dataOffset = FrameCipher.NONCE_BYTES;
+      }
+      codec.decompress(stored, dataOffset, dataLength, raw, rawLength);
       filePos += FRAME_HEADER_BYTES + storedLength;
       blockLength = rawLength;
       blockPos = 0;

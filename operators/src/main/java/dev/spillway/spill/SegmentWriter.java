@@ -28,6 +28,8 @@ import java.util.zip.CRC32C;
 final class SegmentWriter {
   private final SpillFileWriter out;
   private final CompressionCodec codec;
+  /** Null unless spills are encrypted. */
+  private final FrameCipher cipher;
   private final IoBuffers.Slot slot;
   private final int blockBytes;
   private final SegmentHeader.Builder header;
@@ -46,10 +48,11 @@ final class SegmentWriter {
   private int keyLength;
   private boolean keyStarted;
 
-  SegmentWriter(SpillFileWriter out, CompressionCodec codec, IoBuffers.Slot slot, int blockBytes,
-      Layout layout, Order order) {
+  SegmentWriter(SpillFileWriter out, CompressionCodec codec, FrameCipher cipher,
+      IoBuffers.Slot slot, int blockBytes, Layout layout, Order order) {
     this.out = out;
     this.codec = codec;
+    this.cipher = cipher;
     this.slot = slot;
     this.blockBytes = blockBytes;
     this.start = out.position();
@@ -58,7 +61,8 @@ final class SegmentWriter {
         .setCodec(codec.toProto())
         .setRecordCount(0)
         .setLayout(layout)
-        .setOrder(order);
+        .setOrder(order)
+        .setEncrypted(cipher != null);
     byte[] h = header.build().toByteArray();
     byte[] framed = new byte[varintSize(h.length) + h.length];
     int p = putVarint(framed, 0, h.length);
@@ -169,14 +173,21 @@ final class SegmentWriter {
     if (pos == 0) {
       return;
     }
-    int storedMax = codec.maxCompressedLength(pos) + FRAME_HEADER_BYTES;
+    int storedMax = codec.maxCompressedLength(pos) + FRAME_HEADER_BYTES
+        + (cipher == null ? 0 : FrameCipher.OVERHEAD);
     if (slot.stored.length < storedMax) {
       slot.stored = new byte[storedMax];
     }
     byte[] stored = slot.stored;
     int storedLength;
     try {
-      storedLength = codec.compress(slot.raw, pos, stored, FRAME_HEADER_BYTES);
+      if (cipher == null) {
+        storedLength = codec.compress(slot.raw, pos, stored, FRAME_HEADER_BYTES);
+      } else {
+        int compressed = codec.compress(slot.raw, pos, stored,
+            FRAME_HEADER_BYTES + FrameCipher.NONCE_BYTES);
+        storedLength = cipher.encrypt(stored, FRAME_HEADER_BYTES, compressed, pos, block);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot compress block " + block + " of " + out.path(), e);
     }

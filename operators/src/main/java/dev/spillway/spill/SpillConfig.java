@@ -11,7 +11,8 @@ import java.util.Objects;
  * <pre>{@code
  * SpillConfig config = SpillConfig.withBudget(64 << 20)
  *     .withSpillDirectories(List.of(Paths.get("/mnt/disk1"), Paths.get("/mnt/disk2")))
- *     .withCodec(CompressionCodec.SNAPPY);
+ *     .withCodec(CompressionCodec.SNAPPY)
+ *     .withEncryption(true);
  * }</pre>
  *
  * <p>Engines given the same {@link MemoryPool} share its capacity; {@link #withBudget} makes a
@@ -25,23 +26,39 @@ public final class SpillConfig {
   public static final int DEFAULT_MAX_FAN_IN = 64;
   public static final int DEFAULT_BLOCK_BYTES = 64 << 10;
 
-  private final MemoryPool pool;
-  private final List<Path> spillDirectories;
-  private final CompressionCodec codec;
-  private final int partitions;
-  private final int maxFanIn;
-  private final int maxBlockBytes;
-  private final KeyHasher hasher;
+  // Not final only so that the withX methods can set them on their fresh copy.
+  private MemoryPool pool;
+  private List<Path> spillDirectories;
+  private CompressionCodec codec;
+  private int partitions;
+  private int maxFanIn;
+  private int maxBlockBytes;
+  private boolean encryption;
+  private KeyHasher hasher;
+  private SpillFaults faults;
 
-  private SpillConfig(MemoryPool pool, List<Path> spillDirectories, CompressionCodec codec,
-      int partitions, int maxFanIn, int maxBlockBytes, KeyHasher hasher) {
+  private SpillConfig(MemoryPool pool) {
     this.pool = pool;
-    this.spillDirectories = spillDirectories;
-    this.codec = codec;
-    this.partitions = partitions;
-    this.maxFanIn = maxFanIn;
-    this.maxBlockBytes = maxBlockBytes;
-    this.hasher = hasher;
+    this.spillDirectories = List.of(Paths.get(System.getProperty("java.io.tmpdir")));
+    this.codec = CompressionCodec.SNAPPY;
+    this.partitions = DEFAULT_PARTITIONS;
+    this.maxFanIn = DEFAULT_MAX_FAN_IN;
+    this.maxBlockBytes = DEFAULT_BLOCK_BYTES;
+    this.hasher = KeyHasher.DEFAULT;
+    this.faults = SpillFaults.NONE;
+  }
+
+  private SpillConfig copy() {
+    SpillConfig c = new SpillConfig(pool);
+    c.spillDirectories = spillDirectories;
+    c.codec = codec;
+    c.partitions = partitions;
+    c.maxFanIn = maxFanIn;
+    c.maxBlockBytes = maxBlockBytes;
+    c.encryption = encryption;
+    c.hasher = hasher;
+    c.faults = faults;
+    return c;
   }
 
   /** A private pool of {@code budgetBytes}, spilling to {@code java.io.tmpdir} with Snappy. */
@@ -51,9 +68,7 @@ public final class SpillConfig {
 
   /** Shares {@code pool} with every other engine given it. */
   public static SpillConfig withPool(MemoryPool pool) {
-    return new SpillConfig(Objects.requireNonNull(pool, "pool"),
-        List.of(Paths.get(System.getProperty("java.io.tmpdir"))), CompressionCodec.SNAPPY,
-        DEFAULT_PARTITIONS, DEFAULT_MAX_FAN_IN, DEFAULT_BLOCK_BYTES, KeyHasher.DEFAULT);
+    return new SpillConfig(Objects.requireNonNull(pool, "pool"));
   }
 
   /** Spills round-robin over these roots (each engine makes a private subdirectory in each). */
@@ -62,13 +77,15 @@ public final class SpillConfig {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("at least one spill directory is needed");
     }
-    return new SpillConfig(pool, List.copyOf(roots), codec, partitions, maxFanIn, maxBlockBytes,
-        hasher);
+    SpillConfig c = copy();
+    c.spillDirectories = List.copyOf(roots);
+    return c;
   }
 
   public SpillConfig withCodec(CompressionCodec codec) {
-    return new SpillConfig(pool, spillDirectories, Objects.requireNonNull(codec, "codec"),
-        partitions, maxFanIn, maxBlockBytes, hasher);
+    SpillConfig c = copy();
+    c.codec = Objects.requireNonNull(codec, "codec");
+    return c;
   }
 
   /** Hash partitions per level (59 by default, as in PySpark). */
@@ -77,17 +94,22 @@ public final class SpillConfig {
       throw new IllegalArgumentException(
           "partitions must be in [2, " + MAX_TOTAL_PARTITIONS + "], was " + partitions);
     }
-    return new SpillConfig(pool, spillDirectories, codec, partitions, maxFanIn, maxBlockBytes,
-        hasher);
+    SpillConfig c = copy();
+    c.partitions = partitions;
+    return c;
   }
 
-  /** The most runs merged at once (and so open files); more are merged in rounds. */
+  /**
+   * The most runs merged at once (and so open files); more are merged in rounds. An engine also
+   * keeps it within a quarter of the file descriptors the process has left.
+   */
   public SpillConfig withMaxFanIn(int maxFanIn) {
     if (maxFanIn < 2) {
       throw new IllegalArgumentException("max fan-in must be at least 2, was " + maxFanIn);
     }
-    return new SpillConfig(pool, spillDirectories, codec, partitions, maxFanIn, maxBlockBytes,
-        hasher);
+    SpillConfig c = copy();
+    c.maxFanIn = maxFanIn;
+    return c;
   }
 
   /** The raw size of a spill block (a lone larger record still gets a block of its own). */
@@ -96,14 +118,34 @@ public final class SpillConfig {
       throw new IllegalArgumentException("max block bytes must be at least 256, was "
           + maxBlockBytes);
     }
-    return new SpillConfig(pool, spillDirectories, codec, partitions, maxFanIn, maxBlockBytes,
-        hasher);
+    SpillConfig c = copy();
+    c.maxBlockBytes = maxBlockBytes;
+    return c;
+  }
+
+  /**
+   * Encrypts spilled blocks with AES-GCM under a random key made for each engine and held only
+   * in its memory (as Spark's {@code spark.io.encryption.enabled}): spill files are unreadable to
+   * anyone, and a changed byte is detected. Off by default.
+   */
+  public SpillConfig withEncryption(boolean encryption) {
+    SpillConfig c = copy();
+    c.encryption = encryption;
+    return c;
   }
 
   /** For tests: a hasher that forces collisions. */
   SpillConfig withHasher(KeyHasher hasher) {
-    return new SpillConfig(pool, spillDirectories, codec, partitions, maxFanIn, maxBlockBytes,
-        Objects.requireNonNull(hasher, "hasher"));
+    SpillConfig c = copy();
+    c.hasher = Objects.requireNonNull(hasher, "hasher");
+    return c;
+  }
+
+  /** For tests: faults injected into spill writes. */
+  SpillConfig withFaults(SpillFaults faults) {
+    SpillConfig c = copy();
+    c.faults = Objects.requireNonNull(faults, "faults");
+    return c;
   }
 
   /**
@@ -138,7 +180,15 @@ public final class SpillConfig {
     return maxBlockBytes;
   }
 
+  public boolean encryption() {
+    return encryption;
+  }
+
   KeyHasher hasher() {
     return hasher;
+  }
+
+  SpillFaults faults() {
+    return faults;
   }
 }

@@ -2,70 +2,123 @@ package dev.spillway.spill;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The private spill directories of one engine: one owner-only ({@code 0700}) subdirectory under
- * each configured root, handed out round-robin from a random start, so that the engines of one
+ * each usable root, handed out round-robin from a random start, so that the engines of one
  * process spread over the disks (the seed's {@code _get_local_dirs}).
  *
- * <p>Roots are checked when the engine starts: one that does not exist, is not a directory or is
- * not writable fails at once with its path, before any work is done. The private directories are
- * made when the engine first spills, so an engine that never spills touches no disk.
+ * <p>Roots are checked when the engine starts, by a real write (a permission check says yes to
+ * root on any directory, and nothing to a read-only mount): with one root, one that does not
+ * exist, is not a directory or is not writable fails at once with its path, before any work is
+ * done; with several, the bad ones are reported (a warning naming each and why) and the others
+ * used. The private directories are made when the engine first spills, so an engine that never
+ * spills touches no disk; a root that fails then is reported and skipped the same way.
  */
 final class SpillDirectories {
+  private static final System.Logger LOG = System.getLogger(SpillDirectories.class.getName());
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  /** Roots that passed the write check lately: engines start per bundle, disks rarely change. */
+  private static final ConcurrentHashMap<Path, Long> CHECKED = new ConcurrentHashMap<>();
+  private static final long RECHECK_NANOS = 10_000_000_000L;
 
   private final List<Path> roots;
   /** The private directory under each root, made when a file is first put there. */
   private final Path[] dirs;
+  /** Roots whose private directory could not be made: skipped from then on. */
+  private final boolean[] failed;
   private int next;
 
   private SpillDirectories(List<Path> roots) {
     this.roots = roots;
     this.dirs = new Path[roots.size()];
+    this.failed = new boolean[roots.size()];
     this.next = ThreadLocalRandom.current().nextInt(roots.size());
   }
 
   /** Checks every root now; the private directories are made on first use. */
   static SpillDirectories create(List<Path> roots) {
+    List<Path> usable = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
     for (Path root : roots) {
-      checkRoot(root);
+      try {
+        checkRoot(root);
+        usable.add(root);
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
     }
-    return new SpillDirectories(List.copyOf(roots));
+    if (usable.isEmpty()) {
+      throw new IllegalArgumentException(problems.size() == 1 ? problems.get(0)
+          : "no usable spill directory: " + String.join("; ", problems));
+    }
+    if (!problems.isEmpty()) {
+      LOG.log(Level.WARNING, "spillway: skipping " + String.join("; ", problems)
+          + "; spilling to " + usable);
+    }
+    return new SpillDirectories(List.copyOf(usable));
   }
 
   static void checkRoot(Path root) {
+    Long checked = CHECKED.get(root);
+    if (checked != null && System.nanoTime() - checked < RECHECK_NANOS) {
+      return;
+    }
     if (!Files.exists(root)) {
       throw new IllegalArgumentException("spill directory " + root + " does not exist");
     }
     if (!Files.isDirectory(root)) {
       throw new IllegalArgumentException("spill directory " + root + " is not a directory");
     }
-    if (!Files.isWritable(root)) {
-      throw new IllegalArgumentException("spill directory " + root + " is not writable");
+    try {
+      Files.delete(Files.createTempDirectory(root, ".spillway-probe-"));
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException("spill directory " + root + " is not writable ("
+          + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
     }
+    CHECKED.put(root, System.nanoTime());
   }
 
   Path next() {
-    int i = next;
-    next = (next + 1) % dirs.length;
-    if (dirs[i] == null) {
+    List<String> errors = null;
+    for (int attempt = 0; attempt < dirs.length; attempt++) {
+      int i = next;
+      next = (next + 1) % dirs.length;
+      if (failed[i]) {
+        continue;
+      }
+      if (dirs[i] != null) {
+        return dirs[i];
+      }
       Path root = roots.get(i);
       try {
         dirs[i] = Files.createTempDirectory(root, "spillway-", privateDirectory());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create a spill directory in " + root + ": " + e, e);
+        return dirs[i];
+      } catch (IOException | SecurityException e) {
+        failed[i] = true;
+        CHECKED.remove(root);
+        String why = "cannot create a spill directory in " + root + ": " + e;
+        if (errors == null) {
+          errors = new ArrayList<>();
+        }
+        errors.add(why);
+        LOG.log(Level.WARNING, "spillway: " + why + "; skipping it");
       }
     }
-    return dirs[i];
+    throw new UncheckedIOException(new IOException(errors == null
+        ? "every spill directory has failed: " + roots
+        : "no spill directory can be used: " + String.join("; ", errors)));
   }
 
   /** Deletes the private directories (the registry has deleted their files first). */

@@ -14,10 +14,12 @@ import java.nio.file.StandardOpenOption;
 final class SpillFileWriter implements AutoCloseable {
   private final Path path;
   private final FileChannel channel;
+  private final SpillFaults faults;
   private long position;
 
-  SpillFileWriter(Path path) {
+  SpillFileWriter(Path path, SpillFaults faults) {
     this.path = path;
+    this.faults = faults;
     try {
       this.channel = FileChannel.open(path, StandardOpenOption.WRITE);
     } catch (IOException e) {
@@ -42,6 +44,7 @@ final class SpillFileWriter implements AutoCloseable {
   void writeAt(long at, byte[] bytes, int offset, int length) {
     ByteBuffer buf = ByteBuffer.wrap(bytes, offset, length);
     try {
+      faults.beforeWrite(path, length);
       long p = at;
       while (buf.hasRemaining()) {
         p += channel.write(buf, p);

@@ -7,7 +7,8 @@ package dev.spillway.spill;
  * held while the engine lives, with a few pages, so that spilling and merging never need memory
  * the budget lacks; the rest holds records.
  *
- * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap.
+ * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap;
+ * so does a low open-file limit (the fan-in stays within {@link OpenFileLimit#allowance()}).
  *
  * @param blockBytes raw bytes per spill block
  * @param fanIn runs merged at once
@@ -34,14 +35,17 @@ record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
     // a key's spilled values.
     int slots = config.maxFanIn() + 2;
     int block = (int) Math.max(MIN_BLOCK, Math.min(config.maxBlockBytes(), ioShare / (2L * slots)));
-    int fanIn = (int) Math.max(2, Math.min(config.maxFanIn(), ioShare / (2L * block) - 2));
-    long io = (fanIn + 2L) * slotBytes(config.codec(), block);
+    // Readers of a merge, the writer and a values reader each hold a file open.
+    int maxFanIn = Math.min(config.maxFanIn(), OpenFileLimit.allowance() - 2);
+    int fanIn = (int) Math.max(2, Math.min(maxFanIn, ioShare / (2L * block) - 2));
+    long io = (fanIn + 2L) * slotBytes(config, block);
     long page = Long.highestOneBit(Math.max(MIN_PAGE, Math.min(MAX_PAGE, budget / 64)));
     return new SpillPlan(block, fanIn, (int) page, io);
   }
 
-  /** The bytes of one buffer slot: a raw block and its compressed form. */
-  static long slotBytes(CompressionCodec codec, int block) {
-    return block + (long) codec.maxCompressedLength(block) + FrameFormat.FRAME_HEADER_BYTES;
+  /** The bytes of one buffer slot: a raw block and its stored (compressed, framed) form. */
+  static long slotBytes(SpillConfig config, int block) {
+    return block + (long) config.codec().maxCompressedLength(block) + FrameFormat.FRAME_HEADER_BYTES
+        + (config.encryption() ? FrameCipher.OVERHEAD : 0);
   }
 }

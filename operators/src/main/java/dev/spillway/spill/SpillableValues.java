@@ -61,8 +61,8 @@ final class SpillableValues implements GroupValues {
     long before = file.position();
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
-      SegmentWriter writer = new SegmentWriter(file, resources.config.codec(), slot,
-          resources.plan.blockBytes(), Layout.LAYOUT_KEY_VALUES, Order.ORDER_NONE);
+      SegmentWriter writer = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUES,
+          Order.ORDER_NONE);
       writer.startKey(NO_KEY, 0, 0);
       ValueCursor values = new ValueChain.Cursor(arena, head);
       while (values.next()) {

@@ -49,9 +49,9 @@ public class SegmentFormatTest {
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
       // A first segment, so that the one under test starts at a non-zero offset.
-      new SegmentWriter(file, codec, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE)
+      new SegmentWriter(file, codec, null, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE)
           .finish();
-      SegmentWriter w = new SegmentWriter(file, codec, slot, resources.plan.blockBytes(), layout,
+      SegmentWriter w = new SegmentWriter(file, codec, null, slot, resources.plan.blockBytes(), layout,
           Order.ORDER_NONE);
       for (byte[][] r : records) {
         if (layout == Layout.LAYOUT_KEY_VALUE) {

@@ -4,11 +4,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.Assume;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -42,21 +45,63 @@ public class SpillDirectoriesTest {
     assertThat(e.getMessage(), containsString(file + " is not a directory"));
   }
 
-  @Test
-  public void anUnwritableRootIsNamed() throws IOException {
-    Path root = folder.newFolder("ro").toPath();
-    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("r-xr-xr-x"));
-    try {
-      if (Files.isWritable(root)) {
-        return; // root ignores permissions: nothing to check on this machine
-      }
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
-              .withSpillDirectories(List.of(root))));
-      assertThat(e.getMessage(), containsString(root + " is not writable"));
-    } finally {
-      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+  /**
+   * A directory this process cannot write to: a read-only one, or, for root (whom permissions do
+   * not stop), /proc, where no directory can be made.
+   */
+  private Path unwritableDirectory() throws IOException {
+    Path readOnly = folder.newFolder("ro").toPath();
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+    if (!Files.isWritable(readOnly)) {
+      return readOnly;
     }
+    Path proc = Paths.get("/proc");
+    Assume.assumeTrue("no directory here refuses this user", Files.isDirectory(proc));
+    return proc;
+  }
+
+  @Test
+  public void anUnwritableRootIsNamedBeforeAnyWork() throws IOException {
+    Path root = unwritableDirectory();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
+            .withSpillDirectories(List.of(root))));
+    assertThat(e.getMessage(), containsString(root + " is not writable"));
+  }
+
+  @Test
+  public void aBadRootAmongSeveralIsSkippedAndTheOthersUsed() throws IOException {
+    Path bad = unwritableDirectory();
+    Path missing = folder.getRoot().toPath().resolve("missing");
+    Path good = folder.newFolder("good").toPath();
+    Random random = new Random(2);
+    try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(128 << 10)
+        .withSpillDirectories(List.of(bad, missing, good)))) {
+      for (int i = 0; i < 40_000; i++) {
+        sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[4]);
+      }
+      assertThat(sorter.stats().spillCount(), greaterThan(3L));
+      try (Stream<Path> files = Files.walk(good)) {
+        assertThat(files.filter(Files::isRegularFile).count(), greaterThan(3L));
+      }
+      long sorted = 0;
+      try (RecordCursor out = sorter.finish()) {
+        while (out.next()) {
+          sorted++;
+        }
+      }
+      assertEquals(40_000, sorted);
+    }
+    assertFalse(Files.exists(missing));
+    try (Stream<Path> left = Files.list(good)) {
+      assertEquals(0, left.count());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
+            .withSpillDirectories(List.of(bad, missing))));
+    assertThat(e.getMessage(), containsString("no usable spill directory"));
+    assertThat(e.getMessage(), containsString(bad + " is not writable"));
+    assertThat(e.getMessage(), containsString(missing + " does not exist"));
   }
 
   @Test

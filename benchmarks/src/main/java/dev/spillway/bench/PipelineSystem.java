@@ -1,15 +1,18 @@
 package dev.spillway.bench;
 
+import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.OrderedBytes;
+import dev.spillway.spill.RecordCursor;
 import dev.spillway.templates.workload.Checksum;
 import dev.spillway.templates.workload.Generator;
 import dev.spillway.templates.workload.Workload;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -17,6 +20,8 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.metrics.Counter;
@@ -27,21 +32,28 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sample;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * A workload as a Beam pipeline: {@code spillway-direct} (spillway's transforms on the
  * DirectRunner), {@code beam-direct} (Beam's built-in transforms on the DirectRunner) and {@code
  * spillway-flink} (spillway's transforms on Beam's Flink runner, embedded local mode). The
  * checksum is summed in Beam counters (longs wrap, as the checksum's arithmetic does), so it
- * comes back through the PipelineResult. The {@code sort} workload is not run as a pipeline yet.
+ * comes back through the PipelineResult.
  */
 final class PipelineSystem implements WorkloadSystem {
+  private static final int SORT_RANGES = 64;
+
   private final String name;
   private final boolean spillway;
   private final boolean flink;
@@ -59,16 +71,15 @@ final class PipelineSystem implements WorkloadSystem {
 
   @Override
   public RunResult run(WorkloadSpec spec) {
-    if (spec.workload() == Workload.SORT) {
-      throw new IllegalArgumentException(name + " does not run the sort workload yet");
-    }
     Pipeline p = Pipeline.create(options());
     SpillOptions spill = SpillOptions.create().withMemoryBudgetBytes(spec.memoryBytes());
     PCollection<KV<Long, Long>> records = p
         .apply("Generate", GenerateSequence.from(0).to(spec.records()))
         .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
         .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
-    if (spec.workload() == Workload.COMBINE) {
+    if (spec.workload() == Workload.SORT) {
+      sort(records, spill);
+    } else if (spec.workload() == Workload.COMBINE) {
       PCollection<KV<Long, Long>> sums = spillway
           ? records.apply(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(spill))
           : records.apply(Combine.perKey(Sum.ofLongs()));
@@ -81,10 +92,120 @@ final class PipelineSystem implements WorkloadSystem {
     }
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    System.err.printf(Locale.ROOT, "peak heap %,d bytes%n", peakHeapBytes());
     return new RunResult(counter(result, "spillCount"), counter(result, "diskBytesSpilled"),
         counter(result, "memoryBytesSpilled"), 0,
         Checksum.of(counter(result, "outputKeys"), counter(result, "sum")));
+  }
+
+  /**
+   * sort: a sample of the keys sets {@value #SORT_RANGES} key ranges; each range is grouped (by
+   * SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's ExternalSorter, or on the
+   * heap) and checksummed at its global positions, which start after the counts of the ranges
+   * before it.
+   */
+  private void sort(PCollection<KV<Long, Long>> records, SpillOptions spill) {
+    PCollection<Long> keys = records.apply("Keys", Keys.create());
+    PCollectionView<List<Long>> bounds = keys
+        .apply("Sample", Sample.fixedSizeGlobally(SORT_RANGES * 100))
+        .apply("Bounds", ParDo.of(new BoundsFn()))
+        .setCoder(ListCoder.of(VarLongCoder.of()))
+        .apply("BoundsView", View.asSingleton());
+    PCollection<KV<Integer, Long>> ranged = keys
+        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)).withSideInputs(bounds))
+        .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
+    PCollectionView<Map<Integer, Long>> counts = (spillway
+        ? ranged.apply("CountRanges", SpillingCombine.<Integer, Long, Long>perKey(
+            Count.<Long>combineFn()).withOptions(spill))
+        : ranged.apply("CountRanges", Count.perKey()))
+        .apply("CountsView", View.asMap());
+    PCollection<KV<Integer, Iterable<Long>>> grouped = spillway
+        ? ranged.apply("GroupRanges",
+            SpillingGroupByKey.<Integer, Long>create().withOptions(spill))
+        : ranged.apply("GroupRanges", GroupByKey.create());
+    grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(counts, spillway ? spill : null))
+        .withSideInputs(counts));
+  }
+
+  /** The sample's quantiles: range i holds keys in [bound i-1, bound i), signed order. */
+  static final class BoundsFn extends DoFn<Iterable<Long>, List<Long>> {
+    @ProcessElement
+    public void process(@Element Iterable<Long> sample, OutputReceiver<List<Long>> out) {
+      List<Long> sorted = new ArrayList<>();
+      sample.forEach(sorted::add);
+      sorted.sort(null);
+      List<Long> bounds = new ArrayList<>();
+      for (int i = 1; i < SORT_RANGES && !sorted.isEmpty(); i++) {
+        bounds.add(sorted.get((int) ((long) i * sorted.size() / SORT_RANGES)));
+      }
+      out.output(bounds);
+    }
+  }
+
+  static final class AssignRangeFn extends DoFn<Long, KV<Integer, Long>> {
+    private final PCollectionView<List<Long>> bounds;
+
+    AssignRangeFn(PCollectionView<List<Long>> bounds) {
+      this.bounds = bounds;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      List<Long> b = c.sideInput(bounds);
+      int i = Collections.binarySearch(b, c.element());
+      // Equal to bound i: range i + 1 (ranges are [bound i-1, bound i)); else the insertion point.
+      c.output(KV.of(i >= 0 ? i + 1 : -i - 1, c.element()));
+    }
+  }
+
+  /** sort: S += mix64(p ^ mix64(key at p)), p counted from the ranges before this one. */
+  static final class SortChecksumFn extends DoFn<KV<Integer, Iterable<Long>>, Void> {
+    private static final byte[] NO_VALUE = new byte[0];
+
+    private final PCollectionView<Map<Integer, Long>> counts;
+    /** Null: sort on the heap, as a job with Beam's built-ins would. */
+    private final SpillOptions spill;
+    private final Counter sum = Metrics.counter("checksum", "sum");
+    private final Counter keys = Metrics.counter("checksum", "outputKeys");
+
+    SortChecksumFn(PCollectionView<Map<Integer, Long>> counts, SpillOptions spill) {
+      this.counts = counts;
+      this.spill = spill;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int range = c.element().getKey();
+      long p = 0;
+      for (Map.Entry<Integer, Long> e : c.sideInput(counts).entrySet()) {
+        if (e.getKey() < range) {
+          p += e.getValue();
+        }
+      }
+      long s = 0;
+      long n = 0;
+      if (spill == null) {
+        List<Long> sorted = new ArrayList<>();
+        c.element().getValue().forEach(sorted::add);
+        sorted.sort(null);
+        for (long k : sorted) {
+          s += Generator.mix64((p + n++) ^ Generator.mix64(k));
+        }
+      } else {
+        try (ExternalSorter sorter = new ExternalSorter(spill.toConfig())) {
+          for (long k : c.element().getValue()) {
+            sorter.add(OrderedBytes.encodeLong(k), NO_VALUE);
+          }
+          try (RecordCursor sorted = sorter.finish()) {
+            while (sorted.next()) {
+              long k = OrderedBytes.decodeLong(sorted.keyArray(), sorted.keyOffset());
+              s += Generator.mix64((p + n++) ^ Generator.mix64(k));
+            }
+          }
+        }
+      }
+      sum.inc(s);
+      keys.inc(n);
+    }
   }
 
   private PipelineOptions options() {
@@ -111,17 +232,6 @@ final class PipelineSystem implements WorkloadSystem {
       sum += c.getAttempted();
     }
     return sum;
-  }
-
-  /** The sum of the peak usage of every heap pool: an upper bound of the peak heap. */
-  static long peakHeapBytes() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak;
   }
 
   /** Record i of the workload, as the generator of WORKLOADS.md makes it. */

@@ -64,11 +64,15 @@ public final class WorkloadRunner {
         spec.keys() == 0 ? "2^64" : String.format("%,d", spec.keys()), spec.seed(),
         spec.memoryMb());
     long start = System.nanoTime();
-    RunResult result = system.run(spec);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    System.err.printf("peak engine memory %,d bytes; heap used now %,d bytes%n",
-        result.peakMemoryBytes(),
-        Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+    RunResult result;
+    double seconds;
+    try (HeapWatch heap = new HeapWatch()) {
+      result = system.run(spec);
+      seconds = (System.nanoTime() - start) / 1e9;
+      System.err.printf("peak engine memory %,d bytes; peak live heap (after GC) %,d bytes;"
+          + " peak heap used %,d bytes%n", result.peakMemoryBytes(), heap.peakLiveBytes(),
+          heap.peakUsedBytes());
+    }
     System.out.println(String.format(Locale.ROOT,
         "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "
             + "\"seed\": %d, \"memory_mb\": %d, \"seconds\": %.3f, \"records_per_second\": %d, "

@@ -7,9 +7,10 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
  * A DoFn that runs one spilling engine per bundle, keyed by (window, key): the engine is made
- * when the bundle starts and, once the subclass has emitted its output, {@link #finishEngine()}
- * publishes its statistics and closes it (deleting its spill files). After a failed bundle the
- * engine is closed when the next bundle starts or the DoFn is torn down.
+ * when the bundle starts; {@link #emit} runs the subclass's output and then publishes the
+ * engine's statistics and closes it (deleting its spill files), or, if the output fails midway
+ * (a failing {@code extractOutput}, say), closes it at once. A bundle that fails while adding
+ * input has its engine closed when the runner tears the DoFn down or starts its next bundle.
  */
 abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     extends DoFn<InputT, OutputT> {
@@ -62,8 +63,21 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     return keys;
   }
 
-  /** After the bundle's output: publishes the engine's statistics and closes it. */
-  void finishEngine() {
+  /**
+   * Runs the bundle's {@code output} from the engine, then publishes the engine's statistics and
+   * closes it; an output that fails closes the engine before the failure goes on.
+   */
+  void emit(Runnable output) {
+    try {
+      output.run();
+    } catch (RuntimeException | Error e) {
+      try {
+        closeEngine();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
     metrics.publish(engine.stats());
     closeEngine();
   }

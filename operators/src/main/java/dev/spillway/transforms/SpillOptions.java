@@ -40,19 +40,21 @@ public final class SpillOptions implements Serializable {
   private final List<String> spillDirectories;
   private final CompressionCodec codec;
   private final int shards;
+  private final boolean encryptSpills;
 
   private SpillOptions(long memoryBudgetBytes, List<String> spillDirectories,
-      CompressionCodec codec, int shards) {
+      CompressionCodec codec, int shards, boolean encryptSpills) {
     this.memoryBudgetBytes = memoryBudgetBytes;
     this.spillDirectories = spillDirectories;
     this.codec = codec;
     this.shards = shards;
+    this.encryptSpills = encryptSpills;
   }
 
-  /** 64 MiB, {@code java.io.tmpdir} of the worker, Snappy, 32 shards. */
+  /** 64 MiB, {@code java.io.tmpdir} of the worker, Snappy, 32 shards, no encryption. */
   public static SpillOptions create() {
     return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.SNAPPY,
-        DEFAULT_SHARDS);
+        DEFAULT_SHARDS, false);
   }
 
   /** The memory all spillway bundles of one JVM share (at least 64 KiB). */
@@ -60,7 +62,7 @@ public final class SpillOptions implements Serializable {
     if (bytes < (64 << 10)) {
       throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
     }
-    return new SpillOptions(bytes, spillDirectories, codec, shards);
+    return new SpillOptions(bytes, spillDirectories, codec, shards, encryptSpills);
   }
 
   /** Directories to spill to, round-robin; each must exist and be writable on the workers. */
@@ -70,12 +72,13 @@ public final class SpillOptions implements Serializable {
       throw new IllegalArgumentException("spill directories must be non-empty paths, were "
           + directories);
     }
-    return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards);
+    return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards,
+        encryptSpills);
   }
 
   public SpillOptions withCodec(CompressionCodec codec) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories,
-        Objects.requireNonNull(codec, "codec"), shards);
+        Objects.requireNonNull(codec, "codec"), shards, encryptSpills);
   }
 
   /** How many hash shards carry packed records through the runner's shuffle. */
@@ -83,7 +86,20 @@ public final class SpillOptions implements Serializable {
     if (shards < 1 || shards > 65536) {
       throw new IllegalArgumentException("shards must be in [1, 65536], was " + shards);
     }
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards);
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills);
+  }
+
+  /**
+   * Encrypts spilled data at rest with AES-GCM under a fresh key per engine, held only in memory
+   * (as Spark's {@code spark.io.encryption.enabled}). Off by default; costs little with Snappy
+   * (see BENCHMARKS.md).
+   */
+  public SpillOptions withSpillEncryption(boolean encrypt) {
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt);
+  }
+
+  public boolean spillEncryption() {
+    return encryptSpills;
   }
 
   public long memoryBudgetBytes() {
@@ -108,7 +124,7 @@ public final class SpillOptions implements Serializable {
    */
   public SpillConfig toConfig() {
     MemoryPool pool = POOLS.computeIfAbsent(memoryBudgetBytes, MemoryPool::ofBytes);
-    SpillConfig config = SpillConfig.withPool(pool).withCodec(codec);
+    SpillConfig config = SpillConfig.withPool(pool).withCodec(codec).withEncryption(encryptSpills);
     return spillDirectories.isEmpty() ? config : config.withSpillDirectories(
         spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
   }
@@ -132,7 +148,9 @@ public final class SpillOptions implements Serializable {
                 spillDirectories.isEmpty() ? "java.io.tmpdir" : String.join(",", spillDirectories))
             .withLabel("Spill directories"))
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))
-        .add(DisplayData.item("shards", shards).withLabel("Shuffle shards"));
+        .add(DisplayData.item("shards", shards).withLabel("Shuffle shards"))
+        .add(DisplayData.item("spillEncryption", encryptSpills)
+            .withLabel("Spills encrypted (AES-GCM)"));
   }
 
   @Override
@@ -142,17 +160,19 @@ public final class SpillOptions implements Serializable {
     }
     SpillOptions other = (SpillOptions) o;
     return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
-        && spillDirectories.equals(other.spillDirectories) && codec == other.codec;
+        && spillDirectories.equals(other.spillDirectories) && codec == other.codec
+        && encryptSpills == other.encryptSpills;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards);
+    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills);
   }
 
   @Override
   public String toString() {
     return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
-        + spillDirectories + ", codec=" + codec + ", shards=" + shards + "}";
+        + spillDirectories + ", codec=" + codec + ", shards=" + shards + ", encryptSpills="
+        + encryptSpills + "}";
   }
 }

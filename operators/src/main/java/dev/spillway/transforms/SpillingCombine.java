@@ -149,19 +149,20 @@ public final class SpillingCombine {
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
-          KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-      ByteSink encoded = new ByteSink();
-      try (CombineCursor<AccumT> out = engine().finish()) {
-        while (out.next()) {
-          encoded.clear();
-          codec.encode(out.accumulator(), encoded);
-          packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
-              encoded.array(), 0, encoded.length());
+      emit(() -> {
+        ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
+            KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+        ByteSink encoded = new ByteSink();
+        try (CombineCursor<AccumT> out = engine().finish()) {
+          while (out.next()) {
+            encoded.clear();
+            codec.encode(out.accumulator(), encoded);
+            packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
+                encoded.array(), 0, encoded.length());
+          }
         }
-      }
-      packer.flush();
-      finishEngine();
+        packer.flush();
+      });
     }
   }
 
@@ -202,15 +203,16 @@ public final class SpillingCombine {
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      try (CombineCursor<AccumT> out = engine().finish()) {
-        while (out.next()) {
-          WindowedKey.Decoded<K, BoundedWindow> k =
-              keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-          context.output(KV.of(k.key(), fn.extractOutput(out.accumulator())),
-              k.window().maxTimestamp(), k.window());
+      emit(() -> {
+        try (CombineCursor<AccumT> out = engine().finish()) {
+          while (out.next()) {
+            WindowedKey.Decoded<K, BoundedWindow> k =
+                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+            context.output(KV.of(k.key(), fn.extractOutput(out.accumulator())),
+                k.window().maxTimestamp(), k.window());
+          }
         }
-      }
-      finishEngine();
+      });
     }
   }
 }

@@ -121,19 +121,20 @@ public final class SpillingGroupByKey<K, V>
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
-          KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-      try (GroupCursor out = engine().finish()) {
-        while (out.next()) {
-          ValueCursor values = out.values().cursor();
-          while (values.next()) {
-            packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
-                values.array(), values.offset(), values.length());
+      emit(() -> {
+        ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
+            KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+        try (GroupCursor out = engine().finish()) {
+          while (out.next()) {
+            ValueCursor values = out.values().cursor();
+            while (values.next()) {
+              packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
+                  values.array(), values.offset(), values.length());
+            }
           }
         }
-      }
-      packer.flush();
-      finishEngine();
+        packer.flush();
+      });
     }
   }
 
@@ -171,19 +172,20 @@ public final class SpillingGroupByKey<K, V>
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      try (GroupCursor out = engine().finish()) {
-        while (out.next()) {
-          WindowedKey.Decoded<K, BoundedWindow> k =
-              keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-          List<V> list = new ArrayList<>((int) Math.min(out.values().count(), 1 << 20));
-          ValueCursor cursor = out.values().cursor();
-          while (cursor.next()) {
-            list.add(values.decode(cursor.array(), cursor.offset(), cursor.length()));
+      emit(() -> {
+        try (GroupCursor out = engine().finish()) {
+          while (out.next()) {
+            WindowedKey.Decoded<K, BoundedWindow> k =
+                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+            List<V> list = new ArrayList<>((int) Math.min(out.values().count(), 1 << 20));
+            ValueCursor cursor = out.values().cursor();
+            while (cursor.next()) {
+              list.add(values.decode(cursor.array(), cursor.offset(), cursor.length()));
+            }
+            context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
           }
-          context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
         }
-      }
-      finishEngine();
+      });
     }
   }
 }

@@ -77,6 +77,22 @@ final class PipelineSupport {
     return counts;
   }
 
+  /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */
+  static void awaitEmpty(Path dir, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.list(dir)) {
+        if (files.findAny().isEmpty()) {
+          return;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Thread.sleep(20);
+    }
+    assertEmpty(dir);
+  }
+
   static void assertEmpty(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
       assertEquals("files left in " + dir, List.of(), files.filter(p -> !p.equals(dir))

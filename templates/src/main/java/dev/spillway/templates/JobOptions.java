@@ -35,6 +35,12 @@ public interface JobOptions extends PipelineOptions {
 
   void setSpillDirs(List<String> dirs);
 
+  @Description("Encrypt spilled data with AES-GCM under a per-engine key held only in memory")
+  @Default.Boolean(false)
+  Boolean getEncryptSpills();
+
+  void setEncryptSpills(Boolean encrypt);
+
   @Description("Input field delimiter: auto (comma, or tab for .tsv files), tab, or one character")
   @Default.String("auto")
   String getDelimiter();

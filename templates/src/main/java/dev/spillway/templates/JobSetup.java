@@ -37,7 +37,8 @@ public final class JobSetup {
   /** Resolves and checks {@code options}; throws {@link IllegalArgumentException} if wrong. */
   public static JobSetup check(JobOptions options) {
     SpillOptions spill = SpillOptions.create()
-        .withMemoryBudgetBytes(MemorySize.parse(options.getMemory()));
+        .withMemoryBudgetBytes(MemorySize.parse(options.getMemory()))
+        .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()));
     List<String> dirs = options.getSpillDirs();
     if (dirs != null && !dirs.isEmpty()) {
       spill = spill.withSpillDirectories(dirs);

@@ -25,7 +25,7 @@ public class GroupJobTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   @Test
-  public void groupsTheSkewWorkloadWithAHotKeyLargerThanTheBudget() throws Exception {
+  public void groupsTheSkewWorkloadWithAHotKeyLargerThanTheBudgetEncrypted() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("skew.csv");
     long records = 120_000;
     WorkloadFile.write(Workload.SKEW, records, 2_000, 42, in);
@@ -39,7 +39,7 @@ public class GroupJobTest {
     Path out = tmp.getRoot().toPath().resolve("groups.csv");
 
     Cli run = Cli.run("group", "-i", in.toString(), "-o", out.toString(), "--key", "key",
-        "--value", "value", "--separator", "|", "--memory", "128k",
+        "--value", "value", "--separator", "|", "--memory", "128k", "--encrypt-spills",
         "--spill-dir", spill.toString(), "-q").expect(0);
 
     List<String> lines = Cli.lines(out);

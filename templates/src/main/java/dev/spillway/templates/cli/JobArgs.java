@@ -3,6 +3,7 @@ package dev.spillway.templates.cli;
 import dev.spillway.templates.JobOptions;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -30,6 +31,10 @@ final class JobArgs {
   @Option(names = "--spill-dir", paramLabel = "DIR",
       description = "A directory to spill to; repeat for several (default: java.io.tmpdir).")
   List<String> spillDirs = new ArrayList<>();
+
+  @Option(names = "--encrypt-spills",
+      description = "Encrypt spilled data (AES-GCM, a fresh key per engine, never written).")
+  boolean encryptSpills;
 
   @Option(names = {"-d", "--delimiter"}, defaultValue = "auto", paramLabel = "CHAR",
       description = "Field delimiter: auto (comma; tab for .tsv), tab, or one character.")
@@ -69,6 +74,7 @@ final class JobArgs {
     o.setMemory(memory);
     o.setSpillDirs(spillDirs.isEmpty() ? null : List.copyOf(spillDirs));
     o.setDelimiter(delimiter);
+    o.setEncryptSpills(encryptSpills);
     o.setHeader(!noHeader);
     o.setSkipBadRecords(skipBadRecords);
     if (runner == Runner.FLINK) {
@@ -81,7 +87,7 @@ final class JobArgs {
     } else {
       o.setRunner(DirectRunner.class);
       if (parallelism > 0) {
-        o.as(org.apache.beam.runners.direct.DirectOptions.class).setTargetParallelism(parallelism);
+        o.as(DirectOptions.class).setTargetParallelism(parallelism);
       }
     }
     return o;

@@ -3,6 +3,7 @@ package dev.spillway.bench;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.RecordCursor;
+import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.workload.Checksum;
 import dev.spillway.templates.workload.Generator;
 import dev.spillway.templates.workload.Workload;
@@ -10,9 +11,9 @@ import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -20,7 +21,6 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
@@ -37,7 +37,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Sample;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
@@ -78,7 +77,7 @@ final class PipelineSystem implements WorkloadSystem {
         .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
         .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
     if (spec.workload() == Workload.SORT) {
-      sort(records, spill);
+      sort(records, spec.records(), spec.seed(), spill);
     } else if (spec.workload() == Workload.COMBINE) {
       PCollection<KV<Long, Long>> sums = spillway
           ? records.apply(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(spill))
@@ -98,20 +97,24 @@ final class PipelineSystem implements WorkloadSystem {
   }
 
   /**
-   * sort: a sample of the keys sets {@value #SORT_RANGES} key ranges; each range is grouped (by
-   * SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's ExternalSorter, or on the
-   * heap) and checksummed at its global positions, which start after the counts of the ranges
-   * before it.
+   * sort: a sample of the keys, taken up front, sets {@value #SORT_RANGES} key ranges; each range
+   * is grouped (by SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's
+   * ExternalSorter, or on the heap) and checksummed at its global positions, which start after
+   * the counts of the ranges before it.
    */
-  private void sort(PCollection<KV<Long, Long>> records, SpillOptions spill) {
+  private void sort(PCollection<KV<Long, Long>> records, long recordCount, long seed,
+      SpillOptions spill) {
     PCollection<Long> keys = records.apply("Keys", Keys.create());
-    PCollectionView<List<Long>> bounds = keys
-        .apply("Sample", Sample.fixedSizeGlobally(SORT_RANGES * 100))
-        .apply("Bounds", ParDo.of(new BoundsFn()))
-        .setCoder(ListCoder.of(VarLongCoder.of()))
-        .apply("BoundsView", View.asSingleton());
+    // The sample: the keys of records picked at random, as a job samples its input files.
+    Random random = new Random(seed);
+    List<byte[]> sample = new ArrayList<>();
+    for (int i = 0; i < SORT_RANGES * RangeBounds.SAMPLES_PER_RANGE && recordCount > 0; i++) {
+      long index = (long) (random.nextDouble() * recordCount);
+      sample.add(OrderedBytes.encodeLong(Generator.rand(seed, index)));
+    }
+    List<byte[]> bounds = RangeBounds.fromSample(sample, SORT_RANGES);
     PCollection<KV<Integer, Long>> ranged = keys
-        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)).withSideInputs(bounds))
+        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)))
         .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
     PCollectionView<Map<Integer, Long>> counts = (spillway
         ? ranged.apply("CountRanges", SpillingCombine.<Integer, Long, Long>perKey(
@@ -126,34 +129,16 @@ final class PipelineSystem implements WorkloadSystem {
         .withSideInputs(counts));
   }
 
-  /** The sample's quantiles: range i holds keys in [bound i-1, bound i), signed order. */
-  static final class BoundsFn extends DoFn<Iterable<Long>, List<Long>> {
-    @ProcessElement
-    public void process(@Element Iterable<Long> sample, OutputReceiver<List<Long>> out) {
-      List<Long> sorted = new ArrayList<>();
-      sample.forEach(sorted::add);
-      sorted.sort(null);
-      List<Long> bounds = new ArrayList<>();
-      for (int i = 1; i < SORT_RANGES && !sorted.isEmpty(); i++) {
-        bounds.add(sorted.get((int) ((long) i * sorted.size() / SORT_RANGES)));
-      }
-      out.output(bounds);
-    }
-  }
-
   static final class AssignRangeFn extends DoFn<Long, KV<Integer, Long>> {
-    private final PCollectionView<List<Long>> bounds;
+    private final ArrayList<byte[]> bounds;
 
-    AssignRangeFn(PCollectionView<List<Long>> bounds) {
-      this.bounds = bounds;
+    AssignRangeFn(List<byte[]> bounds) {
+      this.bounds = new ArrayList<>(bounds);
     }
 
     @ProcessElement
-    public void process(ProcessContext c) {
-      List<Long> b = c.sideInput(bounds);
-      int i = Collections.binarySearch(b, c.element());
-      // Equal to bound i: range i + 1 (ranges are [bound i-1, bound i)); else the insertion point.
-      c.output(KV.of(i >= 0 ? i + 1 : -i - 1, c.element()));
+    public void process(@Element Long key, OutputReceiver<KV<Integer, Long>> out) {
+      out.output(KV.of(RangeBounds.rangeOf(bounds, OrderedBytes.encodeLong(key)), key));
     }
   }
 

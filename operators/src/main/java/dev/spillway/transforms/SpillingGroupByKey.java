@@ -4,8 +4,6 @@ import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalGroupBy;
 import dev.spillway.spill.GroupCursor;
 import dev.spillway.spill.ValueCursor;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
@@ -35,10 +33,11 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * in an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
  * GroupByKey} moves the blocks; a second group-by per bundle brings each key's values together,
  * under the same budget (a key with more values than the budget spills them), and emits each key
- * once per window, at the window's end, with its values in a re-iterable list.
+ * once per window, at the window's end, with its values in a re-iterable collection.
  *
- * <p>The emitted list holds the key's decoded values on the heap: the budget bounds the grouping,
- * not the elements handed downstream. Requirements and metrics as {@link SpillingCombine}.
+ * <p>The emitted values stay encoded on the heap (a few bytes a value) and are decoded on each
+ * iteration: the budget bounds the grouping; the element handed downstream is the key's encoded
+ * values. Requirements and metrics as {@link SpillingCombine}.
  */
 public final class SpillingGroupByKey<K, V>
     extends PTransform<PCollection<KV<K, V>>, PCollection<KV<K, Iterable<V>>>> {
@@ -177,12 +176,13 @@ public final class SpillingGroupByKey<K, V>
           while (out.next()) {
             WindowedKey.Decoded<K, BoundedWindow> k =
                 keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            List<V> list = new ArrayList<>((int) Math.min(out.values().count(), 1 << 20));
-            ValueCursor cursor = out.values().cursor();
-            while (cursor.next()) {
-              list.add(values.decode(cursor.array(), cursor.offset(), cursor.length()));
-            }
-            context.output(KV.of(k.key(), list), k.window().maxTimestamp(), k.window());
+            EncodedValues.Builder list = new EncodedValues.Builder();
+          ValueCursor cursor = out.values().cursor();
+          while (cursor.next()) {
+            list.add(cursor.array(), cursor.offset(), cursor.length());
+          }
+          context.output(KV.of(k.key(), list.build(values)), k.window().maxTimestamp(),
+              k.window());
           }
         }
       });

@@ -2,22 +2,21 @@ package dev.spillway.templates;
 
 import dev.spillway.templates.io.InputLine;
 import dev.spillway.templates.io.LineParser;
+import dev.spillway.templates.io.LineSampler;
 import dev.spillway.templates.io.ReadInput;
 import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.sort.SortKeys;
 import dev.spillway.templates.sort.SortRangeFn;
 import dev.spillway.transforms.SpillingGroupByKey;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Sample;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -27,7 +26,8 @@ import org.apache.beam.sdk.values.PCollectionView;
  * The {@code sort} job: sorts lines by one column, as a number or as text, ascending or
  * descending; equal keys keep their input order. The output is one totally ordered file.
  *
- * <p>How: a sample of the keys sets the bounds of up to {@code --ranges} key ranges; each line
+ * <p>How: a sample of the keys, read from the files by random seeks before the pipeline starts,
+ * sets the bounds of up to {@code --ranges} key ranges; each line
  * goes to its range through {@code SpillingGroupByKey}; each range is sorted by spillway's
  * external sort (sorted runs spilled and merged within the budget) into a part file; the parts
  * are joined in range order into the output, which appears under its name only when complete.
@@ -39,7 +39,6 @@ import org.apache.beam.sdk.values.PCollectionView;
  */
 public final class SortJob {
   public static final String NAME = "sort";
-  private static final int SAMPLES_PER_RANGE = 100;
 
   private SortJob() {}
 
@@ -52,20 +51,20 @@ public final class SortJob {
     SortKeys keys = new SortKeys(options.getNumeric(), options.getDescending(),
         setup.header().nameOf(column));
     String work = setup.workDirectory().toString();
+    KeyedLineParser parser = new KeyedLineParser(column, setup.header().nameOf(column), keys);
     Pipeline p = Pipeline.create(options);
     PCollection<KV<byte[], String>> records = p
-        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(),
-            new KeyedLineParser(column, setup.header().nameOf(column), keys),
+        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(), parser,
             KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of()),
             options.getSkipBadRecords()));
-    PCollectionView<List<byte[]>> bounds = records
-        .apply("SortKeys", Keys.create())
-        .apply("Sample", Sample.fixedSizeGlobally(ranges * SAMPLES_PER_RANGE))
-        .apply("RangeBounds", ParDo.of(new RangeBounds(ranges)))
-        .setCoder(ListCoder.of(ByteArrayCoder.of()))
-        .apply("BoundsView", View.asSingleton());
+    List<byte[]> sample = new ArrayList<>();
+    for (KV<byte[], String> record : LineSampler.sample(setup.files(), setup.csv(),
+        setup.header(), parser, ranges * RangeBounds.SAMPLES_PER_RANGE, 42)) {
+      sample.add(record.getKey());
+    }
+    List<byte[]> bounds = RangeBounds.fromSample(sample, ranges);
     PCollectionView<List<String>> parts = records
-        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)).withSideInputs(bounds))
+        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)))
         .setCoder(KvCoder.of(VarIntCoder.of(),
             KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of())))
         .apply("GroupRanges", SpillingGroupByKey.<Integer, KV<byte[], String>>create()
@@ -98,17 +97,19 @@ public final class SortJob {
   }
 
   /** (range, (sort key, line)). */
-  static final class AssignRangeFn extends DoFn<KV<byte[], String>, KV<Integer, KV<byte[], String>>> {
+  static final class AssignRangeFn
+      extends DoFn<KV<byte[], String>, KV<Integer, KV<byte[], String>>> {
     private static final long serialVersionUID = 1L;
-    private final PCollectionView<List<byte[]>> bounds;
+    private final ArrayList<byte[]> bounds;
 
-    AssignRangeFn(PCollectionView<List<byte[]>> bounds) {
-      this.bounds = bounds;
+    AssignRangeFn(List<byte[]> bounds) {
+      this.bounds = new ArrayList<>(bounds);
     }
 
     @ProcessElement
-    public void process(ProcessContext c) {
-      c.output(KV.of(RangeBounds.rangeOf(c.sideInput(bounds), c.element().getKey()), c.element()));
+    public void process(@Element KV<byte[], String> record,
+        OutputReceiver<KV<Integer, KV<byte[], String>>> out) {
+      out.output(KV.of(RangeBounds.rangeOf(bounds, record.getKey()), record));
     }
   }
 

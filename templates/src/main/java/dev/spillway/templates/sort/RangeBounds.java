@@ -3,24 +3,25 @@ package dev.spillway.templates.sort;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.beam.sdk.transforms.DoFn;
 
 /**
- * Cuts a sample of sort keys into at most {@code ranges} key ranges of about equal size: the
- * bounds are sample quantiles; range i holds keys in [bound i-1, bound i).
+ * Key ranges of about equal size for a distributed sort: the bounds are quantiles of a sample of
+ * the sort keys, taken before the pipeline runs; range i holds keys in [bound i-1, bound i),
+ * compared as unsigned bytes.
+ *
+ * <p>The sample is taken up front (from the input files, by random seeks) rather than in the
+ * pipeline: a sample made in the pipeline reaches the ranging step as a side input, and until it
+ * is ready the DirectRunner holds back every element on the heap.
  */
-public final class RangeBounds extends DoFn<Iterable<byte[]>, List<byte[]>> {
-  private static final long serialVersionUID = 1L;
-  private final int ranges;
+public final class RangeBounds {
+  /** Samples per range to aim at. */
+  public static final int SAMPLES_PER_RANGE = 100;
 
-  public RangeBounds(int ranges) {
-    this.ranges = ranges;
-  }
+  private RangeBounds() {}
 
-  @ProcessElement
-  public void process(@Element Iterable<byte[]> sample, OutputReceiver<List<byte[]>> out) {
-    List<byte[]> keys = new ArrayList<>();
-    sample.forEach(keys::add);
+  /** The bounds of at most {@code ranges} ranges, from {@code sample} (left unchanged). */
+  public static List<byte[]> fromSample(List<byte[]> sample, int ranges) {
+    List<byte[]> keys = new ArrayList<>(sample);
     keys.sort(Arrays::compareUnsigned);
     List<byte[]> bounds = new ArrayList<>();
     for (int i = 1; i < ranges && !keys.isEmpty(); i++) {
@@ -29,7 +30,7 @@ public final class RangeBounds extends DoFn<Iterable<byte[]>, List<byte[]>> {
         bounds.add(b);
       }
     }
-    out.output(bounds);
+    return bounds;
   }
 
   /** The range of {@code key}: the number of bounds at or below it. */

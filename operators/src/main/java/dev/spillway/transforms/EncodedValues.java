@@ -1,0 +1,107 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ByteSink;
+import java.util.AbstractCollection;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * A key's values as SpillingGroupByKey hands them downstream: kept encoded, in chunks of at most
+ * {@value #CHUNK_BYTES} bytes ({@code [varint length][value]} each), and decoded afresh on every
+ * iteration. A value encoded in a few bytes would take several times that as a Java object; a
+ * group of millions of small values stays a few bytes a value until it is read. Re-iterable;
+ * each iteration decodes new objects.
+ */
+final class EncodedValues<V> extends AbstractCollection<V> {
+  static final int CHUNK_BYTES = 64 << 10;
+
+  private final CoderCodec<V> codec;
+  private final List<byte[]> chunks;
+  private final int size;
+
+  private EncodedValues(CoderCodec<V> codec, List<byte[]> chunks, int size) {
+    this.codec = codec;
+    this.chunks = chunks;
+    this.size = size;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public Iterator<V> iterator() {
+    return new Iterator<V>() {
+      private int chunk;
+      private int pos;
+      private int left = size;
+
+      @Override
+      public boolean hasNext() {
+        return left > 0;
+      }
+
+      @Override
+      public V next() {
+        if (left == 0) {
+          throw new NoSuchElementException();
+        }
+        byte[] c = chunks.get(chunk);
+        if (pos == c.length) {
+          c = chunks.get(++chunk);
+          pos = 0;
+        }
+        int length = 0;
+        for (int shift = 0; ; shift += 7) {
+          byte b = c[pos++];
+          length |= (b & 0x7F) << shift;
+          if (b >= 0) {
+            break;
+          }
+        }
+        V value = codec.decode(c, pos, length);
+        pos += length;
+        left--;
+        return value;
+      }
+    };
+  }
+
+  /** Collects encoded values, chunk by chunk. */
+  static final class Builder {
+    private final List<byte[]> chunks = new ArrayList<>();
+    private final ByteSink current = new ByteSink(1024);
+    private long size;
+
+    void add(byte[] array, int offset, int length) {
+      if (current.length() > 0 && current.length() + 5 + length > CHUNK_BYTES) {
+        chunks.add(current.toByteArray());
+        current.clear();
+      }
+      for (int v = length; ; v >>>= 7) {
+        if ((v & ~0x7F) == 0) {
+          current.write(v);
+          break;
+        }
+        current.write((v & 0x7F) | 0x80);
+      }
+      current.write(array, offset, length);
+      size++;
+    }
+
+    <V> EncodedValues<V> build(CoderCodec<V> codec) {
+      if (size > Integer.MAX_VALUE) {
+        throw new IllegalStateException("a key with " + size + " values: more than a Java"
+            + " collection can count");
+      }
+      if (current.length() > 0) {
+        chunks.add(current.toByteArray());
+        current.clear();
+      }
+      return new EncodedValues<>(codec, chunks, (int) size);
+    }
+  }
+}

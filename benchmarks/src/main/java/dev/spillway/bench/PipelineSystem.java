@@ -3,6 +3,7 @@ package dev.spillway.bench;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.RecordCursor;
+import dev.spillway.templates.sort.AssignRangeFn;
 import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.workload.Checksum;
 import dev.spillway.templates.workload.Generator;
@@ -114,7 +115,8 @@ final class PipelineSystem implements WorkloadSystem {
     }
     List<byte[]> bounds = RangeBounds.fromSample(sample, SORT_RANGES);
     PCollection<KV<Integer, Long>> ranged = keys
-        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)))
+        .apply("AssignRanges",
+            ParDo.of(new AssignRangeFn<Long>(bounds, OrderedBytes::encodeLong)))
         .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
     PCollectionView<Map<Integer, Long>> counts = (spillway
         ? ranged.apply("CountRanges", SpillingCombine.<Integer, Long, Long>perKey(
@@ -127,19 +129,6 @@ final class PipelineSystem implements WorkloadSystem {
         : ranged.apply("GroupRanges", GroupByKey.create());
     grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(counts, spillway ? spill : null))
         .withSideInputs(counts));
-  }
-
-  static final class AssignRangeFn extends DoFn<Long, KV<Integer, Long>> {
-    private final ArrayList<byte[]> bounds;
-
-    AssignRangeFn(List<byte[]> bounds) {
-      this.bounds = new ArrayList<>(bounds);
-    }
-
-    @ProcessElement
-    public void process(@Element Long key, OutputReceiver<KV<Integer, Long>> out) {
-      out.output(KV.of(RangeBounds.rangeOf(bounds, OrderedBytes.encodeLong(key)), key));
-    }
   }
 
   /** sort: S += mix64(p ^ mix64(key at p)), p counted from the ranges before this one. */

@@ -69,9 +69,11 @@ public final class WorkloadRunner {
     try (HeapWatch heap = new HeapWatch()) {
       result = system.run(spec);
       seconds = (System.nanoTime() - start) / 1e9;
-      System.err.printf("peak engine memory %,d bytes; peak live heap (after GC) %,d bytes;"
-          + " peak heap used %,d bytes%n", result.peakMemoryBytes(), heap.peakLiveBytes(),
-          heap.peakUsedBytes());
+      if (result.peakMemoryBytes() > 0) {
+        System.err.printf("peak engine memory %,d bytes%n", result.peakMemoryBytes());
+      }
+      System.err.printf("peak heap in use after a GC %,d bytes; peak heap in use %,d bytes%n",
+          heap.peakLiveBytes(), heap.peakUsedBytes());
     }
     System.out.println(String.format(Locale.ROOT,
         "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "

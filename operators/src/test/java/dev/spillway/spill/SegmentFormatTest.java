@@ -85,16 +85,7 @@ public class SegmentFormatTest {
 
   /** The flattened (key, value) pairs a reader returns. */
   private List<String> readPairs(SegmentLocation location) {
-    List<String> out = new ArrayList<>();
-    try (SegmentReader reader = resources.open(location)) {
-      while (reader.next()) {
-        out.add(Arrays.toString(Arrays.copyOfRange(reader.keyArray(), reader.keyOffset(),
-            reader.keyOffset() + reader.keyLength())) + "="
-            + Arrays.toString(Arrays.copyOfRange(reader.valueArray(), reader.valueOffset(),
-            reader.valueOffset() + reader.valueLength())));
-      }
-    }
-    return out;
+    return SegmentPairs.read(resources, location);
   }
 
   private static List<String> pairs(List<byte[][]> records) {

@@ -50,7 +50,7 @@ public class SegmentFuzzTest {
         Files.write(location.file(), bytes);
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
         try {
-          List<String> read = read(resources, location);
+          List<String> read = SegmentPairs.read(resources, location);
           assertEquals("case " + c + " (" + mutation + "): a read that succeeds is true",
               written, read);
           intact++;
@@ -88,7 +88,7 @@ public class SegmentFuzzTest {
         SegmentLocation location = new SegmentLocation(file.path(), 0, junk.length,
             random.nextInt(100), random.nextInt(100), random.nextInt(10_000));
         try {
-          read(resources, location);
+          SegmentPairs.read(resources, location);
           fail("random bytes read as a segment, case " + c);
         } catch (CorruptSegmentException expected) {
           // named file and block; nothing else is acceptable
@@ -126,19 +126,6 @@ public class SegmentFuzzTest {
       file.close();
       resources.buffers.release(slot);
     }
-  }
-
-  private static List<String> read(EngineResources resources, SegmentLocation location) {
-    List<String> out = new ArrayList<>();
-    try (SegmentReader reader = resources.open(location)) {
-      while (reader.next()) {
-        out.add(Arrays.toString(Arrays.copyOfRange(reader.keyArray(), reader.keyOffset(),
-            reader.keyOffset() + reader.keyLength())) + "="
-            + Arrays.toString(Arrays.copyOfRange(reader.valueArray(), reader.valueOffset(),
-            reader.valueOffset() + reader.valueLength())));
-      }
-    }
-    return out;
   }
 
   /** Damages {@code bytes} (the file) somewhere, mostly inside the segment; says how. */

@@ -1,25 +1,20 @@
 package dev.spillway.templates;
 
+import dev.spillway.templates.io.FileScanner;
 import dev.spillway.templates.io.InputLine;
 import dev.spillway.templates.io.LineParser;
 import dev.spillway.templates.io.LineSampler;
-import dev.spillway.templates.io.ReadInput;
 import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.sort.SortKeys;
 import dev.spillway.templates.sort.SortRangeFn;
-import dev.spillway.transforms.SpillingGroupByKey;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
@@ -27,10 +22,12 @@ import org.apache.beam.sdk.values.PCollectionView;
  * descending; equal keys keep their input order. The output is one totally ordered file.
  *
  * <p>How: a sample of the keys, read from the files by random seeks before the pipeline starts,
- * sets the bounds of up to {@code --ranges} key ranges; each line
- * goes to its range through {@code SpillingGroupByKey}; each range is sorted by spillway's
- * external sort (sorted runs spilled and merged within the budget) into a part file; the parts
- * are joined in range order into the output, which appears under its name only when complete.
+ * sets the bounds of up to {@code --ranges} key ranges; each range, a task of its own, reads the
+ * input, keeps its lines and sorts them with spillway's external sort (sorted runs spilled and
+ * merged within the budget) into a part file; the parts are joined in range order into the
+ * output, which appears under its name only when complete. No line crosses the runner's shuffle
+ * (the DirectRunner's holds everything on the heap): the ranges trade a scan of the input each
+ * for a memory bound.
  *
  * <pre>
  * java -jar templates/target/spillway.jar sort --input events.csv --output by-time.csv \
@@ -52,24 +49,23 @@ public final class SortJob {
         setup.header().nameOf(column));
     String work = setup.workDirectory().toString();
     KeyedLineParser parser = new KeyedLineParser(column, setup.header().nameOf(column), keys);
-    Pipeline p = Pipeline.create(options);
-    PCollection<KV<byte[], String>> records = p
-        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(), parser,
-            KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of()),
-            options.getSkipBadRecords()));
     List<byte[]> sample = new ArrayList<>();
     for (KV<byte[], String> record : LineSampler.sample(setup.files(), setup.csv(),
         setup.header(), parser, ranges * RangeBounds.SAMPLES_PER_RANGE, 42)) {
       sample.add(record.getKey());
     }
     List<byte[]> bounds = RangeBounds.fromSample(sample, ranges);
-    PCollectionView<List<String>> parts = records
-        .apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds)))
-        .setCoder(KvCoder.of(VarIntCoder.of(),
-            KvCoder.of(ByteArrayCoder.of(), StringUtf8Coder.of())))
-        .apply("GroupRanges", SpillingGroupByKey.<Integer, KV<byte[], String>>create()
-            .withOptions(setup.spill()))
-        .apply("SortRanges", ParDo.of(new SortRangeFn(work, setup.spill())))
+    List<Integer> rangeIds = new ArrayList<>();
+    for (int r = 0; r <= bounds.size(); r++) {
+      rangeIds.add(r);
+    }
+    Pipeline p = Pipeline.create(options);
+    PCollectionView<List<String>> parts = p
+        .apply("Ranges", Create.of(rangeIds))
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply("SortRanges", ParDo.of(new SortRangeFn(
+            new FileScanner<>(setup.files(), setup.csv(), setup.header(), parser), bounds,
+            options.getSkipBadRecords(), work, setup.spill())))
         .apply("PartsView", View.asList());
     TextOutput.writeOutput(p, parts, setup,
         setup.header().present() ? setup.header().line() : null);
@@ -97,22 +93,6 @@ public final class SortJob {
   }
 
   /** (range, (sort key, line)). */
-  static final class AssignRangeFn
-      extends DoFn<KV<byte[], String>, KV<Integer, KV<byte[], String>>> {
-    private static final long serialVersionUID = 1L;
-    private final ArrayList<byte[]> bounds;
-
-    AssignRangeFn(List<byte[]> bounds) {
-      this.bounds = new ArrayList<>(bounds);
-    }
-
-    @ProcessElement
-    public void process(@Element KV<byte[], String> record,
-        OutputReceiver<KV<Integer, KV<byte[], String>>> out) {
-      out.output(KV.of(RangeBounds.rangeOf(bounds, record.getKey()), record));
-    }
-  }
-
   public static void main(String[] args) {
     System.exit(JobLauncher.launchFromArgs(args, SortOptions.class, SortJob::build));
   }

@@ -24,8 +24,8 @@ public interface SortOptions extends JobOptions {
 
   void setDescending(Boolean descending);
 
-  @Description("Key ranges sorted in parallel (the sample picks their bounds)")
-  @Default.Integer(16)
+  @Description("Key ranges sorted in parallel, each reading the input once (a sample picks their bounds)")
+  @Default.Integer(4)
   Integer getRanges();
 
   void setRanges(Integer ranges);

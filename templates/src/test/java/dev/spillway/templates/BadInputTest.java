@@ -66,6 +66,49 @@ public class BadInputTest {
   }
 
   @Test
+  public void skippedLinesAreCountedOnceWhileTheRunnerSplitsALargeFile() throws Exception {
+    // 1.2M lines (about 16 MB): the DirectRunner splits the file's range while reading it.
+    Path big = dir.resolve("big.csv");
+    long good = 0;
+    long bad = 0;
+    long sum = 0;
+    try (java.io.BufferedWriter w = Files.newBufferedWriter(big, StandardCharsets.UTF_8)) {
+      w.write("k,v\n");
+      for (int i = 0; i < 1_200_000; i++) {
+        if (i % 997 == 0) {
+          w.write("k" + (i % 7) + ",not-a-number\n");
+          bad++;
+        } else {
+          w.write("k" + (i % 7) + "," + i + "\n");
+          good++;
+          sum += i;
+        }
+      }
+    }
+    Cli run = Cli.run("aggregate", "-i", big.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "sum:v,count", "--skip-bad-records", "-q").expect(0);
+    assertThat(run.stderr, containsString(String.format(java.util.Locale.ROOT,
+        "read %,d records, skipped %,d bad", good, bad)));
+    long total = 0;
+    long count = 0;
+    for (String line : Cli.lines(out).subList(1, 8)) {
+      String[] f = line.split(",");
+      total += Long.parseLong(f[1]);
+      count += Long.parseLong(f[2]);
+    }
+    assertEquals(sum, total);
+    assertEquals(good, count);
+  }
+
+  @Test
+  public void theSortJobCountsEachSkippedLineOnceAcrossItsRanges() throws Exception {
+    Cli run = Cli.run("sort", "-i", in.toString(), "-o", out.toString(), "-c", "v", "-n",
+        "--ranges", "3", "--skip-bad-records", "-q").expect(0);
+    assertThat(run.stderr, containsString("read 4 records, skipped 3 bad"));
+    assertEquals(List.of("k,v", "a,1", "b,2", "a,3", "b,4"), Cli.lines(out));
+  }
+
+  @Test
   public void aFileWhoseHeaderDiffersIsABadRecord() throws Exception {
     Path other = dir.resolve("other.csv");
     Files.write(other, List.of("key,v", "a,1"), StandardCharsets.UTF_8);

@@ -1,7 +1,6 @@
 package dev.spillway.templates.aggregate;
 
 import dev.spillway.templates.io.MalformedLineException;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -108,10 +107,7 @@ public final class Numbers {
         if (n.isIntegral(i)) {
           VarInt.encode(n.values[i], out);
         } else {
-          long bits = n.values[i];
-          for (int s = 56; s >= 0; s -= 8) {
-            out.write((int) (bits >>> s));
-          }
+          Fixed64.write(n.values[i], out);
         }
       }
     }
@@ -124,15 +120,7 @@ public final class Numbers {
         if ((integral & (1L << i)) != 0) {
           values[i] = VarInt.decodeLong(in);
         } else {
-          long bits = 0;
-          for (int b = 0; b < 8; b++) {
-            int x = in.read();
-            if (x < 0) {
-              throw new EOFException("truncated Numbers");
-            }
-            bits = (bits << 8) | x;
-          }
-          values[i] = bits;
+          values[i] = Fixed64.read(in);
         }
       }
       return new Numbers(integral, values);

@@ -171,22 +171,11 @@ public final class Stats {
     }
 
     private static void writeDouble(double d, OutputStream out) throws IOException {
-      long bits = Double.doubleToRawLongBits(d);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        out.write((int) (bits >>> shift));
-      }
+      Fixed64.write(Double.doubleToRawLongBits(d), out);
     }
 
     private static double readDouble(InputStream in) throws IOException {
-      long bits = 0;
-      for (int b = 0; b < 8; b++) {
-        int x = in.read();
-        if (x < 0) {
-          throw new EOFException("truncated Stats");
-        }
-        bits = (bits << 8) | x;
-      }
-      return Double.longBitsToDouble(bits);
+      return Double.longBitsToDouble(Fixed64.read(in));
     }
 
     @Override

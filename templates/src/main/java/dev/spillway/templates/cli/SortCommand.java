@@ -26,8 +26,9 @@ final class SortCommand implements Callable<Integer> {
   @Option(names = {"-r", "--descending"}, description = "Largest first.")
   boolean descending;
 
-  @Option(names = "--ranges", defaultValue = "16", paramLabel = "N",
-      description = "Key ranges sorted in parallel (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ranges", defaultValue = "4", paramLabel = "N",
+      description = "Key ranges sorted in parallel, each reading the input once"
+          + " (default: ${DEFAULT-VALUE}).")
   int ranges;
 
   @Override

@@ -5,6 +5,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.FileBasedSource;
@@ -21,8 +23,13 @@ import org.apache.beam.sdk.options.PipelineOptions;
  *
  * <p>A line the parser rejects fails the read with a {@link BadRecordException} naming the file
  * and line number, or, with {@code skipBadRecords}, is counted in {@code spillway-job/badRecords}
- * and the first few are reported on stderr. Line numbers are counted only for a reported line, so
+ * and the first ten of each range are reported on stderr. Line numbers are counted only for a reported line, so
  * the normal path reads each byte once.
+ *
+ * <p>Runners may split a reader's range while it reads (the DirectRunner does, which keeps its
+ * bundles small), so both kinds of counting wait until a line is known to be in the range: a
+ * record once the tracker has accepted it (the next is asked for), a skipped line once a later
+ * record is accepted or, at the end, if it lies before the range's final end.
  */
 public final class LineSource<T> extends FileBasedSource<T> {
   private static final long serialVersionUID = 1L;
@@ -78,7 +85,8 @@ public final class LineSource<T> extends FileBasedSource<T> {
 
   private static final class Reader<T> extends FileBasedReader<T> {
     private static final int REPORTED_BAD_RECORDS = 10;
-    private static int reported;
+    /** Skipped lines this reader has reported (a few per range, so a bad file does not flood). */
+    private int reported;
 
     private final LineSource<T> source;
     private final Path path;
@@ -95,6 +103,9 @@ public final class LineSource<T> extends FileBasedSource<T> {
      * for (or the file ends), which means the tracker took it.
      */
     private boolean uncounted;
+    /** Skipped lines not yet known to be in this reader's range: offsets and problems. */
+    private final List<Long> pendingOffsets = new ArrayList<>();
+    private final List<String> pendingProblems = new ArrayList<>();
 
     Reader(LineSource<T> source) {
       super(source);
@@ -118,8 +129,10 @@ public final class LineSource<T> extends FileBasedSource<T> {
     @Override
     protected boolean readNextRecord() throws IOException {
       if (uncounted) {
+        // The tracker took the last record: it and the lines skipped before it are this range's.
         recordsRead.inc();
         uncounted = false;
+        reportPending(Long.MAX_VALUE);
       }
       while (true) {
         String text = lines.readLine();
@@ -127,7 +140,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
           return false;
         }
         currentOffset = lines.lineStart();
-        if (currentOffset >= source.getEndOffset()) {
+        if (currentOffset >= getCurrentSource().getEndOffset()) {
           return false; // the next range's first line: its reader parses (and judges) it
         }
         if (currentOffset == 0 && source.header.present()) {
@@ -154,23 +167,35 @@ public final class LineSource<T> extends FileBasedSource<T> {
         throw new BadRecordException(path.toString(),
             LineReader.lineNumberAt(path, currentOffset), problem);
       }
-      badRecords.inc();
-      synchronized (Reader.class) {
-        if (reported++ < REPORTED_BAD_RECORDS) {
-          System.err.println("skipped " + path + ":" + LineReader.lineNumberAt(path, currentOffset)
-              + ": " + problem);
-        }
-      }
+      pendingOffsets.add(currentOffset);
+      pendingProblems.add(problem);
     }
 
-    /**
-     * No dynamic splits: a bad line is skipped inside {@link #readNextRecord}, unseen by the range
-     * tracker, so a split made meanwhile could hand it to two readers and count it twice. The
-     * ranges are fixed when the source is split.
-     */
+    /** Counts and reports the skipped lines before {@code end}; drops the others. */
+    private void reportPending(long end) {
+      for (int i = 0; i < pendingOffsets.size(); i++) {
+        long offset = pendingOffsets.get(i);
+        if (offset >= end) {
+          continue; // the next range's: its reader reports it
+        }
+        badRecords.inc();
+        if (reported++ < REPORTED_BAD_RECORDS) {
+          System.err.println("skipped " + path + ":" + LineReader.lineNumberAt(path, offset)
+              + ": " + pendingProblems.get(i));
+        }
+      }
+      pendingOffsets.clear();
+      pendingProblems.clear();
+    }
+
     @Override
-    public boolean allowsDynamicSplitting() {
-      return false;
+    public void close() throws IOException {
+      try {
+        // The range is final now: skipped lines before its end are its own.
+        reportPending(getCurrentSource().getEndOffset());
+      } finally {
+        super.close();
+      }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.spillway.templates.sort;
 
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.RecordCursor;
+import dev.spillway.templates.io.FileScanner;
 import dev.spillway.templates.io.JobMetrics;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
@@ -14,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -21,20 +24,36 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Sorts one key range with spillway's {@link ExternalSorter} (sorted runs spilled and merged
- * within the budget) and writes its lines, in order, to {@code part-NNNNN} of the work directory;
- * emits the part's path. The part is written under a temporary name and renamed, so a retried
- * range replaces it whole.
+ * Sorts one key range (the element is its number): reads the whole input, keeps the lines whose
+ * key falls in the range, sorts them with spillway's {@link ExternalSorter} (sorted runs spilled
+ * and merged within the budget) and writes them, in order, to {@code part-NNNNN} of the work
+ * directory; emits the part's path.
+ *
+ * <p>Each range reads the input itself rather than receiving its lines through the runner's
+ * shuffle: on the DirectRunner that shuffle holds every line on the heap, which is what a sort of
+ * more data than memory cannot afford; a scan of the files per range costs CPU, not memory. The
+ * part is written under a temporary name and renamed, so a retried range replaces it whole. Bad
+ * lines are counted and reported by range 0 only, so once.
  */
-public final class SortRangeFn extends DoFn<KV<Integer, Iterable<KV<byte[], String>>>, String> {
+public final class SortRangeFn extends DoFn<Integer, String> {
   private static final long serialVersionUID = 1L;
+  private static final int REPORTED_BAD_RECORDS = 10;
 
+  private final FileScanner<KV<byte[], String>> input;
+  private final ArrayList<byte[]> bounds;
+  private final boolean skipBadRecords;
   private final String workDirectory;
   private final SpillOptions options;
+  private final Counter read = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ);
+  private final Counter bad = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.BAD_RECORDS);
   private final Counter written = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN);
   private transient SpillMetrics metrics;
 
-  public SortRangeFn(String workDirectory, SpillOptions options) {
+  public SortRangeFn(FileScanner<KV<byte[], String>> input, List<byte[]> bounds,
+      boolean skipBadRecords, String workDirectory, SpillOptions options) {
+    this.input = input;
+    this.bounds = new ArrayList<>(bounds);
+    this.skipBadRecords = skipBadRecords;
     this.workDirectory = workDirectory;
     this.options = options;
   }
@@ -49,17 +68,27 @@ public final class SortRangeFn extends DoFn<KV<Integer, Iterable<KV<byte[], Stri
   }
 
   @ProcessElement
-  public void process(@Element KV<Integer, Iterable<KV<byte[], String>>> range,
-      OutputReceiver<String> out) throws IOException {
+  public void process(@Element Integer range, OutputReceiver<String> out) throws IOException {
     Path dir = Paths.get(workDirectory);
     Files.createDirectories(dir);
-    Path part = dir.resolve(partName(range.getKey()));
+    Path part = dir.resolve(partName(range));
     Path inProgress = dir.resolve(part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
     long lines = 0;
+    long[] reported = {0};
     try (ExternalSorter sorter = new ExternalSorter(options.toConfig())) {
-      for (KV<byte[], String> record : range.getValue()) {
-        sorter.add(record.getKey(), record.getValue().getBytes(StandardCharsets.UTF_8));
-      }
+      input.scan(record -> {
+        if (RangeBounds.rangeOf(bounds, record.getKey()) == range) {
+          sorter.add(record.getKey(), record.getValue().getBytes(StandardCharsets.UTF_8));
+          read.inc();
+        }
+      }, !skipBadRecords ? null : (file, line, problem) -> {
+        if (range == 0) {
+          bad.inc();
+          if (reported[0]++ < REPORTED_BAD_RECORDS) {
+            System.err.println("skipped " + file + ":" + line + ": " + problem);
+          }
+        }
+      });
       try (RecordCursor sorted = sorter.finish();
           OutputStream file = new BufferedOutputStream(Files.newOutputStream(inProgress), 1 << 16)) {
         while (sorted.next()) {

@@ -2,6 +2,7 @@ package dev.spillway.templates;
 
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.InputLine;
+import dev.spillway.templates.io.KeyColumns;
 import dev.spillway.templates.io.LineParser;
 import dev.spillway.templates.io.ReadInput;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -58,33 +59,19 @@ public final class GroupJob {
   /** (key fields joined as printed, the value column or the whole line). */
   static final class KeyValueParser implements LineParser<KV<String, String>> {
     private static final long serialVersionUID = 1L;
-    private final int[] key;
-    private final String[] keyNames;
+    private final KeyColumns key;
     private final int value;
     private final String valueName;
-    private final Csv out;
 
     KeyValueParser(int[] key, int value, JobSetup setup, Csv out) {
-      this.key = key.clone();
-      this.keyNames = new String[key.length];
-      for (int i = 0; i < key.length; i++) {
-        keyNames[i] = setup.header().nameOf(key[i]);
-      }
+      this.key = new KeyColumns(key, setup.header(), out);
       this.value = value;
       this.valueName = value < 0 ? null : setup.header().nameOf(value);
-      this.out = out;
     }
 
     @Override
     public KV<String, String> parse(InputLine line) {
-      StringBuilder k = new StringBuilder();
-      for (int i = 0; i < key.length; i++) {
-        if (i > 0) {
-          k.append(out.delimiter());
-        }
-        out.appendField(k, line.field(key[i], keyNames[i]));
-      }
-      return KV.of(k.toString(), value < 0 ? line.text() : line.field(value, valueName));
+      return KV.of(key.of(line), value < 0 ? line.text() : line.field(value, valueName));
     }
   }
 

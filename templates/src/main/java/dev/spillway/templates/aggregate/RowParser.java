@@ -3,6 +3,7 @@ package dev.spillway.templates.aggregate;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.Header;
 import dev.spillway.templates.io.InputLine;
+import dev.spillway.templates.io.KeyColumns;
 import dev.spillway.templates.io.LineParser;
 import java.util.List;
 import org.apache.beam.sdk.values.KV;
@@ -14,39 +15,26 @@ import org.apache.beam.sdk.values.KV;
 public final class RowParser implements LineParser<KV<String, Numbers>> {
   private static final long serialVersionUID = 1L;
 
-  private final int[] groupBy;
-  private final String[] groupByNames;
+  private final KeyColumns groupBy;
   private final int[] numeric;
   private final String[] numericNames;
-  private final Csv out;
 
   public RowParser(int[] groupBy, List<Integer> numeric, Header header, Csv out) {
-    this.groupBy = groupBy.clone();
-    this.groupByNames = new String[groupBy.length];
-    for (int i = 0; i < groupBy.length; i++) {
-      groupByNames[i] = header.nameOf(groupBy[i]);
-    }
+    this.groupBy = new KeyColumns(groupBy, header, out);
     this.numeric = numeric.stream().mapToInt(Integer::intValue).toArray();
     this.numericNames = new String[this.numeric.length];
     for (int i = 0; i < this.numeric.length; i++) {
       numericNames[i] = header.nameOf(this.numeric[i]);
     }
-    this.out = out;
   }
 
   @Override
   public KV<String, Numbers> parse(InputLine line) {
-    StringBuilder key = new StringBuilder();
-    for (int i = 0; i < groupBy.length; i++) {
-      if (i > 0) {
-        key.append(out.delimiter());
-      }
-      out.appendField(key, line.field(groupBy[i], groupByNames[i]));
-    }
+    String key = groupBy.of(line);
     String[] texts = new String[numeric.length];
     for (int i = 0; i < numeric.length; i++) {
       texts[i] = line.field(numeric[i], numericNames[i]);
     }
-    return KV.of(key.toString(), Numbers.parse(texts, numericNames));
+    return KV.of(key, Numbers.parse(texts, numericNames));
   }
 }

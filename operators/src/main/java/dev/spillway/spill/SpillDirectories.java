@@ -23,7 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * exist, is not a directory or is not writable fails at once with its path, before any work is
  * done; with several, the bad ones are reported (a warning naming each and why) and the others
  * used. The private directories are made when the engine first spills, so an engine that never
- * spills touches no disk; a root that fails then is reported and skipped the same way.
+ * spills touches no disk; a root that fails then is reported and skipped the same way. The
+ * directories are named after the process, so that those of a killed process can be swept
+ * ({@link StaleSpillSweeper}).
  */
 final class SpillDirectories {
   private static final System.Logger LOG = System.getLogger(SpillDirectories.class.getName());
@@ -59,6 +61,7 @@ final class SpillDirectories {
         problems.add(e.getMessage());
       }
     }
+    usable.forEach(StaleSpillSweeper::sweepOnce);
     if (usable.isEmpty()) {
       throw new IllegalArgumentException(problems.size() == 1 ? problems.get(0)
           : "no usable spill directory: " + String.join("; ", problems));
@@ -103,7 +106,8 @@ final class SpillDirectories {
       }
       Path root = roots.get(i);
       try {
-        dirs[i] = Files.createTempDirectory(root, "spillway-", privateDirectory());
+        dirs[i] = Files.createTempDirectory(root, StaleSpillSweeper.prefixOfThisProcess(),
+            privateDirectory());
         return dirs[i];
       } catch (IOException | SecurityException e) {
         failed[i] = true;

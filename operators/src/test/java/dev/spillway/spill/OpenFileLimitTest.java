@@ -4,14 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -77,15 +75,10 @@ public class OpenFileLimitTest {
       assertEquals("with descriptors to spare, the budget allows the full fan-in",
           SpillConfig.DEFAULT_MAX_FAN_IN, here.plan.fanIn());
     }
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    String command = "ulimit -n 64 && exec '" + java + "' -Xmx256m -XX:-UsePerfData -cp '"
-        + System.getProperty("java.class.path") + "' '" + Child.class.getName() + "' '" + dir + "'";
-    Process child = new ProcessBuilder("/bin/bash", "-c", command)
-        .redirectErrorStream(true).redirectOutput(tmp.newFile("child.log")).start();
-    assertTrue("the child finishes", child.waitFor(120, TimeUnit.SECONDS));
-    String log = Files.readString(tmp.getRoot().toPath().resolve("child.log"),
-        StandardCharsets.UTF_8);
-    assertEquals(log, 0, child.exitValue());
+    ChildJvm child = ChildJvm.run(tmp.newFile("child.log"), "ulimit -n 64 &&", Child.class,
+        dir.toString());
+    String log = child.log;
+    assertEquals(log, 0, child.exitCode);
     assertTrue(log, log.contains("ok"));
     Matcher m = Pattern
         .compile("runs (\\d+) merge rounds (\\d+) fan-in (\\d+)").matcher(log);

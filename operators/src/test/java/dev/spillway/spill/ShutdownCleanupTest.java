@@ -4,13 +4,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
@@ -47,15 +45,9 @@ public class ShutdownCleanupTest {
   @Test
   public void exitingWithOpenEnginesLeavesNoSpillFile() throws Exception {
     Path dir = tmp.newFolder("spill").toPath();
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), Child.class.getName(), dir.toString())
-        .redirectErrorStream(true).redirectOutput(tmp.newFile("child.log"))
-        .start();
-    assertTrue("the child finishes", child.waitFor(120, TimeUnit.SECONDS));
-    String log = Files.readString(tmp.getRoot().toPath().resolve("child.log"),
-        StandardCharsets.UTF_8);
-    assertEquals(log, 0, child.exitValue());
+    ChildJvm child = ChildJvm.run(tmp.newFile("child.log"), "", Child.class, dir.toString());
+    String log = child.log;
+    assertEquals(log, 0, child.exitCode);
     assertTrue("the child spilled: " + log, log.matches("(?s).*spill files before exit: [1-9].*"));
     try (Stream<Path> left = Files.list(dir)) {
       assertEquals("left in " + dir + File.separator, 0, left.count());

@@ -3,13 +3,11 @@ package dev.spillway.spill;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.Rule;
@@ -49,15 +47,9 @@ public class StaleSpillSweepTest {
   @Test
   public void theNextEngineRemovesWhatAKilledProcessLeft() throws Exception {
     Path root = tmp.newFolder("spill").toPath();
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), Child.class.getName(), root.toString())
-        .redirectErrorStream(true).redirectOutput(tmp.newFile("child.log")).start();
-    assertTrue("the child finishes", child.waitFor(120, TimeUnit.SECONDS));
-    String log = Files.readString(tmp.getRoot().toPath().resolve("child.log"),
-        StandardCharsets.UTF_8);
-    assertEquals(log, 9, child.exitValue());
-    String left = "spillway-" + child.pid() + "-";
+    ChildJvm child = ChildJvm.run(tmp.newFile("child.log"), "", Child.class, root.toString());
+    assertEquals(child.log, 9, child.exitCode);
+    String left = "spillway-" + child.pid + "-";
     List<String> before = names(root);
     assertTrue("the killed child left its directory: " + before,
         before.stream().anyMatch(n -> n.startsWith(left)));

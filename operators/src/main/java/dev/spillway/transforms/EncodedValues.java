@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.ValueCodec;
 import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -8,7 +9,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * A key's values as SpillingGroupByKey hands them downstream: kept encoded, in chunks of at most
+ * Values as SpillingGroupByKey and SortValues hand them downstream: kept encoded, in chunks of at most
  * {@value #CHUNK_BYTES} bytes ({@code [varint length][value]} each), and decoded afresh on every
  * iteration. A value encoded in a few bytes would take several times that as a Java object; a
  * group of millions of small values stays a few bytes a value until it is read. Re-iterable;
@@ -17,11 +18,11 @@ import java.util.NoSuchElementException;
 final class EncodedValues<V> extends AbstractCollection<V> {
   static final int CHUNK_BYTES = 64 << 10;
 
-  private final CoderCodec<V> codec;
+  private final ValueCodec<V> codec;
   private final List<byte[]> chunks;
   private final int size;
 
-  private EncodedValues(CoderCodec<V> codec, List<byte[]> chunks, int size) {
+  private EncodedValues(ValueCodec<V> codec, List<byte[]> chunks, int size) {
     this.codec = codec;
     this.chunks = chunks;
     this.size = size;
@@ -77,22 +78,48 @@ final class EncodedValues<V> extends AbstractCollection<V> {
     private long size;
 
     void add(byte[] array, int offset, int length) {
-      if (current.length() > 0 && current.length() + 5 + length > CHUNK_BYTES) {
-        chunks.add(current.toByteArray());
-        current.clear();
-      }
-      for (int v = length; ; v >>>= 7) {
-        if ((v & ~0x7F) == 0) {
-          current.write(v);
-          break;
-        }
-        current.write((v & 0x7F) | 0x80);
-      }
+      startEntry(length);
       current.write(array, offset, length);
       size++;
     }
 
-    <V> EncodedValues<V> build(CoderCodec<V> codec) {
+    /** One entry of a key and a value: {@code [varint key length][key][value]}. */
+    void addPair(byte[] k, int kOff, int kLen, byte[] v, int vOff, int vLen) {
+      startEntry(varintSize(kLen) + kLen + vLen);
+      putVarint(kLen);
+      current.write(k, kOff, kLen);
+      current.write(v, vOff, vLen);
+      size++;
+    }
+
+    private void startEntry(int length) {
+      if (current.length() > 0 && current.length() + 5 + length > CHUNK_BYTES) {
+        chunks.add(current.toByteArray());
+        current.clear();
+      }
+      putVarint(length);
+    }
+
+    private void putVarint(int value) {
+      for (int v = value; ; v >>>= 7) {
+        if ((v & ~0x7F) == 0) {
+          current.write(v);
+          return;
+        }
+        current.write((v & 0x7F) | 0x80);
+      }
+    }
+
+    private static int varintSize(int v) {
+      int n = 1;
+      while ((v & ~0x7F) != 0) {
+        v >>>= 7;
+        n++;
+      }
+      return n;
+    }
+
+    <V> EncodedValues<V> build(ValueCodec<V> codec) {
       if (size > Integer.MAX_VALUE) {
         throw new IllegalStateException("a key with " + size + " values: more than a Java"
             + " collection can count");

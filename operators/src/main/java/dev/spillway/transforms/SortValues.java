@@ -32,7 +32,8 @@ import org.apache.beam.sdk.values.PCollection;
  * common prefix; for signed numbers encode them order-preservingly (for example with a coder
  * built on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort
  * negative numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep no
- * particular order. The sorted values are emitted as a list on the heap.
+ * particular order. The sorted pairs are handed on still encoded (a few bytes a pair on the heap)
+ * and decoded on each iteration.
  *
  * @param <K> the primary key
  * @param <K2> the secondary key, by whose encoding values are sorted
@@ -92,6 +93,7 @@ public final class SortValues<K, K2, V> extends
     private final SpillOptions options;
     private transient CoderCodec<K2> secondaryKeys;
     private transient CoderCodec<V> values;
+    private transient PairCodec<K2, V> pairs;
     private transient SpillMetrics metrics;
 
     SortFn(KvCoder<K2, V> pairCoder, SpillOptions options) {
@@ -103,6 +105,7 @@ public final class SortValues<K, K2, V> extends
     public void setup() {
       secondaryKeys = new CoderCodec<>(pairCoder.getKeyCoder());
       values = new CoderCodec<>(pairCoder.getValueCoder());
+      pairs = new PairCodec<>(secondaryKeys, values);
       metrics = new SpillMetrics();
     }
 
@@ -136,23 +139,22 @@ public final class SortValues<K, K2, V> extends
             buffered = null;
           }
         }
-        List<KV<K2, V>> sorted = new ArrayList<>();
+        EncodedValues.Builder sorted = new EncodedValues.Builder();
         if (sorter == null) {
           buffered.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
           for (byte[][] r : buffered) {
-            sorted.add(KV.of(secondaryKeys.decode(r[0], 0, r[0].length),
-                values.decode(r[1], 0, r[1].length)));
+            sorted.addPair(r[0], 0, r[0].length, r[1], 0, r[1].length);
           }
         } else {
           try (RecordCursor c = sorter.finish()) {
             while (c.next()) {
-              sorted.add(KV.of(secondaryKeys.decode(c.keyArray(), c.keyOffset(), c.keyLength()),
-                  values.decode(c.valueArray(), c.valueOffset(), c.valueLength())));
+              sorted.addPair(c.keyArray(), c.keyOffset(), c.keyLength(),
+                  c.valueArray(), c.valueOffset(), c.valueLength());
             }
           }
           metrics.publish(sorter.stats());
         }
-        out.output(KV.of(group.getKey(), sorted));
+        out.output(KV.of(group.getKey(), sorted.build(pairs)));
       } finally {
         if (sorter != null) {
           sorter.close();

@@ -78,7 +78,7 @@ final class AppendBuffer {
   /** Appends a record; false if memory was refused (nothing stored: spill, retry). */
   boolean add(byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
     int partition = PartitionedSpillWriter.partitionOf(hash, partitions);
-    int length = FrameFormat.varintSize(kLen) + kLen + FrameFormat.varintSize(vLen) + vLen;
+    int length = Varint.size(kLen) + kLen + Varint.size(vLen) + vLen;
     Chain chain = chains[partition];
     int last = chain.count - 1;
     if (last < 0 || chain.ends[last] + length > chain.pages[last].length) {
@@ -91,9 +91,9 @@ final class AppendBuffer {
       last++;
     }
     byte[] page = chain.pages[last];
-    int p = FrameFormat.putVarint(page, chain.ends[last], kLen);
+    int p = Varint.put(page, chain.ends[last], kLen);
     System.arraycopy(key, kOff, page, p, kLen);
-    p = FrameFormat.putVarint(page, p + kLen, vLen);
+    p = Varint.put(page, p + kLen, vLen);
     System.arraycopy(value, vOff, page, p, vLen);
     chain.ends[last] = p + vLen;
     size++;
@@ -113,11 +113,11 @@ final class AppendBuffer {
         int end = chain.ends[i];
         int p = 0;
         while (p < end) {
-          int kLen = FrameFormat.getVarint(page, p);
-          int kOff = p + FrameFormat.varintSize(kLen);
+          int kLen = Varint.get(page, p);
+          int kOff = p + Varint.size(kLen);
           p = kOff + kLen;
-          int vLen = FrameFormat.getVarint(page, p);
-          int vOff = p + FrameFormat.varintSize(vLen);
+          int vLen = Varint.get(page, p);
+          int vOff = p + Varint.size(vLen);
           p = vOff + vLen;
           out.append(page, kOff, kLen, page, vOff, vLen);
         }

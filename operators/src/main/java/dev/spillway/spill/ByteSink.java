@@ -31,6 +31,12 @@ public final class ByteSink {
   }
 
   /** Eight bytes, big-endian. */
+  /** Appends {@code v} as a {@link Varint}. */
+  public void writeVarint(int v) {
+    ensure(5);
+    length = Varint.put(buf, length, v);
+  }
+
   public void writeLong(long v) {
     ensure(8);
     OrderedBytes.putUnsignedLong(v, buf, length);

@@ -28,48 +28,6 @@ final class FrameFormat {
 
   private FrameFormat() {}
 
-  static int varintSize(int v) {
-    if ((v & (~0 << 7)) == 0) {
-      return 1;
-    }
-    if ((v & (~0 << 14)) == 0) {
-      return 2;
-    }
-    if ((v & (~0 << 21)) == 0) {
-      return 3;
-    }
-    if ((v & (~0 << 28)) == 0) {
-      return 4;
-    }
-    return 5;
-  }
-
-  /** Writes {@code v} as a varint at {@code pos}; returns the position after it. */
-  static int putVarint(byte[] buf, int pos, int v) {
-    while ((v & ~0x7F) != 0) {
-      buf[pos++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    buf[pos++] = (byte) v;
-    return pos;
-  }
-
-  /**
-   * Reads a varint written by {@link #putVarint} at {@code pos} of memory this engine wrote (not
-   * checked: spill files are read by {@link SegmentReader}, which checks); the next field starts
-   * {@link #varintSize} of the value later.
-   */
-  static int getVarint(byte[] buf, int pos) {
-    int v = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = buf[pos++];
-      v |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        return v;
-      }
-    }
-  }
-
   static void putIntLE(byte[] buf, int pos, int v) {
     buf[pos] = (byte) v;
     buf[pos + 1] = (byte) (v >>> 8);

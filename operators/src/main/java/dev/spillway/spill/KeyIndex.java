@@ -138,12 +138,12 @@ final class KeyIndex {
       }
       return findOrInsert(key, offset, length, hash);
     }
-    long address = arena.allocate(FrameFormat.varintSize(length) + length);
+    long address = arena.allocate(Varint.size(length) + length);
     if (address == ByteArena.NO_MEMORY) {
       return NO_MEMORY;
     }
     byte[] page = arena.page(address);
-    int p = FrameFormat.putVarint(page, arena.offset(address), length);
+    int p = Varint.put(page, arena.offset(address), length);
     System.arraycopy(key, offset, page, p, length);
     int id = size++;
     hashes[id] = hash;
@@ -158,8 +158,8 @@ final class KeyIndex {
     int p = arena.offset(address);
     int stored = page[p];
     if (stored < 0) {
-      stored = FrameFormat.getVarint(page, p);
-      p += FrameFormat.varintSize(stored);
+      stored = Varint.get(page, p);
+      p += Varint.size(stored);
     } else {
       p++;
     }
@@ -220,7 +220,7 @@ final class KeyIndex {
     long address = keyAddress[id];
     int p = arena.offset(address);
     int len = keyLength(id);
-    return p + FrameFormat.varintSize(len);
+    return p + Varint.size(len);
   }
 
   int keyLength(int id) {
@@ -228,7 +228,7 @@ final class KeyIndex {
     byte[] page = arena.page(address);
     int p = arena.offset(address);
     int len = page[p];
-    return len >= 0 ? len : FrameFormat.getVarint(page, p);
+    return len >= 0 ? len : Varint.get(page, p);
   }
 
   /**

@@ -6,8 +6,6 @@ import static dev.spillway.spill.FrameFormat.TAG_KEY;
 import static dev.spillway.spill.FrameFormat.TAG_RECORD;
 import static dev.spillway.spill.FrameFormat.TAG_VALUE;
 import static dev.spillway.spill.FrameFormat.TAG_VALUES;
-import static dev.spillway.spill.FrameFormat.putVarint;
-import static dev.spillway.spill.FrameFormat.varintSize;
 
 import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
@@ -64,19 +62,19 @@ final class SegmentWriter {
         .setOrder(order)
         .setEncrypted(cipher != null);
     byte[] h = header.build().toByteArray();
-    byte[] framed = new byte[varintSize(h.length) + h.length];
-    int p = putVarint(framed, 0, h.length);
+    byte[] framed = new byte[Varint.size(h.length) + h.length];
+    int p = Varint.put(framed, 0, h.length);
     System.arraycopy(h, 0, framed, p, h.length);
     out.write(framed, 0, framed.length);
   }
 
   /** Appends a KEY_VALUE record. */
   void append(byte[] k, int kOff, int kLen, byte[] v, int vOff, int vLen) {
-    int body = 1 + varintSize(kLen) + kLen + 1 + varintSize(vLen) + vLen;
-    ensureRoom(1 + varintSize(body) + body);
+    int body = 1 + Varint.size(kLen) + kLen + 1 + Varint.size(vLen) + vLen;
+    ensureRoom(1 + Varint.size(body) + body);
     byte[] raw = slot.raw;
     raw[pos++] = TAG_RECORD;
-    pos = putVarint(raw, pos, body);
+    pos = Varint.put(raw, pos, body);
     pos = putField(raw, pos, TAG_KEY, k, kOff, kLen);
     pos = putField(raw, pos, TAG_VALUE, v, vOff, vLen);
     pairs++;
@@ -99,7 +97,7 @@ final class SegmentWriter {
     if (!keyStarted) {
       throw new IllegalStateException("appendValue() before startKey()");
     }
-    int need = 1 + varintSize(vLen) + vLen;
+    int need = 1 + Varint.size(vLen) + vLen;
     if (recordStart >= 0 && pos + need > blockBytes) {
       // The block is full: close this record here and carry the key over to the next block.
       endRecord();
@@ -116,12 +114,12 @@ final class SegmentWriter {
     endRecord();
     flushBlock();
     byte[] h = header.setRecordCount(pairs).build().toByteArray();
-    out.writeAt(start + varintSize(h.length), h, 0, h.length);
+    out.writeAt(start + Varint.size(h.length), h, 0, h.length);
     return new SegmentLocation(out.path(), start, out.position() - start, pairs, records, rawBytes);
   }
 
   private int recordHeadBytes() {
-    return 1 + MAX_VARINT32_BYTES + 1 + varintSize(keyLength) + keyLength;
+    return 1 + MAX_VARINT32_BYTES + 1 + Varint.size(keyLength) + keyLength;
   }
 
   private void openRecord(int firstValueBytes) {
@@ -142,7 +140,7 @@ final class SegmentWriter {
     byte[] raw = slot.raw;
     int bodyStart = recordStart + 1 + MAX_VARINT32_BYTES;
     int body = pos - bodyStart;
-    int lengthEnd = putVarint(raw, recordStart + 1, body);
+    int lengthEnd = Varint.put(raw, recordStart + 1, body);
     System.arraycopy(raw, bodyStart, raw, lengthEnd, body);
     pos = lengthEnd + body;
     recordStart = -1;
@@ -150,7 +148,7 @@ final class SegmentWriter {
 
   private static int putField(byte[] raw, int pos, byte tag, byte[] src, int off, int len) {
     raw[pos++] = tag;
-    pos = putVarint(raw, pos, len);
+    pos = Varint.put(raw, pos, len);
     System.arraycopy(src, off, raw, pos, len);
     return pos + len;
   }

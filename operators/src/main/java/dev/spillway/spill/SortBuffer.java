@@ -51,15 +51,15 @@ final class SortBuffer {
       }
       allocate(capacity);
     }
-    int head = FrameFormat.varintSize(kLen) + FrameFormat.varintSize(vLen);
+    int head = Varint.size(kLen) + Varint.size(vLen);
     long address = arena.allocate(head + kLen + vLen);
     if (address == ByteArena.NO_MEMORY) {
       return false;
     }
     byte[] page = arena.page(address);
     int p = arena.offset(address);
-    p = FrameFormat.putVarint(page, p, kLen);
-    p = FrameFormat.putVarint(page, p, vLen);
+    p = Varint.put(page, p, kLen);
+    p = Varint.put(page, p, vLen);
     System.arraycopy(key, kOff, page, p, kLen);
     System.arraycopy(value, vOff, page, p + kLen, vLen);
     prefixes[size] = Bytes.prefix(key, kOff, kLen);
@@ -236,10 +236,10 @@ final class SortBuffer {
     void read(long address) {
       page = arena.page(address);
       int p = arena.offset(address);
-      int k = FrameFormat.getVarint(page, p);
-      p += FrameFormat.varintSize(k);
-      int v = FrameFormat.getVarint(page, p);
-      p += FrameFormat.varintSize(v);
+      int k = Varint.get(page, p);
+      p += Varint.size(k);
+      int v = Varint.get(page, p);
+      p += Varint.size(v);
       keyOffset = p;
       keyLength = k;
       valueLength = v;

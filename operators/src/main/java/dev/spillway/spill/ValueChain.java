@@ -12,7 +12,7 @@ final class ValueChain {
 
   /** The arena bytes one value takes. */
   static int recordSize(int valueLength) {
-    return 8 + FrameFormat.varintSize(valueLength) + valueLength;
+    return 8 + Varint.size(valueLength) + valueLength;
   }
 
   /** Stores a value; returns its address, or {@link ByteArena#NO_MEMORY}. */
@@ -24,7 +24,7 @@ final class ValueChain {
     byte[] page = arena.page(address);
     int p = arena.offset(address);
     putLong(page, p, END);
-    p = FrameFormat.putVarint(page, p + 8, length);
+    p = Varint.put(page, p + 8, length);
     System.arraycopy(value, offset, page, p, length);
     return address;
   }
@@ -70,8 +70,8 @@ final class ValueChain {
       int p = arena.offset(next);
       next = getLong(page, p);
       p += 8;
-      int len = FrameFormat.getVarint(page, p);
-      offset = p + FrameFormat.varintSize(len);
+      int len = Varint.get(page, p);
+      offset = p + Varint.size(len);
       length = len;
       return true;
     }

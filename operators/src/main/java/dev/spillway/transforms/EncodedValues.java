@@ -2,6 +2,7 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ValueCodec;
+import dev.spillway.spill.Varint;
 import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -55,14 +56,8 @@ final class EncodedValues<V> extends AbstractCollection<V> {
           c = chunks.get(++chunk);
           pos = 0;
         }
-        int length = 0;
-        for (int shift = 0; ; shift += 7) {
-          byte b = c[pos++];
-          length |= (b & 0x7F) << shift;
-          if (b >= 0) {
-            break;
-          }
-        }
+        int length = Varint.get(c, pos);
+        pos += Varint.size(length);
         V value = codec.decode(c, pos, length);
         pos += length;
         left--;
@@ -85,8 +80,8 @@ final class EncodedValues<V> extends AbstractCollection<V> {
 
     /** One entry of a key and a value: {@code [varint key length][key][value]}. */
     void addPair(byte[] k, int kOff, int kLen, byte[] v, int vOff, int vLen) {
-      startEntry(varintSize(kLen) + kLen + vLen);
-      putVarint(kLen);
+      startEntry(Varint.size(kLen) + kLen + vLen);
+      current.writeVarint(kLen);
       current.write(k, kOff, kLen);
       current.write(v, vOff, vLen);
       size++;
@@ -97,26 +92,7 @@ final class EncodedValues<V> extends AbstractCollection<V> {
         chunks.add(current.toByteArray());
         current.clear();
       }
-      putVarint(length);
-    }
-
-    private void putVarint(int value) {
-      for (int v = value; ; v >>>= 7) {
-        if ((v & ~0x7F) == 0) {
-          current.write(v);
-          return;
-        }
-        current.write((v & 0x7F) | 0x80);
-      }
-    }
-
-    private static int varintSize(int v) {
-      int n = 1;
-      while ((v & ~0x7F) != 0) {
-        v >>>= 7;
-        n++;
-      }
-      return n;
+      current.writeVarint(length);
     }
 
     <V> EncodedValues<V> build(ValueCodec<V> codec) {

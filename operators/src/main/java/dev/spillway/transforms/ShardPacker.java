@@ -2,6 +2,7 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.KeyHasher;
+import dev.spillway.spill.Varint;
 import java.util.function.BiConsumer;
 
 /**
@@ -30,9 +31,9 @@ final class ShardPacker {
       b = new ByteSink(Math.min(BLOCK_BYTES, 4096));
       buffers[shard] = b;
     }
-    putVarint(b, kLen);
+    b.writeVarint(kLen);
     b.write(key, kOff, kLen);
-    putVarint(b, vLen);
+    b.writeVarint(vLen);
     b.write(value, vOff, vLen);
     if (b.length() >= BLOCK_BYTES) {
       emit.accept(shard, b.toByteArray());
@@ -51,14 +52,6 @@ final class ShardPacker {
     }
   }
 
-  private static void putVarint(ByteSink b, int v) {
-    while ((v & ~0x7F) != 0) {
-      b.write((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    b.write(v);
-  }
-
   /** Receives the records of a block as ranges of it. */
   @FunctionalInterface
   interface RecordConsumer {
@@ -69,26 +62,12 @@ final class ShardPacker {
   static void forEachRecord(byte[] block, RecordConsumer consumer) {
     int p = 0;
     while (p < block.length) {
-      int kLen = 0;
-      for (int shift = 0; ; shift += 7) {
-        byte b = block[p++];
-        kLen |= (b & 0x7F) << shift;
-        if (b >= 0) {
-          break;
-        }
-      }
-      int kOff = p;
-      p += kLen;
-      int vLen = 0;
-      for (int shift = 0; ; shift += 7) {
-        byte b = block[p++];
-        vLen |= (b & 0x7F) << shift;
-        if (b >= 0) {
-          break;
-        }
-      }
-      consumer.accept(block, kOff, kLen, p, vLen);
-      p += vLen;
+      int kLen = Varint.get(block, p);
+      int kOff = p + Varint.size(kLen);
+      int vLen = Varint.get(block, kOff + kLen);
+      int vOff = kOff + kLen + Varint.size(vLen);
+      consumer.accept(block, kOff, kLen, vOff, vLen);
+      p = vOff + vLen;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.Varint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,12 +38,7 @@ final class WindowedKey<K, W extends BoundedWindow> {
       lastWindow = window;
     }
     out.clear();
-    int n = windowBytes.length();
-    while ((n & ~0x7F) != 0) {
-      out.write((n & 0x7F) | 0x80);
-      n >>>= 7;
-    }
-    out.write(n);
+    out.writeVarint(windowBytes.length());
     out.write(windowBytes.array(), 0, windowBytes.length());
     try {
       keyCoder.encode(key, outStream, Coder.Context.OUTER);
@@ -54,15 +50,8 @@ final class WindowedKey<K, W extends BoundedWindow> {
 
   /** The window and key of an encoded engine key. */
   Decoded<K, W> decode(byte[] bytes, int offset, int length) {
-    int n = 0;
-    int p = offset;
-    for (int shift = 0; ; shift += 7) {
-      byte b = bytes[p++];
-      n |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        break;
-      }
-    }
+    int n = Varint.get(bytes, offset);
+    int p = offset + Varint.size(n);
     try {
       W window = windowCoder.decode(new ByteArrayInputStream(bytes, p, n), Coder.Context.OUTER);
       K key = keyCoder.decode(new ByteArrayInputStream(bytes, p + n, offset + length - p - n),

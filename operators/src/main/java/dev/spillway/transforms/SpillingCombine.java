@@ -115,16 +115,19 @@ public final class SpillingCombine {
     }
   }
 
-  /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
-  static final class PartialCombineFn<K, InputT, AccumT>
-      extends EngineFn<K, KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<InputT, AccumT>> {
+  /**
+   * What both steps share: the CombineFn, an {@link ExternalMerger} per bundle built on it, and
+   * the accumulator coder as the engine's codec.
+   */
+  abstract static class MergerFn<K, InputT, AccumT, OutputT, DoFnInputT, DoFnOutputT>
+      extends EngineFn<K, DoFnInputT, DoFnOutputT, ExternalMerger<InputT, AccumT>> {
     private static final long serialVersionUID = 1L;
 
-    private final CombineFn<InputT, AccumT, ?> fn;
+    final CombineFn<InputT, AccumT, OutputT> fn;
     private final Coder<AccumT> accumulatorCoder;
-    private transient CoderCodec<AccumT> codec;
+    transient CoderCodec<AccumT> codec;
 
-    PartialCombineFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder,
+    MergerFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
         Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
       super(keyCoder, windowCoder, options);
       this.fn = fn;
@@ -139,6 +142,17 @@ public final class SpillingCombine {
     @Override
     ExternalMerger<InputT, AccumT> newEngine() {
       return new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
+    }
+  }
+
+  /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
+  static final class PartialCombineFn<K, InputT, AccumT, OutputT>
+      extends MergerFn<K, InputT, AccumT, OutputT, KV<K, InputT>, KV<Integer, byte[]>> {
+    private static final long serialVersionUID = 1L;
+
+    PartialCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      super(fn, keyCoder, accumulatorCoder, windowCoder, options);
     }
 
     @ProcessElement
@@ -168,28 +182,12 @@ public final class SpillingCombine {
 
   /** Merges the partial accumulators of a bundle's shards and emits each key's output. */
   static final class FinalCombineFn<K, InputT, AccumT, OutputT> extends
-      EngineFn<K, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ExternalMerger<InputT, AccumT>> {
+      MergerFn<K, InputT, AccumT, OutputT, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>> {
     private static final long serialVersionUID = 1L;
-
-    private final CombineFn<InputT, AccumT, OutputT> fn;
-    private final Coder<AccumT> accumulatorCoder;
-    private transient CoderCodec<AccumT> codec;
 
     FinalCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
         Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(keyCoder, windowCoder, options);
-      this.fn = fn;
-      this.accumulatorCoder = accumulatorCoder;
-    }
-
-    @Override
-    void setUpCodecs() {
-      codec = new CoderCodec<>(accumulatorCoder);
-    }
-
-    @Override
-    ExternalMerger<InputT, AccumT> newEngine() {
-      return new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
+      super(fn, keyCoder, accumulatorCoder, windowCoder, options);
     }
 
     @ProcessElement

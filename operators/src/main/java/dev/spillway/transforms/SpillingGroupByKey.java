@@ -85,16 +85,15 @@ public final class SpillingGroupByKey<K, V>
     options.populateDisplayData(builder);
   }
 
-  /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
-  static final class PartialGroupFn<K, V>
-      extends EngineFn<K, KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
+  /** What both steps share: an {@link ExternalGroupBy} per bundle and the value coder. */
+  abstract static class GroupFn<K, V, DoFnInputT, DoFnOutputT>
+      extends EngineFn<K, DoFnInputT, DoFnOutputT, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
     private final Coder<V> valueCoder;
-    private transient CoderCodec<V> values;
-    private transient ByteSink value;
+    transient CoderCodec<V> values;
 
-    PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+    GroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
       super(coder.getKeyCoder(), windowCoder, options);
       this.valueCoder = coder.getValueCoder();
     }
@@ -102,12 +101,29 @@ public final class SpillingGroupByKey<K, V>
     @Override
     void setUpCodecs() {
       values = new CoderCodec<>(valueCoder);
-      value = new ByteSink();
     }
 
     @Override
     ExternalGroupBy newEngine() {
       return new ExternalGroupBy(options.toConfig());
+    }
+  }
+
+  /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
+  static final class PartialGroupFn<K, V>
+      extends GroupFn<K, V, KV<K, V>, KV<Integer, byte[]>> {
+    private static final long serialVersionUID = 1L;
+
+    private transient ByteSink value;
+
+    PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+      super(coder, windowCoder, options);
+    }
+
+    @Override
+    void setUpCodecs() {
+      super.setUpCodecs();
+      value = new ByteSink();
     }
 
     @ProcessElement
@@ -139,25 +155,11 @@ public final class SpillingGroupByKey<K, V>
 
   /** Brings each key's values of a bundle's shards together and emits them. */
   static final class FinalGroupFn<K, V>
-      extends EngineFn<K, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalGroupBy> {
+      extends GroupFn<K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>> {
     private static final long serialVersionUID = 1L;
 
-    private final Coder<V> valueCoder;
-    private transient CoderCodec<V> values;
-
     FinalGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(coder.getKeyCoder(), windowCoder, options);
-      this.valueCoder = coder.getValueCoder();
-    }
-
-    @Override
-    void setUpCodecs() {
-      values = new CoderCodec<>(valueCoder);
-    }
-
-    @Override
-    ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
+      super(coder, windowCoder, options);
     }
 
     @ProcessElement

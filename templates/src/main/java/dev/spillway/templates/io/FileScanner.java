@@ -49,10 +49,7 @@ public final class FileScanner<T> implements Serializable {
           number++;
           String problem = null;
           if (number == 1 && header.present()) {
-            if (!text.equals(header.line())) {
-              problem = "the header differs from the first input's: \"" + text + "\" is not \""
-                  + header.line() + "\"";
-            }
+            problem = header.problemWithHeader(text);
           } else {
             try {
               input.set(csv.split(text), text, f, lines.lineStart());

@@ -62,6 +62,16 @@ public final class Header implements Serializable {
         + (present() ? "its header has " + names : "it has no header: name columns 1, 2, ..."));
   }
 
+  /**
+   * What is wrong with {@code firstLine} as a file's header line (every file must repeat the first
+   * input's), or null if nothing is.
+   */
+  public String problemWithHeader(String firstLine) {
+    return firstLine.equals(line) ? null
+        : "the header differs from the first input's: \"" + firstLine + "\" is not \"" + line
+            + "\"";
+  }
+
   /** The name a column is printed with in an output header. */
   public String nameOf(int index) {
     return index < names.size() ? names.get(index) : Integer.toString(index + 1);

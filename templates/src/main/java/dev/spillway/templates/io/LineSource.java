@@ -144,9 +144,9 @@ public final class LineSource<T> extends FileBasedSource<T> {
           return false; // the next range's first line: its reader parses (and judges) it
         }
         if (currentOffset == 0 && source.header.present()) {
-          if (!text.equals(source.header.line())) {
-            bad("the header differs from the first input's: \"" + text + "\" is not \""
-                + source.header.line() + "\"");
+          String problem = source.header.problemWithHeader(text);
+          if (problem != null) {
+            bad(problem);
           }
           continue;
         }

@@ -33,8 +33,11 @@ final class EngineResources implements AutoCloseable {
     MemoryReservation r = null;
     try {
       r = new MemoryReservation(config.pool(), plan.pageBytes());
-      r.reserve(plan.ioBytes());
+      // The whole floor in one request, then the block buffers out of it: an engine that waits
+      // for its floor holds nothing, so engines starting at once on a small pool take turns
+      // rather than each holding its buffers while waiting for the pages another holds.
       r.holdFloor(plan.floorBytes());
+      r.reserve(plan.ioBytes());
     } catch (RuntimeException e) {
       if (r != null) {
         r.close();

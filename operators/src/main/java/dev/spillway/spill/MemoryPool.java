@@ -12,8 +12,10 @@ import java.util.Map;
  * {@code capacity / N}; a request that would pass that share, or the free bytes, is refused and the
  * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
  * free bytes, whatever its share, until others release them, up to a timeout, then fails naming
- * the pool's state. Engines give back their arrays before they wait, so waiting engines never
- * hold what another waiter needs.
+ * the pool's state. Engines give back their arrays before they wait, and take their floor in one
+ * request, so that waiting engines hold as little as they can; when every consumer of the pool is
+ * waiting and no waiter's request fits, nothing can ever be released, and the request that
+ * completes that circle fails at once instead of after the timeout.
  *
  * <p>Thread-safe.
  */
@@ -23,6 +25,8 @@ public final class MemoryPool {
   private final long capacity;
   private final Duration maxWait;
   private final Map<Object, long[]> held = new IdentityHashMap<>();
+  /** The bytes each waiting consumer asked for. */
+  private final Map<Object, Long> waiting = new IdentityHashMap<>();
   private long used;
 
   private MemoryPool(long capacity, Duration maxWait) {
@@ -104,23 +108,47 @@ public final class MemoryPool {
     long deadline = System.nanoTime() + maxWait.toNanos();
     // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
     // wherever they are; the share only bounds growth (tryAcquire), which makes others spill.
-    while (used + bytes > capacity) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new IllegalStateException(
-            "waited " + maxWait + " for " + bytes + " bytes of the memory budget of " + capacity
-                + " bytes: " + used + " bytes are held by " + held.size() + " engines. Raise the"
-                + " budget or lower the number of concurrent bundles.");
+    waiting.put(consumer, bytes);
+    try {
+      while (used + bytes > capacity) {
+        if (deadlocked()) {
+          throw new IllegalStateException("needs " + bytes + " bytes of the memory budget of "
+              + capacity + " bytes, but all " + held.size() + " engines sharing it are waiting for"
+              + " memory the others hold (" + used + " bytes), so none can be released. Raise the"
+              + " budget or lower the number of concurrent bundles.");
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(
+              "waited " + maxWait + " for " + bytes + " bytes of the memory budget of " + capacity
+                  + " bytes: " + used + " bytes are held by " + held.size() + " engines. Raise"
+                  + " the budget or lower the number of concurrent bundles.");
+        }
+        try {
+          wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for memory", e);
+        }
       }
-      try {
-        wait(Math.max(1, left / 1_000_000));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for memory", e);
-      }
+    } finally {
+      waiting.remove(consumer);
     }
     holding(consumer)[0] += bytes;
     used += bytes;
+  }
+
+  /** True when every consumer waits and no waiter's request fits: no one is left to release. */
+  private boolean deadlocked() {
+    if (waiting.size() < held.size()) {
+      return false;
+    }
+    for (long request : waiting.values()) {
+      if (used + request <= capacity) {
+        return false;
+      }
+    }
+    return true;
   }
 
   synchronized void release(Object consumer, long bytes) {

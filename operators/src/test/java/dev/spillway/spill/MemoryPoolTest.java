@@ -94,6 +94,91 @@ public class MemoryPoolTest {
   }
 
   @Test
+  public void aCircleOfWaitersFailsAtOnceInsteadOfAfterTheTimeout() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMinutes(5));
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    MemoryReservation b = new MemoryReservation(pool, 10);
+    a.reserve(600);
+    b.reserve(300);
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread t = new Thread(() -> {
+      try {
+        a.reserve(300);
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    });
+    t.start();
+    while (t.getState() != Thread.State.TIMED_WAITING) {
+      Thread.sleep(1);
+    }
+    long start = System.nanoTime();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.reserve(200));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
+    assertThat(e.getMessage(), containsString("all 2 engines sharing it are waiting"));
+    b.close();
+    t.join(10_000);
+    assertFalse("a got what b released", t.isAlive());
+    assertEquals(List.of(), failures);
+    assertEquals(900, pool.used());
+    a.close();
+    assertEquals(0, pool.used());
+  }
+
+  @Test
+  public void enginesStartingTogetherOnTheSmallestPoolTakeTurns() throws Exception {
+    // At 64 KiB, one engine's floor (block buffers and eight pages) is most of the pool. Four
+    // threads start engines at the same moment, twelve times: if each took its buffers and then
+    // waited for its pages, three could hold buffers while each waits for the others to let go.
+    MemoryPool pool = MemoryPool.ofBytes(64 << 10, Duration.ofSeconds(20));
+    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-start");
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(4);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int id = t;
+      threads.add(new Thread(() -> {
+        SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
+        java.util.Random random = new java.util.Random(id);
+        try {
+          for (int round = 0; round < 12; round++) {
+            // A thread that failed no longer arrives: the others time out rather than hang.
+            together.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            java.util.Map<Long, Long> model = new java.util.HashMap<>();
+            java.util.Map<Long, Long> out = new java.util.HashMap<>();
+            try (ExternalMerger<Long, long[]> merger =
+                new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
+              for (int i = 0; i < 3_000; i++) {
+                long k = random.nextInt(1_000);
+                merger.add(OrderedBytes.encodeLong(k), 1L);
+                model.merge(k, 1L, Long::sum);
+              }
+              try (CombineCursor<long[]> c = merger.finish()) {
+                while (c.next()) {
+                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), c.accumulator()[0]);
+                }
+              }
+            }
+            assertEquals(model, out);
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), failures);
+    assertEquals(0, pool.used());
+    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
+      assertEquals(0, left.count());
+    }
+    java.nio.file.Files.delete(root);
+  }
+
+  @Test
   public void enginesInOneJvmShareOneBudget() throws Exception {
     // Four threads, as four concurrent bundles, each sorting with the same 1 MiB pool.
     MemoryPool pool = MemoryPool.ofBytes(1 << 20);

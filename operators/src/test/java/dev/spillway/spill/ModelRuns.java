@@ -1,81 +1,119 @@
 package dev.spillway.spill;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
-/** One engine run on 60,000 seeded random records, its output checked against a model. */
+/**
+ * One engine run on seeded random records, its output checked against a model: the merger's sums,
+ * the group-by's values (count and contents) per key, the sorter's records per key and their
+ * order. The runner tests' soak run uses it too, through this module's test jar.
+ */
 final class ModelRuns {
   static final String[] ENGINES = {"merger", "group-by", "sorter"};
 
   private ModelRuns() {}
 
-  /** Runs {@code engine} ("merger", "group-by" or "sorter") and compares it with a model. */
-  /** Runs 60,000 records through one engine and checks its output against a model. */
+  /** Runs 60,000 records over 20,000 keys through {@code engine}; see {@link #run(String,
+   * SpillConfig, long, int, int)}. */
   static SpillStats run(String engine, SpillConfig config, long seed) {
+    return run(engine, config, seed, 60_000, 20_000);
+  }
+
+  /**
+   * Runs {@code records} records over {@code keySpace} keys of up to 16 bytes through {@code
+   * engine} ("merger", "group-by" or "sorter") and compares its output with a model.
+   *
+   * @throws AssertionError if a record was lost, changed, repeated or put out of order
+   */
+  static SpillStats run(String engine, SpillConfig config, long seed, int records,
+      int keySpace) {
     Random random = new Random(seed);
     Map<ByteBuffer, Long> model = new HashMap<>();
     Map<ByteBuffer, Long> out = new HashMap<>();
+    SpillStats stats;
     switch (engine) {
       case "merger":
         try (ExternalMerger<Long, long[]> m =
             new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
-          for (int i = 0; i < 60_000; i++) {
-            byte[] key = Keys.key(random, 20_000, 16);
-            m.add(key, 1L);
-            model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
+          for (int i = 0; i < records; i++) {
+            byte[] key = Keys.key(random, keySpace, 16);
+            long v = random.nextInt(1000);
+            m.add(key, v);
+            model.merge(ByteBuffer.wrap(key), v, Long::sum);
           }
           try (CombineCursor<long[]> c = m.finish()) {
             while (c.next()) {
-              ByteBuffer k = Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength());
-              if (out.put(k, c.accumulator()[0]) != null) {
-                throw new AssertionError("key returned twice: " + k);
-              }
+              putOnce(out, Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()),
+                  c.accumulator()[0]);
             }
           }
-          ModelAssert.assertSameMap(model, out);
-          return m.stats();
+          stats = m.stats();
         }
+        break;
       case "group-by":
         try (ExternalGroupBy g = new ExternalGroupBy(config)) {
-          for (int i = 0; i < 60_000; i++) {
-            byte[] key = Keys.key(random, 20_000, 16);
+          for (int i = 0; i < records; i++) {
+            byte[] key = Keys.key(random, keySpace, 16);
             byte[] value = Keys.value(random, 8);
             g.add(key, value);
-            model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
+            model.merge(ByteBuffer.wrap(key), valueDigest(value, 0, value.length), Long::sum);
           }
           try (GroupCursor c = g.finish()) {
             while (c.next()) {
-              ByteBuffer k = Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength());
-              long n = 0;
+              long digest = 0;
               ValueCursor values = c.values().cursor();
               while (values.next()) {
-                n++;
+                digest += valueDigest(values.array(), values.offset(), values.length());
               }
-              if (out.put(k, n) != null) {
-                throw new AssertionError("key returned twice: " + k);
-              }
+              putOnce(out, Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), digest);
             }
           }
-          ModelAssert.assertSameMap(model, out);
-          return g.stats();
+          stats = g.stats();
         }
-      default:
+        break;
+      case "sorter":
         try (ExternalSorter s = new ExternalSorter(config)) {
-          for (int i = 0; i < 60_000; i++) {
-            byte[] key = Keys.key(random, 20_000, 16);
+          for (int i = 0; i < records; i++) {
+            byte[] key = Keys.key(random, keySpace, 16);
             s.add(key, Keys.value(random, 8));
             model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
           }
+          ByteBuffer previous = null;
           try (RecordCursor c = s.finish()) {
             while (c.next()) {
-              out.merge(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), 1L, Long::sum);
+              ByteBuffer k = Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength());
+              if (previous != null && Arrays.compareUnsigned(previous.array(), k.array()) > 0) {
+                throw new AssertionError("sorter output out of order");
+              }
+              previous = k;
+              out.merge(k, 1L, Long::sum);
             }
           }
-          ModelAssert.assertSameMap(model, out);
-          return s.stats();
+          stats = s.stats();
         }
+        break;
+      default:
+        throw new IllegalArgumentException("unknown engine " + engine);
+    }
+    ModelAssert.assertSameMap(model, out);
+    return stats;
+  }
+
+  /** Counts a value and sums its contents, so that a lost, repeated or changed value shows. */
+  private static long valueDigest(byte[] array, int offset, int length) {
+    long h = 1_000_003L;
+    for (int i = 0; i < length; i++) {
+      h = h * 31 + array[offset + i];
+    }
+    return h;
+  }
+
+  private static void putOnce(Map<ByteBuffer, Long> out, ByteBuffer key, long value) {
+    if (out.put(key, value) != null) {
+      throw new AssertionError("key returned twice: " + key);
     }
   }
 }

@@ -3,18 +3,17 @@ package dev.spillway.spill;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,9 +29,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -97,7 +93,7 @@ public class SoakTest {
   /** One engine on random input, maybe with a disk that fills up; checked against a model. */
   private void engineRun(Random random, Path root) {
     runs++;
-    String engine = new String[] {"merger", "group-by", "sorter"}[random.nextInt(3)];
+    String engine = ModelRuns.ENGINES[random.nextInt(ModelRuns.ENGINES.length)];
     int n = 10_000 + random.nextInt(300_000);
     int keySpace = 1 + random.nextInt(random.nextBoolean() ? 1_000 : 200_000);
     SpillConfig config = SpillConfig.withBudget((64 << 10) + random.nextInt(4 << 20))
@@ -117,7 +113,7 @@ public class SoakTest {
     }
     long recordSeed = random.nextLong();
     try {
-      spills += runEngine(engine, config, n, keySpace, recordSeed);
+      spills += ModelRuns.run(engine, config, recordSeed, n, keySpace).spillCount();
       records += n;
     } catch (UncheckedIOException e) {
       if (!fault || !String.valueOf(e.getMessage()).contains("No space left on device")) {
@@ -127,86 +123,6 @@ public class SoakTest {
     }
   }
 
-  /** Runs and checks one engine; returns its spill count. */
-  private static long runEngine(String engine, SpillConfig config, int n, int keySpace,
-      long seed) {
-    Random r = new Random(seed);
-    Map<ByteBuffer, Long> model = new HashMap<>();
-    Map<ByteBuffer, Long> out = new HashMap<>();
-    SpillStats stats;
-    if (engine.equals("merger")) {
-      try (ExternalMerger<Long, long[]> m = new ExternalMerger<>(new LongSum(), LongSum.CODEC,
-          config)) {
-        for (int i = 0; i < n; i++) {
-          byte[] k = OrderedBytes.encodeLong(r.nextInt(keySpace));
-          long v = r.nextInt(1000);
-          m.add(k, v);
-          model.merge(ByteBuffer.wrap(k), v, Long::sum);
-        }
-        try (CombineCursor<long[]> c = m.finish()) {
-          while (c.next()) {
-            put(out, c.keyArray(), c.keyOffset(), c.keyLength(), c.accumulator()[0]);
-          }
-        }
-        stats = m.stats();
-      }
-    } else if (engine.equals("group-by")) {
-      try (ExternalGroupBy g = new ExternalGroupBy(config)) {
-        for (int i = 0; i < n; i++) {
-          byte[] k = OrderedBytes.encodeLong(r.nextInt(keySpace));
-          long v = r.nextInt(1000);
-          g.add(k, OrderedBytes.encodeLong(v));
-          model.merge(ByteBuffer.wrap(k), v, Long::sum);
-        }
-        try (GroupCursor c = g.finish()) {
-          while (c.next()) {
-            long sum = 0;
-            ValueCursor values = c.values().cursor();
-            while (values.next()) {
-              sum += OrderedBytes.decodeLong(values.array(), values.offset());
-            }
-            put(out, c.keyArray(), c.keyOffset(), c.keyLength(), sum);
-          }
-        }
-        stats = g.stats();
-      }
-    } else {
-      try (ExternalSorter s = new ExternalSorter(config)) {
-        for (int i = 0; i < n; i++) {
-          byte[] k = OrderedBytes.encodeLong(r.nextLong() % keySpace);
-          s.add(k, new byte[r.nextInt(16)]);
-          model.merge(ByteBuffer.wrap(k), 1L, Long::sum);
-        }
-        byte[] previous = null;
-        try (RecordCursor c = s.finish()) {
-          while (c.next()) {
-            byte[] k = Arrays.copyOfRange(c.keyArray(), c.keyOffset(),
-                c.keyOffset() + c.keyLength());
-            if (previous != null && Arrays.compareUnsigned(previous, k) > 0) {
-              throw new AssertionError("sorter output out of order");
-            }
-            previous = k;
-            out.merge(ByteBuffer.wrap(k), 1L, Long::sum);
-          }
-        }
-        stats = s.stats();
-      }
-    }
-    if (!model.equals(out)) {
-      throw new AssertionError(engine + " lost or changed records: " + model.size() + " keys"
-          + " expected, " + out.size() + " returned");
-    }
-    return stats.spillCount();
-  }
-
-  private static void put(Map<ByteBuffer, Long> out, byte[] a, int off, int len, long v) {
-    ByteBuffer k = ByteBuffer.wrap(Arrays.copyOfRange(a, off, off + len));
-    if (out.put(k, v) != null) {
-      throw new AssertionError("a key came out twice");
-    }
-  }
-
-  /** Results of the running pipeline, collected in this JVM (the DirectRunner's). */
   static final Map<String, Long> RESULTS = new ConcurrentHashMap<>();
 
   static final class Collect extends DoFn<KV<String, Long>, Void> {
@@ -264,10 +180,7 @@ public class SoakTest {
     if (!model.equals(new HashMap<>(RESULTS))) {
       throw new AssertionError("a pipeline lost or changed records");
     }
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named("spillway", "spillCount")).build()).getCounters()) {
-      spills += c.getAttempted();
-    }
+    spills += SpillMetrics.total(result, SpillMetrics.SPILL_COUNT);
     records += n;
   }
 

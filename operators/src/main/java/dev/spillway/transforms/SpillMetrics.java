@@ -1,12 +1,23 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.SpillStats;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Publishes an engine's {@link SpillStats} as Beam Metrics counters in namespace {@value
- * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}.
+ * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}; and
+ * reads them back from a pipeline's result:
+ *
+ * <pre>{@code
+ * PipelineResult result = pipeline.run();
+ * result.waitUntilFinish();
+ * long spills = SpillMetrics.total(result, SpillMetrics.SPILL_COUNT);
+ * }</pre>
  */
 public final class SpillMetrics {
   public static final String NAMESPACE = "spillway";
@@ -17,6 +28,32 @@ public final class SpillMetrics {
   private final Counter spillCount = Metrics.counter(NAMESPACE, SPILL_COUNT);
   private final Counter memoryBytesSpilled = Metrics.counter(NAMESPACE, MEMORY_BYTES_SPILLED);
   private final Counter diskBytesSpilled = Metrics.counter(NAMESPACE, DISK_BYTES_SPILLED);
+
+  /** The value of one of spillway's counters, summed over every step that reports it. */
+  public static long total(PipelineResult result, String counterName) {
+    return total(result, NAMESPACE, counterName);
+  }
+
+  /**
+   * The value of the counter {@code namespace:name}, summed over every step that reports it: the
+   * committed value where the runner keeps one, else the attempted value (which, for a pipeline
+   * that finished, counts retried bundles more than once). Throws {@link
+   * UnsupportedOperationException} if the runner cannot query metrics at all.
+   */
+  public static long total(PipelineResult result, String namespace, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
+      Long committed = null;
+      try {
+        committed = c.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        // the runner reports attempted values only
+      }
+      sum += committed != null ? committed : c.getAttempted();
+    }
+    return sum;
+  }
 
   /** Adds an engine's figures to the counters (call from a DoFn, once per engine). */
   public void publish(SpillStats stats) {

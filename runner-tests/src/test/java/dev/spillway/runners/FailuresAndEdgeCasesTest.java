@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
@@ -138,7 +139,7 @@ public class FailuresAndEdgeCasesTest {
         expectedCounts);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 
@@ -190,7 +191,7 @@ public class FailuresAndEdgeCasesTest {
     }
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 }

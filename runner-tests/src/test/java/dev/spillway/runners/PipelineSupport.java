@@ -14,10 +14,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -29,17 +25,6 @@ final class PipelineSupport {
   static SpillOptions smallBudget(Path dir, long bytes) {
     return SpillOptions.create().withMemoryBudgetBytes(bytes)
         .withSpillDirectories(List.of(dir.toString()));
-  }
-
-  /** The attempted value of a spillway counter, summed over steps. */
-  static long counter(PipelineResult result, String name) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named("spillway", name)).build());
-    long sum = 0;
-    for (MetricResult<Long> c : metrics.getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThan;
 
 import dev.spillway.transforms.SortValues;
+import dev.spillway.transforms.SpillMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,7 +71,7 @@ public class SortValuesTest {
         canonical(expected));
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,9 +86,9 @@ public class SpillingCombineTest {
     PipelineSupport.assertSameElements(beamMeans, expectedMeans);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
-    assertThat(PipelineSupport.counter(result, "diskBytesSpilled"), greaterThan(0L));
-    assertThat(PipelineSupport.counter(result, "memoryBytesSpilled"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 
@@ -149,7 +150,7 @@ public class SpillingCombineTest {
     PipelineSupport.assertSameElements(beams, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 

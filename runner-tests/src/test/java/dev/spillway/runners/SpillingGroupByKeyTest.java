@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public class SpillingGroupByKeyTest {
     PipelineSupport.assertSameElements(beams, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(PipelineSupport.counter(result, "spillCount"), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineSupport.assertEmpty(dir);
   }
 

@@ -8,9 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** Progress lines and the final summary of a job, from its Beam counters. */
 final class JobProgress {
@@ -65,21 +62,11 @@ final class JobProgress {
   }
 
   static long counter(PipelineResult result, String namespace, String name) {
-    long sum = 0;
     try {
-      for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-          .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
-        Long committed = null;
-        try {
-          committed = c.getCommitted();
-        } catch (UnsupportedOperationException e) {
-          // the runner reports attempted values only
-        }
-        sum += committed != null ? committed : c.getAttempted();
-      }
+      return SpillMetrics.total(result, namespace, name);
     } catch (UnsupportedOperationException e) {
-      return 0;
+      return 0; // this runner does not report metrics while it runs
     }
-    return sum;
   }
+
 }

@@ -8,6 +8,7 @@ import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.workload.Checksum;
 import dev.spillway.templates.workload.Generator;
 import dev.spillway.templates.workload.Workload;
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -26,10 +27,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
@@ -46,21 +44,34 @@ import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * A workload as a Beam pipeline: {@code spillway-direct} (spillway's transforms on the
- * DirectRunner), {@code beam-direct} (Beam's built-in transforms on the DirectRunner) and {@code
- * spillway-flink} (spillway's transforms on Beam's Flink runner, embedded local mode). The
- * checksum is summed in Beam counters (longs wrap, as the checksum's arithmetic does), so it
- * comes back through the PipelineResult.
+ * DirectRunner), {@code beam-direct} (Beam's built-in transforms on the DirectRunner), {@code
+ * spillway-flink} (spillway's transforms on Beam's Flink runner, embedded local mode) and {@code
+ * direct-floor} (the same records generated on the DirectRunner and summed into a checksum with
+ * nothing combined, grouped or sorted: the least any pipeline over them takes, so the bound on
+ * how much faster than another a transform can make its pipeline). The checksum is summed in
+ * Beam counters (longs wrap, as the checksum's arithmetic does), so it comes back through the
+ * PipelineResult.
  */
 final class PipelineSystem implements WorkloadSystem {
   private static final int SORT_RANGES = 64;
 
+  /** What processes the generated records. */
+  enum Transforms {
+    SPILLWAY,
+    BUILT_IN,
+    /** Nothing: each record goes straight to the checksum, as {@code combine}'s would. */
+    NONE
+  }
+
   private final String name;
+  private final Transforms transforms;
   private final boolean spillway;
   private final boolean flink;
 
-  PipelineSystem(String name, boolean spillway, boolean flink) {
+  PipelineSystem(String name, Transforms transforms, boolean flink) {
     this.name = name;
-    this.spillway = spillway;
+    this.transforms = transforms;
+    this.spillway = transforms == Transforms.SPILLWAY;
     this.flink = flink;
   }
 
@@ -77,7 +88,9 @@ final class PipelineSystem implements WorkloadSystem {
         .apply("Generate", GenerateSequence.from(0).to(spec.records()))
         .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
         .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
-    if (spec.workload() == Workload.SORT) {
+    if (transforms == Transforms.NONE) {
+      records.apply("Checksum", ParDo.of(new CombineChecksumFn()));
+    } else if (spec.workload() == Workload.SORT) {
       sort(records, spec.records(), spec.seed(), spill);
     } else if (spec.workload() == Workload.COMBINE) {
       PCollection<KV<Long, Long>> sums = spillway
@@ -92,9 +105,11 @@ final class PipelineSystem implements WorkloadSystem {
     }
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return new RunResult(counter(result, "spillCount"), counter(result, "diskBytesSpilled"),
-        counter(result, "memoryBytesSpilled"), 0,
-        Checksum.of(counter(result, "outputKeys"), counter(result, "sum")));
+    return new RunResult(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
+        SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED),
+        SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED), 0,
+        Checksum.of(SpillMetrics.total(result, "checksum", "outputKeys"),
+            SpillMetrics.total(result, "checksum", "sum")));
   }
 
   /**
@@ -198,15 +213,7 @@ final class PipelineSystem implements WorkloadSystem {
     return o;
   }
 
-  private static long counter(PipelineResult result, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(name.equals("sum") || name.equals("outputKeys")
-            ? "checksum" : "spillway", name)).build()).getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
-  }
+
 
   /** Record i of the workload, as the generator of WORKLOADS.md makes it. */
   static final class RecordFn extends DoFn<Long, KV<Long, Long>> {

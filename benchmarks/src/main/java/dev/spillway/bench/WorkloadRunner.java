@@ -1,5 +1,6 @@
 package dev.spillway.bench;
 
+import dev.spillway.bench.PipelineSystem.Transforms;
 import dev.spillway.templates.workload.Workload;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,25 +14,32 @@ import java.util.function.Supplier;
  * <pre>
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
- *     [--memory-mb 64] [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]
- *     [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]
+ *     [--memory-mb 64] [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]
+ *     [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink|direct-floor]
+ *     [--warmup R]
  * </pre>
  *
- * Prints exactly one JSON line on stdout, last; progress goes to stderr.
+ * Prints exactly one JSON line on stdout, last; progress goes to stderr. {@code --warmup R} first
+ * runs the same workload R times untimed in the same JVM, so the timed run measures compiled
+ * code rather than class loading and the JIT (a cold run is what a one-off job sees; a warm one
+ * is the steady throughput). {@code direct-floor} is not a workload's implementation: its
+ * checksum is of the records, as {@code combine}'s checksum would be of one record per key.
  */
 public final class WorkloadRunner {
   private static final Map<String, Supplier<WorkloadSystem>> SYSTEMS = Map.of(
       "spillway", SpillwaySystem::new,
       "in-memory", InMemorySystem::new,
-      "spillway-direct", () -> new PipelineSystem("spillway-direct", true, false),
-      "beam-direct", () -> new PipelineSystem("beam-direct", false, false),
-      "spillway-flink", () -> new PipelineSystem("spillway-flink", true, true));
+      "spillway-direct", () -> new PipelineSystem("spillway-direct", Transforms.SPILLWAY, false),
+      "beam-direct", () -> new PipelineSystem("beam-direct", Transforms.BUILT_IN, false),
+      "spillway-flink", () -> new PipelineSystem("spillway-flink", Transforms.SPILLWAY, true),
+      "direct-floor", () -> new PipelineSystem("direct-floor", Transforms.NONE, false));
 
   private WorkloadRunner() {}
 
   public static void main(String[] args) throws Exception {
     WorkloadSpec spec;
     WorkloadSystem system;
+    int warmups;
     try {
       Map<String, String> opts = parse(args);
       Workload workload = Workload.valueOf(required(opts, "workload").toUpperCase(Locale.ROOT));
@@ -50,12 +58,17 @@ public final class WorkloadRunner {
         throw new IllegalArgumentException("unknown --system; known: " + SYSTEMS.keySet());
       }
       system = factory.get();
+      warmups = Integer.parseInt(opts.getOrDefault("warmup", "0"));
+      if (warmups < 0) {
+        throw new IllegalArgumentException("--warmup must be 0 or more, not " + warmups);
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
           + " [--seed 42] [--memory-mb 64]"
-          + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink]"
-          + " [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]");
+          + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink"
+          + "|direct-floor] [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]"
+          + " [--warmup R]");
       System.exit(2);
       return;
     }
@@ -63,6 +76,12 @@ public final class WorkloadRunner {
         spec.workload().id(), system.name(), spec.records(),
         spec.keys() == 0 ? "2^64" : String.format("%,d", spec.keys()), spec.seed(),
         spec.memoryMb());
+    for (int i = 0; i < warmups; i++) {
+      long warmStart = System.nanoTime();
+      system.run(spec);
+      System.err.printf("warm-up %d of %d: %.3f s%n", i + 1, warmups,
+          (System.nanoTime() - warmStart) / 1e9);
+    }
     long start = System.nanoTime();
     RunResult result;
     double seconds;

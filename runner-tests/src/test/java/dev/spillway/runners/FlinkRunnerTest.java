@@ -1,6 +1,9 @@
 package dev.spillway.runners;
 
+import static org.junit.Assert.assertTrue;
+
 import dev.spillway.transforms.SortValues;
+import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
@@ -10,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -32,7 +37,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * The three transforms on an existing distributed engine: Beam's Flink runner in its embedded
  * local mode ({@code --runner=FlinkRunner --flinkMaster=[local]}), with two parallel subtasks, so
- * bundles run concurrently and share one memory budget.
+ * bundles run concurrently and share one memory budget; and attempts that fail midway, restarted
+ * by Flink, giving each key once and leaving no spill file.
  */
 public class FlinkRunnerTest {
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
@@ -90,6 +96,131 @@ public class FlinkRunnerTest {
 
     p.run().waitUntilFinish();
     PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void attemptsThatFailMidwayAreRetriedByFlinkAndEachKeyComesOutOnce() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster("[local]");
+    options.setParallelism(2);
+    // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
+    // job's restart strategy comes from the Flink configuration.
+    Path conf = tmp.newFolder().toPath();
+    java.nio.file.Files.writeString(conf.resolve("flink-conf.yaml"),
+        "restart-strategy.type: fixed-delay\n"
+            + "restart-strategy.fixed-delay.attempts: 3\n"
+            + "restart-strategy.fixed-delay.delay: 0 s\n");
+    options.setFlinkConfDir(conf.toString());
+    Pipeline p = Pipeline.create(options);
+
+    Random random = new Random(11);
+    List<KV<Integer, Long>> data = new ArrayList<>();
+    Map<Integer, Long> sums = new HashMap<>();
+    for (int i = 0; i < 30_000; i++) {
+      int key = random.nextInt(2_000);
+      long value = random.nextInt(1_000_000);
+      data.add(KV.of(key, value));
+      sums.merge(key, value, Long::sum);
+    }
+    List<KV<Integer, Long>> expected = new ArrayList<>();
+    sums.forEach((k, v) -> expected.add(KV.of(k, v)));
+    PCollection<KV<Integer, Long>> in = p.apply(Create.of(data)
+        .withCoder(KvCoder.of(VarIntCoder.of(), BigEndianLongCoder.of())));
+
+    // Fails once while adding input before the shuffle (engines mid-spill), and once while
+    // extracting outputs after it.
+    FailingOnceSum.reset();
+    SumGroupsFailingOnce.SEEN.set(0);
+    SumGroupsFailingOnce.FAILED.set(false);
+    PipelineSupport.assertSameElements(in.apply("Sum",
+        SpillingCombine.<Integer, Long, Long>perKey(new FailingOnceSum())
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))), expected);
+    // Fails once downstream of a group, while the group's engine hands out its output.
+    PipelineSupport.assertSameElements(in
+        .apply("Group", SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10)))
+        .apply("SumGroups", ParDo.of(new SumGroupsFailingOnce())), expected);
+
+    org.apache.beam.sdk.PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertTrue("the engines spilled",
+        SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
+    assertTrue("the input failure happened", FailingOnceSum.FAILED_ADDING.get());
+    assertTrue("the output failure happened", FailingOnceSum.FAILED_EXTRACTING.get());
+    assertTrue("the downstream failure happened", SumGroupsFailingOnce.FAILED.get());
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  /** Sum, but the 20,000th input and the 500th output of the JVM throw, once each. */
+  static final class FailingOnceSum extends Combine.CombineFn<Long, long[], Long> {
+    static final AtomicInteger ADDED = new AtomicInteger();
+    static final AtomicInteger EXTRACTED = new AtomicInteger();
+    static final AtomicBoolean FAILED_ADDING = new AtomicBoolean();
+    static final AtomicBoolean FAILED_EXTRACTING = new AtomicBoolean();
+    private final Combine.BinaryCombineLongFn sum = Sum.ofLongs();
+
+    static void reset() {
+      ADDED.set(0);
+      EXTRACTED.set(0);
+      FAILED_ADDING.set(false);
+      FAILED_EXTRACTING.set(false);
+    }
+
+    @Override
+    public long[] createAccumulator() {
+      return sum.createAccumulator();
+    }
+
+    @Override
+    public long[] addInput(long[] accumulator, Long input) {
+      if (ADDED.incrementAndGet() == 20_000 && FAILED_ADDING.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure while adding input");
+      }
+      return sum.addInput(accumulator, input);
+    }
+
+    @Override
+    public long[] mergeAccumulators(Iterable<long[]> accumulators) {
+      return sum.mergeAccumulators(accumulators);
+    }
+
+    @Override
+    public Long extractOutput(long[] accumulator) {
+      if (EXTRACTED.incrementAndGet() == 500 && FAILED_EXTRACTING.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure while extracting output");
+      }
+      return sum.extractOutput(accumulator);
+    }
+
+    @Override
+    public org.apache.beam.sdk.coders.Coder<long[]> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry,
+        org.apache.beam.sdk.coders.Coder<Long> inputCoder)
+        throws org.apache.beam.sdk.coders.CannotProvideCoderException {
+      return sum.getAccumulatorCoder(registry, inputCoder);
+    }
+  }
+
+  /** Sums each group; the 500th group of the JVM throws, once. */
+  static final class SumGroupsFailingOnce
+      extends org.apache.beam.sdk.transforms.DoFn<KV<Integer, Iterable<Long>>, KV<Integer, Long>> {
+    static final AtomicInteger SEEN = new AtomicInteger();
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<Long>> group,
+        OutputReceiver<KV<Integer, Long>> out) {
+      if (SEEN.incrementAndGet() == 500 && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure downstream of the group");
+      }
+      long s = 0;
+      for (long v : group.getValue()) {
+        s += v;
+      }
+      out.output(KV.of(group.getKey(), s));
+    }
   }
 
   /** "key=[secondary keys in emitted order]". */

@@ -7,10 +7,19 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.Test;
 
 /** The shared pool: a hard cap, fair shares, waiting, and clear failures. */
@@ -100,7 +109,7 @@ public class MemoryPoolTest {
     MemoryReservation b = new MemoryReservation(pool, 10);
     a.reserve(600);
     b.reserve(300);
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     Thread t = new Thread(() -> {
       try {
         a.reserve(300);
@@ -130,166 +139,125 @@ public class MemoryPoolTest {
     // At 64 KiB, one engine's floor (block buffers and eight pages) is most of the pool. Four
     // threads start engines at the same moment, twelve times: if each took its buffers and then
     // waited for its pages, three could hold buffers while each waits for the others to let go.
-    MemoryPool pool = MemoryPool.ofBytes(64 << 10, Duration.ofSeconds(20));
-    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-start");
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(4);
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      int id = t;
-      threads.add(new Thread(() -> {
-        SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
-        java.util.Random random = new java.util.Random(id);
-        try {
-          for (int round = 0; round < 12; round++) {
-            // A thread that failed no longer arrives: the others time out rather than hang.
-            together.await(60, java.util.concurrent.TimeUnit.SECONDS);
-            java.util.Map<Long, Long> model = new java.util.HashMap<>();
-            java.util.Map<Long, Long> out = new java.util.HashMap<>();
-            try (ExternalMerger<Long, long[]> merger =
-                new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
-              for (int i = 0; i < 3_000; i++) {
-                long k = random.nextInt(1_000);
-                merger.add(OrderedBytes.encodeLong(k), 1L);
-                model.merge(k, 1L, Long::sum);
-              }
-              try (CombineCursor<long[]> c = merger.finish()) {
-                while (c.next()) {
-                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), c.accumulator()[0]);
-                }
-              }
-            }
-            assertEquals(model, out);
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
-    }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
-      t.join();
-    }
-    assertEquals(List.of(), failures);
-    assertEquals(0, pool.used());
-    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
-      assertEquals(0, left.count());
-    }
-    java.nio.file.Files.delete(root);
+    CyclicBarrier together = new CyclicBarrier(4);
+    onThreads(MemoryPool.ofBytes(64 << 10, Duration.ofSeconds(20)), 4, (id, config) -> {
+      Random random = new Random(id);
+      for (int round = 0; round < 12; round++) {
+        // A thread that failed no longer arrives: the others time out rather than hang.
+        together.await(60, TimeUnit.SECONDS);
+        sumAndCheck(config, random, 3_000, 1_000);
+      }
+    });
   }
 
   @Test
   public void enginesInOneJvmShareOneBudget() throws Exception {
     // Four threads, as four concurrent bundles, each sorting with the same 1 MiB pool.
     MemoryPool pool = MemoryPool.ofBytes(1 << 20);
-    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-test");
-    List<Throwable> failures = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    long[] peaks = new long[4];
-    for (int t = 0; t < 4; t++) {
-      int id = t;
-      threads.add(new Thread(() -> {
-        SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
-        try (ExternalSorter sorter = new ExternalSorter(config)) {
-          java.util.Random random = new java.util.Random(id);
-          for (int i = 0; i < 40_000; i++) {
-            sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
-            assertTrue(pool.used() <= pool.capacity());
-          }
-          long previous = Long.MIN_VALUE;
-          long n = 0;
-          try (RecordCursor out = sorter.finish()) {
-            while (out.next()) {
-              long k = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
-              assertTrue(k >= previous);
-              previous = k;
-              n++;
-            }
-          }
-          assertEquals(40_000, n);
-          peaks[id] = sorter.stats().peakMemoryBytes();
-        } catch (Throwable e) {
-          synchronized (failures) {
-            failures.add(e);
+    onThreads(pool, 4, (id, config) -> {
+      try (ExternalSorter sorter = new ExternalSorter(config)) {
+        Random random = new Random(id);
+        for (int i = 0; i < 40_000; i++) {
+          sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
+          assertTrue(pool.used() <= pool.capacity());
+        }
+        long previous = Long.MIN_VALUE;
+        long n = 0;
+        try (RecordCursor out = sorter.finish()) {
+          while (out.next()) {
+            long k = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
+            assertTrue(k >= previous);
+            previous = k;
+            n++;
           }
         }
-      }));
-    }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
-      t.join();
-    }
-    assertEquals(List.of(), failures);
-    assertEquals(0, pool.used());
-    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
-      assertEquals(0, left.count());
-    }
-    java.nio.file.Files.delete(root);
+        assertEquals(40_000, n);
+      }
+    });
   }
 
   @Test
   public void mixedEnginesOnSixThreadsStayCorrectWithinOnePool() throws Exception {
     MemoryPool pool = MemoryPool.ofBytes(2 << 20);
-    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("pool-mixed");
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 6; t++) {
-      int id = t;
-      threads.add(new Thread(() -> {
-        try {
-          SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(root));
-          java.util.Random random = new java.util.Random(id);
-          if (id % 2 == 0) {
-            java.util.Map<Long, Long> model = new java.util.HashMap<>();
-            try (ExternalMerger<Long, long[]> merger =
-                new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
-              for (int i = 0; i < 60_000; i++) {
-                long k = random.nextInt(20_000);
-                merger.add(OrderedBytes.encodeLong(k), 1L);
-                model.merge(k, 1L, Long::sum);
-                assertTrue(pool.used() <= pool.capacity());
-              }
-              java.util.Map<Long, Long> out = new java.util.HashMap<>();
-              try (CombineCursor<long[]> c = merger.finish()) {
-                while (c.next()) {
-                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), c.accumulator()[0]);
-                }
-              }
-              assertEquals(model, out);
-            }
-          } else {
-            java.util.Map<Long, Integer> model = new java.util.HashMap<>();
-            try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
-              for (int i = 0; i < 60_000; i++) {
-                long k = random.nextInt(10_000);
-                groups.add(OrderedBytes.encodeLong(k), new byte[6]);
-                model.merge(k, 1, Integer::sum);
-                assertTrue(pool.used() <= pool.capacity());
-              }
-              java.util.Map<Long, Integer> out = new java.util.HashMap<>();
-              try (GroupCursor c = groups.finish()) {
-                while (c.next()) {
-                  out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()),
-                      (int) c.values().count());
-                }
-              }
-              assertEquals(model, out);
-            }
+    onThreads(pool, 6, (id, config) -> {
+      Random random = new Random(id);
+      if (id % 2 == 0) {
+        sumAndCheck(config, random, 60_000, 20_000);
+        return;
+      }
+      Map<Long, Integer> model = new HashMap<>();
+      try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+        for (int i = 0; i < 60_000; i++) {
+          long k = random.nextInt(10_000);
+          groups.add(OrderedBytes.encodeLong(k), new byte[6]);
+          model.merge(k, 1, Integer::sum);
+          assertTrue(pool.used() <= pool.capacity());
+        }
+        Map<Long, Integer> out = new HashMap<>();
+        try (GroupCursor c = groups.finish()) {
+          while (c.next()) {
+            out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()),
+                (int) c.values().count());
           }
+        }
+        assertEquals(model, out);
+      }
+    });
+  }
+
+  /** What one thread of {@link #onThreads} does, with a config on the shared pool. */
+  private interface EngineRun {
+    void run(int id, SpillConfig config) throws Exception;
+  }
+
+  /**
+   * Runs {@code run} on {@code threads} threads at once, as concurrent bundles, with one pool and
+   * one spill root; then no thread may have failed, and the pool and the root must be empty.
+   */
+  private static void onThreads(MemoryPool pool, int threads, EngineRun run) throws Exception {
+    Path root = Files.createTempDirectory("pool-test");
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      started.add(new Thread(() -> {
+        try {
+          run.run(id, SpillConfig.withPool(pool).withSpillDirectories(List.of(root)));
         } catch (Throwable e) {
           failures.add(e);
         }
       }));
     }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
+    started.forEach(Thread::start);
+    for (Thread t : started) {
       t.join();
     }
     assertEquals(List.of(), failures);
     assertEquals(0, pool.used());
-    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(root)) {
+    try (Stream<Path> left = Files.list(root)) {
       assertEquals(0, left.count());
     }
-    java.nio.file.Files.delete(root);
+    Files.delete(root);
+  }
+
+  /** Sums {@code records} counts over {@code keySpace} keys with a merger; checks a model. */
+  private static void sumAndCheck(SpillConfig config, Random random, int records, int keySpace) {
+    Map<Long, Long> model = new HashMap<>();
+    Map<Long, Long> out = new HashMap<>();
+    try (ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
+      for (int i = 0; i < records; i++) {
+        long k = random.nextInt(keySpace);
+        merger.add(OrderedBytes.encodeLong(k), 1L);
+        model.merge(k, 1L, Long::sum);
+        assertTrue(config.pool().used() <= config.pool().capacity());
+      }
+      try (CombineCursor<long[]> c = merger.finish()) {
+        while (c.next()) {
+          out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), c.accumulator()[0]);
+        }
+      }
+    }
+    assertEquals(model, out);
   }
 }

@@ -43,14 +43,19 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkRunnerTest {
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
-  @Test
-  public void combineGroupAndSortOnFlinkEqualTheModel() throws Exception {
-    Path dir = tmp.newFolder().toPath();
+  /** Flink's embedded local mode with two parallel subtasks. */
+  private static FlinkPipelineOptions localFlink() {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster("[local]");
     options.setParallelism(2);
-    Pipeline p = Pipeline.create(options);
+    return options;
+  }
+
+  @Test
+  public void combineGroupAndSortOnFlinkEqualTheModel() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = Pipeline.create(localFlink());
 
     Random random = new Random(7);
     List<KV<Integer, Long>> data = new ArrayList<>();
@@ -101,10 +106,7 @@ public class FlinkRunnerTest {
   @Test
   public void attemptsThatFailMidwayAreRetriedByFlinkAndEachKeyComesOutOnce() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
+    FlinkPipelineOptions options = localFlink();
     // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
     // job's restart strategy comes from the Flink configuration.
     Path conf = tmp.newFolder().toPath();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -229,15 +230,23 @@ public class MemoryPoolTest {
       }));
     }
     started.forEach(Thread::start);
-    for (Thread t : started) {
-      t.join();
+    try {
+      for (Thread t : started) {
+        t.join();
+      }
+      assertEquals(List.of(), failures);
+      assertEquals(0, pool.used());
+      try (Stream<Path> left = Files.list(root)) {
+        assertEquals(0, left.count());
+      }
+    } finally {
+      // Empty when the checks pass; otherwise the root goes with what the engines left.
+      try (Stream<Path> all = Files.walk(root)) {
+        for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
     }
-    assertEquals(List.of(), failures);
-    assertEquals(0, pool.used());
-    try (Stream<Path> left = Files.list(root)) {
-      assertEquals(0, left.count());
-    }
-    Files.delete(root);
   }
 
   /** Sums {@code records} counts over {@code keySpace} keys with a merger; checks a model. */

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.coders.CoderException;
 
 /** A Beam {@link Coder} as the engine's {@link ValueCodec} (outer context: the engine frames). */
 final class CoderCodec<T> implements ValueCodec<T> {
@@ -27,18 +27,16 @@ final class CoderCodec<T> implements ValueCodec<T> {
 
   @Override
   public T decode(byte[] bytes, int offset, int length) {
+    SliceInputStream in = new SliceInputStream(bytes, offset, length);
     try {
-      return CoderUtils.decodeFromByteArray(coder,
-          offset == 0 && length == bytes.length ? bytes : copy(bytes, offset, length));
+      T value = coder.decode(in, Coder.Context.OUTER);
+      if (in.available() != 0) {
+        throw new CoderException(in.available() + " bytes of " + length + " left after decoding");
+      }
+      return value;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot decode with " + coder, e);
     }
-  }
-
-  private static byte[] copy(byte[] bytes, int offset, int length) {
-    byte[] out = new byte[length];
-    System.arraycopy(bytes, offset, out, 0, length);
-    return out;
   }
 
   /** Lets a coder write straight into a {@link ByteSink}. */

@@ -2,7 +2,6 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.Varint;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.beam.sdk.coders.Coder;
@@ -53,8 +52,8 @@ final class WindowedKey<K, W extends BoundedWindow> {
     int n = Varint.get(bytes, offset);
     int p = offset + Varint.size(n);
     try {
-      W window = windowCoder.decode(new ByteArrayInputStream(bytes, p, n), Coder.Context.OUTER);
-      K key = keyCoder.decode(new ByteArrayInputStream(bytes, p + n, offset + length - p - n),
+      W window = windowCoder.decode(new SliceInputStream(bytes, p, n), Coder.Context.OUTER);
+      K key = keyCoder.decode(new SliceInputStream(bytes, p + n, offset + length - p - n),
           Coder.Context.OUTER);
       return new Decoded<>(window, key);
     } catch (IOException e) {

@@ -133,11 +133,10 @@ public class SpillingCombineTest {
     List<KV<String, Long>> data = input(2, 60_000, 40);
     PCollection<KV<String, Long>> in = p.apply(Create.of(data));
     PCollection<KV<String, String>> ours = in.apply("Spilling",
-        // 128 KiB: the 40 accumulators (about 240 KB encoded) do not fit, so they spill. At the
-        // 64 KiB minimum, the floors of three concurrent bundles' engines leave too little for a
-        // fourth and it fails (clearly) after waiting: a budget too small for the parallelism.
+        // The 64 KiB minimum: the 40 accumulators (about 240 KB encoded) do not fit, so they
+        // spill; concurrent bundles' engines take turns for their floors.
         SpillingCombine.<String, Long, String>perKey(new CollectAll())
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10)));
+            .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
     PCollection<KV<String, String>> beams = in.apply("Beam", Combine.perKey(new CollectAll()));
     Map<String, List<Long>> model = new HashMap<>();
     data.forEach(kv -> model.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue()));

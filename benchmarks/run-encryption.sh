@@ -8,7 +8,7 @@ jar=benchmarks/target/spillway-benchmarks.jar
 for i in $(seq "${REPEAT:-3}"); do
   for workload in combine sort; do
     for encrypt in false true; do
-      java -Xmx512m -jar "$jar" --workload "$workload" --encrypt "$encrypt" 2>/dev/null \
+      java -Xmx512m -jar "$jar" --workload "$workload" --codec snappy --encrypt "$encrypt" 2>/dev/null \
           | sed "s/^{/{\"encrypt\": $encrypt, /"
     done
   done

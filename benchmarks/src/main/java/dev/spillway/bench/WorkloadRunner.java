@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * <pre>
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
- *     [--memory-mb 64] [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]
+ *     [--memory-mb 64] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]
  *     [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink|direct-floor]
  *     [--warmup R]
  * </pre>
@@ -50,7 +50,7 @@ public final class WorkloadRunner {
       spec = new WorkloadSpec(workload, records, keys,
           Long.parseLong(opts.getOrDefault("seed", "42")),
           Long.parseLong(opts.getOrDefault("memory-mb", "64")),
-          opts.getOrDefault("codec", "snappy"),
+          opts.getOrDefault("codec", "lz4"),
           Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
           dir == null ? null : Paths.get(dir));
       Supplier<WorkloadSystem> factory = SYSTEMS.get(opts.getOrDefault("system", "spillway"));
@@ -67,7 +67,7 @@ public final class WorkloadRunner {
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
           + " [--seed 42] [--memory-mb 64]"
           + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink"
-          + "|direct-floor] [--codec snappy|none] [--encrypt true|false] [--spill-dir DIR]"
+          + "|direct-floor] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]"
           + " [--warmup R]");
       System.exit(2);
       return;

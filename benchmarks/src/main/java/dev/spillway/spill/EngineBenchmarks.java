@@ -95,7 +95,7 @@ public class EngineBenchmarks {
   /** The frame format of the segment benchmark: a codec, and AES-GCM or not. */
   @State(Scope.Thread)
   public static class Codec {
-    @Param({"SNAPPY", "NONE", "SNAPPY_AES", "NONE_AES"})
+    @Param({"SNAPPY", "LZ4", "NONE", "SNAPPY_AES", "LZ4_AES", "NONE_AES"})
     public String format;
 
     CompressionCodec codec;

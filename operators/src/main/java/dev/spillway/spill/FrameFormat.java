@@ -14,8 +14,6 @@ final class FrameFormat {
   static final int FRAME_HEADER_BYTES = 12;
   /** The longest a varint32 can be; record lengths are reserved at this width, then compacted. */
   static final int MAX_VARINT32_BYTES = 5;
-  /** Snappy expands at most about 21 times; a larger claimed ratio is corruption. */
-  static final int MAX_EXPANSION = 32;
 
   /** {@code Block.records} (field 1, length-delimited). */
   static final byte TAG_RECORD = 0x0A;

@@ -276,7 +276,7 @@ final class SegmentReader implements RecordCursor {
         throw corrupt(block, String.format("CRC32C mismatch (stored %08x, computed %08x)",
             expectedCrc, actualCrc));
       }
-      if (rawLength < 0 || rawLength > (long) storedLength * FrameFormat.MAX_EXPANSION + 64) {
+      if (rawLength < 0 || rawLength > (long) storedLength * codec.maxExpansion() + 64) {
         throw corrupt(block, "a raw length of " + rawLength + " bytes is impossible for "
             + storedLength + " stored bytes");
       }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * <pre>{@code
  * SpillConfig config = SpillConfig.withBudget(64 << 20)
  *     .withSpillDirectories(List.of(Paths.get("/mnt/disk1"), Paths.get("/mnt/disk2")))
- *     .withCodec(CompressionCodec.SNAPPY)
+ *     .withCodec(CompressionCodec.LZ4)
  *     .withEncryption(true);
  * }</pre>
  *
@@ -40,7 +40,7 @@ public final class SpillConfig {
   private SpillConfig(MemoryPool pool) {
     this.pool = pool;
     this.spillDirectories = List.of(Paths.get(System.getProperty("java.io.tmpdir")));
-    this.codec = CompressionCodec.SNAPPY;
+    this.codec = CompressionCodec.LZ4;
     this.partitions = DEFAULT_PARTITIONS;
     this.maxFanIn = DEFAULT_MAX_FAN_IN;
     this.maxBlockBytes = DEFAULT_BLOCK_BYTES;
@@ -61,7 +61,7 @@ public final class SpillConfig {
     return c;
   }
 
-  /** A private pool of {@code budgetBytes}, spilling to {@code java.io.tmpdir} with Snappy. */
+  /** A private pool of {@code budgetBytes}, spilling to {@code java.io.tmpdir} with LZ4. */
   public static SpillConfig withBudget(long budgetBytes) {
     return withPool(MemoryPool.ofBytes(budgetBytes));
   }

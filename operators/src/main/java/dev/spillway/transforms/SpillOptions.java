@@ -51,9 +51,9 @@ public final class SpillOptions implements Serializable {
     this.encryptSpills = encryptSpills;
   }
 
-  /** 64 MiB, {@code java.io.tmpdir} of the worker, Snappy, 32 shards, no encryption. */
+  /** 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, 32 shards, no encryption. */
   public static SpillOptions create() {
-    return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.SNAPPY,
+    return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.LZ4,
         DEFAULT_SHARDS, false);
   }
 
@@ -76,6 +76,7 @@ public final class SpillOptions implements Serializable {
         encryptSpills);
   }
 
+  /** How spilled blocks are compressed: LZ4 (the default), SNAPPY or NONE. */
   public SpillOptions withCodec(CompressionCodec codec) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories,
         Objects.requireNonNull(codec, "codec"), shards, encryptSpills);
@@ -91,8 +92,8 @@ public final class SpillOptions implements Serializable {
 
   /**
    * Encrypts spilled data at rest with AES-GCM under a fresh key per engine, held only in memory
-   * (as Spark's {@code spark.io.encryption.enabled}). Off by default; costs little with Snappy
-   * (see BENCHMARKS.md).
+   * (as Spark's {@code spark.io.encryption.enabled}). Off by default; what it costs is in
+   * BENCHMARKS.md.
    */
   public SpillOptions withSpillEncryption(boolean encrypt) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt);

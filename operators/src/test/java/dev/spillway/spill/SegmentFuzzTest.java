@@ -38,8 +38,9 @@ public class SegmentFuzzTest {
     int corrupt = 0;
     int intact = 0;
     for (int c = 0; c < CASES; c++) {
-      CompressionCodec codec = CompressionCodec.values()[c % 2];
-      boolean encrypted = (c / 2) % 2 == 1;
+      int codecs = CompressionCodec.values().length;
+      CompressionCodec codec = CompressionCodec.values()[c % codecs];
+      boolean encrypted = (c / codecs) % 2 == 1;
       try (EngineResources resources = new EngineResources(spill.config(4 << 20)
           .withCodec(codec).withEncryption(encrypted).withMaxBlockBytes(512 + random.nextInt(4096)))) {
         Layout layout = random.nextBoolean() ? Layout.LAYOUT_KEY_VALUE : Layout.LAYOUT_KEY_VALUES;

@@ -98,7 +98,7 @@ public class SoakTest {
     int keySpace = 1 + random.nextInt(random.nextBoolean() ? 1_000 : 200_000);
     SpillConfig config = SpillConfig.withBudget((64 << 10) + random.nextInt(4 << 20))
         .withSpillDirectories(List.of(root))
-        .withCodec(random.nextBoolean() ? CompressionCodec.SNAPPY : CompressionCodec.NONE)
+        .withCodec(CompressionCodec.values()[random.nextInt(CompressionCodec.values().length)])
         .withEncryption(random.nextInt(4) == 0);
     boolean fault = random.nextInt(5) == 0;
     if (fault) {

@@ -13,9 +13,11 @@ import java.util.Map;
  * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
  * free bytes, whatever its share, until others release them, up to a timeout, then fails naming
  * the pool's state. Engines give back their arrays before they wait, and take their floor in one
- * request, so that waiting engines hold as little as they can; when every consumer of the pool is
- * waiting and no waiter's request fits, nothing can ever be released, and the request that
- * completes that circle fails at once instead of after the timeout.
+ * request, so that waiting engines hold as little as they can. When no consumer can release
+ * anything — each is waiting, or belongs to a thread that is (an engine is used by one thread; two
+ * Beam steps fused on one thread, a group feeding a sort, hold two engines) — and no waiter's
+ * request fits, the request that completes that circle fails at once instead of after the
+ * timeout.
  *
  * <p>Thread-safe.
  */
@@ -24,9 +26,11 @@ public final class MemoryPool {
 
   private final long capacity;
   private final Duration maxWait;
-  private final Map<Object, long[]> held = new IdentityHashMap<>();
+  private final Map<Object, Account> held = new IdentityHashMap<>();
   /** The bytes each waiting consumer asked for. */
   private final Map<Object, Long> waiting = new IdentityHashMap<>();
+  /** The threads of the waiting consumers, with how many of their consumers wait. */
+  private final Map<Thread, Integer> waitingThreads = new IdentityHashMap<>();
   private long used;
 
   private MemoryPool(long capacity, Duration maxWait) {
@@ -56,14 +60,15 @@ public final class MemoryPool {
   }
 
   synchronized void register(Object consumer) {
-    held.putIfAbsent(consumer, new long[1]);
+    held.putIfAbsent(consumer, new Account());
+    holding(consumer);
   }
 
   /** Releases all that {@code consumer} holds and forgets it. */
   synchronized void unregister(Object consumer) {
-    long[] h = held.remove(consumer);
+    Account h = held.remove(consumer);
     if (h != null) {
-      used -= h[0];
+      used -= h.bytes;
       notifyAll();
     }
   }
@@ -80,11 +85,11 @@ public final class MemoryPool {
 
   /** Grants all of {@code bytes} or nothing, without waiting. */
   synchronized boolean tryAcquire(Object consumer, long bytes) {
-    long[] h = holding(consumer);
-    if (used + bytes > capacity || h[0] + bytes > fairShare()) {
+    Account h = holding(consumer);
+    if (used + bytes > capacity || h.bytes + bytes > fairShare()) {
       return false;
     }
-    h[0] += bytes;
+    h.bytes += bytes;
     used += bytes;
     return true;
   }
@@ -100,7 +105,7 @@ public final class MemoryPool {
           "needs " + bytes + " bytes of memory, more than the whole memory budget of " + capacity
               + " bytes");
     }
-    long own = holding(consumer)[0];
+    long own = holding(consumer).bytes;
     if (own + bytes > capacity) {
       throw new IllegalStateException("needs " + bytes + " more bytes of memory but already holds "
           + own + " of the whole memory budget of " + capacity + " bytes");
@@ -108,14 +113,18 @@ public final class MemoryPool {
     long deadline = System.nanoTime() + maxWait.toNanos();
     // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
     // wherever they are; the share only bounds growth (tryAcquire), which makes others spill.
+    Thread thread = Thread.currentThread();
     waiting.put(consumer, bytes);
+    waitingThreads.merge(thread, 1, Integer::sum);
     try {
       while (used + bytes > capacity) {
         if (deadlocked()) {
           throw new IllegalStateException("needs " + bytes + " bytes of the memory budget of "
-              + capacity + " bytes, but all " + held.size() + " engines sharing it are waiting for"
-              + " memory the others hold (" + used + " bytes), so none can be released. Raise the"
-              + " budget or lower the number of concurrent bundles.");
+              + capacity + " bytes, but none of the " + held.size() + " engines sharing it can"
+              + " release any: " + waiting.size() + " are waiting for memory the others hold ("
+              + used + " bytes), and the rest belong to the waiting threads (steps fused on one"
+              + " thread, such as a group whose output feeds a sort). Raise the budget or lower"
+              + " the number of concurrent bundles.");
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -133,15 +142,21 @@ public final class MemoryPool {
       }
     } finally {
       waiting.remove(consumer);
+      waitingThreads.merge(thread, -1, (a, b) -> a + b == 0 ? null : a + b);
     }
-    holding(consumer)[0] += bytes;
+    holding(consumer).bytes += bytes;
     used += bytes;
   }
 
-  /** True when every consumer waits and no waiter's request fits: no one is left to release. */
+  /**
+   * True when no consumer can release anything — each waits, or was last used by a thread that
+   * waits — and no waiter's request fits.
+   */
   private boolean deadlocked() {
-    if (waiting.size() < held.size()) {
-      return false;
+    for (Account account : held.values()) {
+      if (!waitingThreads.containsKey(account.thread)) {
+        return false;
+      }
     }
     for (long request : waiting.values()) {
       if (used + request <= capacity) {
@@ -152,20 +167,28 @@ public final class MemoryPool {
   }
 
   synchronized void release(Object consumer, long bytes) {
-    long[] h = holding(consumer);
-    if (bytes > h[0]) {
-      throw new IllegalStateException("releases " + bytes + " bytes but holds " + h[0]);
+    Account h = holding(consumer);
+    if (bytes > h.bytes) {
+      throw new IllegalStateException("releases " + bytes + " bytes but holds " + h.bytes);
     }
-    h[0] -= bytes;
+    h.bytes -= bytes;
     used -= bytes;
     notifyAll();
   }
 
-  private long[] holding(Object consumer) {
-    long[] h = held.get(consumer);
+  /** {@code consumer}'s account, which notes the calling thread as the one using it now. */
+  private Account holding(Object consumer) {
+    Account h = held.get(consumer);
     if (h == null) {
       throw new IllegalStateException("consumer is not registered with this memory pool");
     }
+    h.thread = Thread.currentThread();
     return h;
+  }
+
+  /** What one consumer holds, and the thread that last asked the pool on its behalf. */
+  private static final class Account {
+    long bytes;
+    Thread thread;
   }
 }

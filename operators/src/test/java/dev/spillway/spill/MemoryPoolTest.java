@@ -125,7 +125,7 @@ public class MemoryPoolTest {
     long start = System.nanoTime();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.reserve(200));
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
-    assertThat(e.getMessage(), containsString("all 2 engines sharing it are waiting"));
+    assertThat(e.getMessage(), containsString("2 are waiting for memory the others hold"));
     b.close();
     t.join(10_000);
     assertFalse("a got what b released", t.isAlive());
@@ -133,6 +133,67 @@ public class MemoryPoolTest {
     assertEquals(900, pool.used());
     a.close();
     assertEquals(0, pool.used());
+  }
+
+  @Test
+  public void aThreadWaitingOnItselfFailsAtOnce() {
+    // Two steps fused on one thread: the upstream engine holds memory while its output feeds a
+    // downstream engine on the same thread, which waits for more than is free. Nothing else
+    // runs, so nothing can be released.
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMinutes(5));
+    MemoryReservation upstream = new MemoryReservation(pool, 10);
+    upstream.reserve(700);
+    MemoryReservation downstream = new MemoryReservation(pool, 10);
+    long start = System.nanoTime();
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> downstream.reserve(400));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
+    assertThat(e.getMessage(), containsString("the rest belong to the waiting threads"));
+    downstream.close();
+    upstream.close();
+    assertEquals(0, pool.used());
+  }
+
+  @Test
+  public void fusedGroupAndSortOnTwoThreadsWorkAt1MiB() throws Exception {
+    // Each thread groups, and sorts each group's values in a second engine while the first is
+    // still handing them out, as a group and a sort fused on one thread would.
+    onThreads(MemoryPool.ofBytes(1 << 20, Duration.ofSeconds(20)), 2,
+        (id, config) -> assertEquals(200_000, groupThenSortEachKey(config, id)));
+  }
+
+  /** Groups 200,000 records over 300 keys, then sorts each key's values in an engine of its own. */
+  private static long groupThenSortEachKey(SpillConfig config, long seed) {
+    Random random = new Random(seed);
+    long sorted = 0;
+    try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+      for (int i = 0; i < 200_000; i++) {
+        groups.add(OrderedBytes.encodeLong(random.nextInt(300)),
+            OrderedBytes.encodeLong(random.nextLong()));
+      }
+      try (GroupCursor group = groups.finish()) {
+        while (group.next()) {
+          try (ExternalSorter sorter = new ExternalSorter(config)) {
+            ValueCursor values = group.values().cursor();
+            while (values.next()) {
+              byte[] v = new byte[values.length()];
+              System.arraycopy(values.array(), values.offset(), v, 0, v.length);
+              sorter.add(v, new byte[0]);
+            }
+            long previous = Long.MIN_VALUE;
+            try (RecordCursor out = sorter.finish()) {
+              while (out.next()) {
+                long v = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
+                assertTrue(v >= previous);
+                previous = v;
+                sorted++;
+              }
+            }
+          }
+        }
+      }
+    }
+    return sorted;
   }
 
   @Test

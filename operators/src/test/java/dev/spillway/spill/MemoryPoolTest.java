@@ -162,6 +162,21 @@ public class MemoryPoolTest {
         (id, config) -> assertEquals(200_000, groupThenSortEachKey(config, id)));
   }
 
+  /** Finishes a sorter of {@link OrderedBytes} longs, checks their order and counts them. */
+  private static long finishInOrder(ExternalSorter sorter) {
+    long previous = Long.MIN_VALUE;
+    long n = 0;
+    try (RecordCursor out = sorter.finish()) {
+      while (out.next()) {
+        long k = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
+        assertTrue(k >= previous);
+        previous = k;
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Groups 200,000 records over 300 keys, then sorts each key's values in an engine of its own. */
   private static long groupThenSortEachKey(SpillConfig config, long seed) {
     Random random = new Random(seed);
@@ -180,15 +195,7 @@ public class MemoryPoolTest {
               System.arraycopy(values.array(), values.offset(), v, 0, v.length);
               sorter.add(v, new byte[0]);
             }
-            long previous = Long.MIN_VALUE;
-            try (RecordCursor out = sorter.finish()) {
-              while (out.next()) {
-                long v = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
-                assertTrue(v >= previous);
-                previous = v;
-                sorted++;
-              }
-            }
+            sorted += finishInOrder(sorter);
           }
         }
       }
@@ -223,17 +230,7 @@ public class MemoryPoolTest {
           sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
           assertTrue(pool.used() <= pool.capacity());
         }
-        long previous = Long.MIN_VALUE;
-        long n = 0;
-        try (RecordCursor out = sorter.finish()) {
-          while (out.next()) {
-            long k = OrderedBytes.decodeLong(out.keyArray(), out.keyOffset());
-            assertTrue(k >= previous);
-            previous = k;
-            n++;
-          }
-        }
-        assertEquals(40_000, n);
+        assertEquals(40_000, finishInOrder(sorter));
       }
     });
   }

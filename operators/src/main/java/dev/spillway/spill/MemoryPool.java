@@ -60,8 +60,7 @@ public final class MemoryPool {
   }
 
   synchronized void register(Object consumer) {
-    held.putIfAbsent(consumer, new Account());
-    holding(consumer);
+    held.computeIfAbsent(consumer, c -> new Account()).thread = Thread.currentThread();
   }
 
   /** Releases all that {@code consumer} holds and forgets it. */
@@ -121,10 +120,10 @@ public final class MemoryPool {
         if (deadlocked()) {
           throw new IllegalStateException("needs " + bytes + " bytes of the memory budget of "
               + capacity + " bytes, but none of the " + held.size() + " engines sharing it can"
-              + " release any: " + waiting.size() + " are waiting for memory the others hold ("
-              + used + " bytes), and the rest belong to the waiting threads (steps fused on one"
-              + " thread, such as a group whose output feeds a sort). Raise the budget or lower"
-              + " the number of concurrent bundles.");
+              + " release any of the " + used + " bytes in use (waiting for memory: "
+              + waiting.size() + "; the others are used by the waiting threads, as steps fused on"
+              + " one thread are, such as a group whose output feeds a sort). Raise the budget or"
+              + " lower the number of concurrent bundles.");
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {

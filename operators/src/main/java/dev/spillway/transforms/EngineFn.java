@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.SpillingEngine;
+import java.lang.ref.Cleaner;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -11,17 +12,27 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
  * engine's statistics and closes it (deleting its spill files), or, if the output fails midway
  * (a failing {@code extractOutput}, say), closes it at once. A bundle that fails while adding
  * input has its engine closed when the runner tears the DoFn down or starts its next bundle.
+ *
+ * <p>Beam calls {@code @Teardown} on a best-effort basis, and some runners skip it: Flink does
+ * not tear down the DoFns of an attempt it cancels to restart a job. So each DoFn instance also
+ * registers its engine with a {@link Cleaner}: once the runner has dropped the instance, the next
+ * garbage collection closes the engine it left open, deleting its files and returning its memory
+ * to the pool.
  */
 abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     extends DoFn<InputT, OutputT> {
   private static final long serialVersionUID = 1L;
+  /** One daemon thread for every EngineFn of the JVM. */
+  private static final Cleaner CLEANER = Cleaner.create();
 
   private final Coder<K> keyCoder;
   private final Coder<BoundedWindow> windowCoder;
   final SpillOptions options;
   private transient WindowedKey<K, BoundedWindow> keys;
   private transient SpillMetrics metrics;
-  private transient E engine;
+  /** This bundle's engine, in a holder the cleaner can close without reaching the DoFn. */
+  private transient EngineSlot<E> slot;
+  private transient Cleaner.Cleanable cleanable;
 
   EngineFn(Coder<K> keyCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
     this.keyCoder = keyCoder;
@@ -39,23 +50,27 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   public void setup() {
     keys = new WindowedKey<>(keyCoder, windowCoder);
     metrics = new SpillMetrics();
+    slot = new EngineSlot<>();
+    cleanable = CLEANER.register(this, slot::close);
     setUpCodecs();
   }
 
   @StartBundle
   public void startBundle() {
-    closeEngine();
-    engine = newEngine();
+    slot.close();
+    slot.engine = newEngine();
   }
 
   @Teardown
   public void teardown() {
-    closeEngine();
+    if (cleanable != null) {
+      cleanable.clean();
+    }
   }
 
   /** This bundle's engine. */
   E engine() {
-    return engine;
+    return slot.engine;
   }
 
   /** Encodes engine keys: (window, key). */
@@ -72,21 +87,30 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
       output.run();
     } catch (RuntimeException | Error e) {
       try {
-        closeEngine();
+        slot.close();
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
     }
-    metrics.publish(engine.stats());
-    closeEngine();
+    metrics.publish(slot.engine.stats());
+    slot.close();
   }
 
-  private void closeEngine() {
-    if (engine != null) {
+  /**
+   * Holds the engine of the bundle in progress. The cleaner's action refers to this, never to
+   * the DoFn, so that it does not keep the DoFn reachable.
+   */
+  private static final class EngineSlot<E extends SpillingEngine> {
+    /** Written by the bundle's thread; read by the cleaner's once the DoFn is unreachable. */
+    volatile E engine;
+
+    void close() {
       E e = engine;
       engine = null;
-      e.close();
+      if (e != null) {
+        e.close();
+      }
     }
   }
 }

@@ -64,8 +64,24 @@ final class PipelineSupport {
 
   /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */
   static void awaitEmpty(Path dir, long millis) throws InterruptedException {
+    awaitEmpty(dir, millis, false);
+  }
+
+  /**
+   * Waits for {@code dir} to empty, collecting garbage meanwhile: engines that a runner dropped
+   * without tearing their DoFns down are closed by a cleaner once their DoFn is collected.
+   */
+  static void awaitEmptyCollectingGarbage(Path dir, long millis) throws InterruptedException {
+    awaitEmpty(dir, millis, true);
+  }
+
+  private static void awaitEmpty(Path dir, long millis, boolean collectGarbage)
+      throws InterruptedException {
     long deadline = System.nanoTime() + millis * 1_000_000;
     while (System.nanoTime() < deadline) {
+      if (collectGarbage) {
+        System.gc();
+      }
       try (Stream<Path> files = Files.list(dir)) {
         if (files.findAny().isEmpty()) {
           return;

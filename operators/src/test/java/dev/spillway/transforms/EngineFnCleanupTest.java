@@ -1,0 +1,81 @@
+package dev.spillway.transforms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.OrderedBytes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * An engine whose DoFn the runner drops mid-bundle without {@code @Teardown} (as Flink does with
+ * the attempts it cancels) is closed once the DoFn is collected: its files go, its memory returns.
+ */
+public class EngineFnCleanupTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void teardownClosesTheBundlesEngine() throws IOException {
+    Path dir = tmp.newFolder().toPath();
+    SortingFn fn = spilledMidBundle(dir);
+    fn.teardown();
+    assertEquals(0, entries(dir));
+  }
+
+  @Test
+  public void aDroppedDoFnsEngineIsClosedByTheCleaner() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    spilledMidBundle(dir); // dropped at once: no finishBundle, no teardown
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (entries(dir) > 0 && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertEquals("files left by the dropped DoFn's engine", 0, entries(dir));
+  }
+
+  /** A DoFn set up, in a bundle whose engine has spilled into {@code dir}. */
+  private static SortingFn spilledMidBundle(Path dir) throws IOException {
+    SortingFn fn = new SortingFn(SpillOptions.create().withMemoryBudgetBytes(128 << 10)
+        .withSpillDirectories(List.of(dir.toString())));
+    fn.setup();
+    fn.startBundle();
+    for (long i = 0; i < 50_000; i++) {
+      fn.engine().add(OrderedBytes.encodeLong(i * 0x9E3779B97F4A7C15L), new byte[8]);
+    }
+    assertTrue("the engine spilled", fn.engine().stats().spillCount() > 0);
+    assertTrue(entries(dir) > 0);
+    return fn;
+  }
+
+  private static long entries(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      return all.filter(p -> !p.equals(dir)).count();
+    }
+  }
+
+  /** The smallest EngineFn: a sorter per bundle. */
+  static final class SortingFn extends EngineFn<String, String, String, ExternalSorter> {
+    @SuppressWarnings("unchecked")
+    SortingFn(SpillOptions options) {
+      super(StringUtf8Coder.of(), (Coder<BoundedWindow>) (Coder<?>) GlobalWindow.Coder.INSTANCE,
+          options);
+    }
+
+    @Override
+    ExternalSorter newEngine() {
+      return new ExternalSorter(options.toConfig());
+    }
+  }
+}

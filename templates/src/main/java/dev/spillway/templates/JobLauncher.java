@@ -28,6 +28,7 @@ public final class JobLauncher {
   }
 
   private static final long PROGRESS_MILLIS = 5_000;
+  private static final long STOP_WAIT_MILLIS = 5_000;
 
   private JobLauncher() {}
 
@@ -67,8 +68,12 @@ public final class JobLauncher {
     }
     long start = System.nanoTime();
     JobProgress progress = new JobProgress(err, start);
+    PipelineResult result = null;
     try {
-      PipelineResult result = pipeline.run();
+      // Made here, not by the steps that write into it, so that a straggling bundle of a failed
+      // job cannot make it again after it is deleted.
+      Files.createDirectories(setup.workDirectory());
+      result = pipeline.run();
       while (true) {
         PipelineResult.State state = result.waitUntilFinish(Duration.millis(PROGRESS_MILLIS));
         if (state != null && state.isTerminal()) {
@@ -84,6 +89,10 @@ public final class JobLauncher {
       }
       progress.summary(result, setup.output(), options.getSkipBadRecords());
       return 0;
+    } catch (IOException e) {
+      err.println("error: cannot make the work directory " + setup.workDirectory() + " ("
+          + e.getMessage() + ")");
+      return 1;
     } catch (RuntimeException e) {
       err.println("error: " + describe(e));
       if (findCause(e, BadRecordException.class) != null && !options.getSkipBadRecords()) {
@@ -91,8 +100,30 @@ public final class JobLauncher {
       }
       return 1;
     } finally {
+      stop(result);
       deleteRecursively(setup.workDirectory(), err);
       err.flush();
+    }
+  }
+
+  /**
+   * Cancels a job that ended badly and waits a little for its bundles to stop: a failed
+   * DirectRunner job can still have bundles running, which must not write into the work
+   * directory while it is deleted.
+   */
+  private static void stop(PipelineResult result) {
+    if (result == null || result.getState() == PipelineResult.State.DONE) {
+      return;
+    }
+    try {
+      result.cancel();
+    } catch (IOException | RuntimeException e) {
+      // ended already, or the runner cannot cancel: the wait below is all there is
+    }
+    try {
+      result.waitUntilFinish(Duration.millis(STOP_WAIT_MILLIS));
+    } catch (RuntimeException e) {
+      // its failure was reported already
     }
   }
 

@@ -37,8 +37,7 @@ public final class AssembleOutputFn extends DoFn<String, Void> {
   @ProcessElement
   public void process(ProcessContext context) throws IOException {
     Path output = Paths.get(context.element());
-    Path dir = Paths.get(workDirectory);
-    Files.createDirectories(dir);
+    Path dir = WorkDirectory.existing(workDirectory);
     TreeSet<String> ordered = new TreeSet<>(context.sideInput(parts));
     Path whole = dir.resolve("output.inprogress");
     try (FileChannel out = FileChannel.open(whole, StandardOpenOption.CREATE,

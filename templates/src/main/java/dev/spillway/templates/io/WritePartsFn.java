@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.UUID;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -43,8 +42,7 @@ public final class WritePartsFn extends DoFn<String, String> {
   @ProcessElement
   public void process(@Element String line) throws IOException {
     if (writer == null) {
-      Path dir = Paths.get(workDirectory);
-      Files.createDirectories(dir);
+      Path dir = WorkDirectory.existing(workDirectory);
       part = dir.resolve("part-" + UUID.randomUUID());
       writer = Files.newBufferedWriter(part, StandardCharsets.UTF_8);
     }

@@ -3,6 +3,7 @@ package dev.spillway.templates.sort;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.templates.io.FileScanner;
+import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.JobMetrics;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,8 +69,7 @@ public final class SortRangeFn extends DoFn<Integer, String> {
 
   @ProcessElement
   public void process(@Element Integer range, OutputReceiver<String> out) throws IOException {
-    Path dir = Paths.get(workDirectory);
-    Files.createDirectories(dir);
+    Path dir = WorkDirectory.existing(workDirectory);
     Path part = dir.resolve(partName(range));
     Path inProgress = dir.resolve(part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
     long lines = 0;

@@ -1,8 +1,10 @@
 package dev.spillway.spill;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A hard cap on the bytes that the engines of one JVM hold, shared by all engines given the same
@@ -27,10 +29,6 @@ public final class MemoryPool {
   private final long capacity;
   private final Duration maxWait;
   private final Map<Object, Account> held = new IdentityHashMap<>();
-  /** The bytes each waiting consumer asked for. */
-  private final Map<Object, Long> waiting = new IdentityHashMap<>();
-  /** The threads of the waiting consumers, with how many of their consumers wait. */
-  private final Map<Thread, Integer> waitingThreads = new IdentityHashMap<>();
   private long used;
 
   private MemoryPool(long capacity, Duration maxWait) {
@@ -104,7 +102,8 @@ public final class MemoryPool {
           "needs " + bytes + " bytes of memory, more than the whole memory budget of " + capacity
               + " bytes");
     }
-    long own = holding(consumer).bytes;
+    Account account = holding(consumer);
+    long own = account.bytes;
     if (own + bytes > capacity) {
       throw new IllegalStateException("needs " + bytes + " more bytes of memory but already holds "
           + own + " of the whole memory budget of " + capacity + " bytes");
@@ -112,16 +111,15 @@ public final class MemoryPool {
     long deadline = System.nanoTime() + maxWait.toNanos();
     // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
     // wherever they are; the share only bounds growth (tryAcquire), which makes others spill.
-    Thread thread = Thread.currentThread();
-    waiting.put(consumer, bytes);
-    waitingThreads.merge(thread, 1, Integer::sum);
+    account.waitingFor = bytes;
     try {
       while (used + bytes > capacity) {
-        if (deadlocked()) {
+        int waiters = deadlockedWaiters();
+        if (waiters > 0) {
           throw new IllegalStateException("needs " + bytes + " bytes of the memory budget of "
               + capacity + " bytes, but none of the " + held.size() + " engines sharing it can"
               + " release any of the " + used + " bytes in use (waiting for memory: "
-              + waiting.size() + "; the others are used by the waiting threads, as steps fused on"
+              + waiters + "; the others are used by the waiting threads, as steps fused on"
               + " one thread are, such as a group whose output feeds a sort). Raise the budget or"
               + " lower the number of concurrent bundles.");
         }
@@ -140,29 +138,35 @@ public final class MemoryPool {
         }
       }
     } finally {
-      waiting.remove(consumer);
-      waitingThreads.merge(thread, -1, (a, b) -> a + b == 0 ? null : a + b);
+      account.waitingFor = 0;
     }
-    holding(consumer).bytes += bytes;
+    account.bytes += bytes;
     used += bytes;
   }
 
   /**
-   * True when no consumer can release anything — each waits, or was last used by a thread that
-   * waits — and no waiter's request fits.
+   * How many consumers wait, if none can release anything — each waits, or was last used by a
+   * thread that waits — and no waiter's request fits; else 0. Called by a waiting request, so a
+   * deadlock counts at least that one.
    */
-  private boolean deadlocked() {
+  private int deadlockedWaiters() {
+    Set<Thread> waitingThreads = Collections.newSetFromMap(new IdentityHashMap<>());
+    int waiters = 0;
     for (Account account : held.values()) {
-      if (!waitingThreads.containsKey(account.thread)) {
-        return false;
+      if (account.waitingFor > 0) {
+        if (used + account.waitingFor <= capacity) {
+          return 0;
+        }
+        waitingThreads.add(account.thread);
+        waiters++;
       }
     }
-    for (long request : waiting.values()) {
-      if (used + request <= capacity) {
-        return false;
+    for (Account account : held.values()) {
+      if (!waitingThreads.contains(account.thread)) {
+        return 0;
       }
     }
-    return true;
+    return waiters;
   }
 
   synchronized void release(Object consumer, long bytes) {
@@ -185,9 +189,13 @@ public final class MemoryPool {
     return h;
   }
 
-  /** What one consumer holds, and the thread that last asked the pool on its behalf. */
+  /**
+   * What one consumer holds, the thread that last asked the pool on its behalf, and the bytes it
+   * waits for (0 when it does not wait).
+   */
   private static final class Account {
     long bytes;
     Thread thread;
+    long waitingFor;
   }
 }

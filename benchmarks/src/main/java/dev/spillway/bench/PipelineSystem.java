@@ -65,14 +65,16 @@ final class PipelineSystem implements WorkloadSystem {
 
   private final String name;
   private final Transforms transforms;
-  private final boolean spillway;
   private final boolean flink;
 
   PipelineSystem(String name, Transforms transforms, boolean flink) {
     this.name = name;
     this.transforms = transforms;
-    this.spillway = transforms == Transforms.SPILLWAY;
     this.flink = flink;
+  }
+
+  private boolean spillway() {
+    return transforms == Transforms.SPILLWAY;
   }
 
   @Override
@@ -93,12 +95,12 @@ final class PipelineSystem implements WorkloadSystem {
     } else if (spec.workload() == Workload.SORT) {
       sort(records, spec.records(), spec.seed(), spill);
     } else if (spec.workload() == Workload.COMBINE) {
-      PCollection<KV<Long, Long>> sums = spillway
+      PCollection<KV<Long, Long>> sums = spillway()
           ? records.apply(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(spill))
           : records.apply(Combine.perKey(Sum.ofLongs()));
       sums.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else {
-      PCollection<KV<Long, Iterable<Long>>> groups = spillway
+      PCollection<KV<Long, Iterable<Long>>> groups = spillway()
           ? records.apply(SpillingGroupByKey.<Long, Long>create().withOptions(spill))
           : records.apply(GroupByKey.create());
       groups.apply("Checksum", ParDo.of(new GroupChecksumFn()));
@@ -133,16 +135,16 @@ final class PipelineSystem implements WorkloadSystem {
         .apply("AssignRanges",
             ParDo.of(new AssignRangeFn<Long>(bounds, OrderedBytes::encodeLong)))
         .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
-    PCollectionView<Map<Integer, Long>> counts = (spillway
+    PCollectionView<Map<Integer, Long>> counts = (spillway()
         ? ranged.apply("CountRanges", SpillingCombine.<Integer, Long, Long>perKey(
             Count.<Long>combineFn()).withOptions(spill))
         : ranged.apply("CountRanges", Count.perKey()))
         .apply("CountsView", View.asMap());
-    PCollection<KV<Integer, Iterable<Long>>> grouped = spillway
+    PCollection<KV<Integer, Iterable<Long>>> grouped = spillway()
         ? ranged.apply("GroupRanges",
             SpillingGroupByKey.<Integer, Long>create().withOptions(spill))
         : ranged.apply("GroupRanges", GroupByKey.create());
-    grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(counts, spillway ? spill : null))
+    grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(counts, spillway() ? spill : null))
         .withSideInputs(counts));
   }
 
@@ -212,8 +214,6 @@ final class PipelineSystem implements WorkloadSystem {
     o.setEnforceEncodability(false);
     return o;
   }
-
-
 
   /** Record i of the workload, as the generator of WORKLOADS.md makes it. */
   static final class RecordFn extends DoFn<Long, KV<Long, Long>> {

@@ -92,9 +92,9 @@ public enum CompressionCodec {
 
   /** LZ4's coders, made when first used, so that other codecs never load its library. */
   private static final class Lz4 {
-    static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
-    static final LZ4SafeDecompressor DECOMPRESSOR =
-        LZ4Factory.fastestInstance().safeDecompressor();
+    private static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
+    static final LZ4Compressor COMPRESSOR = FACTORY.fastCompressor();
+    static final LZ4SafeDecompressor DECOMPRESSOR = FACTORY.safeDecompressor();
   }
 
   private final Codec proto;

@@ -68,5 +68,4 @@ final class JobProgress {
       return 0; // this runner does not report metrics while it runs
     }
   }
-
 }

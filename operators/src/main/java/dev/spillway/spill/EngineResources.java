@@ -97,7 +97,10 @@ final class EngineResources implements AutoCloseable {
       return;
     }
     shrink.run();
-    long need = Math.max(plan.pageBytes(), recordBytes + 64);
+    // The record, and a page for what is stored beside it (an index entry, a value chain's
+    // link): held before the retry, so that the retry asks the pool for nothing and an engine
+    // past its fair share (other engines hold the rest) still takes a record the budget holds.
+    long need = recordBytes + 2L * plan.pageBytes() + 64;
     if (reservation.used() + need > config.pool().capacity()) {
       throw tooLarge(recordBytes);
     }

@@ -17,8 +17,9 @@ import java.util.List;
  *       round); the last merge streams the remaining runs and the in-memory run through a heap.
  * </ol>
  *
- * <p>Records with equal keys keep no particular order. Use {@link OrderedBytes} to encode numbers
- * so that byte order is numeric order.
+ * <p>Stable: records with equal keys come out in the order they were added (each run is sorted
+ * stably, runs are kept and merged in the order of their records' arrival, and a merge breaks
+ * ties by run). Use {@link OrderedBytes} to encode numbers so that byte order is numeric order.
  *
  * <pre>{@code
  * try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(64 << 20))) {
@@ -92,14 +93,15 @@ public final class ExternalSorter implements SpillingEngine {
   public RecordCursor finish() {
     resources.checkFinishing("sorter", finished);
     finished = true;
-    if (runs.isEmpty()) {
+    if (runs.isEmpty() && ownsResources) {
       buffer.sort();
       return new Output(buffer.cursor());
     }
     int fanIn = resources.plan.fanIn();
     if (runs.size() + 1 > fanIn || !ownsResources) {
-      // A nested sorter spills its last run too and gives back its memory: the engine it
-      // serves needs that memory for what it does with the sorted stream.
+      // A nested sorter spills its last run too, even its only one, and gives back its memory:
+      // the engine it serves needs that memory for what it does with the sorted stream (a
+      // key's values gathered in SpillableValues, which cannot make the sorter spill).
       spill();
       buffer.shrink();
     } else {
@@ -142,13 +144,14 @@ public final class ExternalSorter implements SpillingEngine {
     }
     long freed = buffer.recordBytes();
     buffer.sort();
-    writeRun(buffer.cursor());
+    runs.add(writeRun(buffer.cursor()));
     resources.stats.spillCount++;
     resources.stats.memoryBytesSpilled += freed;
     buffer.reset();
   }
 
-  private void writeRun(RecordCursor sorted) {
+  /** Writes {@code sorted} as a new run and returns where it is. */
+  private SegmentLocation writeRun(RecordCursor sorted) {
     SpillFileWriter file = resources.newFile("run");
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
@@ -158,21 +161,25 @@ public final class ExternalSorter implements SpillingEngine {
         out.append(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
             sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
       }
-      runs.add(out.finish());
+      SegmentLocation run = out.finish();
       resources.stats.diskBytesSpilled += file.position();
+      return run;
     } finally {
       file.close();
       resources.buffers.release(slot);
     }
   }
 
-  /** Merges the oldest {@code fanIn} runs into one and deletes them. */
+  /**
+   * Merges the oldest {@code fanIn} runs into one, first in the list (runs stay in the order of
+   * their records' arrival, which keeps equal keys in input order), and deletes them.
+   */
   private void mergeRound(int fanIn) {
     resources.stats.mergeRounds++;
     List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
     runs.subList(0, fanIn).clear();
     try (MergingCursor merge = new MergingCursor(openRuns(group))) {
-      writeRun(merge);
+      runs.add(0, writeRun(merge));
     }
     for (SegmentLocation run : group) {
       resources.deleteFile(run.file());

@@ -2,14 +2,16 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.SpillingEngine;
 import java.lang.ref.Cleaner;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
- * A DoFn that runs one spilling engine per bundle, keyed by (window, key): the engine is made
- * when the bundle starts; {@link #emit} runs the subclass's output and then publishes the
- * engine's statistics and closes it (deleting its spill files), or, if the output fails midway
+ * A DoFn that runs a spilling engine keyed by (window, key) ({@link EngineKey}): one per bundle
+ * in the partial steps, one per shuffled element in the merge steps. {@link #engine()} makes it
+ * when first asked; {@link #finishEngine} runs the subclass's output from it and then publishes
+ * the engine's statistics and closes it (deleting its spill files), or, if the output fails midway
  * (a failing {@code extractOutput}, say), closes it at once. A bundle that fails while adding
  * input has its engine closed when the runner tears the DoFn down or starts its next bundle.
  *
@@ -27,16 +29,18 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
 
   private final Coder<K> keyCoder;
   private final Coder<BoundedWindow> windowCoder;
+  private final boolean sessions;
   final SpillOptions options;
-  private transient WindowedKey<K, BoundedWindow> keys;
+  private transient EngineKey<K> keys;
   private transient SpillMetrics metrics;
   /** This bundle's engine, in a holder the cleaner can close without reaching the DoFn. */
   private transient EngineSlot<E> slot;
   private transient Cleaner.Cleanable cleanable;
 
-  EngineFn(Coder<K> keyCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
+  EngineFn(Coder<K> keyCoder, Windowing windowing, SpillOptions options) {
     this.keyCoder = keyCoder;
-    this.windowCoder = windowCoder;
+    this.windowCoder = windowing.windowCoder();
+    this.sessions = windowing.sessions();
     this.options = options;
   }
 
@@ -48,7 +52,7 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
 
   @Setup
   public void setup() {
-    keys = new WindowedKey<>(keyCoder, windowCoder);
+    keys = sessions ? new SessionKey<>(keyCoder) : new WindowedKey<>(keyCoder, windowCoder);
     metrics = new SpillMetrics();
     slot = new EngineSlot<>();
     cleanable = CLEANER.register(this, slot::close);
@@ -57,8 +61,8 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
 
   @StartBundle
   public void startBundle() {
+    // An engine left by a bundle that failed while adding input.
     slot.close();
-    slot.engine = newEngine();
   }
 
   @Teardown
@@ -68,23 +72,38 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     }
   }
 
-  /** This bundle's engine. */
+  /** The engine in use, made when first asked for. */
   E engine() {
+    if (slot.engine == null) {
+      slot.engine = newEngine();
+    }
     return slot.engine;
   }
 
   /** Encodes engine keys: (window, key). */
-  WindowedKey<K, BoundedWindow> keys() {
+  EngineKey<K> keys() {
     return keys;
   }
 
   /**
-   * Runs the bundle's {@code output} from the engine, then publishes the engine's statistics and
-   * closes it; an output that fails closes the engine before the failure goes on.
+   * Runs {@code work} on an engine of its own (a merge step's, for one shuffled element), then
+   * closes it as {@link #finishEngine} does.
    */
-  void emit(Runnable output) {
+  void runEngine(Consumer<E> work) {
+    engine();
+    finishEngine(work);
+  }
+
+  /**
+   * Runs {@code output} on the engine in use, if there is one, then publishes the engine's
+   * statistics and closes it; an output that fails closes the engine before the failure goes on.
+   */
+  void finishEngine(Consumer<E> output) {
+    if (slot.engine == null) {
+      return;
+    }
     try {
-      output.run();
+      output.accept(slot.engine);
     } catch (RuntimeException | Error e) {
       try {
         slot.close();

@@ -1,61 +1,105 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
-import dev.spillway.spill.KeyHasher;
 import dev.spillway.spill.Varint;
-import java.util.function.BiConsumer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
- * Packs (key, value) records into blocks, one stream of blocks per hash shard, so that the runner's
- * shuffle moves one element per block instead of one per record (the DirectRunner's shuffle costs
- * microseconds per element). A block is {@code ([key length: varint][key][value length:
- * varint][value])*}. Buffers up to {@link #BLOCK_BYTES} per shard on the heap, outside the engine's
- * budget.
+ * Packs (key, value) records into blocks, one stream of blocks per shuffle window and hash shard,
+ * so that the runner's shuffle moves one element per block instead of one per record (the
+ * DirectRunner's shuffle costs microseconds per element). A block is {@code ([key length:
+ * varint][key][value length: varint][value])*}, and is stamped with the earliest output time of
+ * its records, so that the shuffle holds the watermark no later than any output it carries.
+ *
+ * <p>Buffers up to {@link #BLOCK_BYTES} per (window, shard) on the heap, outside the engine's
+ * budget, and {@link #MAX_BUFFERED_BYTES} in all: past that every partly filled block is emitted,
+ * so that a bundle spanning many windows does not hold a block for each.
  */
 final class ShardPacker {
   static final int BLOCK_BYTES = 256 << 10;
-  private static final long SHARD_SEED = 0x5A4D_0001L;
+  static final int MAX_BUFFERED_BYTES = 8 << 20;
 
-  private final ByteSink[] buffers;
-  private final BiConsumer<Integer, byte[]> emit;
-
-  ShardPacker(int shards, BiConsumer<Integer, byte[]> emit) {
-    this.buffers = new ByteSink[shards];
-    this.emit = emit;
+  /** Receives each block with its shard, window and timestamp (epoch milliseconds). */
+  @FunctionalInterface
+  interface BlockSink {
+    void emit(int shard, byte[] block, BoundedWindow window, long timestampMillis);
   }
 
-  void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
-    int shard = Math.floorMod(KeyHasher.DEFAULT.hash(key, kOff, kLen, SHARD_SEED), buffers.length);
-    ByteSink b = buffers[shard];
+  private final int shards;
+  private final BlockSink sink;
+  private final Map<BoundedWindow, Block[]> blocks = new HashMap<>();
+  private long buffered;
+
+  ShardPacker(int shards, BlockSink sink) {
+    this.shards = shards;
+    this.sink = sink;
+  }
+
+  /**
+   * Adds a record to shard {@code shard} of {@code window}; {@code outputTime} is the earliest
+   * time any output made from it may take.
+   */
+  void add(BoundedWindow window, int shard, long outputTime, byte[] key, int kOff, int kLen,
+      byte[] value, int vOff, int vLen) {
+    Block[] ofWindow = blocks.computeIfAbsent(window, w -> new Block[shards]);
+    Block b = ofWindow[shard];
     if (b == null) {
-      b = new ByteSink(Math.min(BLOCK_BYTES, 4096));
-      buffers[shard] = b;
+      b = new Block();
+      ofWindow[shard] = b;
     }
-    b.writeVarint(kLen);
-    b.write(key, kOff, kLen);
-    b.writeVarint(vLen);
-    b.write(value, vOff, vLen);
-    if (b.length() >= BLOCK_BYTES) {
-      emit.accept(shard, b.toByteArray());
-      b.clear();
+    int before = b.bytes.length();
+    b.bytes.writeVarint(kLen);
+    b.bytes.write(key, kOff, kLen);
+    b.bytes.writeVarint(vLen);
+    b.bytes.write(value, vOff, vLen);
+    b.earliest = Math.min(b.earliest, outputTime);
+    buffered += b.bytes.length() - before;
+    if (b.bytes.length() >= BLOCK_BYTES) {
+      emit(window, shard, b);
+    }
+    if (buffered > MAX_BUFFERED_BYTES) {
+      flush();
     }
   }
 
   /** Emits every partly filled block. */
   void flush() {
-    for (int shard = 0; shard < buffers.length; shard++) {
-      ByteSink b = buffers[shard];
-      if (b != null && b.length() > 0) {
-        emit.accept(shard, b.toByteArray());
-        b.clear();
+    for (Map.Entry<BoundedWindow, Block[]> e : blocks.entrySet()) {
+      Block[] ofWindow = e.getValue();
+      for (int shard = 0; shard < ofWindow.length; shard++) {
+        if (ofWindow[shard] != null && ofWindow[shard].bytes.length() > 0) {
+          emit(e.getKey(), shard, ofWindow[shard]);
+        }
       }
     }
+    blocks.clear();
+  }
+
+  private void emit(BoundedWindow window, int shard, Block b) {
+    sink.emit(shard, b.bytes.toByteArray(), window, b.earliest);
+    buffered -= b.bytes.length();
+    b.bytes.clear();
+    b.earliest = Long.MAX_VALUE;
+  }
+
+  private static final class Block {
+    final ByteSink bytes = new ByteSink(4096);
+    long earliest = Long.MAX_VALUE;
   }
 
   /** Receives the records of a block as ranges of it. */
   @FunctionalInterface
   interface RecordConsumer {
     void accept(byte[] block, int kOff, int kLen, int vOff, int vLen);
+  }
+
+  /** Calls {@code consumer} for every record of every block of {@code blocks}. */
+  static void forEachRecord(Iterable<byte[]> blocks, RecordConsumer consumer) {
+    for (byte[] block : blocks) {
+      forEachRecord(block, consumer);
+    }
   }
 
   /** Calls {@code consumer} for every record of {@code block}. */

@@ -31,8 +31,9 @@ import org.apache.beam.sdk.values.PCollection;
  * <p>Secondary keys are ordered by their encoded bytes, compared as unsigned, shorter first on a
  * common prefix; for signed numbers encode them order-preservingly (for example with a coder
  * built on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort
- * negative numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep no
- * particular order. The sorted pairs are handed on still encoded (a few bytes a pair on the heap)
+ * negative numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep the
+ * order in which the group gives them (both sorts are stable). The sorted pairs are handed on
+ * still encoded (a few bytes a pair on the heap)
  * and decoded on each iteration.
  *
  * @param <K> the primary key

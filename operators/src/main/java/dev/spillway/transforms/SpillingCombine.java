@@ -3,22 +3,25 @@ package dev.spillway.transforms;
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.CombineCursor;
 import dev.spillway.spill.ExternalMerger;
+import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.RecordCursor;
+import dev.spillway.spill.SpillingEngine;
+import dev.spillway.spill.ValueCodec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.util.NameUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
 
 /**
  * {@code Combine.perKey} whose per-key state lives in spillway's spilling engine, so a bundle, a
@@ -33,13 +36,15 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * <p>The shape of PySpark's {@code combineByKey}: each bundle combines its values by (window,
  * key) in an {@code ExternalMerger} and, when it finishes, packs the partial accumulators into
  * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks; a second merger per
- * bundle merges the accumulators of its shards, under the same budget, and emits each key's
- * output in its window at the window's end, as {@code Combine.perKey} does by default.
+ * shuffled shard merges its accumulators, under the same budget, and outputs each key's result.
  *
- * <p>Requires a {@link KvCoder} with a deterministic key coder, bounded input, non-merging windows,
- * the default trigger and the END_OF_WINDOW timestamp combiner; {@code expand()} names what is
- * not met. Publishes Beam counters {@code spillway/spillCount}, {@code memoryBytesSpilled} and
- * {@code diskBytesSpilled}.
+ * <p>The output is what {@code Combine.perKey(fn)} gives on the same input, window for window:
+ * each key once per window (per merged session with {@code Sessions}), at the timestamp the
+ * input's {@code TimestampCombiner} gives, in the pane the runner's own {@code GroupByKey} would
+ * fire, never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder,
+ * bounded input, non-merging windows or {@code Sessions}, and a trigger that fires once at the
+ * end of the window; {@code expand()} names what is not met. Publishes Beam counters {@code
+ * spillway/spillCount}, {@code memoryBytesSpilled} and {@code diskBytesSpilled}.
  */
 public final class SpillingCombine {
   private SpillingCombine() {}
@@ -68,6 +73,11 @@ public final class SpillingCombine {
       return new PerKey<>(fn, Objects.requireNonNull(options, "options"));
     }
 
+    /** The CombineFn applied to each key's values. */
+    public CombineFn<InputT, ?, OutputT> getFn() {
+      return fn;
+    }
+
     @Override
     public PCollection<KV<K, OutputT>> expand(PCollection<KV<K, InputT>> input) {
       return expandWith(fn, input);
@@ -75,9 +85,9 @@ public final class SpillingCombine {
 
     private <AccumT> PCollection<KV<K, OutputT>> expandWith(
         CombineFn<InputT, AccumT, OutputT> combineFn, PCollection<KV<K, InputT>> input) {
-      String name = "SpillingCombine.perKey(" + combineFn.getClass().getSimpleName() + ")";
+      String name = getKindString();
       KvCoder<K, InputT> kv = InputChecks.keyedInput(name, input);
-      InputChecks.supportedWindowing(name, input);
+      Windowing windowing = Windowing.of(name, input);
       Coder<AccumT> accumulatorCoder;
       Coder<OutputT> outputCoder;
       try {
@@ -89,90 +99,141 @@ public final class SpillingCombine {
         throw new IllegalStateException(name + " needs coders for the accumulators and outputs of "
             + combineFn + ": " + e.getMessage(), e);
       }
-      @SuppressWarnings("unchecked")
-      Coder<BoundedWindow> windowCoder =
-          (Coder<BoundedWindow>) input.getWindowingStrategy().getWindowFn().windowCoder();
+      Steps<K, InputT, AccumT, OutputT> steps = new Steps<>(combineFn,
+          Accumulation.of(combineFn, windowing.outputTime()), kv.getKeyCoder(), accumulatorCoder,
+          windowing, options);
+      return TwoPhase.expand(input, windowing, steps.partial(), steps.merge(),
+          KvCoder.of(kv.getKeyCoder(), outputCoder));
+    }
 
-      PCollection<KV<Integer, byte[]>> partial = input
-          .apply("CombineInBundles", ParDo.of(new PartialCombineFn<>(combineFn,
-              kv.getKeyCoder(), accumulatorCoder, windowCoder, options)))
-          .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
-          .setWindowingStrategyInternal(WindowingStrategy.globalDefault());
-      PCollection<KV<K, OutputT>> output = partial
-          .apply("ShuffleShards", GroupByKey.create())
-          .apply("MergeShards", ParDo.of(new FinalCombineFn<>(combineFn, kv.getKeyCoder(),
-              accumulatorCoder, windowCoder, options)));
-      output.setCoder(KvCoder.of(kv.getKeyCoder(), outputCoder));
-      output.setWindowingStrategyInternal(input.getWindowingStrategy());
-      return output;
+    /** {@code SpillingCombine.perKey(SumLong)}, as Beam names {@code Combine.perKey(SumLong)}. */
+    @Override
+    protected String getKindString() {
+      return "SpillingCombine.perKey(" + NameUtils.approximateSimpleName(fn) + ")";
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder.add(DisplayData.item("combineFn", fn.getClass()).withLabel("Combine function"));
+      builder.include("combineFn", fn);
       options.populateDisplayData(builder);
     }
   }
 
+  /** The DoFns of one application, typed by what its engines hold. */
+  private static final class Steps<K, InputT, AccumT, OutputT> {
+    private final CombineFn<InputT, AccumT, OutputT> fn;
+    private final Accumulation<InputT, AccumT, ?, ?> accumulation;
+    private final Coder<K> keyCoder;
+    private final Coder<AccumT> accumulatorCoder;
+    private final Windowing windowing;
+    private final SpillOptions options;
+
+    Steps(CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+      this.fn = fn;
+      this.accumulation = accumulation;
+      this.keyCoder = keyCoder;
+      this.accumulatorCoder = accumulatorCoder;
+      this.windowing = windowing;
+      this.options = options;
+    }
+
+    PartialCombineFn<K, InputT, AccumT, ?, ?> partial() {
+      return new PartialCombineFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
+          options);
+    }
+
+    TwoPhase.MergeFns<K, OutputT> merge() {
+      return new TwoPhase.MergeFns<>(
+          windowing.sessions() ? null : new MergeCombineFn<>(fn, accumulation, keyCoder,
+              accumulatorCoder, windowing, options),
+          windowing.sessions() ? new MergeSessionsFn<>(fn, accumulation, keyCoder,
+              accumulatorCoder, windowing, options) : null);
+    }
+  }
+
   /**
-   * What both steps share: the CombineFn, an {@link ExternalMerger} per bundle built on it, and
-   * the accumulator coder as the engine's codec.
+   * What the steps share: the CombineFn, how accumulators are held, and their codec in the
+   * engines.
    */
-  abstract static class MergerFn<K, InputT, AccumT, OutputT, DoFnInputT, DoFnOutputT>
-      extends EngineFn<K, DoFnInputT, DoFnOutputT, ExternalMerger<InputT, AccumT>> {
+  abstract static class CombineStepFn<K, InputT, AccumT, OutputT, V, A, DoFnInputT,
+      DoFnOutputT, E extends SpillingEngine> extends EngineFn<K, DoFnInputT, DoFnOutputT, E> {
     private static final long serialVersionUID = 1L;
 
     final CombineFn<InputT, AccumT, OutputT> fn;
+    final Accumulation<InputT, AccumT, V, A> accumulation;
+    final OutputTime time;
     private final Coder<AccumT> accumulatorCoder;
-    transient CoderCodec<AccumT> codec;
+    transient ValueCodec<A> codec;
 
-    MergerFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(keyCoder, windowCoder, options);
+    @SuppressWarnings("unchecked")
+    CombineStepFn(CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+      super(keyCoder, windowing, options);
       this.fn = fn;
+      this.accumulation = (Accumulation<InputT, AccumT, V, A>) accumulation;
+      this.time = windowing.outputTime();
       this.accumulatorCoder = accumulatorCoder;
     }
 
     @Override
     void setUpCodecs() {
-      codec = new CoderCodec<>(accumulatorCoder);
+      codec = accumulation.codec(new CoderCodec<>(accumulatorCoder));
     }
 
-    @Override
-    ExternalMerger<InputT, AccumT> newEngine() {
-      return new ExternalMerger<>(new CombineFnAggregator<>(fn), codec, options.toConfig());
+    ExternalMerger<V, A> newMerger() {
+      return new ExternalMerger<>(accumulation.aggregator(), codec, options.toConfig());
     }
   }
 
   /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
-  static final class PartialCombineFn<K, InputT, AccumT, OutputT>
-      extends MergerFn<K, InputT, AccumT, OutputT, KV<K, InputT>, KV<Integer, byte[]>> {
+  static final class PartialCombineFn<K, InputT, AccumT, V, A> extends CombineStepFn<K, InputT,
+      AccumT, Object, V, A, KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<V, A>> {
     private static final long serialVersionUID = 1L;
 
-    PartialCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(fn, keyCoder, accumulatorCoder, windowCoder, options);
+    @SuppressWarnings("unchecked")
+    PartialCombineFn(CombineFn<InputT, AccumT, ?> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+      super((CombineFn<InputT, AccumT, Object>) fn, accumulation, keyCoder, accumulatorCoder,
+          windowing, options);
+    }
+
+    @Override
+    ExternalMerger<V, A> newEngine() {
+      return newMerger();
     }
 
     @ProcessElement
-    public void processElement(@Element KV<K, InputT> element, BoundedWindow window) {
+    public void processElement(@Element KV<K, InputT> element, BoundedWindow window,
+        @Timestamp Instant timestamp) {
       ByteSink key = keys().encode(window, element.getKey());
-      engine().add(key.array(), 0, key.length(), element.getValue());
+      engine().add(key.array(), 0, key.length(),
+          accumulation.input(element.getValue(), timestamp.getMillis()));
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      emit(() -> {
-        ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
-            KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      finishEngine(engine -> {
+        ShardPacker packer = new ShardPacker(options.shards(), (shard, block, window, millis) ->
+            context.output(KV.of(shard, block), new Instant(millis), window));
         ByteSink encoded = new ByteSink();
-        try (CombineCursor<AccumT> out = engine().finish()) {
+        try (CombineCursor<A> out = engine.finish()) {
           while (out.next()) {
+            byte[] k = out.keyArray();
+            int kOff = out.keyOffset();
+            int kLen = out.keyLength();
             encoded.clear();
             codec.encode(out.accumulator(), encoded);
-            packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
-                encoded.array(), 0, encoded.length());
+            long outputTime = time.fromInputs()
+                ? accumulation.millis(out.accumulator()) : keys().maxTimestampMillis(k, kOff, kLen);
+            packer.add(keys().shuffleWindow(k, kOff, kLen),
+                keys().shardOf(k, kOff, kLen, options.shards()), outputTime,
+                k, kOff, kLen, encoded.array(), 0, encoded.length());
           }
         }
         packer.flush();
@@ -180,35 +241,106 @@ public final class SpillingCombine {
     }
   }
 
-  /** Merges the partial accumulators of a bundle's shards and emits each key's output. */
-  static final class FinalCombineFn<K, InputT, AccumT, OutputT> extends
-      MergerFn<K, InputT, AccumT, OutputT, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>> {
+  /**
+   * Merges the partial accumulators of one shuffled shard and outputs each key's result in the
+   * shard's window and pane.
+   */
+  static final class MergeCombineFn<K, InputT, AccumT, OutputT, V, A> extends CombineStepFn<K,
+      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>,
+      ExternalMerger<V, A>> {
     private static final long serialVersionUID = 1L;
 
-    FinalCombineFn(CombineFn<InputT, AccumT, OutputT> fn, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(fn, keyCoder, accumulatorCoder, windowCoder, options);
+    MergeCombineFn(CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+      super(fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
+    }
+
+    @Override
+    ExternalMerger<V, A> newEngine() {
+      return newMerger();
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard) {
-      ExternalMerger<InputT, AccumT> merger = engine();
-      for (byte[] block : shard.getValue()) {
-        ShardPacker.forEachRecord(block, (b, kOff, kLen, vOff, vLen) ->
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<KV<K, OutputT>> receiver) {
+      runEngine(merger -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
             merger.addAccumulator(b, kOff, kLen, codec.decode(b, vOff, vLen)));
-      }
+        try (CombineCursor<A> out = merger.finish()) {
+          while (out.next()) {
+            EngineKey.Decoded<K> k =
+                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+            A held = out.accumulator();
+            receiver.outputWithTimestamp(
+                KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
+                new Instant(time.of(k.window(), accumulation.millis(held))));
+          }
+        }
+      });
+    }
+  }
+
+  /**
+   * Merges the partial accumulators of one shuffled shard by session: sorted by key and window
+   * start, each key's overlapping windows merged as {@code Sessions} does; outputs each session's
+   * result with its window, for {@link CarriedWindows} to put it there.
+   */
+  static final class MergeSessionsFn<K, InputT, AccumT, OutputT, V, A> extends CombineStepFn<K,
+      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>,
+      KV<KV<K, OutputT>, IntervalWindow>, ExternalSorter> {
+    private static final long serialVersionUID = 1L;
+    /** Partial accumulators merged in one call to the CombineFn. */
+    private static final int MERGE_BATCH = 64;
+
+    MergeSessionsFn(CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+      super(fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
     }
 
-    @FinishBundle
-    public void finishBundle(FinishBundleContext context) {
-      emit(() -> {
-        try (CombineCursor<AccumT> out = engine().finish()) {
-          while (out.next()) {
-            WindowedKey.Decoded<K, BoundedWindow> k =
-                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            context.output(KV.of(k.key(), fn.extractOutput(out.accumulator())),
-                k.window().maxTimestamp(), k.window());
-          }
+    @Override
+    ExternalSorter newEngine() {
+      return new ExternalSorter(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<KV<KV<K, OutputT>, IntervalWindow>> receiver) {
+      runEngine(sorter -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
+            sorter.add(b, kOff, kLen, b, vOff, vLen));
+        try (RecordCursor sorted = sorter.finish()) {
+          SessionMerge.walk(sorted, new SessionMerge.Sessions() {
+            private final List<A> pending = new ArrayList<>();
+            private K key;
+
+            @Override
+            public void begin(byte[] bytes, int offset, int length) {
+              key = keys().decodeKeyPart(bytes, offset, length);
+              pending.clear();
+            }
+
+            @Override
+            public void value(byte[] bytes, int offset, int length) {
+              pending.add(codec.decode(bytes, offset, length));
+              if (pending.size() == MERGE_BATCH) {
+                A merged = accumulation.mergeAll(pending);
+                pending.clear();
+                pending.add(merged);
+              }
+            }
+
+            @Override
+            public void end(long start, long end) {
+              A held = accumulation.mergeAll(pending);
+              pending.clear();
+              IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
+              receiver.outputWithTimestamp(
+                  KV.of(KV.of(key, fn.extractOutput(accumulation.accumulator(held))), window),
+                  new Instant(time.of(window, accumulation.millis(held))));
+            }
+          });
         }
       });
     }

@@ -2,23 +2,22 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalGroupBy;
+import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.RecordCursor;
+import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
 import java.util.Objects;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
 
 /**
  * {@code GroupByKey} whose per-key state lives in spillway's spilling engine.
@@ -31,9 +30,11 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  *
  * <p>The shape of PySpark's {@code groupByKey}: each bundle collects its values by (window, key)
  * in an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
- * GroupByKey} moves the blocks; a second group-by per bundle brings each key's values together,
- * under the same budget (a key with more values than the budget spills them), and emits each key
- * once per window, at the window's end, with its values in a re-iterable collection.
+ * GroupByKey} moves the blocks; a second group-by per shuffled shard brings each key's values
+ * together, under the same budget (a key with more values than the budget spills them), and
+ * outputs each key once per window (per merged session with {@code Sessions}) with its values in
+ * a re-iterable collection, at the timestamp and in the pane {@code GroupByKey} gives. A key's
+ * values from one bundle keep their input order.
  *
  * <p>The emitted values stay encoded on the heap (a few bytes a value) and are decoded on each
  * iteration: the budget bounds the grouping; the element handed downstream is the key's encoded
@@ -63,20 +64,12 @@ public final class SpillingGroupByKey<K, V>
   public PCollection<KV<K, Iterable<V>>> expand(PCollection<KV<K, V>> input) {
     String name = "SpillingGroupByKey";
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
-    InputChecks.supportedWindowing(name, input);
-    @SuppressWarnings("unchecked")
-    Coder<BoundedWindow> windowCoder =
-        (Coder<BoundedWindow>) input.getWindowingStrategy().getWindowFn().windowCoder();
-
-    PCollection<KV<K, Iterable<V>>> output = input
-        .apply("GroupInBundles", ParDo.of(new PartialGroupFn<>(kv, windowCoder, options)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
-        .setWindowingStrategyInternal(WindowingStrategy.globalDefault())
-        .apply("ShuffleShards", GroupByKey.create())
-        .apply("GroupShards", ParDo.of(new FinalGroupFn<>(kv, windowCoder, options)));
-    output.setCoder(KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
-    output.setWindowingStrategyInternal(input.getWindowingStrategy());
-    return output;
+    Windowing windowing = Windowing.of(name, input);
+    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, options),
+        new TwoPhase.MergeFns<>(
+            windowing.sessions() ? null : new MergeGroupFn<>(kv, windowing, options),
+            windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, options) : null),
+        KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
   @Override
@@ -85,17 +78,22 @@ public final class SpillingGroupByKey<K, V>
     options.populateDisplayData(builder);
   }
 
-  /** What both steps share: an {@link ExternalGroupBy} per bundle and the value coder. */
-  abstract static class GroupFn<K, V, DoFnInputT, DoFnOutputT>
-      extends EngineFn<K, DoFnInputT, DoFnOutputT, ExternalGroupBy> {
+  /**
+   * What the steps share: the value coder, and the layout of a value in the engines: {@code
+   * [value]}, or {@code [timestamp][value]} when outputs take their inputs' timestamps.
+   */
+  abstract static class GroupStepFn<K, V, DoFnInputT, DoFnOutputT, E extends SpillingEngine>
+      extends EngineFn<K, DoFnInputT, DoFnOutputT, E> {
     private static final long serialVersionUID = 1L;
 
     private final Coder<V> valueCoder;
+    final OutputTime time;
     transient CoderCodec<V> values;
 
-    GroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(coder.getKeyCoder(), windowCoder, options);
+    GroupStepFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
+      super(coder.getKeyCoder(), windowing, options);
       this.valueCoder = coder.getValueCoder();
+      this.time = windowing.outputTime();
     }
 
     @Override
@@ -103,21 +101,21 @@ public final class SpillingGroupByKey<K, V>
       values = new CoderCodec<>(valueCoder);
     }
 
-    @Override
-    ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
+    /** The bytes in front of each value in the engines. */
+    int prefixBytes() {
+      return time.fromInputs() ? Stamped.TIMESTAMP_BYTES : 0;
     }
   }
 
   /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
   static final class PartialGroupFn<K, V>
-      extends GroupFn<K, V, KV<K, V>, KV<Integer, byte[]>> {
+      extends GroupStepFn<K, V, KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
     private transient ByteSink value;
 
-    PartialGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(coder, windowCoder, options);
+    PartialGroupFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
+      super(coder, windowing, options);
     }
 
     @Override
@@ -126,24 +124,41 @@ public final class SpillingGroupByKey<K, V>
       value = new ByteSink();
     }
 
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
+    }
+
     @ProcessElement
-    public void processElement(@Element KV<K, V> element, BoundedWindow window) {
+    public void processElement(@Element KV<K, V> element, BoundedWindow window,
+        @Timestamp Instant timestamp) {
       ByteSink key = keys().encode(window, element.getKey());
       value.clear();
+      if (time.fromInputs()) {
+        Stamped.writeTimestamp(timestamp.getMillis(), value);
+      }
       values.encode(element.getValue(), value);
       engine().add(key.array(), 0, key.length(), value.array(), 0, value.length());
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      emit(() -> {
-        ShardPacker packer = new ShardPacker(options.shards(), (shard, block) -> context.output(
-            KV.of(shard, block), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
-        try (GroupCursor out = engine().finish()) {
+      finishEngine(engine -> {
+        ShardPacker packer = new ShardPacker(options.shards(), (shard, block, window, millis) ->
+            context.output(KV.of(shard, block), new Instant(millis), window));
+        try (GroupCursor out = engine.finish()) {
           while (out.next()) {
+            byte[] k = out.keyArray();
+            int kOff = out.keyOffset();
+            int kLen = out.keyLength();
+            BoundedWindow window = keys().shuffleWindow(k, kOff, kLen);
+            int shard = keys().shardOf(k, kOff, kLen, options.shards());
+            long endOfWindow = keys().maxTimestampMillis(k, kOff, kLen);
             ValueCursor values = out.values().cursor();
             while (values.next()) {
-              packer.add(out.keyArray(), out.keyOffset(), out.keyLength(),
+              long outputTime = time.fromInputs()
+                  ? Stamped.readTimestamp(values.array(), values.offset()) : endOfWindow;
+              packer.add(window, shard, outputTime, k, kOff, kLen,
                   values.array(), values.offset(), values.length());
             }
           }
@@ -153,39 +168,128 @@ public final class SpillingGroupByKey<K, V>
     }
   }
 
-  /** Brings each key's values of a bundle's shards together and emits them. */
-  static final class FinalGroupFn<K, V>
-      extends GroupFn<K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>> {
+  /**
+   * Collects one key's values (without their timestamps) and their combined timestamp.
+   */
+  private static final class Collected {
+    private final OutputTime time;
+    private final int prefix;
+    private EncodedValues.Builder values = new EncodedValues.Builder();
+    private long millis;
+    private boolean empty = true;
+
+    Collected(OutputTime time, int prefix) {
+      this.time = time;
+      this.prefix = prefix;
+    }
+
+    void add(byte[] bytes, int offset, int length) {
+      if (prefix > 0) {
+        long t = Stamped.readTimestamp(bytes, offset);
+        millis = empty ? t : time.combine(millis, t);
+      }
+      empty = false;
+      values.add(bytes, offset + prefix, length - prefix);
+    }
+
+    /** The values collected, and a fresh start. */
+    <V> EncodedValues<V> take(CoderCodec<V> codec) {
+      EncodedValues<V> built = values.build(codec);
+      values = new EncodedValues.Builder();
+      empty = true;
+      return built;
+    }
+
+    long outputMillis(BoundedWindow window) {
+      return time.of(window, millis);
+    }
+  }
+
+  /** Brings each key's values of one shuffled shard together and outputs them. */
+  static final class MergeGroupFn<K, V> extends GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>,
+      KV<K, Iterable<V>>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
-    FinalGroupFn(KvCoder<K, V> coder, Coder<BoundedWindow> windowCoder, SpillOptions options) {
-      super(coder, windowCoder, options);
+    MergeGroupFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
+      super(coder, windowing, options);
+    }
+
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard) {
-      ExternalGroupBy groups = engine();
-      for (byte[] block : shard.getValue()) {
-        ShardPacker.forEachRecord(block, (b, kOff, kLen, vOff, vLen) ->
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<KV<K, Iterable<V>>> receiver) {
+      runEngine(groups -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
             groups.add(b, kOff, kLen, b, vOff, vLen));
-      }
+        Collected collected = new Collected(time, prefixBytes());
+        try (GroupCursor out = groups.finish()) {
+          while (out.next()) {
+            EngineKey.Decoded<K> k =
+                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+            ValueCursor cursor = out.values().cursor();
+            while (cursor.next()) {
+              collected.add(cursor.array(), cursor.offset(), cursor.length());
+            }
+            long millis = collected.outputMillis(k.window());
+            receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)),
+                new Instant(millis));
+          }
+        }
+      });
+    }
+  }
+
+  /**
+   * Groups one shuffled shard's values by session: sorted by key and window start, each key's
+   * overlapping windows merged as {@code Sessions} does; outputs each session's values with its
+   * window, for {@link CarriedWindows} to put them there.
+   */
+  static final class MergeSessionsFn<K, V> extends GroupStepFn<K, V,
+      KV<Integer, Iterable<byte[]>>, KV<KV<K, Iterable<V>>, IntervalWindow>, ExternalSorter> {
+    private static final long serialVersionUID = 1L;
+
+    MergeSessionsFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
+      super(coder, windowing, options);
     }
 
-    @FinishBundle
-    public void finishBundle(FinishBundleContext context) {
-      emit(() -> {
-        try (GroupCursor out = engine().finish()) {
-          while (out.next()) {
-            WindowedKey.Decoded<K, BoundedWindow> k =
-                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            EncodedValues.Builder list = new EncodedValues.Builder();
-          ValueCursor cursor = out.values().cursor();
-          while (cursor.next()) {
-            list.add(cursor.array(), cursor.offset(), cursor.length());
-          }
-          context.output(KV.of(k.key(), list.build(values)), k.window().maxTimestamp(),
-              k.window());
-          }
+    @Override
+    ExternalSorter newEngine() {
+      return new ExternalSorter(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<KV<KV<K, Iterable<V>>, IntervalWindow>> receiver) {
+      runEngine(sorter -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
+            sorter.add(b, kOff, kLen, b, vOff, vLen));
+        Collected collected = new Collected(time, prefixBytes());
+        try (RecordCursor sorted = sorter.finish()) {
+          SessionMerge.walk(sorted, new SessionMerge.Sessions() {
+            private K key;
+
+            @Override
+            public void begin(byte[] bytes, int offset, int length) {
+              key = keys().decodeKeyPart(bytes, offset, length);
+            }
+
+            @Override
+            public void value(byte[] bytes, int offset, int length) {
+              collected.add(bytes, offset, length);
+            }
+
+            @Override
+            public void end(long start, long end) {
+              IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
+              long millis = collected.outputMillis(window);
+              receiver.outputWithTimestamp(KV.of(KV.of(key, collected.take(values)), window),
+                  new Instant(millis));
+            }
+          });
         }
       });
     }

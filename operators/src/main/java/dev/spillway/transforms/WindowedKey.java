@@ -4,62 +4,85 @@ import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.Varint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
- * The engine key of a Beam element: its window and its key, encoded as {@code [window length:
- * varint][window][key]}, so that non-merging windows are part of the grouping key and both come
- * back out. The key coder is deterministic (checked at {@code expand()}), so equal keys have equal
- * bytes.
+ * The engine key in non-merging windows: {@code [window length: varint][window][key]}, so that
+ * the window is part of the grouping key and both come back out. Partial results travel through
+ * the shuffle in their own window.
  */
-final class WindowedKey<K, W extends BoundedWindow> {
-  private final Coder<K> keyCoder;
-  private final Coder<W> windowCoder;
-  private final CoderCodec<W> windows;
+final class WindowedKey<K> extends EngineKey<K> {
+  private final Coder<BoundedWindow> windowCoder;
+  private final CoderCodec<BoundedWindow> windows;
   private final ByteSink windowBytes = new ByteSink();
   /** The window last encoded: a bundle's elements mostly share one, so it is encoded once. */
-  private W lastWindow;
-  private final ByteSink out = new ByteSink();
-  private final CoderCodec.SinkStream outStream = new CoderCodec.SinkStream(out);
+  private BoundedWindow lastEncoded;
+  /** The window last decoded, and its bytes: records come out in runs of one window. */
+  private BoundedWindow lastDecoded;
+  private byte[] lastDecodedBytes = new byte[0];
 
-  WindowedKey(Coder<K> keyCoder, Coder<W> windowCoder) {
-    this.keyCoder = keyCoder;
+  WindowedKey(Coder<K> keyCoder, Coder<BoundedWindow> windowCoder) {
+    super(keyCoder);
     this.windowCoder = windowCoder;
     this.windows = new CoderCodec<>(windowCoder);
   }
 
-  /** Encodes (window, key); the result is valid until the next call. */
-  ByteSink encode(W window, K key) {
-    if (!window.equals(lastWindow)) {
+  @Override
+  ByteSink encode(BoundedWindow window, K key) {
+    if (!window.equals(lastEncoded)) {
       windowBytes.clear();
       windows.encode(window, windowBytes);
-      lastWindow = window;
+      lastEncoded = window;
     }
     out.clear();
     out.writeVarint(windowBytes.length());
     out.write(windowBytes.array(), 0, windowBytes.length());
-    try {
-      keyCoder.encode(key, outStream, Coder.Context.OUTER);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode key with " + keyCoder, e);
-    }
+    writeKey(key, out);
     return out;
   }
 
-  /** The window and key of an encoded engine key. */
-  Decoded<K, W> decode(byte[] bytes, int offset, int length) {
+  @Override
+  Decoded<K> decode(byte[] bytes, int offset, int length) {
     int n = Varint.get(bytes, offset);
     int p = offset + Varint.size(n);
-    try {
-      W window = windowCoder.decode(new SliceInputStream(bytes, p, n), Coder.Context.OUTER);
-      K key = keyCoder.decode(new SliceInputStream(bytes, p + n, offset + length - p - n),
-          Coder.Context.OUTER);
-      return new Decoded<>(window, key);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot decode a key or window", e);
-    }
+    return new Decoded<>(window(bytes, p, n), readKey(bytes, p + n, offset + length - p - n));
   }
 
-  record Decoded<K, W>(W window, K key) {}
+  @Override
+  BoundedWindow shuffleWindow(byte[] bytes, int offset, int length) {
+    int n = Varint.get(bytes, offset);
+    return window(bytes, offset + Varint.size(n), n);
+  }
+
+  @Override
+  long maxTimestampMillis(byte[] bytes, int offset, int length) {
+    return shuffleWindow(bytes, offset, length).maxTimestamp().getMillis();
+  }
+
+  @Override
+  int shardedLength(byte[] bytes, int offset, int length) {
+    return length;
+  }
+
+  @Override
+  K decodeKeyPart(byte[] bytes, int offset, int length) {
+    return decode(bytes, offset, length).key();
+  }
+
+  private BoundedWindow window(byte[] bytes, int offset, int length) {
+    if (lastDecoded == null
+        || !Arrays.equals(bytes, offset, offset + length, lastDecodedBytes, 0,
+            lastDecodedBytes.length)) {
+      try {
+        lastDecoded = windowCoder.decode(new SliceInputStream(bytes, offset, length),
+            Coder.Context.OUTER);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot decode a window with " + windowCoder, e);
+      }
+      lastDecodedBytes = Arrays.copyOfRange(bytes, offset, offset + length);
+    }
+    return lastDecoded;
+  }
 }

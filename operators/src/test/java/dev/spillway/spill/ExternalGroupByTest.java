@@ -167,4 +167,34 @@ public class ExternalGroupByTest {
     assertThat(e.getMessage(), containsString("only be called once"));
     other.close();
   }
+
+  /**
+   * A key's values come out in the order they were added, through spills, the append buffer and
+   * the sorted fallback (a hot key larger than the budget).
+   */
+  @Test
+  public void valuesKeepTheirInputOrderThroughEveryPath() {
+    Random random = new Random(12);
+    Map<ByteBuffer, Integer> last = new HashMap<>();
+    try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(96 << 10))) {
+      for (int i = 0; i < 80_000; i++) {
+        byte[] key = random.nextInt(3) == 0 ? new byte[] {7} : Keys.key(random, 30_000, 8);
+        groups.add(key, ByteBuffer.allocate(4).putInt(i).array());
+      }
+      try (GroupCursor out = groups.finish()) {
+        while (out.next()) {
+          int previous = -1;
+          ValueCursor values = out.values().cursor();
+          while (values.next()) {
+            int seq = ByteBuffer.wrap(values.array(), values.offset(), 4).getInt();
+            assertTrue(seq + " after " + previous, seq > previous);
+            previous = seq;
+          }
+          last.put(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()), previous);
+        }
+      }
+      assertThat(groups.stats().sortedMerges(), greaterThan(0L));
+    }
+    assertTrue(last.size() > 1_000);
+  }
 }

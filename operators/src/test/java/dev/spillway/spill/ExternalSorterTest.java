@@ -83,6 +83,36 @@ public class ExternalSorterTest {
     assertThat(stats.mergeRounds(), greaterThan(0L));
   }
 
+  /** Equal keys come out in the order they were added, across runs and merge rounds. */
+  @Test
+  public void equalKeysKeepTheirInputOrderAcrossRunsAndMergeRounds() {
+    Random random = new Random(9);
+    try (ExternalSorter sorter = new ExternalSorter(spill.config(96 << 10).withMaxFanIn(3))) {
+      for (int i = 0; i < 60_000; i++) {
+        sorter.add(new byte[] {(byte) random.nextInt(7)}, ByteBuffer.allocate(4).putInt(i).array());
+      }
+      try (RecordCursor sorted = sorter.finish()) {
+        int lastKey = -1;
+        int lastSeq = -1;
+        int n = 0;
+        while (sorted.next()) {
+          int key = sorted.keyArray()[sorted.keyOffset()];
+          int seq = ByteBuffer.wrap(sorted.valueArray(), sorted.valueOffset(), 4).getInt();
+          if (key == lastKey) {
+            assertTrue("key " + key + ": " + seq + " after " + lastSeq, seq > lastSeq);
+          } else {
+            assertTrue(key > lastKey);
+          }
+          lastKey = key;
+          lastSeq = seq;
+          n++;
+        }
+        assertEquals(60_000, n);
+      }
+      assertThat(sorter.stats().mergeRounds(), greaterThan(0L));
+    }
+  }
+
   @Test
   public void signedLongsSortNumerically() {
     Random random = new Random(6);

@@ -10,10 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.WindowingStrategy;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -67,9 +65,8 @@ public class EngineFnCleanupTest {
 
   /** The smallest EngineFn: a sorter per bundle. */
   static final class SortingFn extends EngineFn<String, String, String, ExternalSorter> {
-    @SuppressWarnings("unchecked")
     SortingFn(SpillOptions options) {
-      super(StringUtf8Coder.of(), (Coder<BoundedWindow>) (Coder<?>) GlobalWindow.Coder.INSTANCE,
+      super(StringUtf8Coder.of(), Windowing.of("SortingFn", WindowingStrategy.globalDefault()),
           options);
     }
 

@@ -16,12 +16,10 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -43,19 +41,11 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkRunnerTest {
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
-  /** Flink's embedded local mode with two parallel subtasks. */
-  private static FlinkPipelineOptions localFlink() {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
-    return options;
-  }
 
   @Test
   public void combineGroupAndSortOnFlinkEqualTheModel() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    Pipeline p = Pipeline.create(localFlink());
+    Pipeline p = Pipeline.create(PipelineSupport.localFlink());
 
     Random random = new Random(7);
     List<KV<Integer, Long>> data = new ArrayList<>();
@@ -106,7 +96,7 @@ public class FlinkRunnerTest {
   @Test
   public void attemptsThatFailMidwayAreRetriedByFlinkAndEachKeyComesOutOnce() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    FlinkPipelineOptions options = localFlink();
+    FlinkPipelineOptions options = PipelineSupport.localFlink();
     // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
     // job's restart strategy comes from the Flink configuration.
     Path conf = tmp.newFolder().toPath();

@@ -13,13 +13,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.values.PCollection;
 
 /** Helpers for pipeline tests: small budgets, private spill directories, metrics. */
 final class PipelineSupport {
   private PipelineSupport() {}
+
+  /** Flink's embedded local mode with two parallel subtasks. */
+  static FlinkPipelineOptions localFlink() {
+    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster("[local]");
+    options.setParallelism(2);
+    return options;
+  }
 
   /** A small budget, so that small inputs spill; spill files go to {@code dir}. */
   static SpillOptions smallBudget(Path dir, long bytes) {

@@ -9,28 +9,35 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Max;
 import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
-import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.MergeOverlappingIntervalWindows;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -206,12 +213,57 @@ public class SpillingCombineTest {
   }
 
   @Test
-  public void mergingWindowsAreRejectedAtExpand() {
+  public void unnamedCombinesAreNamedAfterTheirFunctionAndShowItsDisplayData() {
+    Pipeline pipeline = Pipeline.create();
+    pipeline.getOptions().setStableUniqueNames(PipelineOptions.CheckEnabled.ERROR);
+    PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)));
+    PCollection<KV<String, Long>> sums =
+        in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()));
+    PCollection<KV<String, Long>> maxima =
+        in.apply(SpillingCombine.<String, Long, Long>perKey(Max.ofLongs()));
+    assertThat(sums.getName(), containsString("SpillingCombine.perKey(SumLong)"));
+    assertThat(maxima.getName(), containsString("SpillingCombine.perKey(MaxLong)"));
+    DisplayData data = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(
+        Sum.ofLongs()));
+    assertThat(data.asMap().keySet().toString(), containsString("combineFn"));
+    assertThat(data.asMap().keySet().toString(), containsString("memoryBudgetBytes"));
+  }
+
+  /** A merging WindowFn that is not Sessions: windows of 1 minute, merged when they overlap. */
+  static final class OverlappingMinutes extends WindowFn<Object, IntervalWindow> {
+    @Override
+    public Collection<IntervalWindow> assignWindows(AssignContext c) {
+      return List.of(new IntervalWindow(c.timestamp(), Duration.standardMinutes(1)));
+    }
+
+    @Override
+    public void mergeWindows(MergeContext c) throws Exception {
+      MergeOverlappingIntervalWindows.mergeWindows(c);
+    }
+
+    @Override
+    public boolean isCompatible(WindowFn<?, ?> other) {
+      return other instanceof OverlappingMinutes;
+    }
+
+    @Override
+    public Coder<IntervalWindow> windowCoder() {
+      return IntervalWindow.getCoder();
+    }
+
+    @Override
+    public WindowMappingFn<IntervalWindow> getDefaultWindowMappingFn() {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  @Test
+  public void mergingWindowsOtherThanSessionsAreRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
     PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)))
-        .apply(Window.into(Sessions.withGapDuration(Duration.standardMinutes(1))));
+        .apply(Window.into(new OverlappingMinutes()));
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
-    assertThat(e.getMessage(), containsString("merging windows"));
+    assertThat(e.getMessage(), containsString("merges windows as Sessions does"));
   }
 }

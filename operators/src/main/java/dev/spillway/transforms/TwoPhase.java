@@ -1,0 +1,52 @@
+package dev.spillway.transforms;
+
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Keys;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The shape both {@link SpillingCombine} and {@link SpillingGroupByKey} share, PySpark's
+ * two-phase {@code combineByKey}: a partial step per bundle packs its engine's results into
+ * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks, in the windowing
+ * {@link Windowing} chooses; a merge step per shuffled element merges its shard's blocks in a
+ * second engine and outputs each key once per window. With sessions, the merge step outputs each
+ * result with its merged window, and a window assignment puts it there.
+ */
+final class TwoPhase {
+  private TwoPhase() {}
+
+  /** The merge steps: one for non-merging windows, one for sessions. */
+  record MergeFns<K, OutputT>(
+      DoFn<KV<Integer, Iterable<byte[]>>, KV<K, OutputT>> windows,
+      DoFn<KV<Integer, Iterable<byte[]>>, KV<KV<K, OutputT>, IntervalWindow>> sessions) {}
+
+  static <InputT, K, OutputT> PCollection<KV<K, OutputT>> expand(PCollection<InputT> input,
+      Windowing windowing, DoFn<InputT, KV<Integer, byte[]>> partial,
+      MergeFns<K, OutputT> merge, KvCoder<K, OutputT> outputCoder) {
+    PCollection<KV<Integer, Iterable<byte[]>>> shuffled = input
+        .apply("PartialInBundles", ParDo.of(partial))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
+        .setWindowingStrategyInternal(windowing.shuffle())
+        .apply("ShuffleShards", GroupByKey.create());
+    PCollection<KV<K, OutputT>> output;
+    if (windowing.sessions()) {
+      output = shuffled.apply("MergeShardsAndSessions", ParDo.of(merge.sessions()))
+          .setCoder(KvCoder.of(outputCoder, IntervalWindow.getCoder()))
+          .apply("IntoSessions", Window.into(new CarriedWindows<KV<K, OutputT>>()))
+          .apply("DropWindows", Keys.create());
+    } else {
+      output = shuffled.apply("MergeShards", ParDo.of(merge.windows()));
+    }
+    output.setCoder(outputCoder);
+    output.setWindowingStrategyInternal(windowing.output());
+    return output;
+  }
+}

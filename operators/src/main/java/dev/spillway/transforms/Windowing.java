@@ -1,0 +1,140 @@
+package dev.spillway.transforms;
+
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Never;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * How a spillway transform handles its input's windowing, decided at {@code expand()}: which
+ * windowing the partial results travel through the runner's shuffle in, and which the output has.
+ *
+ * <p>Outputs must come out as Beam's own {@code GroupByKey} would give them: in their window,
+ * with the pane and the timestamp it gives, and never behind the watermark (anything windowed
+ * downstream drops an element that is). So the partial results travel as the runner's shuffle
+ * would carry the input itself:
+ *
+ * <ul>
+ *   <li><b>Non-merging windows</b> (global, fixed, sliding, calendar): blocks are emitted in the
+ *       input's windows, with its trigger and allowed lateness, so the runner fires each window's
+ *       shuffle as it fires its own; the merge step outputs from {@code @ProcessElement} and so
+ *       takes the window and the pane of the shuffle's firing. With the {@code EARLIEST} or
+ *       {@code LATEST} timestamp combiner, the shuffle combines {@code EARLIEST} and each block
+ *       is stamped with the earliest output time of its records, so the shuffle holds the
+ *       watermark no later than any output it carries.
+ *   <li><b>Sessions</b>: a key's windows can only be merged once all its partial results are
+ *       together, and the runner's shuffle would merge windows across the keys of a shard. So
+ *       blocks travel in the global window (stamped with their earliest output time, combined
+ *       {@code EARLIEST}), the merge step sorts each shard's records by key and window start
+ *       and merges overlapping windows as {@code Sessions} does, and the outputs are put into
+ *       their merged windows by a window assignment that takes the window each carries.
+ * </ul>
+ *
+ * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner
+ * gives {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code
+ * NO_FIRING} for the others, and a shuffle with the same windowing takes the same path.
+ */
+final class Windowing {
+  private final WindowingStrategy<?, ?> input;
+  private final boolean sessions;
+
+  private Windowing(WindowingStrategy<?, ?> input, boolean sessions) {
+    this.input = input;
+    this.sessions = sessions;
+  }
+
+  /**
+   * Checks that {@code transform} gives on {@code input} what Beam's built-in gives: bounded
+   * input; non-merging windows or {@link Sessions}; a window coder that is deterministic; a
+   * trigger that fires once at the end of the window on bounded input.
+   */
+  static Windowing of(String transform, PCollection<?> input) {
+    if (input.isBounded() != PCollection.IsBounded.BOUNDED) {
+      throw new IllegalStateException(transform + " supports bounded (batch) input only; "
+          + input + " is unbounded");
+    }
+    return of(transform, input.getWindowingStrategy());
+  }
+
+  /** As {@link #of(String, PCollection)}, for bounded input in {@code strategy}. */
+  static Windowing of(String transform, WindowingStrategy<?, ?> strategy) {
+    boolean sessions = strategy.needsMerge();
+    if (sessions && !(strategy.getWindowFn() instanceof Sessions)) {
+      throw new IllegalStateException(transform + " merges windows as Sessions does; other"
+          + " merging windows are not supported: " + strategy.getWindowFn()
+          + ". Use Sessions or non-merging windows, or Beam's built-in transform.");
+    }
+    Coder<?> windowCoder = strategy.getWindowFn().windowCoder();
+    try {
+      windowCoder.verifyDeterministic();
+    } catch (Coder.NonDeterministicException e) {
+      throw new IllegalStateException(transform + " groups by the encoded window, so the window"
+          + " coder " + windowCoder + " must be deterministic: " + e.getMessage(), e);
+    }
+    if (!firesOnceAtEndOfWindow(strategy.getTrigger())) {
+      throw new IllegalStateException(transform + " supports triggers that fire once, at the end"
+          + " of the window, on bounded input (the default trigger, or"
+          + " AfterWatermark.pastEndOfWindow() with no early firings, optionally repeated), not "
+          + strategy.getTrigger());
+    }
+    return new Windowing(strategy, sessions);
+  }
+
+  /**
+   * Whether {@code trigger} fires exactly as the default trigger on bounded input: once, when the
+   * watermark passes the end of the window (late firings never fire, as nothing is late).
+   */
+  private static boolean firesOnceAtEndOfWindow(Trigger trigger) {
+    if (trigger instanceof DefaultTrigger || trigger instanceof AfterWatermark.FromEndOfWindow) {
+      return true;
+    }
+    if (trigger instanceof AfterWatermark.AfterWatermarkEarlyAndLate) {
+      // Without early firings, the early trigger is Never.
+      return ((AfterWatermark.AfterWatermarkEarlyAndLate) trigger).getEarlyTrigger()
+          instanceof Never.NeverTrigger;
+    }
+    if (trigger instanceof Repeatedly) {
+      return firesOnceAtEndOfWindow(((Repeatedly) trigger).getRepeatedTrigger());
+    }
+    return false;
+  }
+
+  @SuppressWarnings("unchecked")
+  Coder<BoundedWindow> windowCoder() {
+    return (Coder<BoundedWindow>) input.getWindowFn().windowCoder();
+  }
+
+  /** Whether windows are merged (sessions) by the merge step. */
+  boolean sessions() {
+    return sessions;
+  }
+
+  OutputTime outputTime() {
+    return OutputTime.of(input.getTimestampCombiner());
+  }
+
+  /** The windowing the packed partial results travel through the shuffle in. */
+  WindowingStrategy<?, ?> shuffle() {
+    TimestampCombiner combiner = outputTime().fromInputs()
+        ? TimestampCombiner.EARLIEST : TimestampCombiner.END_OF_WINDOW;
+    if (sessions) {
+      return WindowingStrategy.of(new GlobalWindows())
+          .withTimestampCombiner(TimestampCombiner.EARLIEST);
+    }
+    return input.withTimestampCombiner(combiner);
+  }
+
+  /** The output's windowing: what Beam's {@code GroupByKey} gives for the input's. */
+  WindowingStrategy<?, ?> output() {
+    return GroupByKey.create().updateWindowingStrategy(input);
+  }
+}

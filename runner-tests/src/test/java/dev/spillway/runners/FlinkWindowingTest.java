@@ -1,0 +1,34 @@
+package dev.spillway.runners;
+
+import dev.spillway.transforms.SpillMetrics;
+import java.nio.file.Path;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.junit.Assert;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The windowed scenarios of {@link WindowingTest} on Beam's Flink runner (embedded, two parallel
+ * subtasks): spillway's outputs equal the built-ins' there too, window, timestamp and value, and
+ * the model's sums by window. What is not compared, and why: {@link WindowedScenarios.Runner#FLINK}.
+ */
+public class FlinkWindowingTest {
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void windowedOutputsEqualTheBuiltInsOnFlink() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = Pipeline.create(PipelineSupport.localFlink());
+    WindowedScenarios.countedDownstreamInFixedWindows(p,
+        PipelineSupport.smallBudget(dir, 192 << 10),
+        WindowedScenarios.Runner.FLINK);
+    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10),
+        WindowedScenarios.Runner.FLINK);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
+    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+  }
+}

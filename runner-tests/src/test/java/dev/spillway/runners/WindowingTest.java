@@ -1,0 +1,78 @@
+package dev.spillway.runners;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertThrows;
+
+import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillingCombine;
+import dev.spillway.transforms.SpillingGroupByKey;
+import java.nio.file.Path;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The transforms' windows, timestamps and panes against Beam's built-ins on the DirectRunner. */
+public class WindowingTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void windowedOutputsAreCountedDownstreamAsTheBuiltInsAre() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.countedDownstreamInFixedWindows(p,
+        PipelineSupport.smallBudget(dir, 256 << 10),
+        WindowedScenarios.Runner.DIRECT);
+    p.run().waitUntilFinish();
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void everyWindowingGivesWhatTheBuiltInsGiveAndSpills() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    // 64 KiB: the merge steps spill, and sort sessions through spilled runs.
+    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 64 << 10),
+        WindowedScenarios.Runner.DIRECT);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void slidingWindowsGiveWhatTheBuiltInsGive() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.slidingWindows(p, PipelineSupport.smallBudget(dir, 256 << 10));
+    p.run().waitUntilFinish();
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void earlyFiringsAreRejectedAtExpand() {
+    Pipeline pipeline = Pipeline.create();
+    PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)))
+        .apply(Window.<KV<String, Long>>into(FixedWindows.of(Duration.standardMinutes(1)))
+            .triggering(AfterWatermark.pastEndOfWindow()
+                .withEarlyFirings(AfterPane.elementCountAtLeast(2)))
+            .withAllowedLateness(Duration.ZERO).discardingFiredPanes());
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
+    assertThat(e.getMessage(), containsString("SpillingCombine.perKey(SumLong)"));
+    assertThat(e.getMessage(), containsString("fire once"));
+    assertThrows(IllegalStateException.class,
+        () -> in.apply(SpillingGroupByKey.<String, Long>create()));
+  }
+}

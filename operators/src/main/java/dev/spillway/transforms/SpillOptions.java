@@ -41,20 +41,23 @@ public final class SpillOptions implements Serializable {
   private final CompressionCodec codec;
   private final int shards;
   private final boolean encryptSpills;
+  /** 0: a quarter of the heap of the JVM that emits the group. */
+  private final long maxGroupBytes;
 
   private SpillOptions(long memoryBudgetBytes, List<String> spillDirectories,
-      CompressionCodec codec, int shards, boolean encryptSpills) {
+      CompressionCodec codec, int shards, boolean encryptSpills, long maxGroupBytes) {
     this.memoryBudgetBytes = memoryBudgetBytes;
     this.spillDirectories = spillDirectories;
     this.codec = codec;
     this.shards = shards;
     this.encryptSpills = encryptSpills;
+    this.maxGroupBytes = maxGroupBytes;
   }
 
   /** 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, 32 shards, no encryption. */
   public static SpillOptions create() {
     return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.LZ4,
-        DEFAULT_SHARDS, false);
+        DEFAULT_SHARDS, false, 0);
   }
 
   /** The memory all spillway bundles of one JVM share (at least 64 KiB). */
@@ -62,7 +65,8 @@ public final class SpillOptions implements Serializable {
     if (bytes < (64 << 10)) {
       throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
     }
-    return new SpillOptions(bytes, spillDirectories, codec, shards, encryptSpills);
+    return new SpillOptions(bytes, spillDirectories, codec, shards, encryptSpills,
+        maxGroupBytes);
   }
 
   /** Directories to spill to, round-robin; each must exist and be writable on the workers. */
@@ -73,13 +77,13 @@ public final class SpillOptions implements Serializable {
           + directories);
     }
     return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards,
-        encryptSpills);
+        encryptSpills, maxGroupBytes);
   }
 
   /** How spilled blocks are compressed: LZ4 (the default), SNAPPY or NONE. */
   public SpillOptions withCodec(CompressionCodec codec) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories,
-        Objects.requireNonNull(codec, "codec"), shards, encryptSpills);
+        Objects.requireNonNull(codec, "codec"), shards, encryptSpills, maxGroupBytes);
   }
 
   /** How many hash shards carry packed records through the runner's shuffle. */
@@ -87,7 +91,28 @@ public final class SpillOptions implements Serializable {
     if (shards < 1 || shards > 65536) {
       throw new IllegalArgumentException("shards must be in [1, 65536], was " + shards);
     }
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills);
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
+        maxGroupBytes);
+  }
+
+  /**
+   * The most encoded bytes of values one key may have in {@link SpillingGroupByKey}'s output,
+   * which hands a group downstream as one element that the receiving step holds on its heap.
+   * Past it the bundle fails, naming the limit and {@link SpillingGroupByKey#thenProcess}, which
+   * streams a group of any size from the engine. By default a quarter of the heap of the JVM
+   * that emits the group.
+   */
+  public SpillOptions withMaxGroupBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("max group bytes must be positive, was " + bytes);
+    }
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
+        bytes);
+  }
+
+  /** The largest group {@link SpillingGroupByKey} hands downstream, in this JVM. */
+  public long maxGroupBytes() {
+    return maxGroupBytes > 0 ? maxGroupBytes : Runtime.getRuntime().maxMemory() / 4;
   }
 
   /**
@@ -96,7 +121,8 @@ public final class SpillOptions implements Serializable {
    * BENCHMARKS.md.
    */
   public SpillOptions withSpillEncryption(boolean encrypt) {
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt);
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt,
+        maxGroupBytes);
   }
 
   public boolean spillEncryption() {
@@ -151,7 +177,10 @@ public final class SpillOptions implements Serializable {
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))
         .add(DisplayData.item("shards", shards).withLabel("Shuffle shards"))
         .add(DisplayData.item("spillEncryption", encryptSpills)
-            .withLabel("Spills encrypted (AES-GCM)"));
+            .withLabel("Spills encrypted (AES-GCM)"))
+        .add(DisplayData.item("maxGroupBytes",
+                maxGroupBytes > 0 ? Long.toString(maxGroupBytes) : "a quarter of the heap")
+            .withLabel("Largest group handed downstream (bytes)"));
   }
 
   @Override
@@ -162,18 +191,20 @@ public final class SpillOptions implements Serializable {
     SpillOptions other = (SpillOptions) o;
     return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
         && spillDirectories.equals(other.spillDirectories) && codec == other.codec
-        && encryptSpills == other.encryptSpills;
+        && encryptSpills == other.encryptSpills && maxGroupBytes == other.maxGroupBytes;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills);
+    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
+        maxGroupBytes);
   }
 
   @Override
   public String toString() {
     return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
         + spillDirectories + ", codec=" + codec + ", shards=" + shards + ", encryptSpills="
-        + encryptSpills + "}";
+        + encryptSpills + ", maxGroupBytes=" + (maxGroupBytes > 0 ? maxGroupBytes : "heap/4")
+        + "}";
   }
 }

@@ -146,7 +146,7 @@ public final class SpillingCombine {
           options);
     }
 
-    TwoPhase.MergeFns<K, OutputT> merge() {
+    TwoPhase.MergeFns<KV<K, OutputT>> merge() {
       return new TwoPhase.MergeFns<>(
           windowing.sessions() ? null : new MergeCombineFn<>(fn, accumulation, keyCoder,
               accumulatorCoder, windowing, options),

@@ -72,6 +72,16 @@ public final class SpillingGroupByKey<K, V>
         KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
+  /**
+   * Groups as this transform does and runs {@code processor} on each key's values inside the
+   * engine, streamed from memory and spill files instead of handed on as one element: for keys
+   * with more values than a heap holds. See {@link GroupProcessor} for what its values promise.
+   */
+  public <OutputT> ProcessGroups<K, V, OutputT> thenProcess(
+      GroupProcessor<K, V, OutputT> processor) {
+    return new ProcessGroups<>(processor, options, null);
+  }
+
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
@@ -174,16 +184,30 @@ public final class SpillingGroupByKey<K, V>
   private static final class Collected {
     private final OutputTime time;
     private final int prefix;
+    private final long maxBytes;
     private EncodedValues.Builder values = new EncodedValues.Builder();
+    private long bytes;
+    private long count;
     private long millis;
     private boolean empty = true;
 
-    Collected(OutputTime time, int prefix) {
+    Collected(OutputTime time, int prefix, long maxBytes) {
       this.time = time;
       this.prefix = prefix;
+      this.maxBytes = maxBytes;
     }
 
     void add(byte[] bytes, int offset, int length) {
+      this.bytes += length - prefix;
+      count++;
+      if (this.bytes > maxBytes) {
+        throw new IllegalStateException("SpillingGroupByKey: the values of one key come to more"
+            + " than " + maxBytes + " bytes encoded (" + count + " values so far), more than"
+            + " the group handed downstream as one element may hold (SpillOptions"
+            + ".withMaxGroupBytes; by default a quarter of the heap). Process such a group"
+            + " inside the engine, streamed from disk, with"
+            + " SpillingGroupByKey.create().thenProcess(GroupProcessor).");
+      }
       if (prefix > 0) {
         long t = Stamped.readTimestamp(bytes, offset);
         millis = empty ? t : time.combine(millis, t);
@@ -197,6 +221,8 @@ public final class SpillingGroupByKey<K, V>
       EncodedValues<V> built = values.build(codec);
       values = new EncodedValues.Builder();
       empty = true;
+      bytes = 0;
+      count = 0;
       return built;
     }
 
@@ -225,7 +251,7 @@ public final class SpillingGroupByKey<K, V>
       runEngine(groups -> {
         ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
             groups.add(b, kOff, kLen, b, vOff, vLen));
-        Collected collected = new Collected(time, prefixBytes());
+        Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
         try (GroupCursor out = groups.finish()) {
           while (out.next()) {
             EngineKey.Decoded<K> k =
@@ -267,7 +293,7 @@ public final class SpillingGroupByKey<K, V>
       runEngine(sorter -> {
         ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
             sorter.add(b, kOff, kLen, b, vOff, vLen));
-        Collected collected = new Collected(time, prefixBytes());
+        Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
         try (RecordCursor sorted = sorter.finish()) {
           SessionMerge.walk(sorted, new SessionMerge.Sessions() {
             private K key;

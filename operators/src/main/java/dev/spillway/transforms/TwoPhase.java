@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -24,23 +25,23 @@ final class TwoPhase {
   private TwoPhase() {}
 
   /** The merge steps: one for non-merging windows, one for sessions. */
-  record MergeFns<K, OutputT>(
-      DoFn<KV<Integer, Iterable<byte[]>>, KV<K, OutputT>> windows,
-      DoFn<KV<Integer, Iterable<byte[]>>, KV<KV<K, OutputT>, IntervalWindow>> sessions) {}
+  record MergeFns<OutputT>(
+      DoFn<KV<Integer, Iterable<byte[]>>, OutputT> windows,
+      DoFn<KV<Integer, Iterable<byte[]>>, KV<OutputT, IntervalWindow>> sessions) {}
 
-  static <InputT, K, OutputT> PCollection<KV<K, OutputT>> expand(PCollection<InputT> input,
+  static <InputT, OutputT> PCollection<OutputT> expand(PCollection<InputT> input,
       Windowing windowing, DoFn<InputT, KV<Integer, byte[]>> partial,
-      MergeFns<K, OutputT> merge, KvCoder<K, OutputT> outputCoder) {
+      MergeFns<OutputT> merge, Coder<OutputT> outputCoder) {
     PCollection<KV<Integer, Iterable<byte[]>>> shuffled = input
         .apply("PartialInBundles", ParDo.of(partial))
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
         .setWindowingStrategyInternal(windowing.shuffle())
         .apply("ShuffleShards", GroupByKey.create());
-    PCollection<KV<K, OutputT>> output;
+    PCollection<OutputT> output;
     if (windowing.sessions()) {
       output = shuffled.apply("MergeShardsAndSessions", ParDo.of(merge.sessions()))
           .setCoder(KvCoder.of(outputCoder, IntervalWindow.getCoder()))
-          .apply("IntoSessions", Window.into(new CarriedWindows<KV<K, OutputT>>()))
+          .apply("IntoSessions", Window.into(new CarriedWindows<OutputT>()))
           .apply("DropWindows", Keys.create());
     } else {
       output = shuffled.apply("MergeShards", ParDo.of(merge.windows()));

@@ -20,6 +20,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -146,6 +147,24 @@ public class FlinkRunnerTest {
     assertTrue("the downstream failure happened", SumGroupsFailingOnce.FAILED.get());
     // Flink does not tear down the DoFns of the attempts it cancels; their engines are closed
     // by the cleaner once those DoFns are collected.
+    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+  }
+
+  @Test
+  public void groupsStreamedFromTheEngineOnFlinkAreReadTwiceAndEqualTheModel() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = Pipeline.create(PipelineSupport.localFlink());
+    Map<Integer, long[]> model = new HashMap<>();
+    PipelineSupport.assertSameElements(p
+        .apply(Create.of(ProcessGroupsTest.hotKeyInput(model))
+            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))
+            .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
+        ProcessGroupsTest.expected(model));
+    org.apache.beam.sdk.PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
     PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 

@@ -1,0 +1,161 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.ExternalGroupBy;
+import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.ValueCursor;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.NameUtils;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Instant;
+
+/**
+ * Groups by key as {@link SpillingGroupByKey} does and runs a {@link GroupProcessor} on each key's
+ * values inside the engine, streamed from memory and spill files: the form for keys with more
+ * values than a heap holds, which no runner's {@code GroupByKey} hands on as one element.
+ * Made by {@link SpillingGroupByKey#thenProcess}.
+ *
+ * <pre>{@code
+ * PCollection<String> out = events.apply(SpillingGroupByKey.<String, Long>create()
+ *     .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20))
+ *     .thenProcess(new CountAndMax()));   // a GroupProcessor<String, Long, String>
+ * }</pre>
+ *
+ * <p>Windows, timestamps and panes as {@link SpillingGroupByKey}; non-merging windows only
+ * (sessions are refused at {@code expand()}). The output coder is inferred from the processor's
+ * output type, or given with {@link #withOutputCoder}.
+ */
+public final class ProcessGroups<K, V, OutputT>
+    extends PTransform<PCollection<KV<K, V>>, PCollection<OutputT>> {
+  private static final long serialVersionUID = 1L;
+
+  private final GroupProcessor<K, V, OutputT> processor;
+  private final SpillOptions options;
+  private final Coder<OutputT> outputCoder;
+
+  ProcessGroups(GroupProcessor<K, V, OutputT> processor, SpillOptions options,
+      Coder<OutputT> outputCoder) {
+    this.processor = Objects.requireNonNull(processor, "processor");
+    this.options = options;
+    this.outputCoder = outputCoder;
+  }
+
+  /** The coder of the outputs, when it cannot be inferred from the processor's type. */
+  public ProcessGroups<K, V, OutputT> withOutputCoder(Coder<OutputT> coder) {
+    return new ProcessGroups<>(processor, options, Objects.requireNonNull(coder, "coder"));
+  }
+
+  @Override
+  public PCollection<OutputT> expand(PCollection<KV<K, V>> input) {
+    String name = getKindString();
+    KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
+    Windowing windowing = Windowing.of(name, input);
+    if (windowing.sessions()) {
+      throw new IllegalStateException(name + " supports non-merging windows only; group"
+          + " sessions with SpillingGroupByKey and process the groups downstream");
+    }
+    Coder<OutputT> coder = outputCoder;
+    if (coder == null) {
+      try {
+        coder = input.getPipeline().getCoderRegistry()
+            .getCoder(processor.getOutputTypeDescriptor());
+      } catch (CannotProvideCoderException e) {
+        throw new IllegalStateException(name + " cannot infer a coder for the outputs of "
+            + processor + "; give one with withOutputCoder: " + e.getMessage(), e);
+      }
+    }
+    return TwoPhase.expand(input, windowing,
+        new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, options),
+        new TwoPhase.MergeFns<>(new MergeProcessFn<>(kv, windowing, options, processor), null),
+        coder);
+  }
+
+  @Override
+  protected String getKindString() {
+    return "ProcessGroups(" + NameUtils.approximateSimpleName(processor) + ")";
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("processor", processor.getClass())
+        .withLabel("Group processor"));
+    options.populateDisplayData(builder);
+  }
+
+  /** Brings each key's values of one shuffled shard together and runs the processor on them. */
+  static final class MergeProcessFn<K, V, OutputT> extends SpillingGroupByKey.GroupStepFn<K, V,
+      KV<Integer, Iterable<byte[]>>, OutputT, ExternalGroupBy> {
+    private static final long serialVersionUID = 1L;
+
+    private final GroupProcessor<K, V, OutputT> processor;
+
+    MergeProcessFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+        GroupProcessor<K, V, OutputT> processor) {
+      super(coder, windowing, options);
+      this.processor = processor;
+    }
+
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<OutputT> receiver) {
+      runEngine(groups -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
+            groups.add(b, kOff, kLen, b, vOff, vLen));
+        try (GroupCursor out = groups.finish()) {
+          while (out.next()) {
+            EngineKey.Decoded<K> k =
+                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+            Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(out)));
+            StreamedValues<V> streamed = new StreamedValues<>(out.values(), values,
+                prefixBytes());
+            try {
+              processor.process(k.key(), streamed, new Context<>(receiver, k.window(),
+                  timestamp));
+            } catch (Exception e) {
+              throw new IllegalStateException(processor + " failed on a group", e);
+            } finally {
+              streamed.close();
+            }
+          }
+        }
+      });
+    }
+
+    /** The combined timestamp of a group's values, when outputs take it (a pass over them). */
+    private long inputsTimestamp(GroupCursor out) {
+      if (!time.fromInputs()) {
+        return Long.MIN_VALUE;
+      }
+      ValueCursor cursor = out.values().cursor();
+      boolean first = true;
+      long millis = 0;
+      while (cursor.next()) {
+        long t = Stamped.readTimestamp(cursor.array(), cursor.offset());
+        millis = first ? t : time.combine(millis, t);
+        first = false;
+      }
+      return millis;
+    }
+  }
+
+  private record Context<OutputT>(DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window,
+      Instant timestamp) implements GroupProcessor.Context<OutputT> {
+    @Override
+    public void output(OutputT output) {
+      receiver.outputWithTimestamp(output, timestamp);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.spillway.runners;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertThrows;
+
+import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillingGroupByKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** SpillingGroupByKey.thenProcess: groups streamed from the engine, against a model. */
+public class ProcessGroupsTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  /**
+   * "key=count/sum"; iterates twice (nesting a partial iteration in the first) and fails unless
+   * both give the same values in the same order (an order-sensitive checksum).
+   */
+  static final class CountAndChecksum extends GroupProcessor<Integer, Long, String> {
+    @Override
+    public void process(Integer key, Iterable<Long> values, Context<String> context) {
+      long[] first = fold(values, true);
+      long[] second = fold(values, false);
+      if (first[0] != second[0] || first[1] != second[1] || first[2] != second[2]) {
+        throw new AssertionError("iterations differ for key " + key);
+      }
+      context.output(key + "=" + first[0] + "/" + first[2]);
+    }
+
+    private static long[] fold(Iterable<Long> values, boolean nest) {
+      long n = 0;
+      long checksum = 0;
+      long sum = 0;
+      for (long v : values) {
+        if (nest && n == 0) {
+          Iterator<Long> inner = values.iterator();
+          if (!inner.hasNext() || inner.next() != v) {
+            throw new AssertionError("a nested iteration does not start at the first value");
+          }
+        }
+        n++;
+        checksum = checksum * 31 + v;
+        sum += v;
+      }
+      return new long[] {n, checksum, sum};
+    }
+  }
+
+  /** A hot key with more values than the budget, among many small keys, iterated twice. */
+  static List<KV<Integer, Long>> hotKeyInput(Map<Integer, long[]> model) {
+    Random random = new Random(21);
+    List<KV<Integer, Long>> data = new ArrayList<>();
+    for (int i = 0; i < 60_000; i++) {
+      int key = random.nextInt(2) == 0 ? 0 : 1 + random.nextInt(3_000);
+      long value = random.nextInt(1 << 30);
+      data.add(KV.of(key, value));
+      long[] m = model.computeIfAbsent(key, k -> new long[2]);
+      m[0]++;
+      m[1] += value;
+    }
+    return data;
+  }
+
+  static List<String> expected(Map<Integer, long[]> model) {
+    List<String> out = new ArrayList<>();
+    model.forEach((k, m) -> out.add(k + "=" + m[0] + "/" + m[1]));
+    return out;
+  }
+
+  @Test
+  public void aHotKeyLargerThanTheBudgetIsStreamedAndReadTwice() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Map<Integer, long[]> model = new HashMap<>();
+    List<KV<Integer, Long>> data = hotKeyInput(model);
+    Map<Integer, Long> counts = new HashMap<>();
+    model.forEach((k, m) -> counts.put(k, m[0]));
+    // Order across bundles is not defined, so compare counts and order-free sums here.
+    PCollection<String> out = p.apply(Create.of(data)
+            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+            .thenProcess(new CountTwice()));
+    List<String> expected = new ArrayList<>();
+    counts.forEach((k, n) -> expected.add(k + "=" + n + "," + n));
+    PipelineSupport.assertSameElements(out, expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void valuesReadTwiceNestedAndPartiallyGiveTheSameValuesInTheSameOrder()
+      throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Map<Integer, long[]> model = new HashMap<>();
+    PipelineSupport.assertSameElements(p
+        .apply(Create.of(hotKeyInput(model))
+            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
+            .thenProcess(new CountAndChecksum())), expected(model));
+    p.run().waitUntilFinish();
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  static final AtomicReference<Iterable<Long>> KEPT = new AtomicReference<>();
+  static final AtomicReference<Iterator<Long>> KEPT_ITERATOR = new AtomicReference<>();
+
+  @Test
+  public void valuesKeptPastTheCallFailClearly() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    p.apply(Create.of(KV.of(1, 1L), KV.of(1, 2L))
+            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+            .thenProcess(new KeepValues()));
+    p.run().waitUntilFinish();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> KEPT.get().iterator());
+    assertThat(e.getMessage(), containsString("only while GroupProcessor.process runs"));
+    assertThrows(IllegalStateException.class, () -> KEPT_ITERATOR.get().hasNext());
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void aGroupTooLargeToHandDownstreamFailsNamingTheStreamingForm() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<Integer, Long>> data = new ArrayList<>();
+    for (long i = 0; i < 20_000; i++) {
+      data.add(KV.of(7, i));
+    }
+    p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(SpillingGroupByKey.<Integer, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withMaxGroupBytes(10_000)));
+    Pipeline.PipelineExecutionException e =
+        assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertThat(e.getMessage(), containsString("more than 10000 bytes"));
+    assertThat(e.getMessage(), containsString("thenProcess(GroupProcessor)"));
+    PipelineSupport.awaitEmpty(dir, 10_000);
+  }
+
+  /** Windows and EARLIEST timestamps as the built-in gives them. */
+  @Test
+  public void windowsAndTimestampsAreTheBuiltIns() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(3, 2_000, 50, 1_000);
+    PCollection<KV<String, Long>> in = WindowedScenarios.input(p, "Events", events)
+        .apply(Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    PCollection<KV<String, Long>> ours = in.apply("Ours",
+        SpillingGroupByKey.<String, Long>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+            .thenProcess(new SumValues())
+            .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
+    WindowedScenarios.assertSame("Processed",
+        ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
+        beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
+    p.run().waitUntilFinish();
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  /** "key=n,n": counts the values twice. */
+  static final class CountTwice extends GroupProcessor<Integer, Long, String> {
+    @Override
+    public void process(Integer key, Iterable<Long> values, Context<String> c) {
+      long n = 0;
+      for (long ignored : values) {
+        n++;
+      }
+      long again = 0;
+      for (long ignored : values) {
+        again++;
+      }
+      c.output(key + "=" + n + "," + again);
+    }
+  }
+
+  /** Keeps the values and an iterator past the call, as users must not. */
+  static final class KeepValues extends GroupProcessor<Integer, Long, Long> {
+    @Override
+    public void process(Integer key, Iterable<Long> values, Context<Long> c) {
+      KEPT.set(values);
+      KEPT_ITERATOR.set(values.iterator());
+      c.output(1L);
+    }
+  }
+
+  static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
+    @Override
+    public void process(String key, Iterable<Long> values, Context<KV<String, Long>> c) {
+      long sum = 0;
+      for (long v : values) {
+        sum += v;
+      }
+      c.output(KV.of(key, sum));
+    }
+  }
+}

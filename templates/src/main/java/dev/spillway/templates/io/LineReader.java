@@ -101,23 +101,4 @@ final class LineReader implements Closeable {
   public void close() throws IOException {
     channel.close();
   }
-
-  /** The 1-based number of the line starting at {@code offset}: counted only for error messages. */
-  static long lineNumberAt(Path file, long offset) {
-    try (LineReader r = open(file)) {
-      long line = 1;
-      while (r.position < offset) {
-        if (!r.buffer.hasRemaining() && !r.fill()) {
-          break;
-        }
-        r.position++;
-        if (r.buffer.get() == '\n') {
-          line++;
-        }
-      }
-      return line;
-    } catch (IOException e) {
-      return -1;
-    }
-  }
 }

@@ -165,7 +165,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
     private void bad(String problem) {
       if (!source.skipBadRecords) {
         throw new BadRecordException(path.toString(),
-            LineReader.lineNumberAt(path, currentOffset), problem);
+            LineNumbers.at(path, currentOffset), problem);
       }
       pendingOffsets.add(currentOffset);
       pendingProblems.add(problem);
@@ -180,7 +180,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
         }
         badRecords.inc();
         if (reported++ < REPORTED_BAD_RECORDS) {
-          System.err.println("skipped " + path + ":" + LineReader.lineNumberAt(path, offset)
+          System.err.println("skipped " + path + ":" + LineNumbers.at(path, offset)
               + ": " + pendingProblems.get(i));
         }
       }

@@ -1,13 +1,12 @@
 package dev.spillway.templates;
 
 import dev.spillway.templates.io.BadRecordException;
+import dev.spillway.templates.io.WorkDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -69,10 +68,18 @@ public final class JobLauncher {
     long start = System.nanoTime();
     JobProgress progress = new JobProgress(err, start);
     PipelineResult result = null;
+    // SIGTERM (or Ctrl-C) runs shutdown hooks, not the finally below: delete the work directory
+    // there too.
+    Thread onTerm = new Thread(() -> deleteRecursively(setup.workDirectory(), err),
+        "spillway-work-directory-cleanup");
     try {
+      for (Path stale : WorkDirectory.sweepStale(setup.output())) {
+        err.println("removed " + stale + ", left by a job that did not end");
+      }
       // Made here, not by the steps that write into it, so that a straggling bundle of a failed
       // job cannot make it again after it is deleted.
       Files.createDirectories(setup.workDirectory());
+      Runtime.getRuntime().addShutdownHook(onTerm);
       result = pipeline.run();
       while (true) {
         PipelineResult.State state = result.waitUntilFinish(Duration.millis(PROGRESS_MILLIS));
@@ -102,6 +109,11 @@ public final class JobLauncher {
     } finally {
       stop(result);
       deleteRecursively(setup.workDirectory(), err);
+      try {
+        Runtime.getRuntime().removeShutdownHook(onTerm);
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        // shutting down already (the hook runs), or it was never added
+      }
       err.flush();
     }
   }
@@ -152,17 +164,8 @@ public final class JobLauncher {
   }
 
   private static void deleteRecursively(Path dir, PrintStream err) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          err.println("warning: cannot delete " + p + ": " + e.getMessage());
-        }
-      });
+    try {
+      WorkDirectory.deleteRecursively(dir);
     } catch (IOException e) {
       err.println("warning: cannot delete " + dir + ": " + e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.spillway.templates;
 
+import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.Header;
 import dev.spillway.templates.io.InputFiles;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * A job's inputs, output and spill settings, resolved and checked where the job is launched, so
@@ -30,8 +30,7 @@ public final class JobSetup {
     this.header = header;
     this.output = output;
     this.spill = spill;
-    this.workDirectory = output.resolveSibling(
-        ".spillway-" + output.getFileName() + "-" + UUID.randomUUID());
+    this.workDirectory = WorkDirectory.nameFor(output);
   }
 
   /** Resolves and checks {@code options}; throws {@link IllegalArgumentException} if wrong. */
@@ -67,6 +66,12 @@ public final class JobSetup {
     Path out = Paths.get(name).toAbsolutePath().normalize();
     if (Files.isDirectory(out)) {
       throw new IllegalArgumentException("output " + name + " is a directory; name a file");
+    }
+    if (Files.exists(out) && !Files.isRegularFile(out)) {
+      // The finished output is renamed over the old one: that would replace a device or a pipe.
+      throw new IllegalArgumentException("output " + name + " is not a regular file (a device,"
+          + " pipe or socket); spillway writes a whole file and renames it into place, so name"
+          + " a file");
     }
     if (inputs.contains(out.toString())) {
       throw new IllegalArgumentException("output " + name + " is also an input");

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The workload runner of shared/bench/WORKLOADS.md:
+ * The workload runner of benchmarks/WORKLOADS.md:
  *
  * <pre>
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \

@@ -106,4 +106,14 @@ public class OutputAndWorkDirectoryTest {
     assertEquals(List.of(), workDirectories());
     assertFalse(Files.exists(out));
   }
+
+  @Test
+  public void generatedDataFilesAreReadableByOthersAsTheUmaskAllows() throws Exception {
+    Path data = dir.resolve("data.csv");
+    Cli.run("generate", "--workload", "group", "--records", "100", "-o", data.toString())
+        .expect(0);
+    Path plain = Files.createFile(dir.resolve("plain"));
+    assertEquals("the same permissions as any new file",
+        Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(data));
+  }
 }

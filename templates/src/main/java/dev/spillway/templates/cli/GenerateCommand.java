@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Write a standard workload (shared/bench/WORKLOADS.md) as a CSV file key,value.",
+    description = "Write a standard workload (benchmarks/WORKLOADS.md) as a CSV file key,value.",
     footer = {"", "Example:",
         "  spillway generate --workload combine --records 2000000 --output data/combine.csv"})
 final class GenerateCommand implements Callable<Integer> {

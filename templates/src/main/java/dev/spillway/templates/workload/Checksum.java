@@ -1,6 +1,6 @@
 package dev.spillway.templates.workload;
 
-/** The checksums of shared/bench/WORKLOADS.md. */
+/** The checksums of benchmarks/WORKLOADS.md. */
 public final class Checksum {
   private long keys;
   private long sum;

@@ -1,7 +1,7 @@
 package dev.spillway.templates.workload;
 
 /**
- * The generator of shared/bench/WORKLOADS.md, exactly: all arithmetic on unsigned 64-bit integers,
+ * The generator of benchmarks/WORKLOADS.md, exactly: all arithmetic on unsigned 64-bit integers,
  * wrapping.
  */
 public final class Generator {

@@ -1,6 +1,6 @@
 package dev.spillway.templates.workload;
 
-/** The standard workloads of shared/bench/WORKLOADS.md, with their default sizes. */
+/** The standard workloads of benchmarks/WORKLOADS.md, with their default sizes. */
 public enum Workload {
   COMBINE(20_000_000L, 2_000_000L),
   GROUP(10_000_000L, 1_000_000L),

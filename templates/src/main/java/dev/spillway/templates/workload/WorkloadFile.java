@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 
 /**
- * Writes a workload of shared/bench/WORKLOADS.md as a CSV file {@code key,value}: for combine,
+ * Writes a workload of benchmarks/WORKLOADS.md as a CSV file {@code key,value}: for combine,
  * group and skew the record's key and value; for sort the signed 64-bit key and the record index.
  * Written under a temporary name and renamed when complete.
  */
@@ -21,9 +23,12 @@ public final class WorkloadFile {
       throws IOException {
     Path dir = output.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + output.getFileName() + "-", ".inprogress");
+    // Not Files.createTempFile: that makes the file 0600, and a data file is for others too
+    // (the process's umask decides, as for any file a tool writes).
+    Path tmp = dir.resolve("." + output.getFileName() + "-" + UUID.randomUUID() + ".inprogress");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), 1 << 16)) {
         out.write("key,value\n".getBytes(StandardCharsets.US_ASCII));
         byte[] line = new byte[48];
         for (long i = 0; i < records; i++) {

@@ -54,6 +54,7 @@ public final class JobSetup {
           + " line to name the columns (use --no-header for headerless input)");
     } else {
       header = Header.fromLine(csv, first);
+      InputFiles.checkHeaders(files, first);
     }
     Path output = checkOutput(options.getOutput(), files);
     return new JobSetup(files, csv, header, output, spill);

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,15 +109,53 @@ public class BadInputTest {
     assertEquals(List.of("k,v", "a,1", "b,2", "a,3", "b,4"), Cli.lines(out));
   }
 
+  /**
+   * A second file naming the same columns in another order was read, under
+   * --skip-bad-records, with the first file's order: silently wrong sums. Now refused up front.
+   */
   @Test
-  public void aFileWhoseHeaderDiffersIsABadRecord() throws Exception {
+  public void aFileWhoseHeaderDiffersIsRefusedBeforeAnyWork() throws Exception {
+    Path swapped = dir.resolve("swapped.csv");
+    Files.write(swapped, List.of("v,k", "5,a"), StandardCharsets.UTF_8);
     Path other = dir.resolve("other.csv");
     Files.write(other, List.of("key,v", "a,1"), StandardCharsets.UTF_8);
     Path good = dir.resolve("good.csv");
     Files.write(good, List.of("k,v", "a,1"), StandardCharsets.UTF_8);
-    Cli run = Cli.run("aggregate", "-i", good + "," + other, "-o", out.toString(), "-g", "k",
-        "-a", "count", "-q").expect(1);
-    assertThat(run.stderr, containsString(other + ":1: the header differs"));
+    for (Path bad : List.of(swapped, other)) {
+      for (boolean skip : new boolean[] {false, true}) {
+        List<String> args = new java.util.ArrayList<>(List.of("aggregate", "-i",
+            good + "," + bad, "-o", out.toString(), "-g", "k", "-a", "sum:v", "-q"));
+        if (skip) {
+          args.add("--skip-bad-records");
+        }
+        Cli run = Cli.run(args.toArray(new String[0])).expect(2);
+        assertThat(run.stderr, containsString("input " + bad + " has the header"));
+        assertFalse(Files.exists(out));
+      }
+    }
+  }
+
+  /**
+   * Latin-1 bytes became U+FFFD, and café and cafè (ISO-8859-1) merged into one key, exit 0.
+   * Now a line that is not UTF-8 is a bad line: it fails the job, or is skipped and counted.
+   */
+  @Test
+  public void aLineThatIsNotUtf8IsABadLineNeverAMergedKey() throws Exception {
+    Path latin1 = dir.resolve("latin1.csv");
+    Files.write(latin1, "k,v\ncafé,1\ncafè,2\nplain,3\n".getBytes(StandardCharsets.ISO_8859_1));
+    Cli failed = Cli.run("aggregate", "-i", latin1.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "sum:v", "-q").expect(1);
+    assertThat(failed.stderr, containsString(latin1 + ":2: the line is not valid UTF-8"));
+    Cli skipped = Cli.run("aggregate", "-i", latin1.toString(), "-o", out.toString(), "-g",
+        "k", "-a", "sum:v", "--skip-bad-records", "-q").expect(0);
+    assertThat(skipped.stderr, containsString(latin1 + ":3: the line is not valid UTF-8"));
+    assertEquals(List.of("k,sum_v", "plain,3"), Cli.lines(out));
+    // A real U+FFFD in UTF-8 is data, not an error.
+    Path replacement = dir.resolve("fffd.csv");
+    Files.write(replacement, List.of("k,v", "a\uFFFD,1"), StandardCharsets.UTF_8);
+    Cli.run("aggregate", "-i", replacement.toString(), "-o", out.toString(), "-g", "k", "-a",
+        "sum:v", "-q").expect(0);
+    assertEquals(List.of("k,sum_v", "a\uFFFD,1"), Cli.lines(out));
   }
 
   @Test

@@ -98,4 +98,29 @@ public final class InputFiles {
     }
     return null;
   }
+
+  /**
+   * Checks that every non-empty file starts with {@code header}: a file whose columns are named
+   * in another order would otherwise be read with the first file's order.
+   */
+  public static void checkHeaders(List<String> files, String header) {
+    String first = null;
+    for (String f : files) {
+      try (LineReader r = LineReader.open(Paths.get(f))) {
+        String line = r.readLine();
+        if (line == null) {
+          continue;
+        }
+        if (first == null) {
+          first = f;
+        } else if (!line.equals(header)) {
+          throw new IllegalArgumentException("input " + f + " has the header \"" + line
+              + "\", but " + first + " has \"" + header + "\": every input must name the same"
+              + " columns in the same order");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+  }
 }

@@ -4,6 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,6 +25,8 @@ final class LineReader implements Closeable {
   /** The file offset of the next byte {@code buffer} will return. */
   private long position;
   private long lineStart;
+  /** The length of the line last returned, in {@link #line}. */
+  private int lastLength;
 
   /** Reads {@code channel}, which is at byte {@code position} of its file. */
   LineReader(ReadableByteChannel channel, long position) {
@@ -43,6 +47,23 @@ final class LineReader implements Closeable {
   /** The offset of the next line, once the previous one has been read. */
   long position() {
     return position;
+  }
+
+  /**
+   * Whether the line last returned was valid UTF-8. {@link #readLine} replaces malformed bytes
+   * with U+FFFD, so call this when a line holds one: two Latin-1 keys ({@code café} and {@code
+   * cafè}) would otherwise both become {@code caf\uFFFD} and merge.
+   */
+  boolean lastLineIsValidUtf8() {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(line, 0, lastLength));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
   }
 
   /** Skips to just after the next line break (or the end). */
@@ -84,6 +105,7 @@ final class LineReader implements Closeable {
     if (length > 0 && line[length - 1] == '\r') {
       length--;
     }
+    lastLength = length;
     return new String(line, 0, length, StandardCharsets.UTF_8);
   }
 

@@ -150,6 +150,11 @@ public final class LineSource<T> extends FileBasedSource<T> {
           }
           continue;
         }
+        if (text.indexOf('\uFFFD') >= 0 && !lines.lastLineIsValidUtf8()) {
+          bad("the line is not valid UTF-8 (spillway reads UTF-8; convert the file first, for"
+              + " example with iconv -f latin1 -t utf-8)");
+          continue;
+        }
         try {
           input.set(source.csv.split(text), text, source.fileIndex, currentOffset);
           current = source.parser.parse(input);

@@ -158,6 +158,20 @@ public class BadInputTest {
     assertEquals(List.of("k,sum_v", "a\uFFFD,1"), Cli.lines(out));
   }
 
+  /** A UTF-8 byte order mark and blank lines (a trailing one above all) are ordinary CSV. */
+  @Test
+  public void aByteOrderMarkAndBlankLinesAreRead() throws Exception {
+    Path excel = dir.resolve("excel.csv");
+    Files.write(excel,
+        "\uFEFFk,v\r\na,1\r\n\r\nb,2\r\na,3\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+    Cli.run("aggregate", "-i", excel.toString(), "-o", out.toString(), "-g", "k", "-a",
+        "sum:v,count", "-q").expect(0);
+    List<String> lines = Cli.lines(out);
+    assertEquals("k,sum_v,count", lines.get(0));
+    assertEquals(List.of("a,4,2", "b,2,1"), lines.subList(1, lines.size()).stream().sorted()
+        .collect(java.util.stream.Collectors.toList()));
+  }
+
   @Test
   public void setupMistakesFailBeforeAnyWorkWithExitCode2() throws Exception {
     assertThat(Cli.run("aggregate", "-i", dir.resolve("missing.csv").toString(), "-o",

@@ -106,6 +106,11 @@ final class LineReader implements Closeable {
       length--;
     }
     lastLength = length;
+    if (lineStart == 0 && length >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB
+        && line[2] == (byte) 0xBF) {
+      // A UTF-8 byte order mark, as spreadsheet programs write: not part of the first column.
+      return new String(line, 3, length - 3, StandardCharsets.UTF_8);
+    }
     return new String(line, 0, length, StandardCharsets.UTF_8);
   }
 

@@ -143,6 +143,9 @@ public final class LineSource<T> extends FileBasedSource<T> {
         if (currentOffset >= getCurrentSource().getEndOffset()) {
           return false; // the next range's first line: its reader parses (and judges) it
         }
+        if (text.isEmpty()) {
+          continue; // a blank line (one at the end of a file, say) is no record
+        }
         if (currentOffset == 0 && source.header.present()) {
           String problem = source.header.problemWithHeader(text);
           if (problem != null) {

@@ -116,4 +116,31 @@ public class OutputAndWorkDirectoryTest {
     assertEquals("the same permissions as any new file",
         Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(data));
   }
+
+  /**
+   * Nothing of spillway's or its libraries' stays in the temporary directory after a run, on the
+   * DirectRunner or an embedded Flink cluster (which had left its 22 MB RPC jar, minicluster_*
+   * and flink-web-upload there), including lz4-java's native library.
+   */
+  @Test
+  public void runsLeaveNothingInTheTemporaryDirectory() throws Exception {
+    Path temp = tmp.newFolder("java-io-tmpdir").toPath();
+    for (List<String> runner : List.of(List.<String>of(),
+        List.of("--runner", "flink", "--flink-master", "[local]"))) {
+      List<String> command = new java.util.ArrayList<>(List.of(
+          Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+          "-Djava.io.tmpdir=" + temp, "-cp", System.getProperty("java.class.path"),
+          "dev.spillway.templates.cli.SpillwayCommand", "aggregate", "-i", in.toString(), "-o",
+          out.toString(), "-g", "k", "-a", "sum:v", "--memory", "64k", "-q"));
+      command.addAll(runner);
+      Process job = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("job.log").toFile()).start();
+      assertTrue(job.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(Files.readString(dir.resolve("job.log")), 0, job.exitValue());
+      try (Stream<Path> left = Files.list(temp)) {
+        assertEquals("left in java.io.tmpdir by " + runner, List.of(),
+            left.map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+      }
+    }
+  }
 }

@@ -1,0 +1,162 @@
+package dev.spillway.runners;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assume.assumeTrue;
+
+import dev.spillway.spill.KeyHasher;
+import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillingGroupByKey;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A hot key larger than a TaskManager's heap on a real Flink session cluster (two TaskManagers
+ * of 700 MB heap): 90% of {@code hotkey.records} records of about 100 bytes on one key, grouped
+ * and read twice by the streaming form, checked against a model; then Beam's built-in GroupByKey
+ * on the same input, read twice, which fails. Not part of CI (minutes at full size); run with
+ * {@code mvn -pl runner-tests test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}.
+ */
+public class HotKeyOnClusterTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  static final int VALUE_BYTES = 96;
+
+  static int keyOf(long i) {
+    long h = KeyHasher.mix64(i * 0x9E3779B97F4A7C15L);
+    return Math.floorMod(h, 10) == 0 ? 1 + (int) Math.floorMod(h >>> 8, 100_000L) : 0;
+  }
+
+  static byte[] valueOf(long i) {
+    byte[] v = new byte[VALUE_BYTES];
+    long x = i;
+    for (int j = 0; j < v.length; j += 8) {
+      x = KeyHasher.mix64(x + j);
+      for (int b = 0; b < 8; b++) {
+        v[j + b] = (byte) (x >>> (8 * b));
+      }
+    }
+    return v;
+  }
+
+  /** The order-free checksum of a value: what a key's values add up to. */
+  static long checksumOf(byte[] v) {
+    return KeyHasher.mix64(java.util.Arrays.hashCode(v));
+  }
+
+  static final class Generate extends DoFn<Long, KV<Integer, byte[]>> {
+    @ProcessElement
+    public void process(@Element Long i, OutputReceiver<KV<Integer, byte[]>> out) {
+      out.output(KV.of(keyOf(i), valueOf(i)));
+    }
+  }
+
+  /** "key count checksum", each from its own pass over the values. */
+  static final class TwoPasses extends GroupProcessor<Integer, byte[], String> {
+    @Override
+    public void process(Integer key, Iterable<byte[]> values, Context<String> c) {
+      long n = 0;
+      for (byte[] ignored : values) {
+        n++;
+      }
+      long sum = 0;
+      for (byte[] v : values) {
+        sum += checksumOf(v);
+      }
+      if (key == 0) {
+        c.output(key + " " + n + " " + sum);
+      }
+    }
+  }
+
+  static final class TwoPassesOfBuiltIn extends DoFn<KV<Integer, Iterable<byte[]>>, String> {
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<byte[]>> group, OutputReceiver<String> out) {
+      long n = 0;
+      for (byte[] ignored : group.getValue()) {
+        n++;
+      }
+      long sum = 0;
+      for (byte[] v : group.getValue()) {
+        sum += checksumOf(v);
+      }
+      out.output(group.getKey() + " " + n + " " + sum);
+    }
+  }
+
+  private static PCollection<KV<Integer, byte[]>> input(Pipeline p, long records) {
+    return p.apply(GenerateSequence.from(0).to(records))
+        .apply(ParDo.of(new Generate()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
+  }
+
+  @Test
+  public void aHotKeyLargerThanATaskManagersHeapIsReadTwice() throws Exception {
+    String size = System.getProperty("hotkey.records");
+    assumeTrue("set -Dhotkey.records=N to run", size != null);
+    long records = Long.parseLong(size);
+    long hotCount = 0;
+    long hotSum = 0;
+    for (long i = 0; i < records; i++) {
+      if (keyOf(i) == 0) {
+        hotCount++;
+        hotSum += checksumOf(valueOf(i));
+      }
+    }
+    Path spill = tmp.newFolder("spill").toPath();
+    try (FlinkSessionCluster cluster =
+        FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
+      Pipeline p = Pipeline.create(cluster.options());
+      PipelineSupport.assertSameElements(input(p, records)
+              .apply(SpillingGroupByKey.<Integer, byte[]>create()
+                  .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
+                  .thenProcess(new TwoPasses())),
+          List.of("0 " + hotCount + " " + hotSum));
+      long start = System.nanoTime();
+      PipelineResult result = p.run();
+      result.waitUntilFinish();
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      Map<String, Long> report = new TreeMap<>();
+      report.put("records", records);
+      report.put("hotKeyValues", hotCount);
+      report.put("hotKeyEncodedBytes", hotCount * (VALUE_BYTES + 1));
+      report.put("seconds", seconds);
+      report.put("spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT));
+      report.put("diskBytesSpilled", SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED));
+      System.out.println("HOTKEY spillway " + report);
+      PipelineSupport.awaitEmpty(spill, 30_000);
+
+      Pipeline builtIn = Pipeline.create(cluster.options());
+      input(builtIn, records).apply(GroupByKey.create())
+          .apply(ParDo.of(new TwoPassesOfBuiltIn()));
+      long builtInStart = System.nanoTime();
+      RuntimeException failure = assertThrows(RuntimeException.class,
+          () -> builtIn.run().waitUntilFinish());
+      StringBuilder causes = new StringBuilder();
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        causes.append(t).append('\n');
+      }
+      System.out.println("HOTKEY built-in failed after "
+          + (System.nanoTime() - builtInStart) / 1_000_000_000L + " s: " + causes);
+      assertThat(causes.toString(), containsString("not re-iterable"));
+    }
+  }
+}

@@ -6,6 +6,8 @@ import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Instant;
 
 /**
  * A DoFn that runs a spilling engine keyed by (window, key) ({@link EngineKey}): one per bundle
@@ -78,6 +80,15 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
       slot.engine = newEngine();
     }
     return slot.engine;
+  }
+
+  /**
+   * A packer whose blocks a partial step outputs, at the end of its bundle, as {@code (shard,
+   * block)} in the block's window and at its timestamp.
+   */
+  ShardPacker packerFor(DoFn<?, KV<Integer, byte[]>>.FinishBundleContext context) {
+    return new ShardPacker(options.shards(), (shard, block, window, millis) ->
+        context.output(KV.of(shard, block), new Instant(millis), window));
   }
 
   /** Encodes engine keys: (window, key). */

@@ -1,7 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.ExternalGroupBy;
-import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.GroupValues;
 import dev.spillway.spill.ValueCursor;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -111,35 +111,25 @@ public final class ProcessGroups<K, V, OutputT>
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<OutputT> receiver) {
-      runEngine(groups -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
-            groups.add(b, kOff, kLen, b, vOff, vLen));
-        try (GroupCursor out = groups.finish()) {
-          while (out.next()) {
-            EngineKey.Decoded<K> k =
-                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(out)));
-            StreamedValues<V> streamed = new StreamedValues<>(out.values(), values,
-                prefixBytes());
-            try {
-              processor.process(k.key(), streamed, new Context<>(receiver, k.window(),
-                  timestamp));
-            } catch (Exception e) {
-              throw new IllegalStateException(processor + " failed on a group", e);
-            } finally {
-              streamed.close();
-            }
-          }
+      runEngine(groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
+        Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(groupValues)));
+        StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
+        try {
+          processor.process(k.key(), streamed, new Context<>(receiver, k.window(), timestamp));
+        } catch (Exception e) {
+          throw new IllegalStateException(processor + " failed on a group", e);
+        } finally {
+          streamed.close();
         }
-      });
+      }));
     }
 
     /** The combined timestamp of a group's values, when outputs take it (a pass over them). */
-    private long inputsTimestamp(GroupCursor out) {
+    private long inputsTimestamp(GroupValues groupValues) {
       if (!time.fromInputs()) {
         return Long.MIN_VALUE;
       }
-      ValueCursor cursor = out.values().cursor();
+      ValueCursor cursor = groupValues.cursor();
       boolean first = true;
       long millis = 0;
       while (cursor.next()) {

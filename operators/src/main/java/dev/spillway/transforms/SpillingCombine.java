@@ -219,8 +219,7 @@ public final class SpillingCombine {
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
       finishEngine(engine -> {
-        ShardPacker packer = new ShardPacker(options.shards(), (shard, block, window, millis) ->
-            context.output(KV.of(shard, block), new Instant(millis), window));
+        ShardPacker packer = packerFor(context);
         ByteSink encoded = new ByteSink();
         try (CombineCursor<A> out = engine.finish()) {
           while (out.next()) {

@@ -4,6 +4,7 @@ import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalGroupBy;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.GroupCursor;
+import dev.spillway.spill.GroupValues;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
@@ -115,6 +116,27 @@ public final class SpillingGroupByKey<K, V>
     int prefixBytes() {
       return time.fromInputs() ? Stamped.TIMESTAMP_BYTES : 0;
     }
+
+    /**
+     * A merge step's grouping: adds one shuffled shard's records to {@code groups} and hands each
+     * key, decoded with its window, and its values to {@code each}.
+     */
+    void groupShard(ExternalGroupBy groups, Iterable<byte[]> blocks, GroupVisitor<K> each) {
+      ShardPacker.forEachRecord(blocks, (b, kOff, kLen, vOff, vLen) ->
+          groups.add(b, kOff, kLen, b, vOff, vLen));
+      try (GroupCursor out = groups.finish()) {
+        while (out.next()) {
+          each.accept(keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
+              out.values());
+        }
+      }
+    }
+  }
+
+  /** Receives a key of a merge step with its window, and its values. */
+  @FunctionalInterface
+  interface GroupVisitor<K> {
+    void accept(EngineKey.Decoded<K> key, GroupValues values);
   }
 
   /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
@@ -154,8 +176,7 @@ public final class SpillingGroupByKey<K, V>
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
       finishEngine(engine -> {
-        ShardPacker packer = new ShardPacker(options.shards(), (shard, block, window, millis) ->
-            context.output(KV.of(shard, block), new Instant(millis), window));
+        ShardPacker packer = packerFor(context);
         try (GroupCursor out = engine.finish()) {
           while (out.next()) {
             byte[] k = out.keyArray();
@@ -248,24 +269,15 @@ public final class SpillingGroupByKey<K, V>
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
-      runEngine(groups -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
-            groups.add(b, kOff, kLen, b, vOff, vLen));
-        Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
-        try (GroupCursor out = groups.finish()) {
-          while (out.next()) {
-            EngineKey.Decoded<K> k =
-                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            ValueCursor cursor = out.values().cursor();
-            while (cursor.next()) {
-              collected.add(cursor.array(), cursor.offset(), cursor.length());
-            }
-            long millis = collected.outputMillis(k.window());
-            receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)),
-                new Instant(millis));
-          }
+      Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
+      runEngine(groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
+        ValueCursor cursor = groupValues.cursor();
+        while (cursor.next()) {
+          collected.add(cursor.array(), cursor.offset(), cursor.length());
         }
-      });
+        long millis = collected.outputMillis(k.window());
+        receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)), new Instant(millis));
+      }));
     }
   }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
@@ -22,7 +23,7 @@ final class FlinkLocalTemp {
    * Flink cluster and name no configuration directory of their own; else returns null.
    */
   static Path configure(PipelineOptions options) throws IOException {
-    if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
+    if (options.getRunner() != FlinkRunner.class) {
       return null;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);

@@ -70,15 +70,20 @@ public final class JobLauncher {
     PipelineResult result = null;
     // SIGTERM (or Ctrl-C) runs shutdown hooks, not the finally below: delete the work directory
     // there too.
-    Path[] flinkTemp = new Path[1];
+    Path flinkTemp;
+    try {
+      flinkTemp = FlinkLocalTemp.configure(options);
+    } catch (IOException e) {
+      err.println("error: cannot make a temporary directory for Flink (" + e.getMessage() + ")");
+      return 1;
+    }
     Thread onTerm = new Thread(() -> {
       deleteRecursively(setup.workDirectory(), err);
-      if (flinkTemp[0] != null) {
-        deleteRecursively(flinkTemp[0], err);
+      if (flinkTemp != null) {
+        deleteRecursively(flinkTemp, err);
       }
     }, "spillway-work-directory-cleanup");
     try {
-      flinkTemp[0] = FlinkLocalTemp.configure(options);
       for (Path stale : WorkDirectory.sweepStale(setup.output())) {
         err.println("removed " + stale + ", left by a job that did not end");
       }
@@ -103,8 +108,8 @@ public final class JobLauncher {
       progress.summary(result, setup.output(), options.getSkipBadRecords());
       return 0;
     } catch (IOException e) {
-      err.println("error: cannot make the work directory " + setup.workDirectory()
-          + " or a temporary directory (" + e.getMessage() + ")");
+      err.println("error: cannot make the work directory " + setup.workDirectory() + " ("
+          + e.getMessage() + ")");
       return 1;
     } catch (RuntimeException e) {
       err.println("error: " + describe(e));
@@ -115,8 +120,8 @@ public final class JobLauncher {
     } finally {
       stop(result);
       deleteRecursively(setup.workDirectory(), err);
-      if (flinkTemp[0] != null) {
-        deleteRecursively(flinkTemp[0], err);
+      if (flinkTemp != null) {
+        deleteRecursively(flinkTemp, err);
       }
       try {
         Runtime.getRuntime().removeShutdownHook(onTerm);

@@ -33,7 +33,10 @@ final class ChildJvm {
       throws IOException, InterruptedException {
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     StringBuilder command = new StringBuilder(shellPrefix).append(" exec '").append(java)
-        .append("' -Xmx256m -XX:-UsePerfData -cp '").append(System.getProperty("java.class.path"))
+        // Its temporary files (lz4-java's native library, deleted only at a normal exit) go
+        // beside its log, into the test's own folder: a halted child would leave them in /tmp.
+        .append("' -Xmx256m -XX:-UsePerfData -Djava.io.tmpdir='")
+        .append(logFile.getAbsoluteFile().getParent()).append("' -cp '").append(System.getProperty("java.class.path"))
         .append("' '").append(main.getName()).append("'");
     for (String a : args) {
       command.append(" '").append(a).append("'");

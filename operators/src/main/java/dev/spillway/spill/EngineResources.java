@@ -22,11 +22,20 @@ final class EngineResources implements AutoCloseable {
   private boolean closed;
 
   EngineResources(SpillConfig config) {
+    this(config, true);
+  }
+
+  /**
+   * Resources of an engine that spills ({@code spills}), or of one that never writes a file and
+   * so sets no block buffers aside ({@link PartialCombiner}).
+   */
+  EngineResources(SpillConfig config, boolean spills) {
     this.config = config;
     MemoryPool pool = config.pool();
-    this.plan = SpillPlan.of(config,
+    SpillPlan planned = SpillPlan.of(config,
         Math.min(pool.shareForNewConsumer(), Math.max(pool.capacity() / 4, 64 << 10)));
-    this.buffers = new IoBuffers(config, plan.blockBytes(), plan.fanIn() + 2);
+    this.plan = spills ? planned : planned.withoutIo();
+    this.buffers = new IoBuffers(config, plan.blockBytes(), spills ? plan.fanIn() + 2 : 0);
     this.cipher = config.encryption() ? new FrameCipher() : null;
     SpillDirectories directories = SpillDirectories.create(config.spillDirectories());
     this.files = new SpillFileRegistry(directories);

@@ -28,14 +28,32 @@ final class FrameCipher {
   private final byte[] nonce = new byte[NONCE_BYTES];
   private final byte[] aad = new byte[12];
 
+  /** A cipher under a new key of its own, which lives and dies with its engine. */
   FrameCipher() {
+    this(newKey());
+  }
+
+  /**
+   * A cipher under a key that other ciphers share (an exchange's writers and readers): its nonces
+   * start at a random 96-bit point, so that writers under one key do not repeat one.
+   */
+  FrameCipher(SecretKey key) {
     try {
       SecureRandom random = new SecureRandom();
-      KeyGenerator generator = KeyGenerator.getInstance("AES");
-      generator.init(256, random);
-      this.key = generator.generateKey();
+      this.key = key;
       this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
       this.noncePrefix = random.nextInt();
+      this.frames = random.nextLong();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is not available in this JVM: " + e, e);
+    }
+  }
+
+  static SecretKey newKey() {
+    try {
+      KeyGenerator generator = KeyGenerator.getInstance("AES");
+      generator.init(256, new SecureRandom());
+      return generator.generateKey();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is not available in this JVM: " + e, e);
     }

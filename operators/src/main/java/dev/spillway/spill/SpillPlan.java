@@ -29,6 +29,11 @@ record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
     return ioBytes + (long) FLOOR_PAGES * pageBytes;
   }
 
+  /** The same plan without block buffers, for an engine that never spills. */
+  SpillPlan withoutIo() {
+    return new SpillPlan(blockBytes, fanIn, pageBytes, 0);
+  }
+
   static SpillPlan of(SpillConfig config, long budget) {
     long ioShare = budget / 4;
     // Buffers: one slot (raw + stored) per reader of a merge, plus the writer and one reader of

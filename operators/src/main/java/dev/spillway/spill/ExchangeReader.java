@@ -26,7 +26,7 @@ public final class ExchangeReader implements RecordCursor {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open exchange file " + file + ": " + e, e);
     }
-    int block = Math.min(64 << 10, config.maxBlockBytes());
+    int block = ExchangeWriter.blockBytes(config);
     this.reservation = new MemoryReservation(config.pool(), block);
     try {
       reservation.reserve(SpillPlan.slotBytes(config, block));

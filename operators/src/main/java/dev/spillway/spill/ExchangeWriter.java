@@ -64,15 +64,22 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
     this.directory = directory;
     this.name = name;
     this.cipher = key == null ? null : key.cipher();
-    // A block per partition from a quarter of the budget, so that producers fit beside engines.
-    long share = config.pool().capacity() / 4 / partitions;
-    this.blockBytes = (int) Math.max(MIN_BLOCK,
-        Math.min(Math.min(MAX_BLOCK, config.maxBlockBytes()), share / 2));
+    this.blockBytes = blockBytes(config);
     this.buffers = new IoBuffers(config, blockBytes, partitions);
     this.reservation = new MemoryReservation(config.pool(), blockBytes);
     this.inProgress = new Path[partitions];
     this.files = new SpillFileWriter[partitions];
     this.segments = new SegmentWriter[partitions];
+  }
+
+  /**
+   * The raw bytes of an exchange block, the same for writers and readers under one budget: a
+   * 64th of the budget within [4 KiB, 64 KiB], so that a producer's buffers (one per partition)
+   * and its consumers' stay small beside the engines.
+   */
+  static int blockBytes(SpillConfig config) {
+    long block = config.pool().capacity() / 64;
+    return (int) Math.max(MIN_BLOCK, Math.min(Math.min(MAX_BLOCK, config.maxBlockBytes()), block));
   }
 
   /** The partition of a key among {@code partitions}: the same in every JVM and run. */

@@ -9,10 +9,10 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
 
 /** A Beam {@link Coder} as the engine's {@link ValueCodec} (outer context: the engine frames). */
-final class CoderCodec<T> implements ValueCodec<T> {
+public final class CoderCodec<T> implements ValueCodec<T> {
   private final Coder<T> coder;
 
-  CoderCodec(Coder<T> coder) {
+  public CoderCodec(Coder<T> coder) {
     this.coder = coder;
   }
 

@@ -4,11 +4,14 @@ import dev.spillway.spill.Aggregator;
 import java.util.Arrays;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
-/** A Beam {@link CombineFn} as the engine's {@link Aggregator}. */
-final class CombineFnAggregator<InputT, AccumT> implements Aggregator<InputT, AccumT> {
+/**
+ * A Beam {@link CombineFn} as the engine's {@link Aggregator}, for using a CombineFn with an engine
+ * directly: {@code new ExternalMerger<>(new CombineFnAggregator<>(fn), new CoderCodec<>(coder), config)}.
+ */
+public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<InputT, AccumT> {
   private final CombineFn<InputT, AccumT, ?> fn;
 
-  CombineFnAggregator(CombineFn<InputT, AccumT, ?> fn) {
+  public CombineFnAggregator(CombineFn<InputT, AccumT, ?> fn) {
     this.fn = fn;
   }
 

@@ -1,11 +1,13 @@
 package dev.spillway.templates;
 
 import dev.spillway.templates.aggregate.Aggregate;
+import dev.spillway.templates.aggregate.AggregateExchange;
 import dev.spillway.templates.aggregate.AggregateFn;
 import dev.spillway.templates.aggregate.FormatFn;
 import dev.spillway.templates.aggregate.Numbers;
 import dev.spillway.templates.aggregate.RowParser;
 import dev.spillway.templates.aggregate.Stats;
+import dev.spillway.templates.exchange.FileExchange;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.ReadInput;
 import dev.spillway.transforms.SpillingCombine;
@@ -15,7 +17,10 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code aggregate} job: groups CSV/TSV lines by one or more columns and computes count, sum,
@@ -40,16 +45,29 @@ public final class AggregateJob {
         Aggregate.parseAll(options.getAggregate(), setup.header(), numeric);
     Pipeline p = Pipeline.create(options);
     Csv out = new Csv(setup.csv().delimiter());
+    ReadInput<KV<String, Numbers>> read = new ReadInput<>(setup.files(), setup.csv(),
+        setup.header(), new RowParser(groupBy, numeric, setup.header(), out),
+        KvCoder.of(StringUtf8Coder.of(), Numbers.coder(numeric.size())),
+        options.getSkipBadRecords());
+    FormatFn format = new FormatFn(aggregates, out.delimiter());
+    String header = setup.header().present() ? outputHeader(setup, groupBy, aggregates) : null;
+    if (JobSetup.shufflesThroughFiles(options)) {
+      PCollectionView<List<String>> parts = p
+          .apply("Aggregate", FileExchange.of(read.sources(),
+              new AggregateExchange.Producer(numeric.size()),
+              new AggregateExchange.Merger(numeric.size(), format),
+              JobSetup.exchangePartitions(options), setup.workDirectory().toString(),
+              setup.spill()))
+          .apply("PartsView", View.asList());
+      TextOutput.writeOutput(p, parts, setup, header);
+      return p;
+    }
     PCollection<String> lines = p
-        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(),
-            new RowParser(groupBy, numeric, setup.header(), out),
-            KvCoder.of(StringUtf8Coder.of(), Numbers.coder(numeric.size())),
-            options.getSkipBadRecords()))
+        .apply("Read", read)
         .apply("Aggregate", SpillingCombine.<String, Numbers, Stats>perKey(
             new AggregateFn(numeric.size())).withOptions(setup.spill()))
-        .apply("Format", ParDo.of(new FormatFn(aggregates, out.delimiter())));
-    TextOutput.write(lines, setup,
-        setup.header().present() ? outputHeader(setup, groupBy, aggregates) : null);
+        .apply("Format", ParDo.of(format));
+    TextOutput.write(lines, setup, header);
     return p;
   }
 

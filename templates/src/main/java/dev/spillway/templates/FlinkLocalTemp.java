@@ -18,18 +18,25 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class FlinkLocalTemp {
   private FlinkLocalTemp() {}
 
+  /** Whether {@code options} run the job on a Flink cluster embedded in this process. */
+  static boolean isEmbeddedFlink(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      return false;
+    }
+    String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    return "[local]".equals(master) || "[auto]".equals(master);
+  }
+
   /**
    * Makes the directory and configures {@code options} to use it, if they run an embedded
    * Flink cluster and name no configuration directory of their own; else returns null.
    */
   static Path configure(PipelineOptions options) throws IOException {
-    if (options.getRunner() != FlinkRunner.class) {
+    if (!isEmbeddedFlink(options)) {
       return null;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    String master = flink.getFlinkMaster();
-    if (!("[local]".equals(master) || "[auto]".equals(master))
-        || flink.getFlinkConfDir() != null) {
+    if (flink.getFlinkConfDir() != null) {
       return null;
     }
     Path dir = Files.createTempDirectory(

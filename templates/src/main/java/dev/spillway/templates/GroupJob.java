@@ -1,5 +1,6 @@
 package dev.spillway.templates;
 
+import dev.spillway.templates.exchange.FileExchange;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.InputLine;
 import dev.spillway.templates.io.KeyColumns;
@@ -13,8 +14,10 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code group} job: collects all values of each key through {@code SpillingGroupByKey} and
@@ -36,13 +39,9 @@ public final class GroupJob {
     int value = valueName == null || valueName.isEmpty() ? -1 : setup.header().indexOf(valueName);
     Csv out = new Csv(setup.csv().delimiter());
     Pipeline p = Pipeline.create(options);
-    PCollection<String> lines = p
-        .apply("Read", new ReadInput<>(setup.files(), setup.csv(), setup.header(),
-            new KeyValueParser(key, value, setup, out),
-            KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()),
-            options.getSkipBadRecords()))
-        .apply("Group", SpillingGroupByKey.<String, String>create().withOptions(setup.spill()))
-        .apply("Format", ParDo.of(new FormatFn(out, options.getSeparator())));
+    ReadInput<KV<String, String>> read = new ReadInput<>(setup.files(), setup.csv(),
+        setup.header(), new KeyValueParser(key, value, setup, out),
+        KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()), options.getSkipBadRecords());
     String header = null;
     if (setup.header().present()) {
       List<String> names = new ArrayList<>();
@@ -52,6 +51,20 @@ public final class GroupJob {
       names.add(value < 0 ? "lines" : setup.header().nameOf(value));
       header = out.join(names);
     }
+    if (JobSetup.shufflesThroughFiles(options)) {
+      PCollectionView<List<String>> parts = p
+          .apply("Group", FileExchange.of(read.sources(), new GroupExchange.Producer(),
+              new GroupExchange.Writer(out.delimiter(), options.getSeparator()),
+              JobSetup.exchangePartitions(options), setup.workDirectory().toString(),
+              setup.spill()))
+          .apply("PartsView", View.asList());
+      TextOutput.writeOutput(p, parts, setup, header);
+      return p;
+    }
+    PCollection<String> lines = p
+        .apply("Read", read)
+        .apply("Group", SpillingGroupByKey.<String, String>create().withOptions(setup.spill()))
+        .apply("Format", ParDo.of(new FormatFn(out, options.getSeparator())));
     TextOutput.write(lines, setup, header);
     return p;
   }

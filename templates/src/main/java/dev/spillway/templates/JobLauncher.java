@@ -34,6 +34,7 @@ public final class JobLauncher {
   /** Runs a job from Beam-style arguments ({@code --input=a.csv --output=b.csv ...}). */
   public static <O extends JobOptions> int launchFromArgs(String[] args, Class<O> type,
       JobBuilder<O> builder) {
+    exitOnUncaughtOutOfMemory(System.err);
     PipelineOptionsFactory.register(type);
     O options;
     try {
@@ -111,7 +112,7 @@ public final class JobLauncher {
       err.println("error: cannot make the work directory " + setup.workDirectory() + " ("
           + e.getMessage() + ")");
       return 1;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | OutOfMemoryError e) {
       err.println("error: " + describe(e));
       if (findCause(e, BadRecordException.class) != null && !options.getSkipBadRecords()) {
         err.println("(--skip-bad-records counts and reports bad lines instead of failing)");
@@ -159,6 +160,9 @@ public final class JobLauncher {
     if (bad != null) {
       return bad.getMessage();
     }
+    if (findCause(e, OutOfMemoryError.class) != null) {
+      return outOfMemory();
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
@@ -166,6 +170,46 @@ public final class JobLauncher {
     String message = root.getMessage();
     return message == null ? root.getClass().getName()
         : String.format(Locale.ROOT, "%s (%s)", message, root.getClass().getSimpleName());
+  }
+
+  static String outOfMemory() {
+    return String.format(Locale.ROOT, "out of memory: this JVM's heap of %d MiB is too small for"
+        + " the job beside its --memory budget (a job needs the budget plus about %d MiB); give"
+        + " java a larger -Xmx or the job a smaller --memory", Runtime.getRuntime().maxMemory() >> 20,
+        JobSetup.HEAP_BESIDE_BUDGET >> 20);
+  }
+
+  /**
+   * Ends the process with a clear message and exit code 1 when any thread runs out of memory
+   * and nothing caught it: a runner's worker thread that dies of it can leave the job waiting
+   * forever for its bundle. The exit runs the shutdown hooks (the work directory goes); a halt
+   * follows if they do not end in time.
+   */
+  public static void exitOnUncaughtOutOfMemory(PrintStream err) {
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (findCause(e, OutOfMemoryError.class) == null) {
+        if (previous != null) {
+          previous.uncaughtException(thread, e);
+        } else {
+          e.printStackTrace();
+        }
+        return;
+      }
+      err.println("error: " + outOfMemory() + " (in thread " + thread.getName() + ")");
+      err.flush();
+      Thread halt = new Thread(() -> {
+        try {
+          Thread.sleep(STOP_WAIT_MILLIS * 2);
+        } catch (InterruptedException ignored) {
+          // halting now is as good
+        }
+        Runtime.getRuntime().halt(1);
+      }, "spillway-halt-after-out-of-memory");
+      halt.setDaemon(true);
+      halt.start();
+      System.exit(1);
+    });
   }
 
   static <T extends Throwable> T findCause(Throwable e, Class<T> type) {

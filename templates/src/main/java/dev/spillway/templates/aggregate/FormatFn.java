@@ -18,10 +18,15 @@ public final class FormatFn extends DoFn<KV<String, Stats>, String> {
 
   @ProcessElement
   public void process(@Element KV<String, Stats> group, OutputReceiver<String> out) {
-    StringBuilder line = new StringBuilder(group.getKey());
+    out.output(format(group.getKey(), group.getValue()));
+  }
+
+  /** The line of a group: its key fields as printed, then each aggregate. */
+  public String format(String key, Stats stats) {
+    StringBuilder line = new StringBuilder(key);
     for (Aggregate a : aggregates) {
-      line.append(delimiter).append(group.getValue().format(a));
+      line.append(delimiter).append(stats.format(a));
     }
-    out.output(line.toString());
+    return line.toString();
   }
 }

@@ -56,6 +56,12 @@ final class JobArgs {
           + " runner; see --flink-master). Default: ${DEFAULT-VALUE}.")
   Runner runner;
 
+  @Option(names = "--shuffle", defaultValue = "auto", paramLabel = "HOW",
+      description = "How records reach the step that merges them: auto (files on the"
+          + " DirectRunner, the runner's shuffle elsewhere), files (through the work directory:"
+          + " memory bounded by --memory whatever the input) or runner. Default: ${DEFAULT-VALUE}.")
+  JobOptions.Shuffle shuffle;
+
   @Option(names = "--flink-master", defaultValue = "[local]", paramLabel = "HOST:PORT",
       description = "The Flink cluster's JobManager, or [local] for an embedded one"
           + " (default: ${DEFAULT-VALUE}).")
@@ -77,6 +83,7 @@ final class JobArgs {
     o.setEncryptSpills(encryptSpills);
     o.setHeader(!noHeader);
     o.setSkipBadRecords(skipBadRecords);
+    o.setShuffle(shuffle);
     if (runner == Runner.FLINK) {
       FlinkPipelineOptions flink = o.as(FlinkPipelineOptions.class);
       flink.setRunner(FlinkRunner.class);

@@ -1,5 +1,6 @@
 package dev.spillway.templates.cli;
 
+import dev.spillway.templates.JobLauncher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,6 +41,7 @@ public final class SpillwayCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    JobLauncher.exitOnUncaughtOutOfMemory(System.err);
     System.exit(run(args));
   }
 }

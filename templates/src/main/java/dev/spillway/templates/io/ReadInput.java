@@ -1,5 +1,6 @@
 package dev.spillway.templates.io;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.Read;
@@ -30,12 +31,21 @@ public final class ReadInput<T> extends PTransform<PBegin, PCollection<T>> {
     this.skipBadRecords = skipBadRecords;
   }
 
+  /** One source per input file, in input order. */
+  public List<LineSource<T>> sources() {
+    List<LineSource<T>> sources = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      sources.add(LineSource.of(files.get(i), i, csv, header, parser, coder, skipBadRecords));
+    }
+    return sources;
+  }
+
   @Override
   public PCollection<T> expand(PBegin begin) {
     PCollectionList<T> all = PCollectionList.empty(begin.getPipeline());
-    for (int i = 0; i < files.size(); i++) {
-      all = all.and(begin.apply("File" + i, Read.from(LineSource.of(files.get(i), i, csv, header,
-          parser, coder, skipBadRecords))));
+    List<LineSource<T>> sources = sources();
+    for (int i = 0; i < sources.size(); i++) {
+      all = all.and(begin.apply("File" + i, Read.from(sources.get(i))));
     }
     return all.apply("AllFiles", Flatten.pCollections());
   }

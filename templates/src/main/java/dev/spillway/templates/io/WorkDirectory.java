@@ -1,6 +1,9 @@
 package dev.spillway.templates.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.LinkOption;
@@ -69,14 +72,29 @@ public final class WorkDirectory {
     }
   }
 
-  /** Deletes {@code dir} and all in it. */
+  /**
+   * Deletes {@code dir} and all in it. Tasks of a job being stopped may still add a file while
+   * this runs (one they were opening), so a directory found not empty is walked again, a few
+   * times; a task cannot make the work directory again once it is gone ({@link #existing}).
+   */
   public static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+          Files.deleteIfExists(p);
+        }
+        return;
+      } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      } catch (UncheckedIOException e) {
+        if (attempt == 5 || !(e.getCause() instanceof NoSuchFileException)) {
+          throw e;
+        }
       }
     }
   }

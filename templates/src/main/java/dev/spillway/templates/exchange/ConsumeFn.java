@@ -1,0 +1,109 @@
+package dev.spillway.templates.exchange;
+
+import dev.spillway.spill.ExchangeKey;
+import dev.spillway.spill.ExchangeReader;
+import dev.spillway.spill.RecordSink;
+import dev.spillway.spill.SpillConfig;
+import dev.spillway.spill.SpillingEngine;
+import dev.spillway.templates.io.JobMetrics;
+import dev.spillway.templates.io.WorkDirectory;
+import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillOptions;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * The consumer task of one partition of a {@link FileExchange}: feeds the partition's files (from
+ * every producer) to the {@link ExchangeConsumer}, which merges them and writes its lines to
+ * {@code part-pNNNNN} of the work directory (under a temporary name, renamed when complete);
+ * deletes the files it consumed and emits the part's path.
+ */
+final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
+  private static final long serialVersionUID = 1L;
+
+  private final ExchangeConsumer consumer;
+  private final String workDirectory;
+  private final SpillOptions options;
+  private final ExchangeKey key;
+  private final Counter written = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN);
+  private transient SpillMetrics metrics;
+
+  ConsumeFn(ExchangeConsumer consumer, String workDirectory, SpillOptions options,
+      ExchangeKey key) {
+    this.consumer = consumer;
+    this.workDirectory = workDirectory;
+    this.options = options;
+    this.key = key;
+  }
+
+  @Setup
+  public void setup() {
+    metrics = new SpillMetrics();
+  }
+
+  @ProcessElement
+  public void process(@Element KV<Integer, Iterable<String>> partition, OutputReceiver<String> out)
+      throws IOException {
+    Path dir = WorkDirectory.existing(workDirectory);
+    Path part = dir.resolve(String.format("part-p%05d", partition.getKey()));
+    Path inProgress = dir.resolve(part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
+    List<Path> files = new ArrayList<>();
+    for (String f : partition.getValue()) {
+      files.add(Paths.get(f));
+    }
+    // Producer order, so that a key's records meet in the same order on every run.
+    Collections.sort(files);
+    SpillConfig config = options.toConfig();
+    Consumer<RecordSink> records = sink -> {
+      for (Path file : files) {
+        try (ExchangeReader in = new ExchangeReader(config, file, key)) {
+          while (in.next()) {
+            sink.accept(in.keyArray(), in.keyOffset(), in.keyLength(), in.valueArray(),
+                in.valueOffset(), in.valueLength());
+          }
+        }
+      }
+    };
+    long lines;
+    try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(inProgress), 1 << 16)) {
+      ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
+      try (SpillingEngine engine = consumer.consume(config, records, output)) {
+        metrics.publish(engine.stats());
+      }
+      lines = output.count();
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(inProgress);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof IOException) {
+        throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(),
+            (IOException) e);
+      }
+      throw e;
+    }
+    Files.move(inProgress, part, StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    for (Path f : files) {
+      Files.deleteIfExists(f); // consumed: the disk is given back as the job goes
+    }
+    written.inc(lines);
+    out.output(part.toString());
+  }
+}

@@ -39,7 +39,8 @@ final class SalesFile {
         String country = COUNTRIES[random.nextInt(COUNTRIES.length)];
         String city = "Zürich " + random.nextInt(Math.max(1, rows / 3 / COUNTRIES.length));
         long qty = random.nextInt(60) - 10;
-        String amount = String.format("%d.%02d", random.nextInt(2000) - 1000, random.nextInt(100));
+        String amount = random.nextInt(10) == 0 ? "" // a null, which aggregates skip
+            : String.format("%d.%02d", random.nextInt(2000) - 1000, random.nextInt(100));
         String note = NOTES[random.nextInt(NOTES.length)];
         List<String> fields = List.of(Integer.toString(i), country, city, Long.toString(qty),
             amount, note);

@@ -1,7 +1,11 @@
 package dev.spillway.transforms;
 
+import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalGroupBy;
+import dev.spillway.spill.GroupCursor;
 import dev.spillway.spill.GroupValues;
+import dev.spillway.spill.SortedGroupBy;
+import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -39,17 +43,21 @@ public final class ProcessGroups<K, V, OutputT>
   private final GroupProcessor<K, V, OutputT> processor;
   private final SpillOptions options;
   private final Coder<OutputT> outputCoder;
+  /** Whether each group's values, pairs, come sorted by the encoding of their keys. */
+  private final boolean sorted;
 
   ProcessGroups(GroupProcessor<K, V, OutputT> processor, SpillOptions options,
-      Coder<OutputT> outputCoder) {
+      Coder<OutputT> outputCoder, boolean sorted) {
     this.processor = Objects.requireNonNull(processor, "processor");
     this.options = options;
     this.outputCoder = outputCoder;
+    this.sorted = sorted;
   }
 
   /** The coder of the outputs, when it cannot be inferred from the processor's type. */
   public ProcessGroups<K, V, OutputT> withOutputCoder(Coder<OutputT> coder) {
-    return new ProcessGroups<>(processor, options, Objects.requireNonNull(coder, "coder"));
+    return new ProcessGroups<>(processor, options, Objects.requireNonNull(coder, "coder"),
+        sorted);
   }
 
   @Override
@@ -71,15 +79,26 @@ public final class ProcessGroups<K, V, OutputT>
             + processor + "; give one with withOutputCoder: " + e.getMessage(), e);
       }
     }
+    ProcessStepFn<K, V, OutputT, ?> merge;
+    if (sorted) {
+      if (!(kv.getValueCoder() instanceof KvCoder)) {
+        throw new IllegalStateException(name + " sorts each key's values, pairs, by their"
+            + " keys: its input's values must use a KvCoder, but they use "
+            + kv.getValueCoder());
+      }
+      merge = new MergeSortedFn<>(kv, windowing, options, processor);
+    } else {
+      merge = new MergeProcessFn<>(kv, windowing, options, processor);
+    }
     return TwoPhase.expand(input, windowing,
         new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, options),
-        new TwoPhase.MergeFns<>(new MergeProcessFn<>(kv, windowing, options, processor), null),
-        coder);
+        new TwoPhase.MergeFns<>(merge, null), coder);
   }
 
   @Override
   protected String getKindString() {
-    return "ProcessGroups(" + NameUtils.approximateSimpleName(processor) + ")";
+    return (sorted ? "ProcessSortedGroups(" : "ProcessGroups(")
+        + NameUtils.approximateSimpleName(processor) + ")";
   }
 
   @Override
@@ -90,38 +109,31 @@ public final class ProcessGroups<K, V, OutputT>
     options.populateDisplayData(builder);
   }
 
-  /** Brings each key's values of one shuffled shard together and runs the processor on them. */
-  static final class MergeProcessFn<K, V, OutputT> extends SpillingGroupByKey.GroupStepFn<K, V,
-      KV<Integer, Iterable<byte[]>>, OutputT, ExternalGroupBy> {
+  /** A merge step that runs the processor on each key's values in one window. */
+  abstract static class ProcessStepFn<K, V, OutputT, E extends SpillingEngine> extends
+      SpillingGroupByKey.GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, OutputT, E> {
     private static final long serialVersionUID = 1L;
 
     private final GroupProcessor<K, V, OutputT> processor;
 
-    MergeProcessFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+    ProcessStepFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
         GroupProcessor<K, V, OutputT> processor) {
       super(coder, windowing, options);
       this.processor = processor;
     }
 
-    @Override
-    ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
-    }
-
-    @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+    /** Runs the processor on one group, its values streamed from the engine. */
+    void process(EngineKey.Decoded<K> k, GroupValues groupValues,
         OutputReceiver<OutputT> receiver) {
-      runEngine(groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
-        Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(groupValues)));
-        StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
-        try {
-          processor.process(k.key(), streamed, new Context<>(receiver, k.window(), timestamp));
-        } catch (Exception e) {
-          throw new IllegalStateException(processor + " failed on a group", e);
-        } finally {
-          streamed.close();
-        }
-      }));
+      Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(groupValues)));
+      StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
+      try {
+        processor.process(k.key(), streamed, new Context<>(receiver, k.window(), timestamp));
+      } catch (Exception e) {
+        throw new IllegalStateException(processor + " failed on a group", e);
+      } finally {
+        streamed.close();
+      }
     }
 
     /** The combined timestamp of a group's values, when outputs take it (a pass over them). */
@@ -138,6 +150,82 @@ public final class ProcessGroups<K, V, OutputT>
         first = false;
       }
       return millis;
+    }
+  }
+
+  /** Brings each key's values of one shuffled shard together and runs the processor on them. */
+  static final class MergeProcessFn<K, V, OutputT>
+      extends ProcessStepFn<K, V, OutputT, ExternalGroupBy> {
+    private static final long serialVersionUID = 1L;
+
+    MergeProcessFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+        GroupProcessor<K, V, OutputT> processor) {
+      super(coder, windowing, options, processor);
+    }
+
+    @Override
+    ExternalGroupBy newEngine() {
+      return new ExternalGroupBy(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<OutputT> receiver) {
+      runEngine(groups -> groupShard(groups, shard.getValue(),
+          (k, groupValues) -> process(k, groupValues, receiver)));
+    }
+  }
+
+  /**
+   * Brings each key's values of one shuffled shard together sorted by the encoding of their own
+   * keys (the values are pairs), and runs the processor on them.
+   */
+  static final class MergeSortedFn<K, V, OutputT>
+      extends ProcessStepFn<K, V, OutputT, SortedGroupBy> {
+    private static final long serialVersionUID = 1L;
+
+    private final Coder<?> secondaryKeyCoder;
+    private transient CoderCodec<Object> secondaryKeys;
+    private transient ByteSink sortKey;
+
+    MergeSortedFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+        GroupProcessor<K, V, OutputT> processor) {
+      super(coder, windowing, options, processor);
+      this.secondaryKeyCoder = ((KvCoder<?, ?>) coder.getValueCoder()).getKeyCoder();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    void setUpCodecs() {
+      super.setUpCodecs();
+      secondaryKeys = new CoderCodec<>((Coder<Object>) secondaryKeyCoder);
+      sortKey = new ByteSink();
+    }
+
+    @Override
+    SortedGroupBy newEngine() {
+      return new SortedGroupBy(options.toConfig());
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<OutputT> receiver) {
+      int prefix = prefixBytes();
+      runEngine(groups -> {
+        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) -> {
+          // The sort key: the pair's key encoded alone, as Beam's sorter orders it.
+          KV<?, ?> pair = (KV<?, ?>) values.decode(b, vOff + prefix, vLen - prefix);
+          sortKey.clear();
+          secondaryKeys.encode(pair.getKey(), sortKey);
+          groups.add(b, kOff, kLen, sortKey.array(), 0, sortKey.length(), b, vOff, vLen);
+        });
+        try (GroupCursor out = groups.finish()) {
+          while (out.next()) {
+            process(keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
+                out.values(), receiver);
+          }
+        }
+      });
     }
   }
 

@@ -2,6 +2,7 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalSorter;
+import dev.spillway.spill.MemoryLease;
 import dev.spillway.spill.RecordCursor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -113,14 +114,14 @@ public final class SortValues<K, K2, V> extends
     @ProcessElement
     public void processElement(@Element KV<K, Iterable<KV<K2, V>>> group,
         OutputReceiver<KV<K, Iterable<KV<K2, V>>>> out) {
-      // Small groups (most) are sorted on the heap; past an eighth of the budget, externally.
+      // Small groups (most) are sorted on the heap, in bytes leased from the budget's pool like
+      // every engine's; past an eighth of the budget, or when the pool refuses, externally.
       long inMemoryLimit = options.memoryBudgetBytes() / 8;
       List<byte[][]> buffered = new ArrayList<>();
-      long bufferedBytes = 0;
       ExternalSorter sorter = null;
       ByteSink k = new ByteSink();
       ByteSink v = new ByteSink();
-      try {
+      try (MemoryLease lease = new MemoryLease(options.toConfig().pool())) {
         for (KV<K2, V> pair : group.getValue()) {
           k.clear();
           secondaryKeys.encode(pair.getKey(), k);
@@ -130,15 +131,19 @@ public final class SortValues<K, K2, V> extends
             sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
             continue;
           }
-          buffered.add(new byte[][] {k.toByteArray(), v.toByteArray()});
-          bufferedBytes += k.length() + v.length() + 64;
-          if (bufferedBytes > inMemoryLimit) {
-            sorter = new ExternalSorter(options.toConfig());
-            for (byte[][] r : buffered) {
-              sorter.add(r[0], r[1]);
-            }
-            buffered = null;
+          // Two arrays (16-byte headers), the pair's array and its list slot.
+          long bytes = k.length() + v.length() + 64;
+          if (lease.used() + bytes <= inMemoryLimit && lease.tryReserve(bytes)) {
+            buffered.add(new byte[][] {k.toByteArray(), v.toByteArray()});
+            continue;
           }
+          sorter = new ExternalSorter(options.toConfig());
+          for (byte[][] r : buffered) {
+            sorter.add(r[0], r[1]);
+          }
+          sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
+          buffered = null;
+          lease.releaseAll();
         }
         EncodedValues.Builder sorted = new EncodedValues.Builder();
         if (sorter == null) {

@@ -80,7 +80,27 @@ public final class SpillingGroupByKey<K, V>
    */
   public <OutputT> ProcessGroups<K, V, OutputT> thenProcess(
       GroupProcessor<K, V, OutputT> processor) {
-    return new ProcessGroups<>(processor, options, null);
+    return new ProcessGroups<>(processor, options, null, false);
+  }
+
+  /**
+   * As {@link #thenProcess}, with each key's values, which must be pairs ({@code KV<K2, V2>}
+   * with a {@code KvCoder}), sorted by the encoding of their keys: Beam's {@code GroupByKey}
+   * then the sorter extension's {@code SortValues}, with neither a heap nor a 2 GB limit on a
+   * group. Keys of pairs compare by their encoded bytes as unsigned, shorter first on a common
+   * prefix (encode signed numbers order-preservingly); equal ones keep their order within a
+   * bundle. The values are re-iterable as {@link GroupProcessor} says; they are sorted by an
+   * external sort, whose runs always go to disk, so prefer {@link #thenProcess} where order does
+   * not matter.
+   *
+   * <pre>{@code
+   * events.apply(SpillingGroupByKey.<String, KV<Long, String>>create()
+   *     .thenProcessSorted(new SessionsOfUser()));  // values ordered by their Long time
+   * }</pre>
+   */
+  public <OutputT> ProcessGroups<K, V, OutputT> thenProcessSorted(
+      GroupProcessor<K, V, OutputT> processor) {
+    return new ProcessGroups<>(processor, options, null, true);
   }
 
   @Override

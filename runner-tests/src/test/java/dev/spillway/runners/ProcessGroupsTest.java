@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -168,6 +169,82 @@ public class ProcessGroupsTest {
     assertThat(e.getMessage(), containsString("more than 10000 bytes"));
     assertThat(e.getMessage(), containsString("thenProcess(GroupProcessor)"));
     PipelineSupport.awaitEmpty(dir, 10_000);
+  }
+
+  /**
+   * "key=count/checksum" over values sorted by their pairs' keys; fails unless the values come
+   * sorted and two iterations agree.
+   */
+  static final class SortedChecksum extends GroupProcessor<Integer, KV<Long, String>, String> {
+    @Override
+    public void process(Integer key, Iterable<KV<Long, String>> values, Context<String> c) {
+      long[] first = fold(values);
+      long[] second = fold(values);
+      if (first[0] != second[0] || first[1] != second[1]) {
+        throw new AssertionError("iterations differ for key " + key);
+      }
+      c.output(key + "=" + first[0] + "/" + first[1]);
+    }
+
+    private static long[] fold(Iterable<KV<Long, String>> values) {
+      long n = 0;
+      long checksum = 0;
+      long previous = Long.MIN_VALUE;
+      for (KV<Long, String> v : values) {
+        if (v.getKey() < previous) {
+          throw new AssertionError(v.getKey() + " after " + previous);
+        }
+        previous = v.getKey();
+        n++;
+        checksum = checksum * 31 + v.getKey() * 7 + v.getValue().hashCode();
+      }
+      return new long[] {n, checksum};
+    }
+  }
+
+  @Test
+  public void sortedGroupsComeOrderedByTheirPairsKeysAndReadTwice() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Random random = new Random(5);
+    Map<Integer, List<KV<Long, String>>> model = new HashMap<>();
+    List<KV<Integer, KV<Long, String>>> data = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) {
+      int key = random.nextInt(2) == 0 ? 0 : 1 + random.nextInt(2_000);
+      // Distinct secondary keys, so that the order of a group is fully defined.
+      KV<Long, String> value = KV.of((long) random.nextInt(1 << 20) * 100_000 + i, "v" + i);
+      data.add(KV.of(key, value));
+      model.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+    List<String> expected = new ArrayList<>();
+    model.forEach((k, values) -> {
+      values.sort((a, b) -> Long.compare(a.getKey(), b.getKey()));
+      long checksum = 0;
+      for (KV<Long, String> v : values) {
+        checksum = checksum * 31 + v.getKey() * 7 + v.getValue().hashCode();
+      }
+      expected.add(k + "=" + values.size() + "/" + checksum);
+    });
+    PCollection<String> out = p
+        .apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(),
+            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of()))))
+        .apply(SpillingGroupByKey.<Integer, KV<Long, String>>create()
+            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
+            .thenProcessSorted(new SortedChecksum()));
+    PipelineSupport.assertSameElements(out, expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void sortedGroupsNeedPairsAsValues() {
+    PCollection<KV<Integer, Long>> in = p.apply(Create.of(KV.of(1, 1L))
+        .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.apply(
+        SpillingGroupByKey.<Integer, Long>create().thenProcessSorted(new CountTwice())));
+    assertThat(e.getMessage(), containsString("must use a KvCoder"));
+    p.enableAbandonedNodeEnforcement(false);
   }
 
   /** Windows and EARLIEST timestamps as the built-in gives them. */

@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -67,7 +71,7 @@ public final class JobLauncher {
       direct.setEnforceEncodability(false);
     }
     long start = System.nanoTime();
-    JobProgress progress = new JobProgress(err, start);
+    JobProgress progress = new JobProgress(err, start, remoteProgress(options));
     PipelineResult result = null;
     // SIGTERM (or Ctrl-C) runs shutdown hooks, not the finally below: delete the work directory
     // there too.
@@ -133,6 +137,17 @@ public final class JobLauncher {
     }
   }
 
+  /** Where a job on a remote cluster shows its progress, or null for a job in this JVM. */
+  private static String remoteProgress(JobOptions options) {
+    if (options.getRunner() == DirectRunner.class || FlinkLocalTemp.isEmbeddedFlink(options)) {
+      return null;
+    }
+    if (options.getRunner() == FlinkRunner.class) {
+      return "Flink's web UI, http://" + options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    }
+    return "the runner's own monitoring";
+  }
+
   /**
    * Cancels a job that ended badly and waits a little for its bundles to stop: a failed
    * DirectRunner job can still have bundles running, which must not write into the work
@@ -163,13 +178,25 @@ public final class JobLauncher {
     if (findCause(e, OutOfMemoryError.class) != null) {
       return outOfMemory();
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+      chain.add(t);
     }
+    Throwable root = chain.get(chain.size() - 1);
     String message = root.getMessage();
-    return message == null ? root.getClass().getName()
-        : String.format(Locale.ROOT, "%s (%s)", message, root.getClass().getSimpleName());
+    if (message == null) {
+      return root.getClass().getName();
+    }
+    // The wrapper nearest the root that adds to its message says where ("cannot write spill
+    // file F in directory D (No space left on device)"); the root alone would not.
+    for (int i = chain.size() - 2; i >= 0; i--) {
+      String outer = chain.get(i).getMessage();
+      if (outer != null && outer.contains(message) && outer.length() > message.length()
+          && !outer.equals(root.toString())) {
+        return String.format(Locale.ROOT, "%s (%s)", outer, root.getClass().getSimpleName());
+      }
+    }
+    return String.format(Locale.ROOT, "%s (%s)", message, root.getClass().getSimpleName());
   }
 
   static String outOfMemory() {

@@ -1,6 +1,7 @@
 package dev.spillway.templates;
 
 import dev.spillway.templates.io.JobMetrics;
+import dev.spillway.templates.io.LiveProgress;
 import dev.spillway.transforms.SpillMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,14 +15,26 @@ final class JobProgress {
   private final PrintStream err;
   private final long startNanos;
 
-  JobProgress(PrintStream err, long startNanos) {
+  /** Null when the job runs in this JVM, else where its progress shows (a cluster's web UI). */
+  private final String remote;
+  private final long liveReadAtStart = LiveProgress.recordsRead();
+
+  JobProgress(PrintStream err, long startNanos, String remote) {
     this.err = err;
     this.startNanos = startNanos;
+    this.remote = remote;
   }
 
   void print(PipelineResult result) {
+    if (remote != null) {
+      err.printf(Locale.ROOT, "[%s] running on the cluster; its progress shows at %s%n",
+          elapsed(), remote);
+      return;
+    }
+    long read = Math.max(counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+        LiveProgress.recordsRead() - liveReadAtStart);
     err.printf(Locale.ROOT, "[%s] read %,d records, %,d spills, %s spilled to disk%n", elapsed(),
-        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+        read,
         counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
         bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
   }

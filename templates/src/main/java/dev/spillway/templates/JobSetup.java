@@ -4,6 +4,7 @@ import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.Header;
 import dev.spillway.templates.io.InputFiles;
+import dev.spillway.templates.io.MalformedLineException;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +50,7 @@ public final class JobSetup {
       spill.checkSpillDirectoriesHere();
     }
     List<String> files = InputFiles.expand(options.getInput());
+    InputFiles.checkText(files);
     Csv csv = Csv.forSpec(options.getDelimiter(), files.get(0));
     String first = InputFiles.firstLine(files);
     Header header;
@@ -58,7 +60,12 @@ public final class JobSetup {
       throw new IllegalArgumentException("every input file is empty, so there is no header"
           + " line to name the columns (use --no-header for headerless input)");
     } else {
-      header = Header.fromLine(csv, first);
+      try {
+        header = Header.fromLine(csv, first);
+      } catch (MalformedLineException e) {
+        throw new IllegalArgumentException(InputFiles.firstNonEmpty(files) + ":1: the header line"
+            + " does not parse: " + e.getMessage(), e);
+      }
       InputFiles.checkHeaders(files, first);
     }
     Path output = checkOutput(options.getOutput(), files);

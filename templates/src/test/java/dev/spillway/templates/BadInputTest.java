@@ -7,6 +7,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -203,5 +205,30 @@ public class BadInputTest {
         containsString("Missing required options"));
     // Nothing was written: at most the output's (empty) directory was made.
     assertEquals(List.of("in.csv", "out"), Cli.contents(dir));
+  }
+
+  @Test
+  public void aBinaryFileOrABrokenHeaderIsASetupMistakeNamedByFile() throws Exception {
+    Path binary = dir.resolve("archive.csv");
+    Files.write(binary, new byte[] {'P', 'K', 3, 4, 0, 0, '\n', 'a', '\n'});
+    assertThat(Cli.run("aggregate", "-i", binary.toString(), "-o", out.toString(), "-g", "1",
+        "-a", "count").expect(2).stderr,
+        containsString("input " + binary + " is not a text file (its first line holds a NUL"
+            + " byte)"));
+    Path header = dir.resolve("header.csv");
+    Files.write(header, List.of("k,\"v", "a,1"), StandardCharsets.UTF_8);
+    assertThat(Cli.run("aggregate", "-i", header.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "count").expect(2).stderr,
+        containsString(header + ":1: the header line does not parse: a quoted field is not"
+            + " closed"));
+  }
+
+  @Test
+  public void anIoErrorIsDescribedByTheMessageThatSaysWhere() {
+    IOException full = new IOException("No space left on device");
+    RuntimeException fromRunner = new RuntimeException(new UncheckedIOException(
+        "cannot write spill file /s/x.seg in directory /s (No space left on device)", full));
+    assertEquals("cannot write spill file /s/x.seg in directory /s (No space left on device)"
+        + " (IOException)", JobLauncher.describe(fromRunner));
   }
 }

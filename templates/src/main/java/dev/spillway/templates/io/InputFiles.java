@@ -84,13 +84,50 @@ public final class InputFiles {
     return p.toAbsolutePath().normalize().toString();
   }
 
-  /** The first line of the first non-empty file, or null if every file is empty. */
-  public static String firstLine(List<String> files) {
+  /**
+   * Refuses an input that is not text: a first line holding a NUL byte (an archive, an image, a
+   * UTF-16 file) or bytes that are not UTF-8. Checked before any work, so that such a file is a
+   * set-up mistake named as such rather than a bad line deep in a job; a NUL inside a later
+   * field is data (CSV allows it).
+   */
+  public static void checkText(List<String> files) {
     for (String f : files) {
       try (LineReader r = LineReader.open(Paths.get(f))) {
         String line = r.readLine();
-        if (line != null) {
-          return line;
+        if (line == null) {
+          continue;
+        }
+        int nul = line.indexOf('\u0000');
+        if (nul >= 0 || (line.indexOf('\uFFFD') >= 0 && !r.lastLineIsValidUtf8())) {
+          throw new IllegalArgumentException("input " + f + " is not a text file (its first line"
+              + (nul >= 0 ? " holds a NUL byte" : " is not UTF-8") + "): spillway reads CSV/TSV"
+              + " text in UTF-8");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The first line of the first non-empty file, or null if every file is empty. */
+  public static String firstLine(List<String> files) {
+    String f = firstNonEmpty(files);
+    if (f == null) {
+      return null;
+    }
+    try (LineReader r = LineReader.open(Paths.get(f))) {
+      return r.readLine();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first file with a line, or null if every file is empty. */
+  public static String firstNonEmpty(List<String> files) {
+    for (String f : files) {
+      try (LineReader r = LineReader.open(Paths.get(f))) {
+        if (r.readLine() != null) {
+          return f;
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);

@@ -131,6 +131,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
       if (uncounted) {
         // The tracker took the last record: it and the lines skipped before it are this range's.
         recordsRead.inc();
+        LiveProgress.recordRead();
         uncounted = false;
         reportPending(Long.MAX_VALUE);
       }

@@ -5,6 +5,7 @@ import dev.spillway.spill.RecordCursor;
 import dev.spillway.templates.io.FileScanner;
 import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.JobMetrics;
+import dev.spillway.templates.io.LiveProgress;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import java.io.BufferedOutputStream;
@@ -79,6 +80,7 @@ public final class SortRangeFn extends DoFn<Integer, String> {
         if (RangeBounds.rangeOf(bounds, record.getKey()) == range) {
           sorter.add(record.getKey(), record.getValue().getBytes(StandardCharsets.UTF_8));
           read.inc();
+          LiveProgress.recordRead();
         }
       }, !skipBadRecords ? null : (file, line, problem) -> {
         if (range == 0) {

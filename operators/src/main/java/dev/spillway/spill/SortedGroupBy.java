@@ -1,0 +1,148 @@
+package dev.spillway.spill;
+
+/**
+ * Groups values by key and hands each key's values sorted by a secondary key: a {@code
+ * GroupByKey} followed by the Beam sorter extension's {@code SortValues}, in one external sort,
+ * with no cap on a group's size. Each key's values are re-iterable, streamed from memory pages or
+ * spill segments, never gathered on the heap.
+ *
+ * <p>How: records are sorted by {@code [key length][key][sort key]} (an {@link ExternalSorter},
+ * stable, so values with equal sort keys keep the order they were added in); walking the merged
+ * runs, each key's values are gathered into {@link SpillableValues}, in memory while they fit the
+ * budget, spilled beyond it. The sorter shares this engine's budget with the gathered values, so
+ * it always writes its runs to disk before the walk (as the hash engines' sorted fallback does).
+ * Keys come out ordered by their length, then their bytes; sort keys compare as unsigned bytes,
+ * shorter first on a common prefix.
+ *
+ * <pre>{@code
+ * try (SortedGroupBy groups = new SortedGroupBy(SpillConfig.withBudget(64 << 20))) {
+ *   groups.add(user, 0, user.length, time, 0, time.length, event, 0, event.length);
+ *   try (GroupCursor out = groups.finish()) {
+ *     while (out.next()) { for (ValueCursor v = out.values().cursor(); v.next(); ) { ... } }
+ *   }
+ * }
+ * }</pre>
+ */
+public final class SortedGroupBy implements SpillingEngine {
+  private final EngineResources resources;
+  private final ExternalSorter sorter;
+  private final ByteSink composite = new ByteSink();
+  private final byte[] lengthBytes = new byte[5];
+  private boolean finished;
+
+  public SortedGroupBy(SpillConfig config) {
+    this.resources = new EngineResources(config);
+    try {
+      this.sorter = new ExternalSorter(resources, false);
+    } catch (RuntimeException e) {
+      resources.close();
+      throw e;
+    }
+  }
+
+  /** Adds {@code value} to the group of {@code key}, ordered within it by {@code sortKey}. */
+  public void add(byte[] key, int keyOffset, int keyLength, byte[] sortKey, int sortKeyOffset,
+      int sortKeyLength, byte[] value, int valueOffset, int valueLength) {
+    resources.checkAdding("sorted group-by", finished);
+    composite.clear();
+    composite.write(lengthBytes, 0, Varint.put(lengthBytes, 0, keyLength));
+    composite.write(key, keyOffset, keyLength);
+    composite.write(sortKey, sortKeyOffset, sortKeyLength);
+    sorter.add(composite.array(), 0, composite.length(), value, valueOffset, valueLength);
+  }
+
+  /** Ends the input; returns each key once with its sorted values. Can be called once. */
+  public GroupCursor finish() {
+    resources.checkFinishing("sorted group-by", finished);
+    finished = true;
+    return new Output(sorter.finish());
+  }
+
+  @Override
+  public SpillStats stats() {
+    return resources.stats();
+  }
+
+  /** Deletes every spill file and returns all memory. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      sorter.close();
+    } finally {
+      resources.close();
+    }
+  }
+
+  /** Walks the sorted records, gathering each key's run of them. */
+  private final class Output implements GroupCursor {
+    private final RecordCursor merge;
+    private final SpillableValues values = new SpillableValues(resources);
+    private final ByteSink key = new ByteSink();
+    private boolean positioned;
+    private boolean exhausted;
+
+    Output(RecordCursor merge) {
+      this.merge = merge;
+    }
+
+    @Override
+    public boolean next() {
+      values.clear();
+      if (!positioned) {
+        positioned = true;
+        exhausted = !merge.next();
+      }
+      if (exhausted) {
+        return false;
+      }
+      key.clear();
+      int keyLength = Varint.get(merge.keyArray(), merge.keyOffset());
+      int keyStart = merge.keyOffset() + Varint.size(keyLength);
+      key.write(merge.keyArray(), keyStart, keyLength);
+      do {
+        values.add(merge.valueArray(), merge.valueOffset(), merge.valueLength());
+        if (!merge.next()) {
+          exhausted = true;
+          break;
+        }
+      } while (sameKey());
+      return true;
+    }
+
+    private boolean sameKey() {
+      byte[] k = merge.keyArray();
+      int length = Varint.get(k, merge.keyOffset());
+      return length == key.length() && Bytes.equal(k, merge.keyOffset() + Varint.size(length),
+          length, key.array(), 0, key.length());
+    }
+
+    @Override
+    public byte[] keyArray() {
+      return key.array();
+    }
+
+    @Override
+    public int keyOffset() {
+      return 0;
+    }
+
+    @Override
+    public int keyLength() {
+      return key.length();
+    }
+
+    @Override
+    public GroupValues values() {
+      return values;
+    }
+
+    @Override
+    public void close() {
+      try {
+        values.clear();
+      } finally {
+        merge.close();
+      }
+    }
+  }
+}

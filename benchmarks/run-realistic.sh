@@ -13,7 +13,7 @@ jar=templates/target/spillway.jar
 run() {
   local label=$1; shift
   /usr/bin/time -f "$label	%e s	%M KB	exit %x" java -Xmx512m -jar "$jar" "$@" -q \
-      2>&1 >/dev/null | grep -E "	exit|^done" | tr '\n' ' '
+      2>&1 >/dev/null | grep -E "	exit|^done" | tr '\n' ' ' || true
   echo
 }
 for mem in 64m 16m; do

@@ -19,13 +19,21 @@ bad = {w: c for w, c in checks.items() if len(c) != 1}
 if bad:
     sys.exit("checksums disagree: %s" % bad)
 
-print("| workload | system | heap | runs | median records/s | best records/s | median s | spills | disk bytes spilled | output keys | checksum |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+# The baseline: the fast in-memory system's median rate per workload.
+baseline = {}
+for (workload, system, heap), rs in groups.items():
+    if system == "in-memory":
+        baseline[workload] = statistics.median(r["records_per_second"] for r in rs)
+
+print("| workload | system | heap | runs | median records/s | best records/s | median s | × in-memory | spills | disk bytes spilled | output keys | checksum |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (workload, system, heap), rs in groups.items():
     rates = [r["records_per_second"] for r in rs]
     secs = [r["seconds"] for r in rs]
     r0 = rs[0]
-    print("| %s | %s | %s | %d | %s | %s | %.2f | %d | %s | %s | %s |" % (
+    ratio = ("%.2f" % (statistics.median(rates) / baseline[workload])
+             if workload in baseline else "—")
+    print("| %s | %s | %s | %d | %s | %s | %.2f | %s | %d | %s | %s | %s |" % (
         workload, system, heap, len(rs), format(int(statistics.median(rates)), ","),
-        format(max(rates), ","), statistics.median(secs), r0["spills"],
+        format(max(rates), ","), statistics.median(secs), ratio, r0["spills"],
         format(r0["disk_bytes_spilled"], ","), format(r0["output_keys"], ","), r0["checksum"]))

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
  *     [--memory-mb 64] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]
- *     [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink|direct-floor]
+ *     [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|spillway-flink|direct-floor]
  *     [--warmup R]
  * </pre>
  *
@@ -28,7 +28,8 @@ import java.util.function.Supplier;
 public final class WorkloadRunner {
   private static final Map<String, Supplier<WorkloadSystem>> SYSTEMS = Map.of(
       "spillway", SpillwaySystem::new,
-      "in-memory", InMemorySystem::new,
+      "in-memory", FastInMemorySystem::new,
+      "in-memory-boxed", BoxedInMemorySystem::new,
       "spillway-direct", () -> new PipelineSystem("spillway-direct", Transforms.SPILLWAY, false),
       "beam-direct", () -> new PipelineSystem("beam-direct", Transforms.BUILT_IN, false),
       "spillway-flink", () -> new PipelineSystem("spillway-flink", Transforms.SPILLWAY, true),
@@ -66,7 +67,7 @@ public final class WorkloadRunner {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
           + " [--seed 42] [--memory-mb 64]"
-          + " [--system spillway|in-memory|spillway-direct|beam-direct|spillway-flink"
+          + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|spillway-flink"
           + "|direct-floor] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]"
           + " [--warmup R]");
       System.exit(2);

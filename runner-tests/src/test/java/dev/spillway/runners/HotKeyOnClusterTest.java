@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -102,6 +103,126 @@ public class HotKeyOnClusterTest {
     }
   }
 
+  /** A nonnegative secondary key of record {@code i}, by which the sorted form orders values. */
+  static long timeOf(long i) {
+    return KeyHasher.mix64(i ^ 0x5DEECE66DL) >>> 1;
+  }
+
+  static final class GeneratePairs extends DoFn<Long, KV<Integer, KV<Long, byte[]>>> {
+    @ProcessElement
+    public void process(@Element Long i, OutputReceiver<KV<Integer, KV<Long, byte[]>>> out) {
+      out.output(KV.of(keyOf(i), KV.of(timeOf(i), valueOf(i))));
+    }
+  }
+
+  /**
+   * "key count orderChecksum valueSum": each pass checks that the values come sorted by their
+   * keys; the order checksum runs over the keys in the order they came (ties cannot change it).
+   */
+  static final class TwoSortedPasses extends GroupProcessor<Integer, KV<Long, byte[]>, String> {
+    @Override
+    public void process(Integer key, Iterable<KV<Long, byte[]>> values, Context<String> c) {
+      long[] first = pass(values);
+      long[] second = pass(values);
+      if (first[0] != second[0] || first[1] != second[1] || first[2] != second[2]) {
+        throw new AssertionError("two passes over key " + key + " differ");
+      }
+      if (key == 0) {
+        c.output(key + " " + first[0] + " " + first[1] + " " + first[2]);
+      }
+    }
+
+    private static long[] pass(Iterable<KV<Long, byte[]>> values) {
+      long n = 0;
+      long order = 0;
+      long sum = 0;
+      long previous = Long.MIN_VALUE;
+      for (KV<Long, byte[]> v : values) {
+        if (v.getKey() < previous) {
+          throw new AssertionError("out of order: " + v.getKey() + " after " + previous);
+        }
+        previous = v.getKey();
+        n++;
+        order = order * 31 + v.getKey();
+        sum += checksumOf(v.getValue());
+      }
+      return new long[] {n, order, sum};
+    }
+  }
+
+  @Test
+  public void aHotKeyLargerThanATaskManagersHeapComesSortedAndIsReadTwice() throws Exception {
+    long records = recordsToRun();
+    HotKey hot = HotKey.of(records);
+    long[] times = new long[(int) hot.count()];
+    int t = 0;
+    for (long i = 0; i < records; i++) {
+      if (keyOf(i) == 0) {
+        times[t++] = timeOf(i);
+      }
+    }
+    java.util.Arrays.sort(times);
+    long order = 0;
+    for (long time : times) {
+      order = order * 31 + time;
+    }
+    times = null;
+    Path spill = tmp.newFolder("spill").toPath();
+    try (FlinkSessionCluster cluster =
+        FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
+      Pipeline p = Pipeline.create(cluster.options());
+      PipelineSupport.assertSameElements(p.apply(GenerateSequence.from(0).to(records))
+              .apply(ParDo.of(new GeneratePairs()))
+              .setCoder(KvCoder.of(VarIntCoder.of(),
+                  KvCoder.of(BigEndianLongCoder.of(), ByteArrayCoder.of())))
+              .apply(SpillingGroupByKey.<Integer, KV<Long, byte[]>>create()
+                  .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
+                  .thenProcessSorted(new TwoSortedPasses())),
+          List.of("0 " + hot.count() + " " + order + " " + hot.checksum()));
+      long start = System.nanoTime();
+      PipelineResult result = p.run();
+      result.waitUntilFinish();
+      report("sorted spillway", result, records, hot, hot.count() * (VALUE_BYTES + 1 + 8),
+          (System.nanoTime() - start) / 1_000_000_000L);
+      PipelineSupport.awaitEmpty(spill, 30_000);
+    }
+  }
+
+  /** {@code -Dhotkey.records}; the test is skipped without it. */
+  private static long recordsToRun() {
+    String size = System.getProperty("hotkey.records");
+    assumeTrue("set -Dhotkey.records=N to run", size != null);
+    return Long.parseLong(size);
+  }
+
+  /** The hot key's value count and order-free checksum among the first {@code records}. */
+  private record HotKey(long count, long checksum) {
+    static HotKey of(long records) {
+      long count = 0;
+      long checksum = 0;
+      for (long i = 0; i < records; i++) {
+        if (keyOf(i) == 0) {
+          count++;
+          checksum += checksumOf(valueOf(i));
+        }
+      }
+      return new HotKey(count, checksum);
+    }
+  }
+
+  /** Prints what a run took, for BENCHMARKS.md. */
+  private static void report(String label, PipelineResult result, long records, HotKey hot,
+      long encodedBytes, long seconds) {
+    Map<String, Long> report = new TreeMap<>();
+    report.put("records", records);
+    report.put("hotKeyValues", hot.count());
+    report.put("hotKeyEncodedBytes", encodedBytes);
+    report.put("seconds", seconds);
+    report.put("spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT));
+    report.put("diskBytesSpilled", SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED));
+    System.out.println("HOTKEY " + label + " " + report);
+  }
+
   private static PCollection<KV<Integer, byte[]>> input(Pipeline p, long records) {
     return p.apply(GenerateSequence.from(0).to(records))
         .apply(ParDo.of(new Generate()))
@@ -110,17 +231,8 @@ public class HotKeyOnClusterTest {
 
   @Test
   public void aHotKeyLargerThanATaskManagersHeapIsReadTwice() throws Exception {
-    String size = System.getProperty("hotkey.records");
-    assumeTrue("set -Dhotkey.records=N to run", size != null);
-    long records = Long.parseLong(size);
-    long hotCount = 0;
-    long hotSum = 0;
-    for (long i = 0; i < records; i++) {
-      if (keyOf(i) == 0) {
-        hotCount++;
-        hotSum += checksumOf(valueOf(i));
-      }
-    }
+    long records = recordsToRun();
+    HotKey hot = HotKey.of(records);
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
@@ -129,19 +241,12 @@ public class HotKeyOnClusterTest {
               .apply(SpillingGroupByKey.<Integer, byte[]>create()
                   .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
                   .thenProcess(new TwoPasses())),
-          List.of("0 " + hotCount + " " + hotSum));
+          List.of("0 " + hot.count() + " " + hot.checksum()));
       long start = System.nanoTime();
       PipelineResult result = p.run();
       result.waitUntilFinish();
       long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-      Map<String, Long> report = new TreeMap<>();
-      report.put("records", records);
-      report.put("hotKeyValues", hotCount);
-      report.put("hotKeyEncodedBytes", hotCount * (VALUE_BYTES + 1));
-      report.put("seconds", seconds);
-      report.put("spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT));
-      report.put("diskBytesSpilled", SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED));
-      System.out.println("HOTKEY spillway " + report);
+      report("spillway", result, records, hot, hot.count() * (VALUE_BYTES + 1), seconds);
       PipelineSupport.awaitEmpty(spill, 30_000);
 
       Pipeline builtIn = Pipeline.create(cluster.options());

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -30,7 +31,39 @@ final class PipelineSupport {
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster("[local]");
     options.setParallelism(2);
+    options.setFlinkConfDir(LocalFlinkTemp.CONF.toString());
     return options;
+  }
+
+  /**
+   * A private temporary directory for the embedded Flink clusters of this JVM's tests, deleted
+   * when the JVM exits: Flink otherwise leaves {@code flink-web-upload} (and its RPC jar) in
+   * {@code java.io.tmpdir}. Pointed to by a generated configuration directory.
+   */
+  private static final class LocalFlinkTemp {
+    static final Path CONF;
+
+    static {
+      try {
+        Path root = Files.createTempDirectory("spillway-runner-tests-flink-");
+        Path conf = Files.createDirectories(root.resolve("conf"));
+        Files.writeString(conf.resolve("flink-conf.yaml"),
+            "io.tmp.dirs: " + Files.createDirectories(root.resolve("tmp")) + "\n"
+                + "web.tmpdir: " + Files.createDirectories(root.resolve("web")) + "\n");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
+        CONF = conf;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private static void deleteQuietly(Path root) {
+      try (Stream<Path> all = Files.walk(root)) {
+        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException | UncheckedIOException e) {
+        // the JVM is exiting; a leftover is all that can happen
+      }
+    }
   }
 
   /** A small budget, so that small inputs spill; spill files go to {@code dir}. */

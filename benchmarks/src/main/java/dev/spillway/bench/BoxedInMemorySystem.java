@@ -8,11 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Plain Java collections, no budget: the ceiling a spilling engine is measured against. */
-final class InMemorySystem implements WorkloadSystem {
+/**
+ * Boxed Java collections ({@code HashMap<Long, Long>}, lists of {@code Integer}), no budget: what
+ * a first program would do. Kept for comparison; {@link FastInMemorySystem} is the baseline.
+ */
+final class BoxedInMemorySystem implements WorkloadSystem {
   @Override
   public String name() {
-    return "in-memory";
+    return "in-memory-boxed";
   }
 
   @Override

@@ -42,6 +42,8 @@ public final class ProcessGroups<K, V, OutputT>
 
   private final GroupProcessor<K, V, OutputT> processor;
   private final SpillOptions options;
+  /** What the last expansion resolved the options to, for display data. */
+  private transient SpillOptions expandedWith;
   private final Coder<OutputT> outputCoder;
   /** Whether each group's values, pairs, come sorted by the encoding of their keys. */
   private final boolean sorted;
@@ -79,6 +81,8 @@ public final class ProcessGroups<K, V, OutputT>
             + processor + "; give one with withOutputCoder: " + e.getMessage(), e);
       }
     }
+    expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
+    SpillOptions resolved = expandedWith;
     ProcessStepFn<K, V, OutputT, ?> merge;
     if (sorted) {
       if (!(kv.getValueCoder() instanceof KvCoder)) {
@@ -86,12 +90,12 @@ public final class ProcessGroups<K, V, OutputT>
             + " keys: its input's values must use a KvCoder, but they use "
             + kv.getValueCoder());
       }
-      merge = new MergeSortedFn<>(kv, windowing, options, processor);
+      merge = new MergeSortedFn<>(kv, windowing, resolved, processor);
     } else {
-      merge = new MergeProcessFn<>(kv, windowing, options, processor);
+      merge = new MergeProcessFn<>(kv, windowing, resolved, processor);
     }
     return TwoPhase.expand(input, windowing,
-        new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, options),
+        new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, resolved),
         new TwoPhase.MergeFns<>(merge, null), coder);
   }
 
@@ -106,7 +110,7 @@ public final class ProcessGroups<K, V, OutputT>
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("processor", processor.getClass())
         .withLabel("Group processor"));
-    options.populateDisplayData(builder);
+    SpillOptions.populateDisplayData(expandedWith != null ? expandedWith : options, builder);
   }
 
   /** A merge step that runs the processor on each key's values in one window. */

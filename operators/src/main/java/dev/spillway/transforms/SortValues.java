@@ -46,13 +46,16 @@ public final class SortValues<K, K2, V> extends
   private static final long serialVersionUID = 1L;
 
   private final SpillOptions options;
+  /** What the last expansion resolved the options to, for display data. */
+  private transient SpillOptions expandedWith;
 
   private SortValues(SpillOptions options) {
     this.options = options;
   }
 
+  /** Sorts with the pipeline's {@link SpillwayPipelineOptions}. */
   public static <K, K2, V> SortValues<K, K2, V> create() {
-    return new SortValues<>(SpillOptions.create());
+    return new SortValues<>(null);
   }
 
   public static <K, K2, V> SortValues<K, K2, V> create(SpillOptions options) {
@@ -63,7 +66,8 @@ public final class SortValues<K, K2, V> extends
   public PCollection<KV<K, Iterable<KV<K2, V>>>> expand(
       PCollection<KV<K, Iterable<KV<K2, V>>>> input) {
     KvCoder<K2, V> pairs = pairCoder(input.getCoder());
-    return input.apply("SortEachGroup", ParDo.of(new SortFn<K, K2, V>(pairs, options)))
+    expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
+    return input.apply("SortEachGroup", ParDo.of(new SortFn<K, K2, V>(pairs, expandedWith)))
         .setCoder(input.getCoder());
   }
 
@@ -83,7 +87,7 @@ public final class SortValues<K, K2, V> extends
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    options.populateDisplayData(builder);
+    SpillOptions.populateDisplayData(expandedWith != null ? expandedWith : options, builder);
   }
 
   /** Sorts one group: in memory while it is small, else through an external sort. */

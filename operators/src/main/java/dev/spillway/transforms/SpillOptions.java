@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 
 /**
@@ -31,8 +32,10 @@ public final class SpillOptions implements Serializable {
 
   /** 64 MiB. */
   public static final long DEFAULT_MEMORY_BUDGET_BYTES = 64L << 20;
-  /** Hash shards moved through the runner's shuffle. */
+  /** The fewest hash shards moved through the runner's shuffle when none are given. */
   public static final int DEFAULT_SHARDS = 32;
+  /** Shards per unit of the runner's parallelism when none are given. */
+  static final int SHARDS_PER_SLOT = 4;
 
   private static final ConcurrentHashMap<Long, MemoryPool> POOLS = new ConcurrentHashMap<>();
 
@@ -54,10 +57,43 @@ public final class SpillOptions implements Serializable {
     this.maxGroupBytes = maxGroupBytes;
   }
 
-  /** 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, 32 shards, no encryption. */
+  /**
+   * 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, no encryption, shards from the
+   * parallelism ({@code max(32, 4 × parallelism)}).
+   */
   public static SpillOptions create() {
     return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.LZ4,
-        DEFAULT_SHARDS, false, 0);
+        0, false, 0);
+  }
+
+  /** The options a pipeline's {@link SpillwayPipelineOptions} give. */
+  public static SpillOptions fromPipelineOptions(PipelineOptions pipelineOptions) {
+    SpillwayPipelineOptions o = pipelineOptions.as(SpillwayPipelineOptions.class);
+    SpillOptions options = create()
+        .withMemoryBudgetBytes(MemorySize.parse(o.getSpillwayMemory()))
+        .withCodec(o.getSpillwayCodec())
+        .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()));
+    List<String> dirs = o.getSpillwayDirectories();
+    if (dirs != null && !dirs.isEmpty()) {
+      options = options.withSpillDirectories(dirs);
+    }
+    Integer shards = o.getSpillwayShards();
+    return shards == null || shards == 0 ? options : options.withShards(shards);
+  }
+
+  /**
+   * What a transform runs with: {@code given}, or the pipeline's {@link SpillwayPipelineOptions}
+   * when null; with shards derived from the pipeline's parallelism when none were set.
+   */
+  public static SpillOptions resolve(SpillOptions given, PipelineOptions pipelineOptions) {
+    SpillOptions options = given != null ? given : fromPipelineOptions(pipelineOptions);
+    if (options.shards > 0) {
+      return options;
+    }
+    Integer parallelism = pipelineOptions.as(SpillwayPipelineOptions.class).getParallelism();
+    int slots = parallelism == null || parallelism < 1 ? 1 : parallelism;
+    return options.withShards((int) Math.min(65536,
+        Math.max(DEFAULT_SHARDS, (long) SHARDS_PER_SLOT * slots)));
   }
 
   /** The memory all spillway bundles of one JVM share (at least 64 KiB). */
@@ -141,6 +177,7 @@ public final class SpillOptions implements Serializable {
     return codec;
   }
 
+  /** The shards, or 0 when they are to be derived from the pipeline's parallelism. */
   public int shards() {
     return shards;
   }
@@ -167,6 +204,16 @@ public final class SpillOptions implements Serializable {
     }
   }
 
+  /** Display data of a transform's options, or of their absence (the pipeline's are read). */
+  static void populateDisplayData(SpillOptions given, DisplayData.Builder builder) {
+    if (given == null) {
+      builder.add(DisplayData.item("spillOptions", "from SpillwayPipelineOptions")
+          .withLabel("Spill options"));
+    } else {
+      given.populateDisplayData(builder);
+    }
+  }
+
   void populateDisplayData(DisplayData.Builder builder) {
     builder
         .add(DisplayData.item("memoryBudgetBytes", memoryBudgetBytes)
@@ -175,7 +222,8 @@ public final class SpillOptions implements Serializable {
                 spillDirectories.isEmpty() ? "java.io.tmpdir" : String.join(",", spillDirectories))
             .withLabel("Spill directories"))
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))
-        .add(DisplayData.item("shards", shards).withLabel("Shuffle shards"))
+        .add(DisplayData.item("shards", shards > 0 ? Integer.toString(shards)
+                : "max(32, 4 × parallelism)").withLabel("Shuffle shards"))
         .add(DisplayData.item("spillEncryption", encryptSpills)
             .withLabel("Spills encrypted (AES-GCM)"))
         .add(DisplayData.item("maxGroupBytes",

@@ -52,7 +52,7 @@ public final class SpillingCombine {
   /** Combines the values of each key with {@code fn}, as {@code Combine.perKey(fn)}. */
   public static <K, InputT, OutputT> PerKey<K, InputT, OutputT> perKey(
       CombineFn<InputT, ?, OutputT> fn) {
-    return new PerKey<>(Objects.requireNonNull(fn, "fn"), SpillOptions.create());
+    return new PerKey<>(Objects.requireNonNull(fn, "fn"), null);
   }
 
   /** The transform of {@link #perKey}. */
@@ -61,14 +61,20 @@ public final class SpillingCombine {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, ?, OutputT> fn;
+    /** Null: the pipeline's {@link SpillwayPipelineOptions}. */
     private final SpillOptions options;
+    /** What the last expansion resolved the options to, for display data. */
+    private transient SpillOptions expandedWith;
 
     private PerKey(CombineFn<InputT, ?, OutputT> fn, SpillOptions options) {
       this.fn = fn;
       this.options = options;
     }
 
-    /** The memory budget, spill directories and codec to use. */
+    /**
+     * The memory budget, spill directories and codec to use; without it, the pipeline's {@link
+     * SpillwayPipelineOptions}.
+     */
     public PerKey<K, InputT, OutputT> withOptions(SpillOptions options) {
       return new PerKey<>(fn, Objects.requireNonNull(options, "options"));
     }
@@ -99,9 +105,10 @@ public final class SpillingCombine {
         throw new IllegalStateException(name + " needs coders for the accumulators and outputs of "
             + combineFn + ": " + e.getMessage(), e);
       }
+      expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
       Steps<K, InputT, AccumT, OutputT> steps = new Steps<>(combineFn,
           Accumulation.of(combineFn, windowing.outputTime()), kv.getKeyCoder(), accumulatorCoder,
-          windowing, options);
+          windowing, expandedWith);
       return TwoPhase.expand(input, windowing, steps.partial(), steps.merge(),
           KvCoder.of(kv.getKeyCoder(), outputCoder));
     }
@@ -117,7 +124,7 @@ public final class SpillingCombine {
       super.populateDisplayData(builder);
       builder.add(DisplayData.item("combineFn", fn.getClass()).withLabel("Combine function"));
       builder.include("combineFn", fn);
-      options.populateDisplayData(builder);
+      SpillOptions.populateDisplayData(expandedWith != null ? expandedWith : options, builder);
     }
   }
 

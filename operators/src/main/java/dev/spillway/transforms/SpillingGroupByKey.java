@@ -46,6 +46,8 @@ public final class SpillingGroupByKey<K, V>
   private static final long serialVersionUID = 1L;
 
   private final SpillOptions options;
+  /** What the last expansion resolved the options to, for display data. */
+  private transient SpillOptions expandedWith;
 
   private SpillingGroupByKey(SpillOptions options) {
     this.options = options;
@@ -53,7 +55,7 @@ public final class SpillingGroupByKey<K, V>
 
   /** Groups the values of each key, as {@code GroupByKey.create()}. */
   public static <K, V> SpillingGroupByKey<K, V> create() {
-    return new SpillingGroupByKey<>(SpillOptions.create());
+    return new SpillingGroupByKey<>(null);
   }
 
   /** The memory budget, spill directories and codec to use. */
@@ -66,10 +68,12 @@ public final class SpillingGroupByKey<K, V>
     String name = "SpillingGroupByKey";
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
     Windowing windowing = Windowing.of(name, input);
-    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, options),
+    expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
+    SpillOptions resolved = expandedWith;
+    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, resolved),
         new TwoPhase.MergeFns<>(
-            windowing.sessions() ? null : new MergeGroupFn<>(kv, windowing, options),
-            windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, options) : null),
+            windowing.sessions() ? null : new MergeGroupFn<>(kv, windowing, resolved),
+            windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, resolved) : null),
         KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
@@ -106,7 +110,7 @@ public final class SpillingGroupByKey<K, V>
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    options.populateDisplayData(builder);
+    SpillOptions.populateDisplayData(expandedWith != null ? expandedWith : options, builder);
   }
 
   /**

@@ -97,15 +97,12 @@ public class FlinkRunnerTest {
   @Test
   public void attemptsThatFailMidwayAreRetriedByFlinkAndEachKeyComesOutOnce() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    FlinkPipelineOptions options = PipelineSupport.localFlink();
     // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
     // job's restart strategy comes from the Flink configuration.
-    Path conf = tmp.newFolder().toPath();
-    java.nio.file.Files.writeString(conf.resolve("flink-conf.yaml"),
+    FlinkPipelineOptions options = PipelineSupport.localFlink(tmp.newFolder().toPath(),
         "restart-strategy.type: fixed-delay\n"
             + "restart-strategy.fixed-delay.attempts: 3\n"
             + "restart-strategy.fixed-delay.delay: 0 s\n");
-    options.setFlinkConfDir(conf.toString());
     Pipeline p = Pipeline.create(options);
 
     Random random = new Random(11);

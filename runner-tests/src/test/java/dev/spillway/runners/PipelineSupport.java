@@ -36,6 +36,20 @@ final class PipelineSupport {
   }
 
   /**
+   * {@link #localFlink()} with {@code extraConfiguration} (flink-conf.yaml lines) in a
+   * configuration directory of its own, made in {@code confDir}; Flink's temporary directories
+   * stay private.
+   */
+  static FlinkPipelineOptions localFlink(Path confDir, String extraConfiguration)
+      throws IOException {
+    Files.writeString(confDir.resolve("flink-conf.yaml"),
+        Files.readString(LocalFlinkTemp.CONF.resolve("flink-conf.yaml")) + extraConfiguration);
+    FlinkPipelineOptions options = localFlink();
+    options.setFlinkConfDir(confDir.toString());
+    return options;
+  }
+
+  /**
    * A private temporary directory for the embedded Flink clusters of this JVM's tests, deleted
    * when the JVM exits: Flink otherwise leaves {@code flink-web-upload} (and its RPC jar) in
    * {@code java.io.tmpdir}. Pointed to by a generated configuration directory.

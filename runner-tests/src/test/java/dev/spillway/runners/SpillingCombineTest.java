@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -226,7 +227,12 @@ public class SpillingCombineTest {
     DisplayData data = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(
         Sum.ofLongs()));
     assertThat(data.asMap().keySet().toString(), containsString("combineFn"));
-    assertThat(data.asMap().keySet().toString(), containsString("memoryBudgetBytes"));
+    // Not yet applied, without options of its own: the pipeline's will be read.
+    assertThat(data.asMap().keySet().toString(), containsString("spillOptions"));
+    // With options of its own: they are shown.
+    DisplayData applied = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(
+        Sum.ofLongs()).withOptions(SpillOptions.create().withMemoryBudgetBytes(1 << 20)));
+    assertThat(applied.asMap().keySet().toString(), containsString("memoryBudgetBytes"));
   }
 
   /** A merging WindowFn that is not Sessions: windows of 1 minute, merged when they overlap. */

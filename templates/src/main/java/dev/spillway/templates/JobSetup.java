@@ -5,6 +5,7 @@ import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.Header;
 import dev.spillway.templates.io.InputFiles;
 import dev.spillway.templates.io.MalformedLineException;
+import dev.spillway.transforms.MemorySize;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
 import java.nio.file.Files;

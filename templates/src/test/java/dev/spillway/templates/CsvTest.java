@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.MalformedLineException;
+import dev.spillway.transforms.MemorySize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,4 +1,4 @@
-package dev.spillway.templates;
+package dev.spillway.transforms;
 
 import java.util.Locale;
 

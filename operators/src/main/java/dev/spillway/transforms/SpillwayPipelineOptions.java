@@ -1,0 +1,65 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.CompressionCodec;
+import java.util.List;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * spillway's settings as Beam pipeline options, read by every spillway transform that was given
+ * no {@link SpillOptions} of its own, so that a pipeline, a template or a cluster job is
+ * configured from its command line like any Beam option:
+ *
+ * <pre>
+ * --spillwayMemory=512m --spillwayDirectories=/mnt/a,/mnt/b --spillwayCodec=SNAPPY
+ * --spillwayEncrypt=true --spillwayShards=128
+ * </pre>
+ *
+ * <p>The budget is per worker JVM (each TaskManager of a Flink cluster, each Spark executor),
+ * shared by every engine there. Without {@code --spillwayShards}, partial results move through
+ * the runner's shuffle in {@code max(32, 4 × parallelism)} shards, so the merge step can use every
+ * slot: the parallelism is the runner's {@code --parallelism} (Flink) when set.
+ */
+public interface SpillwayPipelineOptions extends PipelineOptions {
+  @Description("spillway: memory budget per worker JVM, shared by its engines: bytes or with"
+      + " k, m, g (e.g. 64m, 2g)")
+  @Default.String("64m")
+  String getSpillwayMemory();
+
+  void setSpillwayMemory(String memory);
+
+  @Description("spillway: directories to spill to, comma-separated (default: the worker's"
+      + " java.io.tmpdir)")
+  List<String> getSpillwayDirectories();
+
+  void setSpillwayDirectories(List<String> directories);
+
+  @Description("spillway: codec of spilled blocks: LZ4, SNAPPY or NONE")
+  @Default.Enum("LZ4")
+  CompressionCodec getSpillwayCodec();
+
+  void setSpillwayCodec(CompressionCodec codec);
+
+  @Description("spillway: encrypt spilled blocks with AES-GCM under per-engine keys")
+  @Default.Boolean(false)
+  Boolean getSpillwayEncrypt();
+
+  void setSpillwayEncrypt(Boolean encrypt);
+
+  @Description("spillway: hash shards of the partial results in the runner's shuffle; 0 derives"
+      + " them from the parallelism")
+  @Default.Integer(0)
+  Integer getSpillwayShards();
+
+  void setSpillwayShards(Integer shards);
+
+  /** The runner's parallelism where it has one (the same property as Flink's option). */
+  @Description(
+      "The degree of parallelism to be used when distributing operations onto workers. "
+          + "If the parallelism is not set, the configured Flink default is used, or 1 if none can be found.")
+  @Default.Integer(-1)
+  Integer getParallelism();
+
+  void setParallelism(Integer parallelism);
+}

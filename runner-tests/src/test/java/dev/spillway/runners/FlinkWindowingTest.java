@@ -31,4 +31,25 @@ public class FlinkWindowingTest {
     Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
     PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
   }
+
+  /**
+   * The same on Flink's DataStream translation of batch pipelines ({@code
+   * --useDataStreamForBatch=true}), the only one Flink 2 keeps.
+   */
+  @Test
+  public void windowedOutputsEqualTheBuiltInsOnFlinksDataStreamBatch() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    org.apache.beam.runners.flink.FlinkPipelineOptions options = PipelineSupport.localFlink();
+    options.setUseDataStreamForBatch(true);
+    Pipeline p = Pipeline.create(options);
+    WindowedScenarios.countedDownstreamInFixedWindows(p,
+        PipelineSupport.smallBudget(dir, 192 << 10),
+        WindowedScenarios.Runner.FLINK_DATASTREAM);
+    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10),
+        WindowedScenarios.Runner.FLINK_DATASTREAM);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
+    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+  }
 }

@@ -60,6 +60,25 @@ public class FileShuffleTest {
   }
 
   @Test
+  public void encryptedExchangeFilesGiveTheSameOutput() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("sales.csv");
+    SalesFile.write(in, 20_000, 3);
+    List<List<String>> outputs = new ArrayList<>();
+    for (boolean encrypt : new boolean[] {false, true}) {
+      Path out = tmp.getRoot().toPath().resolve("out-" + encrypt + "/sums.csv");
+      List<String> args = new ArrayList<>(List.of("aggregate", "-i", in.toString(), "-o",
+          out.toString(), "-g", "country,city", "-a", "sum:amount,count", "--memory", "256k",
+          "--shuffle", "files", "-q"));
+      if (encrypt) {
+        args.add("--encrypt-spills");
+      }
+      Cli.run(args.toArray(new String[0])).expect(0);
+      outputs.add(Cli.lines(out));
+    }
+    assertEquals(outputs.get(0), outputs.get(1));
+  }
+
+  @Test
   public void groupWritesEveryKeysValuesInInputOrderWhileSpilling() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("sales.csv");
     SalesFile model = SalesFile.write(in, 30_000, 11);

@@ -198,7 +198,7 @@ public final class ExternalGroupBy implements SpillingEngine {
     private int partition = -1;
     private int nextEntry;
     private boolean tableMode;
-    private SortedGroups sorted;
+    private SortedKeyGroups sorted;
     private byte[] keyArray;
     private int keyOffset;
     private int keyLength;
@@ -272,7 +272,8 @@ public final class ExternalGroupBy implements SpillingEngine {
         return;
       }
       table.shrink(SEED);
-      sorted = new SortedGroups(ExternalSorter.sortSegments(resources, segments));
+      sorted = new SortedKeyGroups(ExternalSorter.sortSegments(resources, segments),
+          SortedKeyGroups.KeyPart.WHOLE, resources);
     }
 
     /** Loads the segments into the table; false if memory ran out (the table is then reset). */
@@ -329,50 +330,6 @@ public final class ExternalGroupBy implements SpillingEngine {
         }
       } finally {
         resources.close();
-      }
-    }
-  }
-
-  /** Groups a stream sorted by key: each key's values into SpillableValues. */
-  private final class SortedGroups implements AutoCloseable {
-    private final RecordCursor merge;
-    private final ByteSink key = new ByteSink();
-    private final SpillableValues values = new SpillableValues(resources);
-    private boolean positioned;
-    private boolean exhausted;
-
-    SortedGroups(RecordCursor sorted) {
-      this.merge = sorted;
-    }
-
-    boolean next() {
-      values.clear();
-      if (!positioned) {
-        positioned = true;
-        exhausted = !merge.next();
-      }
-      if (exhausted) {
-        return false;
-      }
-      key.clear();
-      key.write(merge.keyArray(), merge.keyOffset(), merge.keyLength());
-      do {
-        values.add(merge.valueArray(), merge.valueOffset(), merge.valueLength());
-        if (!merge.next()) {
-          exhausted = true;
-          break;
-        }
-      } while (Bytes.equal(merge.keyArray(), merge.keyOffset(), merge.keyLength(),
-          key.array(), 0, key.length()));
-      return true;
-    }
-
-    @Override
-    public void close() {
-      try {
-        values.clear();
-      } finally {
-        merge.close();
       }
     }
   }

@@ -73,52 +73,23 @@ public final class SortedGroupBy implements SpillingEngine {
     }
   }
 
-  /** Walks the sorted records, gathering each key's run of them. */
+  /** Each key's run of the sorted records, gathered. */
   private final class Output implements GroupCursor {
-    private final RecordCursor merge;
-    private final SpillableValues values = new SpillableValues(resources);
-    private final ByteSink key = new ByteSink();
-    private boolean positioned;
-    private boolean exhausted;
+    private final SortedKeyGroups groups;
 
     Output(RecordCursor merge) {
-      this.merge = merge;
+      this.groups = new SortedKeyGroups(merge, SortedKeyGroups.KeyPart.LENGTH_PREFIXED,
+          resources);
     }
 
     @Override
     public boolean next() {
-      values.clear();
-      if (!positioned) {
-        positioned = true;
-        exhausted = !merge.next();
-      }
-      if (exhausted) {
-        return false;
-      }
-      key.clear();
-      int keyLength = Varint.get(merge.keyArray(), merge.keyOffset());
-      int keyStart = merge.keyOffset() + Varint.size(keyLength);
-      key.write(merge.keyArray(), keyStart, keyLength);
-      do {
-        values.add(merge.valueArray(), merge.valueOffset(), merge.valueLength());
-        if (!merge.next()) {
-          exhausted = true;
-          break;
-        }
-      } while (sameKey());
-      return true;
-    }
-
-    private boolean sameKey() {
-      byte[] k = merge.keyArray();
-      int length = Varint.get(k, merge.keyOffset());
-      return length == key.length() && Bytes.equal(k, merge.keyOffset() + Varint.size(length),
-          length, key.array(), 0, key.length());
+      return groups.next();
     }
 
     @Override
     public byte[] keyArray() {
-      return key.array();
+      return groups.key.array();
     }
 
     @Override
@@ -128,21 +99,17 @@ public final class SortedGroupBy implements SpillingEngine {
 
     @Override
     public int keyLength() {
-      return key.length();
+      return groups.key.length();
     }
 
     @Override
     public GroupValues values() {
-      return values;
+      return groups.values;
     }
 
     @Override
     public void close() {
-      try {
-        values.clear();
-      } finally {
-        merge.close();
-      }
+      groups.close();
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.spillway.runners;
 
 import dev.spillway.transforms.SpillMetrics;
 import java.nio.file.Path;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.junit.Assert;
@@ -19,17 +20,7 @@ public class FlinkWindowingTest {
 
   @Test
   public void windowedOutputsEqualTheBuiltInsOnFlink() throws Exception {
-    Path dir = tmp.newFolder().toPath();
-    Pipeline p = Pipeline.create(PipelineSupport.localFlink());
-    WindowedScenarios.countedDownstreamInFixedWindows(p,
-        PipelineSupport.smallBudget(dir, 192 << 10),
-        WindowedScenarios.Runner.FLINK);
-    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10),
-        WindowedScenarios.Runner.FLINK);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
-    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+    runEveryScenario(PipelineSupport.localFlink(), WindowedScenarios.Runner.FLINK);
   }
 
   /**
@@ -38,15 +29,18 @@ public class FlinkWindowingTest {
    */
   @Test
   public void windowedOutputsEqualTheBuiltInsOnFlinksDataStreamBatch() throws Exception {
-    Path dir = tmp.newFolder().toPath();
-    org.apache.beam.runners.flink.FlinkPipelineOptions options = PipelineSupport.localFlink();
+    FlinkPipelineOptions options = PipelineSupport.localFlink();
     options.setUseDataStreamForBatch(true);
+    runEveryScenario(options, WindowedScenarios.Runner.FLINK_DATASTREAM);
+  }
+
+  private void runEveryScenario(FlinkPipelineOptions options, WindowedScenarios.Runner runner)
+      throws Exception {
+    Path dir = tmp.newFolder().toPath();
     Pipeline p = Pipeline.create(options);
     WindowedScenarios.countedDownstreamInFixedWindows(p,
-        PipelineSupport.smallBudget(dir, 192 << 10),
-        WindowedScenarios.Runner.FLINK_DATASTREAM);
-    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10),
-        WindowedScenarios.Runner.FLINK_DATASTREAM);
+        PipelineSupport.smallBudget(dir, 192 << 10), runner);
+    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10), runner);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);

@@ -7,7 +7,6 @@ import dev.spillway.templates.aggregate.FormatFn;
 import dev.spillway.templates.aggregate.Numbers;
 import dev.spillway.templates.aggregate.RowParser;
 import dev.spillway.templates.aggregate.Stats;
-import dev.spillway.templates.exchange.FileExchange;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.ReadInput;
 import dev.spillway.transforms.SpillingCombine;
@@ -17,10 +16,8 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code aggregate} job: groups CSV/TSV lines by one or more columns and computes count, sum,
@@ -52,14 +49,9 @@ public final class AggregateJob {
     FormatFn format = new FormatFn(aggregates, out.delimiter());
     String header = setup.header().present() ? outputHeader(setup, groupBy, aggregates) : null;
     if (JobSetup.shufflesThroughFiles(options)) {
-      PCollectionView<List<String>> parts = p
-          .apply("Aggregate", FileExchange.of(read.sources(),
-              new AggregateExchange.Producer(numeric.size()),
-              new AggregateExchange.Merger(numeric.size(), format),
-              JobSetup.exchangePartitions(options), setup.workDirectory().toString(),
-              setup.spill()))
-          .apply("PartsView", View.asList());
-      TextOutput.writeOutput(p, parts, setup, header);
+      TextOutput.writeThroughFiles(p, "Aggregate", read,
+          new AggregateExchange.Producer(numeric.size()),
+          new AggregateExchange.Merger(numeric.size(), format), options, setup, header);
       return p;
     }
     PCollection<String> lines = p

@@ -1,6 +1,5 @@
 package dev.spillway.templates;
 
-import dev.spillway.templates.exchange.FileExchange;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.InputLine;
 import dev.spillway.templates.io.KeyColumns;
@@ -14,10 +13,8 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code group} job: collects all values of each key through {@code SpillingGroupByKey} and
@@ -52,13 +49,9 @@ public final class GroupJob {
       header = out.join(names);
     }
     if (JobSetup.shufflesThroughFiles(options)) {
-      PCollectionView<List<String>> parts = p
-          .apply("Group", FileExchange.of(read.sources(), new GroupExchange.Producer(),
-              new GroupExchange.Writer(out.delimiter(), options.getSeparator()),
-              JobSetup.exchangePartitions(options), setup.workDirectory().toString(),
-              setup.spill()))
-          .apply("PartsView", View.asList());
-      TextOutput.writeOutput(p, parts, setup, header);
+      TextOutput.writeThroughFiles(p, "Group", read, new GroupExchange.Producer(),
+          new GroupExchange.Writer(out.delimiter(), options.getSeparator()), options, setup,
+          header);
       return p;
     }
     PCollection<String> lines = p

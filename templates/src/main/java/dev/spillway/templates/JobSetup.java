@@ -51,9 +51,13 @@ public final class JobSetup {
       spill.checkSpillDirectoriesHere();
     }
     List<String> files = InputFiles.expand(options.getInput());
-    InputFiles.checkText(files);
+    List<String> firstLines = InputFiles.firstLines(files);
     Csv csv = Csv.forSpec(options.getDelimiter(), files.get(0));
-    String first = InputFiles.firstLine(files);
+    int firstFile = 0;
+    while (firstFile < files.size() && firstLines.get(firstFile) == null) {
+      firstFile++;
+    }
+    String first = firstFile < files.size() ? firstLines.get(firstFile) : null;
     Header header;
     if (Boolean.FALSE.equals(options.getHeader())) {
       header = Header.numbered(first == null ? 0 : csv.split(first).length);
@@ -64,10 +68,10 @@ public final class JobSetup {
       try {
         header = Header.fromLine(csv, first);
       } catch (MalformedLineException e) {
-        throw new IllegalArgumentException(InputFiles.firstNonEmpty(files) + ":1: the header line"
-            + " does not parse: " + e.getMessage(), e);
+        throw new IllegalArgumentException(files.get(firstFile) + ":1: the header line does not"
+            + " parse: " + e.getMessage(), e);
       }
-      InputFiles.checkHeaders(files, first);
+      InputFiles.checkHeaders(files, firstLines);
     }
     Path output = checkOutput(options.getOutput(), files);
     return new JobSetup(files, csv, header, output, spill);

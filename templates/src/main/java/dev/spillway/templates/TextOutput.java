@@ -1,6 +1,10 @@
 package dev.spillway.templates;
 
+import dev.spillway.templates.exchange.ExchangeConsumer;
+import dev.spillway.templates.exchange.ExchangeProducer;
+import dev.spillway.templates.exchange.FileExchange;
 import dev.spillway.templates.io.AssembleOutputFn;
+import dev.spillway.templates.io.ReadInput;
 import dev.spillway.templates.io.WritePartsFn;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -24,6 +28,21 @@ final class TextOutput {
         .apply("WriteParts", ParDo.of(new WritePartsFn(setup.workDirectory().toString())))
         .apply("PartsView", View.asList());
     writeOutput(lines.getPipeline(), parts, setup, headerLine);
+  }
+
+  /**
+   * Reads the job's input, shuffles it through files ({@link FileExchange}, as step {@code name})
+   * and joins the parts the consumers write under {@code headerLine} into the output file.
+   */
+  static <T> void writeThroughFiles(Pipeline p, String name, ReadInput<T> read,
+      ExchangeProducer<T> producer, ExchangeConsumer consumer, JobOptions options,
+      JobSetup setup, String headerLine) {
+    PCollectionView<List<String>> parts = p
+        .apply(name, FileExchange.of(read.sources(), producer, consumer,
+            JobSetup.exchangePartitions(options), setup.workDirectory().toString(),
+            setup.spill()))
+        .apply("PartsView", View.asList());
+    writeOutput(p, parts, setup, headerLine);
   }
 
   /** Joins {@code parts} (in name order) under {@code headerLine} into the output file. */

@@ -101,21 +101,25 @@ public class AggregateJobTest {
   static Map<String, String> byKey(List<String> lines, int keyFields) {
     Map<String, String> out = new HashMap<>();
     for (String line : lines) {
-      int cut = -1;
-      boolean quoted = false;
-      int seen = 0;
-      for (int i = 0; i < line.length(); i++) {
-        char c = line.charAt(i);
-        if (c == '"') {
-          quoted = !quoted;
-        } else if (c == '\t' && !quoted && ++seen == keyFields) {
-          cut = i;
-          break;
-        }
-      }
-      out.put(line.substring(0, cut), line.substring(cut + 1));
+      String key = keyOf(line, keyFields, '\t');
+      out.put(key, line.substring(key.length() + 1));
     }
     return out;
+  }
+
+  /** The first {@code fields} fields of a line, quotes respected. */
+  static String keyOf(String line, int fields, char delimiter) {
+    boolean quoted = false;
+    int seen = 0;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == delimiter && !quoted && ++seen == fields) {
+        return line.substring(0, i);
+      }
+    }
+    throw new AssertionError("fewer than " + fields + " fields: " + line);
   }
 
   /** The spill count of the job's summary line. */

@@ -53,7 +53,7 @@ public class FileShuffleTest {
     // Decimals are summed exactly: the same digits whatever the order of additions.
     assertEquals("files and runner shuffles", outputs.get(1), outputs.get(0));
     for (String line : outputs.get(0)) {
-      String key = keyOf(line, 2);
+      String key = AggregateJobTest.keyOf(line, 2, ',');
       assertEquals(line, Long.toString(model.qtyByKey.get(key)),
           line.substring(key.length() + 1).split(",")[0]);
     }
@@ -136,20 +136,5 @@ public class FileShuffleTest {
         "k", "-a", "count", "--memory", (heapMiB - 32) + "m", "-q").expect(2);
     assertThat(run.stderr, containsString("does not fit this JVM's heap of " + heapMiB + " MiB"));
     assertFalse(Files.exists(tmp.getRoot().toPath().resolve("out.csv")));
-  }
-
-  /** The first {@code fields} comma-separated fields of a line, quotes respected. */
-  private static String keyOf(String line, int fields) {
-    boolean quoted = false;
-    int seen = 0;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted && ++seen == fields) {
-        return line.substring(0, i);
-      }
-    }
-    throw new AssertionError("fewer than " + fields + " fields: " + line);
   }
 }

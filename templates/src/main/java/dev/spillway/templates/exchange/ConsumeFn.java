@@ -6,21 +6,17 @@ import dev.spillway.spill.RecordSink;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.templates.io.JobMetrics;
+import dev.spillway.templates.io.PartFile;
 import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -30,7 +26,7 @@ import org.apache.beam.sdk.values.KV;
 /**
  * The consumer task of one partition of a {@link FileExchange}: feeds the partition's files (from
  * every producer) to the {@link ExchangeConsumer}, which merges them and writes its lines to
- * {@code part-pNNNNN} of the work directory (under a temporary name, renamed when complete);
+ * {@code part-pNNNNN} of the work directory ({@link PartFile}: whole or not at all);
  * deletes the files it consumed and emits the part's path.
  */
 final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
@@ -61,7 +57,6 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
       throws IOException {
     Path dir = WorkDirectory.existing(workDirectory);
     Path part = dir.resolve(String.format("part-p%05d", partition.getKey()));
-    Path inProgress = dir.resolve(part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
     List<Path> files = new ArrayList<>();
     for (String f : partition.getValue()) {
       files.add(Paths.get(f));
@@ -79,27 +74,13 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
         }
       }
     };
-    long lines;
-    try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(inProgress), 1 << 16)) {
+    long lines = PartFile.write(part, file -> {
       ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
       try (SpillingEngine engine = consumer.consume(config, records, output)) {
         metrics.publish(engine.stats());
       }
-      lines = output.count();
-    } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(inProgress);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      if (e instanceof IOException) {
-        throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(),
-            (IOException) e);
-      }
-      throw e;
-    }
-    Files.move(inProgress, part, StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+      return output.count();
+    });
     for (Path f : files) {
       Files.deleteIfExists(f); // consumed: the disk is given back as the job goes
     }

@@ -71,7 +71,7 @@ public final class FileExchange<T> extends PTransform<PBegin, PCollection<String
       throw new IllegalArgumentException("partitions must be positive, was " + partitions);
     }
     return new FileExchange<>(files, producer, consumer, partitions, workDirectory, options,
-        options.toConfig().encryption() ? ExchangeKey.create() : null);
+        options.spillEncryption() ? ExchangeKey.create() : null);
   }
 
   /** Where the exchange's files go, inside the job's work directory. */

@@ -85,78 +85,51 @@ public final class InputFiles {
   }
 
   /**
+   * The first line of every file, in order (null for an empty file), each file opened once.
    * Refuses an input that is not text: a first line holding a NUL byte (an archive, an image, a
    * UTF-16 file) or bytes that are not UTF-8. Checked before any work, so that such a file is a
    * set-up mistake named as such rather than a bad line deep in a job; a NUL inside a later
    * field is data (CSV allows it).
    */
-  public static void checkText(List<String> files) {
+  public static List<String> firstLines(List<String> files) {
+    List<String> lines = new ArrayList<>(files.size());
     for (String f : files) {
       try (LineReader r = LineReader.open(Paths.get(f))) {
         String line = r.readLine();
-        if (line == null) {
-          continue;
+        if (line != null) {
+          int nul = line.indexOf('\u0000');
+          if (nul >= 0 || (line.indexOf('\uFFFD') >= 0 && !r.lastLineIsValidUtf8())) {
+            throw new IllegalArgumentException("input " + f + " is not a text file (its first"
+                + " line " + (nul >= 0 ? "holds a NUL byte" : "is not UTF-8") + "): spillway"
+                + " reads CSV/TSV text in UTF-8");
+          }
         }
-        int nul = line.indexOf('\u0000');
-        if (nul >= 0 || (line.indexOf('\uFFFD') >= 0 && !r.lastLineIsValidUtf8())) {
-          throw new IllegalArgumentException("input " + f + " is not a text file (its first line"
-              + (nul >= 0 ? " holds a NUL byte" : " is not UTF-8") + "): spillway reads CSV/TSV"
-              + " text in UTF-8");
-        }
+        lines.add(line);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
       }
     }
-  }
-
-  /** The first line of the first non-empty file, or null if every file is empty. */
-  public static String firstLine(List<String> files) {
-    String f = firstNonEmpty(files);
-    if (f == null) {
-      return null;
-    }
-    try (LineReader r = LineReader.open(Paths.get(f))) {
-      return r.readLine();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** The first file with a line, or null if every file is empty. */
-  public static String firstNonEmpty(List<String> files) {
-    for (String f : files) {
-      try (LineReader r = LineReader.open(Paths.get(f))) {
-        if (r.readLine() != null) {
-          return f;
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-      }
-    }
-    return null;
+    return lines;
   }
 
   /**
-   * Checks that every non-empty file starts with {@code header}: a file whose columns are named
-   * in another order would otherwise be read with the first file's order.
+   * Checks that every non-empty file starts with the same header as the first non-empty one
+   * (lines from {@link #firstLines}): a file whose columns are named in another order would
+   * otherwise be read with the first file's order.
    */
-  public static void checkHeaders(List<String> files, String header) {
-    String first = null;
-    for (String f : files) {
-      try (LineReader r = LineReader.open(Paths.get(f))) {
-        String line = r.readLine();
-        if (line == null) {
-          continue;
-        }
-        if (first == null) {
-          first = f;
-        } else if (!line.equals(header)) {
-          throw new IllegalArgumentException("input " + f + " has the header \"" + line
-              + "\", but " + first + " has \"" + header + "\": every input must name the same"
-              + " columns in the same order");
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+  public static void checkHeaders(List<String> files, List<String> firstLines) {
+    int first = -1;
+    for (int i = 0; i < files.size(); i++) {
+      String line = firstLines.get(i);
+      if (line == null) {
+        continue;
+      }
+      if (first < 0) {
+        first = i;
+      } else if (!line.equals(firstLines.get(first))) {
+        throw new IllegalArgumentException("input " + files.get(i) + " has the header \"" + line
+            + "\", but " + files.get(first) + " has \"" + firstLines.get(first) + "\": every"
+            + " input must name the same columns in the same order");
       }
     }
   }

@@ -6,19 +6,14 @@ import dev.spillway.templates.io.FileScanner;
 import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.JobMetrics;
 import dev.spillway.templates.io.LiveProgress;
+import dev.spillway.templates.io.PartFile;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -72,9 +67,8 @@ public final class SortRangeFn extends DoFn<Integer, String> {
   public void process(@Element Integer range, OutputReceiver<String> out) throws IOException {
     Path dir = WorkDirectory.existing(workDirectory);
     Path part = dir.resolve(partName(range));
-    Path inProgress = dir.resolve(part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
-    long lines = 0;
     long[] reported = {0};
+    long lines;
     try (ExternalSorter sorter = new ExternalSorter(options.toConfig())) {
       input.scan(record -> {
         if (RangeBounds.rangeOf(bounds, record.getKey()) == range) {
@@ -90,28 +84,18 @@ public final class SortRangeFn extends DoFn<Integer, String> {
           }
         }
       });
-      try (RecordCursor sorted = sorter.finish();
-          OutputStream file = new BufferedOutputStream(Files.newOutputStream(inProgress), 1 << 16)) {
-        while (sorted.next()) {
-          file.write(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
-          file.write('\n');
-          lines++;
+      lines = PartFile.write(part, file -> {
+        long n = 0;
+        try (RecordCursor sorted = sorter.finish()) {
+          while (sorted.next()) {
+            file.write(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
+            file.write('\n');
+            n++;
+          }
         }
-      }
+        return n;
+      });
       metrics.publish(sorter.stats());
-      Files.move(inProgress, part, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(inProgress);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      if (e instanceof IOException) {
-        throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(),
-            (IOException) e);
-      }
-      throw e;
     }
     written.inc(lines);
     out.output(part.toString());

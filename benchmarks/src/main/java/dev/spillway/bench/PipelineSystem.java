@@ -85,7 +85,9 @@ final class PipelineSystem implements WorkloadSystem {
   @Override
   public RunResult run(WorkloadSpec spec) {
     Pipeline p = Pipeline.create(options());
-    SpillOptions spill = SpillOptions.create().withMemoryBudgetBytes(spec.memoryBytes());
+    // -Dspillway.shuffle=RUNNER measures the DirectRunner's own shuffle beside the default.
+    SpillOptions spill = SpillOptions.create().withMemoryBudgetBytes(spec.memoryBytes())
+        .withShuffle(SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")));
     PCollection<KV<Long, Long>> records = p
         .apply("Generate", GenerateSequence.from(0).to(spec.records()))
         .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))

@@ -72,7 +72,7 @@ final class StaleSpillSweeper {
   }
 
   /** Deletes a private directory: its regular files (spill segments), then itself. */
-  private static void delete(Path dir) throws IOException {
+  static void delete(Path dir) throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {

@@ -1,5 +1,6 @@
 package dev.spillway.transforms;
 
+import dev.spillway.spill.RecordSink;
 import dev.spillway.spill.SpillingEngine;
 import java.lang.ref.Cleaner;
 import java.util.function.Consumer;
@@ -33,6 +34,8 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   private final Coder<BoundedWindow> windowCoder;
   private final boolean sessions;
   final SpillOptions options;
+  /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
+  private BlockTransport transport = BlockTransport.inline();
   private transient EngineKey<K> keys;
   private transient SpillMetrics metrics;
   /** This bundle's engine, in a holder the cleaner can close without reaching the DoFn. */
@@ -58,6 +61,7 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     metrics = new SpillMetrics();
     slot = new EngineSlot<>();
     cleanable = CLEANER.register(this, slot::close);
+    transport.join();
     setUpCodecs();
   }
 
@@ -67,11 +71,22 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     slot.close();
   }
 
+  /** Tears down the engine, and leaves the transport (the last to leave deletes its files). */
   @Teardown
   public void teardown() {
     if (cleanable != null) {
       cleanable.clean();
+      cleanable = null;
+      transport.leave();
     }
+  }
+
+  void shuffleThrough(BlockTransport transport) {
+    this.transport = transport;
+  }
+
+  BlockTransport transport() {
+    return transport;
   }
 
   /** The engine in use, made when first asked for. */
@@ -88,7 +103,7 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
    */
   ShardPacker packerFor(DoFn<?, KV<Integer, byte[]>>.FinishBundleContext context) {
     return new ShardPacker(options.shards(), (shard, block, window, millis) ->
-        context.output(KV.of(shard, block), new Instant(millis), window));
+        context.output(KV.of(shard, transport.send(block)), new Instant(millis), window));
   }
 
   /** Encodes engine keys: (window, key). */
@@ -97,12 +112,18 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   }
 
   /**
-   * Runs {@code work} on an engine of its own (a merge step's, for one shuffled element), then
-   * closes it as {@link #finishEngine} does.
+   * A merge step's work on one shuffled element: runs {@code work} on an engine of its own, closes
+   * it as {@link #finishEngine} does, and then lets the transport drop the element's blocks.
    */
-  void runEngine(Consumer<E> work) {
+  void mergeShard(Iterable<byte[]> blocks, Consumer<E> work) {
     engine();
     finishEngine(work);
+    transport.consumed(blocks);
+  }
+
+  /** Hands every record of a shuffled element's blocks to {@code sink}. */
+  void forEachRecord(Iterable<byte[]> blocks, RecordSink sink) {
+    transport.forEachRecord(blocks, sink);
   }
 
   /**

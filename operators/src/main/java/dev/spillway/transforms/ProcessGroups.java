@@ -175,7 +175,7 @@ public final class ProcessGroups<K, V, OutputT>
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<OutputT> receiver) {
-      runEngine(groups -> groupShard(groups, shard.getValue(),
+      mergeShard(shard.getValue(), groups -> groupShard(groups, shard.getValue(),
           (k, groupValues) -> process(k, groupValues, receiver)));
     }
   }
@@ -215,13 +215,13 @@ public final class ProcessGroups<K, V, OutputT>
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<OutputT> receiver) {
       int prefix = prefixBytes();
-      runEngine(groups -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) -> {
+      mergeShard(shard.getValue(), groups -> {
+        forEachRecord(shard.getValue(), (k, kOff, kLen, v, vOff, vLen) -> {
           // The sort key: the pair's key encoded alone, as Beam's sorter orders it.
-          KV<?, ?> pair = (KV<?, ?>) values.decode(b, vOff + prefix, vLen - prefix);
+          KV<?, ?> pair = (KV<?, ?>) values.decode(v, vOff + prefix, vLen - prefix);
           sortKey.clear();
           secondaryKeys.encode(pair.getKey(), sortKey);
-          groups.add(b, kOff, kLen, sortKey.array(), 0, sortKey.length(), b, vOff, vLen);
+          groups.add(k, kOff, kLen, sortKey.array(), 0, sortKey.length(), v, vOff, vLen);
         });
         try (GroupCursor out = groups.finish()) {
           while (out.next()) {

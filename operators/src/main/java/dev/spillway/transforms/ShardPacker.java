@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.RecordSink;
 import dev.spillway.spill.Varint;
 import java.util.HashMap;
 import java.util.Map;
@@ -89,28 +90,15 @@ final class ShardPacker {
     long earliest = Long.MAX_VALUE;
   }
 
-  /** Receives the records of a block as ranges of it. */
-  @FunctionalInterface
-  interface RecordConsumer {
-    void accept(byte[] block, int kOff, int kLen, int vOff, int vLen);
-  }
-
-  /** Calls {@code consumer} for every record of every block of {@code blocks}. */
-  static void forEachRecord(Iterable<byte[]> blocks, RecordConsumer consumer) {
-    for (byte[] block : blocks) {
-      forEachRecord(block, consumer);
-    }
-  }
-
-  /** Calls {@code consumer} for every record of {@code block}. */
-  static void forEachRecord(byte[] block, RecordConsumer consumer) {
+  /** Hands every record of {@code block} to {@code sink}, as ranges of the block. */
+  static void forEachRecord(byte[] block, RecordSink sink) {
     int p = 0;
     while (p < block.length) {
       int kLen = Varint.get(block, p);
       int kOff = p + Varint.size(kLen);
       int vLen = Varint.get(block, kOff + kLen);
       int vOff = kOff + kLen + Varint.size(vLen);
-      consumer.accept(block, kOff, kLen, vOff, vLen);
+      sink.accept(block, kOff, kLen, block, vOff, vLen);
       p = vOff + vLen;
     }
   }

@@ -10,8 +10,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Publishes an engine's {@link SpillStats} as Beam Metrics counters in namespace {@value
- * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}; and
- * reads them back from a pipeline's result:
+ * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}; where
+ * partial results cross the shuffle through files, {@code shuffleFiles} and {@code
+ * shuffleFileBytes} (what the files take on disk); and reads them back from a pipeline's result:
  *
  * <pre>{@code
  * PipelineResult result = pipeline.run();
@@ -24,6 +25,8 @@ public final class SpillMetrics {
   public static final String SPILL_COUNT = "spillCount";
   public static final String MEMORY_BYTES_SPILLED = "memoryBytesSpilled";
   public static final String DISK_BYTES_SPILLED = "diskBytesSpilled";
+  public static final String SHUFFLE_FILES = "shuffleFiles";
+  public static final String SHUFFLE_FILE_BYTES = "shuffleFileBytes";
 
   private final Counter spillCount = Metrics.counter(NAMESPACE, SPILL_COUNT);
   private final Counter memoryBytesSpilled = Metrics.counter(NAMESPACE, MEMORY_BYTES_SPILLED);

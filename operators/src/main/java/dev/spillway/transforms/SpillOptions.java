@@ -39,6 +39,19 @@ public final class SpillOptions implements Serializable {
 
   private static final ConcurrentHashMap<Long, MemoryPool> POOLS = new ConcurrentHashMap<>();
 
+  /** How the partial results of a transform cross the runner's shuffle. */
+  public enum Shuffle {
+    /** Through files on the DirectRunner, which holds its shuffle on the heap; else the runner. */
+    AUTO,
+    /**
+     * Each block of partial results in a file, only its name through the runner: the
+     * DirectRunner only (refused at {@code expand()} elsewhere).
+     */
+    FILES,
+    /** The blocks themselves through the runner's shuffle. */
+    RUNNER
+  }
+
   private final long memoryBudgetBytes;
   private final List<String> spillDirectories;
   private final CompressionCodec codec;
@@ -46,24 +59,27 @@ public final class SpillOptions implements Serializable {
   private final boolean encryptSpills;
   /** 0: a quarter of the heap of the JVM that emits the group. */
   private final long maxGroupBytes;
+  private final Shuffle shuffle;
 
   private SpillOptions(long memoryBudgetBytes, List<String> spillDirectories,
-      CompressionCodec codec, int shards, boolean encryptSpills, long maxGroupBytes) {
+      CompressionCodec codec, int shards, boolean encryptSpills, long maxGroupBytes,
+      Shuffle shuffle) {
     this.memoryBudgetBytes = memoryBudgetBytes;
     this.spillDirectories = spillDirectories;
     this.codec = codec;
     this.shards = shards;
     this.encryptSpills = encryptSpills;
     this.maxGroupBytes = maxGroupBytes;
+    this.shuffle = shuffle;
   }
 
   /**
    * 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, no encryption, shards from the
-   * parallelism ({@code max(32, 4 × parallelism)}).
+   * parallelism ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
    */
   public static SpillOptions create() {
     return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.LZ4,
-        0, false, 0);
+        0, false, 0, Shuffle.AUTO);
   }
 
   /** The options a pipeline's {@link SpillwayPipelineOptions} give. */
@@ -72,7 +88,8 @@ public final class SpillOptions implements Serializable {
     SpillOptions options = create()
         .withMemoryBudgetBytes(MemorySize.parse(o.getSpillwayMemory()))
         .withCodec(o.getSpillwayCodec())
-        .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()));
+        .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()))
+        .withShuffle(o.getSpillwayShuffle());
     List<String> dirs = o.getSpillwayDirectories();
     if (dirs != null && !dirs.isEmpty()) {
       options = options.withSpillDirectories(dirs);
@@ -102,7 +119,7 @@ public final class SpillOptions implements Serializable {
       throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
     }
     return new SpillOptions(bytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes);
+        maxGroupBytes, shuffle);
   }
 
   /** Directories to spill to, round-robin; each must exist and be writable on the workers. */
@@ -113,13 +130,13 @@ public final class SpillOptions implements Serializable {
           + directories);
     }
     return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards,
-        encryptSpills, maxGroupBytes);
+        encryptSpills, maxGroupBytes, shuffle);
   }
 
   /** How spilled blocks are compressed: LZ4 (the default), SNAPPY or NONE. */
   public SpillOptions withCodec(CompressionCodec codec) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories,
-        Objects.requireNonNull(codec, "codec"), shards, encryptSpills, maxGroupBytes);
+        Objects.requireNonNull(codec, "codec"), shards, encryptSpills, maxGroupBytes, shuffle);
   }
 
   /** How many hash shards carry packed records through the runner's shuffle. */
@@ -128,7 +145,7 @@ public final class SpillOptions implements Serializable {
       throw new IllegalArgumentException("shards must be in [1, 65536], was " + shards);
     }
     return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes);
+        maxGroupBytes, shuffle);
   }
 
   /**
@@ -143,7 +160,20 @@ public final class SpillOptions implements Serializable {
       throw new IllegalArgumentException("max group bytes must be positive, was " + bytes);
     }
     return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        bytes);
+        bytes, shuffle);
+  }
+
+  /**
+   * How partial results cross the runner's shuffle ({@link Shuffle#AUTO} by default: through
+   * files on the DirectRunner, whose shuffle holds everything it moves on the heap).
+   */
+  public SpillOptions withShuffle(Shuffle shuffle) {
+    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
+        maxGroupBytes, Objects.requireNonNull(shuffle, "shuffle"));
+  }
+
+  public Shuffle shuffle() {
+    return shuffle;
   }
 
   /** The largest group {@link SpillingGroupByKey} hands downstream, in this JVM. */
@@ -158,7 +188,7 @@ public final class SpillOptions implements Serializable {
    */
   public SpillOptions withSpillEncryption(boolean encrypt) {
     return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt,
-        maxGroupBytes);
+        maxGroupBytes, shuffle);
   }
 
   public boolean spillEncryption() {
@@ -228,7 +258,9 @@ public final class SpillOptions implements Serializable {
             .withLabel("Spills encrypted (AES-GCM)"))
         .add(DisplayData.item("maxGroupBytes",
                 maxGroupBytes > 0 ? Long.toString(maxGroupBytes) : "a quarter of the heap")
-            .withLabel("Largest group handed downstream (bytes)"));
+            .withLabel("Largest group handed downstream (bytes)"))
+        .add(DisplayData.item("shuffle", shuffle.name())
+            .withLabel("Partial results cross the shuffle (AUTO: files on the DirectRunner)"));
   }
 
   @Override
@@ -239,13 +271,14 @@ public final class SpillOptions implements Serializable {
     SpillOptions other = (SpillOptions) o;
     return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
         && spillDirectories.equals(other.spillDirectories) && codec == other.codec
-        && encryptSpills == other.encryptSpills && maxGroupBytes == other.maxGroupBytes;
+        && encryptSpills == other.encryptSpills && maxGroupBytes == other.maxGroupBytes
+        && shuffle == other.shuffle;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes);
+        maxGroupBytes, shuffle);
   }
 
   @Override
@@ -253,6 +286,6 @@ public final class SpillOptions implements Serializable {
     return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
         + spillDirectories + ", codec=" + codec + ", shards=" + shards + ", encryptSpills="
         + encryptSpills + ", maxGroupBytes=" + (maxGroupBytes > 0 ? maxGroupBytes : "heap/4")
-        + "}";
+        + ", shuffle=" + shuffle + "}";
   }
 }

@@ -270,9 +270,9 @@ public final class SpillingCombine {
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<KV<K, OutputT>> receiver) {
-      runEngine(merger -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
-            merger.addAccumulator(b, kOff, kLen, codec.decode(b, vOff, vLen)));
+      mergeShard(shard.getValue(), merger -> {
+        forEachRecord(shard.getValue(), (k, kOff, kLen, v, vOff, vLen) ->
+            merger.addAccumulator(k, kOff, kLen, codec.decode(v, vOff, vLen)));
         try (CombineCursor<A> out = merger.finish()) {
           while (out.next()) {
             EngineKey.Decoded<K> k =
@@ -313,9 +313,8 @@ public final class SpillingCombine {
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<KV<KV<K, OutputT>, IntervalWindow>> receiver) {
-      runEngine(sorter -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
-            sorter.add(b, kOff, kLen, b, vOff, vLen));
+      mergeShard(shard.getValue(), sorter -> {
+        forEachRecord(shard.getValue(), sorter::add);
         try (RecordCursor sorted = sorter.finish()) {
           SessionMerge.walk(sorted, new SessionMerge.Sessions() {
             private final List<A> pending = new ArrayList<>();

@@ -146,8 +146,7 @@ public final class SpillingGroupByKey<K, V>
      * key, decoded with its window, and its values to {@code each}.
      */
     void groupShard(ExternalGroupBy groups, Iterable<byte[]> blocks, GroupVisitor<K> each) {
-      ShardPacker.forEachRecord(blocks, (b, kOff, kLen, vOff, vLen) ->
-          groups.add(b, kOff, kLen, b, vOff, vLen));
+      forEachRecord(blocks, groups::add);
       try (GroupCursor out = groups.finish()) {
         while (out.next()) {
           each.accept(keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
@@ -294,7 +293,7 @@ public final class SpillingGroupByKey<K, V>
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
       Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
-      runEngine(groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
+      mergeShard(shard.getValue(), groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
         ValueCursor cursor = groupValues.cursor();
         while (cursor.next()) {
           collected.add(cursor.array(), cursor.offset(), cursor.length());
@@ -326,9 +325,8 @@ public final class SpillingGroupByKey<K, V>
     @ProcessElement
     public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
         OutputReceiver<KV<KV<K, Iterable<V>>, IntervalWindow>> receiver) {
-      runEngine(sorter -> {
-        ShardPacker.forEachRecord(shard.getValue(), (b, kOff, kLen, vOff, vLen) ->
-            sorter.add(b, kOff, kLen, b, vOff, vLen));
+      mergeShard(shard.getValue(), sorter -> {
+        forEachRecord(shard.getValue(), sorter::add);
         Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
         try (RecordCursor sorted = sorter.finish()) {
           SessionMerge.walk(sorted, new SessionMerge.Sessions() {

@@ -13,7 +13,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  *
  * <pre>
  * --spillwayMemory=512m --spillwayDirectories=/mnt/a,/mnt/b --spillwayCodec=SNAPPY
- * --spillwayEncrypt=true --spillwayShards=128
+ * --spillwayEncrypt=true --spillwayShards=128 --spillwayShuffle=AUTO
  * </pre>
  *
  * <p>The budget is per worker JVM (each TaskManager of a Flink cluster, each Spark executor),
@@ -53,6 +53,14 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
   Integer getSpillwayShards();
 
   void setSpillwayShards(Integer shards);
+
+  @Description("spillway: how partial results cross the runner's shuffle: AUTO (files on the"
+      + " DirectRunner, which holds its shuffle on the heap; the runner's elsewhere), FILES (the"
+      + " DirectRunner only) or RUNNER")
+  @Default.Enum("AUTO")
+  SpillOptions.Shuffle getSpillwayShuffle();
+
+  void setSpillwayShuffle(SpillOptions.Shuffle shuffle);
 
   /** The runner's parallelism where it has one (the same property as Flink's option). */
   @Description(

@@ -4,7 +4,6 @@ import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -19,19 +18,27 @@ import org.apache.beam.sdk.values.PCollection;
  * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks, in the windowing
  * {@link Windowing} chooses; a merge step per shuffled element merges its shard's blocks in a
  * second engine and outputs each key once per window. With sessions, the merge step outputs each
- * result with its merged window, and a window assignment puts it there.
+ * result with its merged window, and a window assignment puts it there. On the DirectRunner the
+ * blocks cross the shuffle as files ({@link BlockTransport}).
  */
 final class TwoPhase {
   private TwoPhase() {}
 
   /** The merge steps: one for non-merging windows, one for sessions. */
   record MergeFns<OutputT>(
-      DoFn<KV<Integer, Iterable<byte[]>>, OutputT> windows,
-      DoFn<KV<Integer, Iterable<byte[]>>, KV<OutputT, IntervalWindow>> sessions) {}
+      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> windows,
+      EngineFn<?, KV<Integer, Iterable<byte[]>>, KV<OutputT, IntervalWindow>, ?> sessions) {}
 
+  /**
+   * Applies the two steps to {@code input}. The blocks cross the shuffle as {@link
+   * BlockTransport} chooses for the partial step's options on the pipeline's runner.
+   */
   static <InputT, OutputT> PCollection<OutputT> expand(PCollection<InputT> input,
-      Windowing windowing, DoFn<InputT, KV<Integer, byte[]>> partial,
+      Windowing windowing, EngineFn<?, InputT, KV<Integer, byte[]>, ?> partial,
       MergeFns<OutputT> merge, Coder<OutputT> outputCoder) {
+    BlockTransport transport =
+        BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
+    partial.shuffleThrough(transport);
     PCollection<KV<Integer, Iterable<byte[]>>> shuffled = input
         .apply("PartialInBundles", ParDo.of(partial))
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
@@ -39,11 +46,13 @@ final class TwoPhase {
         .apply("ShuffleShards", GroupByKey.create());
     PCollection<OutputT> output;
     if (windowing.sessions()) {
+      merge.sessions().shuffleThrough(transport);
       output = shuffled.apply("MergeShardsAndSessions", ParDo.of(merge.sessions()))
           .setCoder(KvCoder.of(outputCoder, IntervalWindow.getCoder()))
           .apply("IntoSessions", Window.into(new CarriedWindows<OutputT>()))
           .apply("DropWindows", Keys.create());
     } else {
+      merge.windows().shuffleThrough(transport);
       output = shuffled.apply("MergeShards", ParDo.of(merge.windows()));
     }
     output.setCoder(outputCoder);

@@ -8,11 +8,13 @@ import static org.junit.Assume.assumeTrue;
 import dev.spillway.spill.KeyHasher;
 import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
@@ -20,6 +22,7 @@ import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -263,5 +266,38 @@ public class HotKeyOnClusterTest {
           + (System.nanoTime() - builtInStart) / 1_000_000_000L + " s: " + causes);
       assertThat(causes.toString(), containsString("not re-iterable"));
     }
+  }
+
+  /**
+   * The same hot key on the DirectRunner, in this JVM: {@code -Dtest.heap=1g
+   * -Dhotkey.direct.records=6000000} (a hot key of half the heap). The shuffle is given by
+   * {@code -Dhotkey.shuffle} (AUTO: through files here); the DirectRunner's own checks that
+   * copy every element ({@code --enforceImmutability}, {@code --enforceEncodability}) are off,
+   * as they double what its bundles hold.
+   */
+  @Test
+  public void aHotKeyOfHalfTheHeapIsReadTwiceOnTheDirectRunner() throws Exception {
+    String size = System.getProperty("hotkey.direct.records");
+    assumeTrue("set -Dhotkey.direct.records=N to run", size != null);
+    long records = Long.parseLong(size);
+    HotKey hot = HotKey.of(records);
+    Path spill = tmp.newFolder("spill").toPath();
+    DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
+    options.setEnforceImmutability(false);
+    options.setEnforceEncodability(false);
+    Pipeline p = Pipeline.create(options);
+    PipelineSupport.assertSameElements(input(p, records)
+            .apply(SpillingGroupByKey.<Integer, byte[]>create()
+                .withOptions(PipelineSupport.smallBudget(spill, 64L << 20).withShuffle(
+                    SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))))
+                .thenProcess(new TwoPasses())),
+        List.of("0 " + hot.count() + " " + hot.checksum()));
+    long start = System.nanoTime();
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+    report("spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20)
+        + " MiB", result, records, hot, hot.count() * (VALUE_BYTES + 1), seconds);
+    PipelineSupport.assertEmpty(spill);
   }
 }

@@ -1,8 +1,10 @@
 package dev.spillway.runners;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
@@ -40,6 +42,17 @@ public class PipelineOptionsTest {
     SpillOptions resolved = SpillOptions.resolve(null, flink);
     assertEquals(96, resolved.shards());
     assertEquals(1 << 20, resolved.memoryBudgetBytes());
+  }
+
+  @Test
+  public void filesAsTheShuffleAreRefusedAtExpandOffTheDirectRunner() {
+    Pipeline flink = Pipeline.create(PipelineSupport.localFlink());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> flink
+        .apply(Create.of(KV.of(1, 1L)))
+        .apply(SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+            .withOptions(SpillOptions.create().withShuffle(SpillOptions.Shuffle.FILES))));
+    assertThat(e.getMessage(), containsString("Shuffle.FILES needs the DirectRunner"));
+    assertThat(e.getMessage(), containsString("FlinkRunner"));
   }
 
   @Test

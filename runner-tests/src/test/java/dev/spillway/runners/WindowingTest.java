@@ -3,9 +3,11 @@ package dev.spillway.runners;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
@@ -49,6 +51,20 @@ public class WindowingTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    // On the DirectRunner the partial results cross the shuffle as files by default.
+    assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), greaterThan(0L));
+    PipelineSupport.assertEmpty(dir);
+  }
+
+  @Test
+  public void everyWindowingGivesWhatTheBuiltInsGiveThroughTheRunnersShuffleToo()
+      throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 64 << 10)
+        .withShuffle(SpillOptions.Shuffle.RUNNER), WindowedScenarios.Runner.DIRECT);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), is(0L));
     PipelineSupport.assertEmpty(dir);
   }
 

@@ -1,5 +1,7 @@
 package dev.spillway.templates;
 
+import dev.spillway.transforms.SpillOptions;
+
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -57,22 +59,10 @@ public interface JobOptions extends PipelineOptions {
       + " RUNNER elsewhere), FILES (through files in the work directory; every worker must see"
       + " it) or RUNNER (the runner's own shuffle)")
   @Default.Enum("AUTO")
-  Shuffle getShuffle();
+  SpillOptions.Shuffle getShuffle();
 
-  void setShuffle(Shuffle shuffle);
+  void setShuffle(SpillOptions.Shuffle shuffle);
 
-  /** How a job's records reach the step that merges them. */
-  enum Shuffle {
-    /** {@link #FILES} on the DirectRunner, {@link #RUNNER} on any other. */
-    AUTO,
-    /**
-     * Through files in the job's work directory ({@code FileExchange}): memory bounded by the
-     * budget whatever the input; every worker must share the disk.
-     */
-    FILES,
-    /** Through the runner's GroupByKey, as an ordinary Beam pipeline. */
-    RUNNER
-  }
 
   @Description("Count and report malformed lines instead of failing on the first")
   @Default.Boolean(false)

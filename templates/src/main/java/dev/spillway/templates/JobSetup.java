@@ -44,7 +44,8 @@ public final class JobSetup {
     checkBudgetFitsTheHeap(options, budget, Runtime.getRuntime().maxMemory());
     SpillOptions spill = SpillOptions.create()
         .withMemoryBudgetBytes(budget)
-        .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()));
+        .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()))
+        .withShuffle(options.getShuffle());
     List<String> dirs = options.getSpillDirs();
     if (dirs != null && !dirs.isEmpty()) {
       spill = spill.withSpillDirectories(dirs);

@@ -1,6 +1,7 @@
 package dev.spillway.templates.cli;
 
 import dev.spillway.templates.JobOptions;
+import dev.spillway.transforms.SpillOptions;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -60,7 +61,7 @@ final class JobArgs {
       description = "How records reach the step that merges them: auto (files on the"
           + " DirectRunner, the runner's shuffle elsewhere), files (through the work directory:"
           + " memory bounded by --memory whatever the input) or runner. Default: ${DEFAULT-VALUE}.")
-  JobOptions.Shuffle shuffle;
+  SpillOptions.Shuffle shuffle;
 
   @Option(names = "--flink-master", defaultValue = "[local]", paramLabel = "HOST:PORT",
       description = "The Flink cluster's JobManager, or [local] for an embedded one"

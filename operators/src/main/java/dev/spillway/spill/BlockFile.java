@@ -1,0 +1,140 @@
+package dev.spillway.spill;
+
+import dev.spillway.spill.v1.Codec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32C;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * One block of bytes in a file of its own, as the spill format stores a block: compressed, with
+ * a CRC32C, encrypted under an {@link ExchangeKey} when given. The block lives on the caller's
+ * heap, so nothing is taken from a memory pool: for a shuffle whose elements are blocks the
+ * runner would otherwise hold (a transform's partial results on the DirectRunner).
+ *
+ * <p>A file is {@code [magic "SWB1"][codec: 1 byte][stored length][raw length][CRC32C][stored
+ * bytes]} (lengths and CRC little-endian, as a spill frame). It is written under a temporary name
+ * and renamed whole: a reader never sees half a file under its name.
+ *
+ * <pre>{@code
+ * BlockFile files = new BlockFile(CompressionCodec.LZ4, key);   // one per thread
+ * files.write(dir.resolve("b-1"), block, block.length);
+ * byte[] again = files.read(dir.resolve("b-1"));
+ * }</pre>
+ */
+public final class BlockFile {
+  private static final int MAGIC = 0x31425753; // "SWB1" read little-endian
+  private static final int HEADER_BYTES = 5 + FrameFormat.FRAME_HEADER_BYTES;
+
+  private final CompressionCodec codec;
+  private final FrameCipher cipher;
+  private final CRC32C crc = new CRC32C();
+
+  /** Writes with {@code codec}; encrypts under {@code key} unless it is null. Not thread-safe. */
+  public BlockFile(CompressionCodec codec, ExchangeKey key) {
+    this.codec = codec;
+    this.cipher = key == null ? null : key.cipher();
+  }
+
+  /** Writes {@code block[0, length)} to {@code file}, replacing it. */
+  public void write(Path file, byte[] block, int length) {
+    int overhead = cipher == null ? 0 : FrameCipher.OVERHEAD;
+    byte[] out = new byte[HEADER_BYTES + codec.maxCompressedLength(length) + overhead];
+    int storedLength;
+    try {
+      if (cipher == null) {
+        storedLength = codec.compress(block, length, out, HEADER_BYTES);
+      } else {
+        int compressed = codec.compress(block, length, out, HEADER_BYTES + FrameCipher.NONCE_BYTES);
+        storedLength = cipher.encrypt(out, HEADER_BYTES, compressed, length, 0);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compress a block for " + file + ": " + e, e);
+    }
+    FrameFormat.putIntLE(out, 0, MAGIC);
+    out[4] = (byte) codec.toProto().getNumber();
+    FrameFormat.putIntLE(out, 5, storedLength);
+    FrameFormat.putIntLE(out, 9, length);
+    FrameFormat.putIntLE(out, 13,
+        FrameFormat.checksum(crc, length, out, HEADER_BYTES, storedLength));
+    Path inProgress = file.resolveSibling(file.getFileName() + ".inprogress");
+    try {
+      try (OutputStream stream = Files.newOutputStream(inProgress)) {
+        stream.write(out, 0, HEADER_BYTES + storedLength);
+      }
+      Files.move(inProgress, file, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(inProgress);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new UncheckedIOException("cannot write block file " + file + " in directory "
+          + file.getParent() + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * The block in {@code file}.
+   *
+   * @throws CorruptSegmentException naming the file if it is not a block file, was changed, cut
+   *     short or written under another key
+   */
+  public byte[] read(Path file) {
+    byte[] in;
+    try {
+      in = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read block file " + file + ": " + e, e);
+    }
+    if (in.length < HEADER_BYTES || FrameFormat.getIntLE(in, 0) != MAGIC) {
+      throw new CorruptSegmentException(file, -1, "not a block file");
+    }
+    CompressionCodec stored;
+    try {
+      Codec proto = Codec.forNumber(in[4]);
+      stored = CompressionCodec.fromProto(proto == null ? Codec.UNRECOGNIZED : proto);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CorruptSegmentException(file, -1, "unknown codec " + in[4]);
+    }
+    int storedLength = FrameFormat.getIntLE(in, 5);
+    int rawLength = FrameFormat.getIntLE(in, 9);
+    if (storedLength != in.length - HEADER_BYTES) {
+      throw new CorruptSegmentException(file, 0, "a frame of " + storedLength + " bytes in a file"
+          + " of " + in.length + " (truncated or corrupt length)");
+    }
+    int expectedCrc = FrameFormat.getIntLE(in, 13);
+    int actualCrc = FrameFormat.checksum(crc, rawLength, in, HEADER_BYTES, storedLength);
+    if (actualCrc != expectedCrc) {
+      throw new CorruptSegmentException(file, 0, String.format(
+          "CRC32C mismatch (stored %08x, computed %08x)", expectedCrc, actualCrc));
+    }
+    if (rawLength < 0 || rawLength > (long) storedLength * stored.maxExpansion() + 64) {
+      throw new CorruptSegmentException(file, 0, "a raw length of " + rawLength
+          + " bytes is impossible for " + storedLength + " stored bytes");
+    }
+    int dataOffset = HEADER_BYTES;
+    int dataLength = storedLength;
+    if (cipher != null) {
+      try {
+        dataLength = cipher.decrypt(in, HEADER_BYTES, storedLength, rawLength, 0);
+      } catch (AEADBadTagException e) {
+        throw new CorruptSegmentException(file, 0, "the encrypted block does not authenticate"
+            + " (changed, moved or written under another key)", e);
+      }
+      dataOffset = HEADER_BYTES + FrameCipher.NONCE_BYTES;
+    }
+    byte[] raw = new byte[rawLength];
+    try {
+      stored.decompress(in, dataOffset, dataLength, raw, rawLength);
+    } catch (IOException e) {
+      throw new CorruptSegmentException(file, 0, e.getMessage(), e);
+    }
+    return raw;
+  }
+}

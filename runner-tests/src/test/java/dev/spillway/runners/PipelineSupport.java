@@ -2,6 +2,7 @@ package dev.spillway.runners;
 
 import static org.junit.Assert.assertEquals;
 
+import dev.spillway.transforms.SameElements;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,34 +92,7 @@ final class PipelineSupport {
    * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
    */
   static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
-    HashMap<T, Integer> counts = countsOf(expected);
-    PAssert.that(actual).satisfies(elements -> {
-      HashMap<T, Integer> got = countsOf(elements);
-      if (!got.equals(counts)) {
-        List<String> diff = new ArrayList<>();
-        for (T t : counts.keySet()) {
-          if (!counts.get(t).equals(got.get(t))) {
-            diff.add(t + " expected " + counts.get(t) + "x, got " + got.get(t));
-          }
-        }
-        for (T t : got.keySet()) {
-          if (!counts.containsKey(t)) {
-            diff.add(t + " unexpected");
-          }
-        }
-        throw new AssertionError(diff.size() + " elements differ, for example "
-            + diff.subList(0, Math.min(5, diff.size())));
-      }
-      return null;
-    });
-  }
-
-  private static <T> HashMap<T, Integer> countsOf(Iterable<T> elements) {
-    HashMap<T, Integer> counts = new HashMap<>();
-    for (T t : elements) {
-      counts.merge(t, 1, Integer::sum);
-    }
-    return counts;
+    SameElements.assertSameElements(actual, expected);
   }
 
   /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */

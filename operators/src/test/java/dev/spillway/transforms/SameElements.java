@@ -1,0 +1,48 @@
+package dev.spillway.transforms;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.values.PCollection;
+
+/** Pipeline assertions the runner test modules share. */
+public final class SameElements {
+  private SameElements() {}
+
+  /**
+   * Asserts that {@code actual} holds exactly {@code expected}, as a multiset, in linear time
+   * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
+   */
+  public static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
+    HashMap<T, Integer> counts = countsOf(expected);
+    PAssert.that(actual).satisfies(elements -> {
+      HashMap<T, Integer> got = countsOf(elements);
+      if (!got.equals(counts)) {
+        List<String> diff = new ArrayList<>();
+        for (T t : counts.keySet()) {
+          if (!counts.get(t).equals(got.get(t))) {
+            diff.add(t + " expected " + counts.get(t) + "x, got " + got.get(t));
+          }
+        }
+        for (T t : got.keySet()) {
+          if (!counts.containsKey(t)) {
+            diff.add(t + " unexpected");
+          }
+        }
+        throw new AssertionError(diff.size() + " elements differ, for example "
+            + diff.subList(0, Math.min(5, diff.size())));
+      }
+      return null;
+    });
+  }
+
+  private static <T> HashMap<T, Integer> countsOf(Iterable<T> elements) {
+    HashMap<T, Integer> counts = new HashMap<>();
+    for (T t : elements) {
+      counts.merge(t, 1, Integer::sum);
+    }
+    return counts;
+  }
+}

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.NameUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -290,11 +291,11 @@ public final class SpillingCombine {
   /**
    * Merges the partial accumulators of one shuffled shard by session: sorted by key and window
    * start, each key's overlapping windows merged as {@code Sessions} does; outputs each session's
-   * result with its window, for {@link CarriedWindows} to put it there.
+   * result into its merged window, with the pane of the shuffle's firing.
    */
   static final class MergeSessionsFn<K, InputT, AccumT, OutputT, V, A> extends CombineStepFn<K,
-      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>,
-      KV<KV<K, OutputT>, IntervalWindow>, ExternalSorter> {
+      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>,
+      ExternalSorter> {
     private static final long serialVersionUID = 1L;
     /** Partial accumulators merged in one call to the CombineFn. */
     private static final int MERGE_BATCH = 64;
@@ -311,8 +312,8 @@ public final class SpillingCombine {
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<KV<KV<K, OutputT>, IntervalWindow>> receiver) {
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard, PaneInfo pane,
+        OutputReceiver<KV<K, OutputT>> receiver) {
       mergeShard(shard.getValue(), sorter -> {
         forEachRecord(shard.getValue(), sorter::add);
         try (RecordCursor sorted = sorter.finish()) {
@@ -341,9 +342,9 @@ public final class SpillingCombine {
               A held = accumulation.mergeAll(pending);
               pending.clear();
               IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
-              receiver.outputWithTimestamp(
-                  KV.of(KV.of(key, fn.extractOutput(accumulation.accumulator(held))), window),
-                  new Instant(time.of(window, accumulation.millis(held))));
+              receiver.outputWindowedValue(
+                  KV.of(key, fn.extractOutput(accumulation.accumulator(held))),
+                  new Instant(time.of(window, accumulation.millis(held))), List.of(window), pane);
             }
           });
         }

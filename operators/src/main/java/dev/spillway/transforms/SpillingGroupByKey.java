@@ -8,6 +8,7 @@ import dev.spillway.spill.GroupValues;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
+import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.IterableCoder;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
@@ -306,11 +308,11 @@ public final class SpillingGroupByKey<K, V>
 
   /**
    * Groups one shuffled shard's values by session: sorted by key and window start, each key's
-   * overlapping windows merged as {@code Sessions} does; outputs each session's values with its
-   * window, for {@link CarriedWindows} to put them there.
+   * overlapping windows merged as {@code Sessions} does; outputs each session's values into its
+   * merged window, with the pane of the shuffle's firing.
    */
   static final class MergeSessionsFn<K, V> extends GroupStepFn<K, V,
-      KV<Integer, Iterable<byte[]>>, KV<KV<K, Iterable<V>>, IntervalWindow>, ExternalSorter> {
+      KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalSorter> {
     private static final long serialVersionUID = 1L;
 
     MergeSessionsFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
@@ -323,8 +325,8 @@ public final class SpillingGroupByKey<K, V>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<KV<KV<K, Iterable<V>>, IntervalWindow>> receiver) {
+    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard, PaneInfo pane,
+        OutputReceiver<KV<K, Iterable<V>>> receiver) {
       mergeShard(shard.getValue(), sorter -> {
         forEachRecord(shard.getValue(), sorter::add);
         Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
@@ -346,8 +348,8 @@ public final class SpillingGroupByKey<K, V>
             public void end(long start, long end) {
               IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
               long millis = collected.outputMillis(window);
-              receiver.outputWithTimestamp(KV.of(KV.of(key, collected.take(values)), window),
-                  new Instant(millis));
+              receiver.outputWindowedValue(KV.of(key, collected.take(values)),
+                  new Instant(millis), List.of(window), pane);
             }
           });
         }

@@ -5,10 +5,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -18,7 +15,8 @@ import org.apache.beam.sdk.values.PCollection;
  * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks, in the windowing
  * {@link Windowing} chooses; a merge step per shuffled element merges its shard's blocks in a
  * second engine and outputs each key once per window. With sessions, the merge step outputs each
- * result with its merged window, and a window assignment puts it there. On the DirectRunner the
+ * result into its merged window, with the pane of the shuffle's firing (a window assignment
+ * after it would lose the pane on Beam's Spark runner). On the DirectRunner the
  * blocks cross the shuffle as files ({@link BlockTransport}).
  */
 final class TwoPhase {
@@ -27,7 +25,7 @@ final class TwoPhase {
   /** The merge steps: one for non-merging windows, one for sessions. */
   record MergeFns<OutputT>(
       EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> windows,
-      EngineFn<?, KV<Integer, Iterable<byte[]>>, KV<OutputT, IntervalWindow>, ?> sessions) {}
+      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> sessions) {}
 
   /**
    * Applies the two steps to {@code input}. The blocks cross the shuffle as {@link
@@ -44,17 +42,12 @@ final class TwoPhase {
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
         .setWindowingStrategyInternal(windowing.shuffle())
         .apply("ShuffleShards", GroupByKey.create());
-    PCollection<OutputT> output;
-    if (windowing.sessions()) {
-      merge.sessions().shuffleThrough(transport);
-      output = shuffled.apply("MergeShardsAndSessions", ParDo.of(merge.sessions()))
-          .setCoder(KvCoder.of(outputCoder, IntervalWindow.getCoder()))
-          .apply("IntoSessions", Window.into(new CarriedWindows<OutputT>()))
-          .apply("DropWindows", Keys.create());
-    } else {
-      merge.windows().shuffleThrough(transport);
-      output = shuffled.apply("MergeShards", ParDo.of(merge.windows()));
-    }
+    EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> mergeFn =
+        windowing.sessions() ? merge.sessions() : merge.windows();
+    mergeFn.shuffleThrough(transport);
+    // With sessions, the merge step outputs each result into its merged window itself.
+    PCollection<OutputT> output = shuffled.apply(
+        windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(mergeFn));
     output.setCoder(outputCoder);
     output.setWindowingStrategyInternal(windowing.output());
     return output;

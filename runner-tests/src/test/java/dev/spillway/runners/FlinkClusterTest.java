@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
+import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,7 @@
 package dev.spillway.runners;
 
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertThrows;
 import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingGroupByKey;
+import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

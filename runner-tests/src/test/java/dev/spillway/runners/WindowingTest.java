@@ -10,6 +10,7 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
+import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;

@@ -10,6 +10,7 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
+import dev.spillway.transforms.WindowedScenarios;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -244,6 +245,22 @@ public class SparkRunnerTest {
     SameElements.assertSameElements(ours, expected);
     SameElements.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
+    assertEmpty(dir);
+  }
+
+  @Test
+  public void everyWindowingGivesWhatTheBuiltInsGive() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = spark();
+    WindowedScenarios.countedDownstreamInFixedWindows(p, smallBudget(dir),
+        WindowedScenarios.Runner.SPARK);
+    // 128 KiB: the merge steps spill, and sort sessions through spilled runs.
+    WindowedScenarios.allWindowings(p, SpillOptions.create().withMemoryBudgetBytes(128 << 10)
+        .withSpillDirectories(List.of(dir.toString())), WindowedScenarios.Runner.SPARK);
+    WindowedScenarios.slidingWindows(p, smallBudget(dir));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertEmpty(dir);
   }
 

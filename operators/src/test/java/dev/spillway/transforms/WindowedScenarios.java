@@ -1,10 +1,7 @@
-package dev.spillway.runners;
+package dev.spillway.transforms;
 
 import static org.junit.Assert.assertEquals;
 
-import dev.spillway.transforms.SpillOptions;
-import dev.spillway.transforms.SpillingCombine;
-import dev.spillway.transforms.SpillingGroupByKey;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -51,11 +48,11 @@ import org.joda.time.Instant;
  * same input, on whatever runner the pipeline has. Every comparison also checks the built-in
  * against a model, so that two empty outputs cannot pass.
  */
-final class WindowedScenarios {
+public final class WindowedScenarios {
   private WindowedScenarios() {}
 
   /** Timestamped (key, value) pairs: {@code keys} keys, times in {@code [0, span)} ms. */
-  static List<TimestampedValue<KV<String, Long>>> events(long seed, int n, int keys, int span) {
+  public static List<TimestampedValue<KV<String, Long>>> events(long seed, int n, int keys, int span) {
     Random random = new Random(seed);
     List<TimestampedValue<KV<String, Long>>> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -67,7 +64,7 @@ final class WindowedScenarios {
     return out;
   }
 
-  static PCollection<KV<String, Long>> input(Pipeline p, String name,
+  public static PCollection<KV<String, Long>> input(Pipeline p, String name,
       List<TimestampedValue<KV<String, Long>>> events) {
     return p.apply(name, Create.timestamped(events)
         .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
@@ -79,7 +76,7 @@ final class WindowedScenarios {
    * built-ins give. Before the fix spillway's outputs came behind the watermark and the
    * downstream count was empty.
    */
-  static void countedDownstreamInFixedWindows(Pipeline p, SpillOptions options, Runner runner) {
+  public static void countedDownstreamInFixedWindows(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = new ArrayList<>();
     for (int k = 0; k < 100; k++) {
       events.add(TimestampedValue.of(KV.of("k" + k, 1L), new Instant(1)));
@@ -112,7 +109,7 @@ final class WindowedScenarios {
     for (PCollection<Long> counts : List.of(spillingSums, spillingGroups, oneShard, builtIn)) {
       PAssert.that(counts).inWindow(first).containsInAnyOrder(100L);
       PAssert.that(counts).inWindow(second).containsInAnyOrder(100L);
-      if (runner.panesMatchBuiltIn) {
+      if (runner.globalCombineFiresOnTime) {
         PAssert.that(counts).inOnTimePane(first).containsInAnyOrder(100L);
       }
     }
@@ -135,7 +132,7 @@ final class WindowedScenarios {
    * with its window, timestamp and pane must be the same, and summed again per window downstream
    * the same; the built-in's sums are also checked against a model of the windows.
    */
-  static void sameAsBuiltIn(Pipeline p, String name,
+  public static void sameAsBuiltIn(Pipeline p, String name,
       Window<KV<String, Long>> windowing, List<TimestampedValue<KV<String, Long>>> events,
       Map<String, Long> modelSumsByWindow, SpillOptions options, Runner runner) {
     // With allowed lateness, whether the built-in's on-time pane is also its last depends on
@@ -164,8 +161,9 @@ final class WindowedScenarios {
           Filter.by((KV<String, Iterable<Long>> e) -> e.getValue().iterator().hasNext()));
     }
 
-    assertSame(name + "Sums", ourSums.apply(name + "DescribeOurSums", describe(panes)),
-        beamSums.apply(name + "DescribeBeamSums", describe(panes)));
+    Panes sumPanes = sessions && !runner.sessionCombinePanesMatch ? Panes.NONE : panes;
+    assertSame(name + "Sums", ourSums.apply(name + "DescribeOurSums", describe(sumPanes)),
+        beamSums.apply(name + "DescribeBeamSums", describe(sumPanes)));
     if (!sessions || runner.builtInMergesSessions) {
       assertSame(name + "Groups", ourGroups.apply(name + "DescribeOurGroups", describe(panes)),
           beamGroups.apply(name + "DescribeBeamGroups", describe(panes)));
@@ -173,9 +171,9 @@ final class WindowedScenarios {
     // Downstream: the sums of each window summed again, in the output's own windowing.
     assertSame(name + "Totals",
         ourSums.apply(name + "OurTotals", totalPerWindow())
-            .apply(name + "DOT", describe(panes)),
+            .apply(name + "DOT", describe(sumPanes)),
         beamSums.apply(name + "BeamTotals", totalPerWindow())
-            .apply(name + "DBT", describe(panes)));
+            .apply(name + "DBT", describe(sumPanes)));
     assertSumsByWindow(name + "Beam", beamSums, modelSumsByWindow);
     assertSumsByWindow(name + "Ours", ourSums, modelSumsByWindow);
     assertSumsByWindow(name + "OurGroups", ourGroups.apply(name + "SumGroups",
@@ -183,7 +181,7 @@ final class WindowedScenarios {
   }
 
   /** Asserts that {@code sums}, added up per window, are {@code model}. */
-  static void assertSumsByWindow(String name, PCollection<KV<String, Long>> sums,
+  public static void assertSumsByWindow(String name, PCollection<KV<String, Long>> sums,
       Map<String, Long> model) {
     PCollection<String> byWindow = sums.apply(name + "SumsByWindow", ParDo.of(new SumByWindow()));
     PAssert.that(byWindow.apply(name + "Global", Window.into(new GlobalWindows())))
@@ -199,37 +197,52 @@ final class WindowedScenarios {
   }
 
   /** What a scenario may expect of the runner's own built-ins. */
-  enum Runner {
-    DIRECT(true, true, false),
+  public enum Runner {
+    DIRECT(true, true, false, true, true),
     /**
      * Beam's Flink runner gives {@code ON_TIME} panes from its {@code GroupByKey} and {@code
      * NO_FIRING} from its {@code Combine.perKey} for the same windows (spillway's follow the
      * former); and its {@code GroupByKey} with sessions and LATEST timestamps gave one key two
      * overlapping, unmerged sessions in one run of two (spillway's are checked against the model).
      */
-    FLINK(false, false, false),
+    FLINK(false, false, false, false, false),
     /**
      * As {@link #FLINK}, on Flink's DataStream translation of batch ({@code
      * --useDataStreamForBatch}): there the built-ins also fire an empty pane (a sum of 0, an empty
      * group) for every window at its expiry when late firings are allowed, which the DirectRunner
      * (Beam's reference) and spillway do not; the built-in's empty outputs are left out.
      */
-    FLINK_DATASTREAM(false, false, true);
+    FLINK_DATASTREAM(false, false, true, false, false),
+    /**
+     * Beam's Spark runner, batch ({@code local[2]}): its {@code Combine.globally} gives {@code
+     * NO_FIRING} panes, downstream of the built-ins as of spillway's; and for sessions its {@code
+     * Combine.perKey} gives {@code UNKNOWN} panes where its {@code GroupByKey} gives {@code
+     * ON_TIME} (spillway's sums and groups follow the latter). Those checks are left out; every
+     * other pane is compared.
+     */
+    SPARK(true, true, false, false, false);
 
     final boolean panesMatchBuiltIn;
     final boolean builtInMergesSessions;
     final boolean builtInFiresEmptyPanes;
+    /** Whether a {@code Combine.globally} downstream fires its window's on-time pane. */
+    final boolean globalCombineFiresOnTime;
+    /** Whether the built-in {@code Combine.perKey} gives sessions its GroupByKey's panes. */
+    final boolean sessionCombinePanesMatch;
 
     Runner(boolean panesMatchBuiltIn, boolean builtInMergesSessions,
-        boolean builtInFiresEmptyPanes) {
+        boolean builtInFiresEmptyPanes, boolean globalCombineFiresOnTime,
+        boolean sessionCombinePanesMatch) {
       this.panesMatchBuiltIn = panesMatchBuiltIn;
       this.builtInMergesSessions = builtInMergesSessions;
       this.builtInFiresEmptyPanes = builtInFiresEmptyPanes;
+      this.globalCombineFiresOnTime = globalCombineFiresOnTime;
+      this.sessionCombinePanesMatch = sessionCombinePanesMatch;
     }
   }
 
   /** A group's values summed. */
-  static final class SumGroup extends DoFn<KV<String, Iterable<Long>>, KV<String, Long>> {
+  public static final class SumGroup extends DoFn<KV<String, Iterable<Long>>, KV<String, Long>> {
     @ProcessElement
     public void process(@Element KV<String, Iterable<Long>> group,
         OutputReceiver<KV<String, Long>> out) {
@@ -242,7 +255,7 @@ final class WindowedScenarios {
   }
 
   /** The sum of every (key, window)'s value by "window=sum": a model is easy to write. */
-  static final class SumByWindow extends DoFn<KV<String, Long>, String> {
+  public static final class SumByWindow extends DoFn<KV<String, Long>, String> {
     @ProcessElement
     public void process(@Element KV<String, Long> e, BoundedWindow w, OutputReceiver<String> out) {
       out.output(w + "=" + e.getValue());
@@ -250,7 +263,7 @@ final class WindowedScenarios {
   }
 
   /** Sums the values of every key's output per window: a windowed aggregation downstream. */
-  static PTransform<PCollection<KV<String, Long>>, PCollection<KV<String, Long>>>
+  public static PTransform<PCollection<KV<String, Long>>, PCollection<KV<String, Long>>>
       totalPerWindow() {
     return new PTransform<>() {
       @Override
@@ -267,7 +280,7 @@ final class WindowedScenarios {
   }
 
   /** What of a pane to compare. */
-  enum Panes {
+  public enum Panes {
     ALL,
     /**
      * With allowed lateness, whether the DirectRunner's on-time pane is also its last depends on
@@ -279,11 +292,11 @@ final class WindowedScenarios {
   }
 
   /** Describes each element with its window, timestamp and, as {@code panes} says, pane. */
-  static <V> ParDo.SingleOutput<KV<String, V>, String> describe(Panes panes) {
+  public static <V> ParDo.SingleOutput<KV<String, V>, String> describe(Panes panes) {
     return ParDo.of(new Describe<>(panes));
   }
 
-  static final class Describe<V> extends DoFn<KV<String, V>, String> {
+  public static final class Describe<V> extends DoFn<KV<String, V>, String> {
     private final Panes panes;
 
     Describe(Panes panes) {
@@ -310,7 +323,7 @@ final class WindowedScenarios {
   }
 
   /** Asserts that two described outputs are the same multiset, and not empty. */
-  static void assertSame(String name, PCollection<String> ours, PCollection<String> beams) {
+  public static void assertSame(String name, PCollection<String> ours, PCollection<String> beams) {
     PCollection<String> tagged = PCollectionList
         .of(ours.apply(name + "TagOurs", Window.into(new GlobalWindows()))
             .apply(name + "Ours", ParDo.of(new Tag("ours"))))
@@ -348,7 +361,7 @@ final class WindowedScenarios {
     });
   }
 
-  static final class Tag extends DoFn<String, String> {
+  public static final class Tag extends DoFn<String, String> {
     private final String tag;
 
     Tag(String tag) {
@@ -362,7 +375,7 @@ final class WindowedScenarios {
   }
 
   /** Sums by window of {@code events} in fixed windows of {@code size} ms. */
-  static Map<String, Long> fixedModel(List<TimestampedValue<KV<String, Long>>> events, long size) {
+  public static Map<String, Long> fixedModel(List<TimestampedValue<KV<String, Long>>> events, long size) {
     Map<String, Long> model = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {
       long start = Math.floorDiv(e.getTimestamp().getMillis(), size) * size;
@@ -373,7 +386,7 @@ final class WindowedScenarios {
   }
 
   /** Sums by merged session window of {@code events}, with gap {@code gap} ms. */
-  static Map<String, Long> sessionModel(List<TimestampedValue<KV<String, Long>>> events,
+  public static Map<String, Long> sessionModel(List<TimestampedValue<KV<String, Long>>> events,
       long gap) {
     Map<String, List<long[]>> byKey = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {
@@ -403,7 +416,7 @@ final class WindowedScenarios {
   }
 
   /** Every windowing the transforms support, each compared with the built-in. */
-  static void allWindowings(Pipeline p, SpillOptions options, Runner runner) {
+  public static void allWindowings(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(5, 2_000, 60, 1_000);
     sameAsBuiltIn(p, "Fixed", Window.into(FixedWindows.of(Duration.millis(100))), events,
         fixedModel(events, 100), options,
@@ -440,7 +453,7 @@ final class WindowedScenarios {
   }
 
   /** Sliding windows (each element in several) with the built-in: no model of sums by window. */
-  static void slidingWindows(Pipeline p, SpillOptions options) {
+  public static void slidingWindows(Pipeline p, SpillOptions options) {
     List<TimestampedValue<KV<String, Long>>> events = events(7, 1_500, 40, 600);
     Map<String, Long> model = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {

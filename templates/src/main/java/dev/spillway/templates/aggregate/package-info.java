@@ -1,0 +1,2 @@
+/** The aggregate job: parsing rows, exact sums and statistics per key, formatting results. */
+package dev.spillway.templates.aggregate;

@@ -213,6 +213,23 @@ public class HotKeyOnClusterTest {
     }
   }
 
+  /**
+   * Groups the records with the streaming form on {@code p}, reads each key twice, checks the hot
+   * key against the model, and prints what the run took.
+   */
+  private static void readTwice(String label, Pipeline p, long records, HotKey hot,
+      SpillOptions options) {
+    PipelineSupport.assertSameElements(input(p, records)
+            .apply(SpillingGroupByKey.<Integer, byte[]>create().withOptions(options)
+                .thenProcess(new TwoPasses())),
+        List.of("0 " + hot.count() + " " + hot.checksum()));
+    long start = System.nanoTime();
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    report(label, result, records, hot, hot.count() * (VALUE_BYTES + 1),
+        (System.nanoTime() - start) / 1_000_000_000L);
+  }
+
   /** Prints what a run took, for BENCHMARKS.md. */
   private static void report(String label, PipelineResult result, long records, HotKey hot,
       long encodedBytes, long seconds) {
@@ -239,17 +256,8 @@ public class HotKeyOnClusterTest {
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
-      Pipeline p = Pipeline.create(cluster.options());
-      PipelineSupport.assertSameElements(input(p, records)
-              .apply(SpillingGroupByKey.<Integer, byte[]>create()
-                  .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
-                  .thenProcess(new TwoPasses())),
-          List.of("0 " + hot.count() + " " + hot.checksum()));
-      long start = System.nanoTime();
-      PipelineResult result = p.run();
-      result.waitUntilFinish();
-      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-      report("spillway", result, records, hot, hot.count() * (VALUE_BYTES + 1), seconds);
+      readTwice("spillway", Pipeline.create(cluster.options()), records, hot,
+          PipelineSupport.smallBudget(spill, 64L << 20));
       PipelineSupport.awaitEmpty(spill, 30_000);
 
       Pipeline builtIn = Pipeline.create(cluster.options());
@@ -285,19 +293,10 @@ public class HotKeyOnClusterTest {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setEnforceImmutability(false);
     options.setEnforceEncodability(false);
-    Pipeline p = Pipeline.create(options);
-    PipelineSupport.assertSameElements(input(p, records)
-            .apply(SpillingGroupByKey.<Integer, byte[]>create()
-                .withOptions(PipelineSupport.smallBudget(spill, 64L << 20).withShuffle(
-                    SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))))
-                .thenProcess(new TwoPasses())),
-        List.of("0 " + hot.count() + " " + hot.checksum()));
-    long start = System.nanoTime();
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-    report("spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20)
-        + " MiB", result, records, hot, hot.count() * (VALUE_BYTES + 1), seconds);
+    readTwice("spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20)
+        + " MiB", Pipeline.create(options), records, hot,
+        PipelineSupport.smallBudget(spill, 64L << 20).withShuffle(
+            SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))));
     PipelineSupport.assertEmpty(spill);
   }
 }

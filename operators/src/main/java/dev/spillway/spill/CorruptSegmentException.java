@@ -32,6 +32,7 @@ public final class CorruptSegmentException extends UncheckedIOException {
         + (block < 0 ? " (segment header)" : " at block " + block) + ": " + problem;
   }
 
+  /** The file that could not be read back. */
   public Path file() {
     return file;
   }

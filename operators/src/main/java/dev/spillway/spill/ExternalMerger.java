@@ -84,6 +84,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     }
   }
 
+  /** Combines {@code value} into {@code key}'s accumulator; {@code key} may be reused. */
   public void add(byte[] key, V value) {
     add(key, 0, key.length, value);
   }

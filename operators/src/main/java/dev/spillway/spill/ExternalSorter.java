@@ -77,10 +77,12 @@ public final class ExternalSorter implements SpillingEngine {
     }
   }
 
+  /** Adds a record; the arrays may be reused once this returns. */
   public void add(byte[] key, byte[] value) {
     add(key, 0, key.length, value, 0, value.length);
   }
 
+  /** As {@link #add(byte[], byte[])}, for ranges of arrays. */
   public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
     resources.checkAdding("sorter", finished);
     if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {

@@ -49,10 +49,12 @@ public final class MemoryPool {
     return new MemoryPool(capacityBytes, maxWait);
   }
 
+  /** The bytes the pool hands out in all: the budget. */
   public long capacity() {
     return capacity;
   }
 
+  /** The bytes its consumers hold now. */
   public synchronized long used() {
     return used;
   }

@@ -82,6 +82,7 @@ public final class SpillConfig {
     return c;
   }
 
+  /** Compresses spilled blocks with {@code codec} (LZ4 by default). */
   public SpillConfig withCodec(CompressionCodec codec) {
     SpillConfig c = copy();
     c.codec = Objects.requireNonNull(codec, "codec");

@@ -6,6 +6,11 @@ import java.util.Locale;
 public final class MemorySize {
   private MemorySize() {}
 
+  /**
+   * Bytes of a positive size written as a number with an optional {@code k}, {@code m}, {@code g}
+   * or {@code t} (binary units, an optional trailing {@code b}): {@code 512m}; an {@link
+   * IllegalArgumentException} names what does not parse.
+   */
   public static long parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     if (t.endsWith("b") && t.length() > 1 && !Character.isDigit(t.charAt(t.length() - 2))) {

@@ -58,6 +58,7 @@ public final class SortValues<K, K2, V> extends
     return new SortValues<>(null);
   }
 
+  /** Sorts each group's values by their keys within {@code options}' budget and disks. */
   public static <K, K2, V> SortValues<K, K2, V> create(SpillOptions options) {
     return new SortValues<>(Objects.requireNonNull(options, "options"));
   }

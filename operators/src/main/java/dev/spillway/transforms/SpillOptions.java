@@ -172,6 +172,7 @@ public final class SpillOptions implements Serializable {
         maxGroupBytes, Objects.requireNonNull(shuffle, "shuffle"));
   }
 
+  /** How partial results cross the runner's shuffle. */
   public Shuffle shuffle() {
     return shuffle;
   }
@@ -191,18 +192,22 @@ public final class SpillOptions implements Serializable {
         maxGroupBytes, shuffle);
   }
 
+  /** Whether spilled data is encrypted at rest. */
   public boolean spillEncryption() {
     return encryptSpills;
   }
 
+  /** The memory all spillway bundles of one JVM share. */
   public long memoryBudgetBytes() {
     return memoryBudgetBytes;
   }
 
+  /** The spill directories; empty for the worker's {@code java.io.tmpdir}. */
   public List<String> spillDirectories() {
     return spillDirectories;
   }
 
+  /** How spilled blocks are compressed. */
   public CompressionCodec codec() {
     return codec;
   }

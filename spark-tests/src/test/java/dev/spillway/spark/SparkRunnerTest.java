@@ -6,6 +6,7 @@ import static org.junit.Assert.assertEquals;
 
 import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.SameElements;
+import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
@@ -245,6 +246,52 @@ public class SparkRunnerTest {
     SameElements.assertSameElements(ours, expected);
     SameElements.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
+    assertEmpty(dir);
+  }
+
+  /** "key count sum" of a sorted group, if its pairs came sorted by their keys, else fails. */
+  static final class CheckSortedGroup
+      extends DoFn<KV<String, Iterable<KV<Long, Long>>>, String> {
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<KV<Long, Long>>> group,
+        OutputReceiver<String> out) {
+      long n = 0;
+      long sum = 0;
+      long previous = Long.MIN_VALUE;
+      for (KV<Long, Long> v : group.getValue()) {
+        if (v.getKey() < previous) {
+          throw new AssertionError(group.getKey() + ": " + v.getKey() + " after " + previous);
+        }
+        previous = v.getKey();
+        n++;
+        sum += v.getValue();
+      }
+      out.output(group.getKey() + " " + n + " " + sum);
+    }
+  }
+
+  @Test
+  public void sortValuesAfterTheBuiltInGroupByKeySortsEveryGroup() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Map<String, long[]> model = new TreeMap<>();
+    for (long i = 0; i < RECORDS; i++) {
+      long[] m = model.computeIfAbsent(keyOf(i), k -> new long[2]);
+      m[0]++;
+      m[1] += valueOf(i);
+    }
+    List<String> expected = new ArrayList<>();
+    model.forEach((k, m) -> expected.add(k + " " + m[0] + " " + m[1]));
+    Pipeline p = spark();
+    SameElements.assertSameElements(input(p).apply(ParDo.of(new ByTime()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(),
+            KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
+        .apply(GroupByKey.create())
+        // The hot key's group (15,000 pairs) is larger than the budget's in-memory share.
+        .apply(SortValues.<String, Long, Long>create(smallBudget(dir)))
+        .apply(ParDo.of(new CheckSortedGroup())), expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertEmpty(dir);
   }
 

@@ -135,6 +135,47 @@ public class EngineBenchmarks {
     d.resources.deleteFile(location.file());
   }
 
+  /** {@code fanIn} sorted in-memory runs of the records, made once per trial. */
+  @State(Scope.Thread)
+  public static class SortedRuns {
+    @Param({"16", "64"})
+    public int fanIn;
+
+    List<SortBuffer> buffers;
+
+    @Setup(Level.Trial)
+    public void setUp(Data d) {
+      buffers = new ArrayList<>();
+      for (int r = 0; r < fanIn; r++) {
+        SortBuffer b = new SortBuffer(d.resources);
+        for (int i = r; i < RECORDS; i += fanIn) {
+          b.add(d.keys[i], 0, 8, d.value, 0, 8);
+        }
+        b.sort();
+        buffers.add(b);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      buffers.forEach(SortBuffer::release);
+    }
+  }
+
+  /** The k-way merge alone: {@code fanIn} sorted runs merged into one stream. */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public void mergeSortedRuns(SortedRuns runs, Blackhole bh) {
+    List<RecordCursor> cursors = new ArrayList<>();
+    for (SortBuffer b : runs.buffers) {
+      cursors.add(b.cursor());
+    }
+    MergingCursor merge = new MergingCursor(cursors);
+    while (merge.next()) {
+      bh.consume(merge.keyLength());
+    }
+  }
+
   /** Fills and radix-sorts 16 in-memory runs, then merges them through the heap. */
   @Benchmark
   @OperationsPerInvocation(RECORDS)

@@ -40,8 +40,8 @@ public final class BlockFile {
     this.cipher = key == null ? null : key.cipher();
   }
 
-  /** Writes {@code block[0, length)} to {@code file}, replacing it. */
-  public void write(Path file, byte[] block, int length) {
+  /** Writes {@code block[0, length)} to {@code file}, replacing it; returns the file's size. */
+  public long write(Path file, byte[] block, int length) {
     int overhead = cipher == null ? 0 : FrameCipher.OVERHEAD;
     byte[] out = new byte[HEADER_BYTES + codec.maxCompressedLength(length) + overhead];
     int storedLength;
@@ -77,6 +77,7 @@ public final class BlockFile {
       throw new UncheckedIOException("cannot write block file " + file + " in directory "
           + file.getParent() + " (" + e.getMessage() + ")", e);
     }
+    return HEADER_BYTES + storedLength;
   }
 
   /**

@@ -31,7 +31,6 @@ import org.apache.beam.sdk.metrics.Metrics;
  */
 abstract class BlockTransport implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final String DIRECT_RUNNER = "org.apache.beam.runners.direct.DirectRunner";
 
   /**
    * The transport {@code options} ask for on {@code runner}, checked at {@code expand()}: files
@@ -40,14 +39,13 @@ abstract class BlockTransport implements Serializable {
    * next step has read the files; their shuffles keep their data off the heap anyway).
    */
   static BlockTransport of(SpillOptions options, Class<?> runner) {
-    boolean direct = runner != null && runner.getName().equals(DIRECT_RUNNER);
-    if (options.shuffle() == SpillOptions.Shuffle.FILES && !direct) {
+    if (options.shuffle() == SpillOptions.Shuffle.FILES
+        && !SpillOptions.Shuffle.isDirectRunner(runner)) {
       throw new IllegalArgumentException("Shuffle.FILES needs the DirectRunner; on "
           + (runner == null ? "this runner" : runner.getSimpleName())
           + " use AUTO or RUNNER (the runner's shuffle)");
     }
-    return options.shuffle() != SpillOptions.Shuffle.RUNNER && direct
-        ? new ThroughFiles(options) : inline();
+    return options.shuffle().throughFilesOn(runner) ? new ThroughFiles(options) : inline();
   }
 
   /** Blocks as they are. */
@@ -100,6 +98,8 @@ abstract class BlockTransport implements Serializable {
     /** Names this transform's exchange directory, the same in every copy of its DoFns. */
     private final String id = UUID.randomUUID().toString();
     private final ExchangeKey key;
+    /** Made on first use; this DoFn joined the exchange, so it stays until this one leaves. */
+    private transient Path directory;
     private transient BlockFile blockFile;
     private transient Counter files;
     private transient Counter fileBytes;
@@ -111,10 +111,17 @@ abstract class BlockTransport implements Serializable {
 
     @Override
     byte[] send(byte[] block) {
-      Path file = ExchangeDirectory.of(options.toConfig(), id)
-          .resolve(UUID.randomUUID().toString());
-      blockFile().write(file, block, block.length);
-      count(file);
+      if (directory == null) {
+        directory = ExchangeDirectory.of(options.toConfig(), id);
+      }
+      Path file = directory.resolve(UUID.randomUUID().toString());
+      long written = blockFile().write(file, block, block.length);
+      if (files == null) {
+        files = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILES);
+        fileBytes = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILE_BYTES);
+      }
+      files.inc();
+      fileBytes.inc(written);
       return file.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -153,19 +160,6 @@ abstract class BlockTransport implements Serializable {
         blockFile = new BlockFile(options.codec(), key);
       }
       return blockFile;
-    }
-
-    private void count(Path file) {
-      if (files == null) {
-        files = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILES);
-        fileBytes = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILE_BYTES);
-      }
-      files.inc();
-      try {
-        fileBytes.inc(Files.size(file));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the size of exchange file " + file, e);
-      }
     }
 
     private static Path pathOf(byte[] name) {

@@ -85,10 +85,6 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     this.transport = transport;
   }
 
-  BlockTransport transport() {
-    return transport;
-  }
-
   /** The engine in use, made when first asked for. */
   E engine() {
     if (slot.engine == null) {

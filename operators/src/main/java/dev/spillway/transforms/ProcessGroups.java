@@ -96,7 +96,7 @@ public final class ProcessGroups<K, V, OutputT>
     }
     return TwoPhase.expand(input, windowing,
         new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, resolved),
-        new TwoPhase.MergeFns<>(merge, null), coder);
+        merge, coder);
   }
 
   @Override

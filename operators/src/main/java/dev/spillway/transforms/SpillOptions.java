@@ -49,7 +49,18 @@ public final class SpillOptions implements Serializable {
      */
     FILES,
     /** The blocks themselves through the runner's shuffle. */
-    RUNNER
+    RUNNER;
+
+    private static final String DIRECT_RUNNER = "org.apache.beam.runners.direct.DirectRunner";
+
+    /** Whether records go through files on {@code runner}: {@code AUTO} on the DirectRunner. */
+    public boolean throughFilesOn(Class<?> runner) {
+      return this == FILES || (this == AUTO && isDirectRunner(runner));
+    }
+
+    static boolean isDirectRunner(Class<?> runner) {
+      return runner != null && runner.getName().equals(DIRECT_RUNNER);
+    }
   }
 
   private final long memoryBudgetBytes;

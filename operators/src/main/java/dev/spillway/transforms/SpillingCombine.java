@@ -154,12 +154,14 @@ public final class SpillingCombine {
           options);
     }
 
-    TwoPhase.MergeFns<KV<K, OutputT>> merge() {
-      return new TwoPhase.MergeFns<>(
-          windowing.sessions() ? null : new MergeCombineFn<>(fn, accumulation, keyCoder,
-              accumulatorCoder, windowing, options),
-          windowing.sessions() ? new MergeSessionsFn<>(fn, accumulation, keyCoder,
-              accumulatorCoder, windowing, options) : null);
+    /** The merge step for the input's windowing: sessions merged, or windows as they are. */
+    EngineFn<?, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ?> merge() {
+      if (windowing.sessions()) {
+        return new MergeSessionsFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
+            options);
+      }
+      return new MergeCombineFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
+          options);
     }
   }
 

@@ -71,12 +71,11 @@ public final class SpillingGroupByKey<K, V>
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
     Windowing windowing = Windowing.of(name, input);
     expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
-    SpillOptions resolved = expandedWith;
-    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, resolved),
-        new TwoPhase.MergeFns<>(
-            windowing.sessions() ? null : new MergeGroupFn<>(kv, windowing, resolved),
-            windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, resolved) : null),
-        KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
+    GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ?> merge =
+        windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, expandedWith)
+            : new MergeGroupFn<>(kv, windowing, expandedWith);
+    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, expandedWith),
+        merge, KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
   /**

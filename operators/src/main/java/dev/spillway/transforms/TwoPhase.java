@@ -22,18 +22,14 @@ import org.apache.beam.sdk.values.PCollection;
 final class TwoPhase {
   private TwoPhase() {}
 
-  /** The merge steps: one for non-merging windows, one for sessions. */
-  record MergeFns<OutputT>(
-      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> windows,
-      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> sessions) {}
-
   /**
-   * Applies the two steps to {@code input}. The blocks cross the shuffle as {@link
-   * BlockTransport} chooses for the partial step's options on the pipeline's runner.
+   * Applies the two steps to {@code input}: {@code merge} is the merge step for the input's
+   * windowing (one that merges sessions when {@link Windowing#sessions()}). The blocks cross the
+   * shuffle as {@link BlockTransport} chooses for the partial step's options on the runner.
    */
   static <InputT, OutputT> PCollection<OutputT> expand(PCollection<InputT> input,
       Windowing windowing, EngineFn<?, InputT, KV<Integer, byte[]>, ?> partial,
-      MergeFns<OutputT> merge, Coder<OutputT> outputCoder) {
+      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> merge, Coder<OutputT> outputCoder) {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
     partial.shuffleThrough(transport);
@@ -42,12 +38,10 @@ final class TwoPhase {
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
         .setWindowingStrategyInternal(windowing.shuffle())
         .apply("ShuffleShards", GroupByKey.create());
-    EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> mergeFn =
-        windowing.sessions() ? merge.sessions() : merge.windows();
-    mergeFn.shuffleThrough(transport);
+    merge.shuffleThrough(transport);
     // With sessions, the merge step outputs each result into its merged window itself.
     PCollection<OutputT> output = shuffled.apply(
-        windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(mergeFn));
+        windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(merge));
     output.setCoder(outputCoder);
     output.setWindowingStrategyInternal(windowing.output());
     return output;

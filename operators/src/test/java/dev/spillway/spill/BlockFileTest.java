@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 
@@ -35,7 +36,8 @@ public class BlockFileTest {
         for (int length : new int[] {0, 1, 4096, 300_000}) {
           byte[] b = block(length, length);
           Path file = tmp.getRoot().toPath().resolve(codec + "-" + (k != null) + "-" + length);
-          new BlockFile(codec, k).write(file, b, b.length);
+          long written = new BlockFile(codec, k).write(file, b, b.length);
+          assertEquals("the size it reports", Files.size(file), written);
           // Another instance reads it, as the merge step's DoFn does.
           assertArrayEquals(codec + " " + length, b, new BlockFile(codec, k).read(file));
           assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".inprogress")));

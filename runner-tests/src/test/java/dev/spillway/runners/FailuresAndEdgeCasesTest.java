@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -125,22 +126,22 @@ public class FailuresAndEdgeCasesTest {
       vs.sort(null);
       expected.add(k + "=" + vs);
     });
-    PipelineSupport.assertSameElements(ours, expected);
-    PipelineSupport.assertSameElements(beams, expected);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
     PCollection<KV<String, Long>> ourCounts = in.apply("SpillingCount",
         SpillingCombine.<String, String, Long>perKey(Count.combineFn())
             .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
     PCollection<KV<String, Long>> beamCounts = in.apply("BeamCount", Count.perKey());
     List<String> expectedCounts = new ArrayList<>();
     counts.forEach((k, n) -> expectedCounts.add(k + "=" + n));
-    PipelineSupport.assertSameElements(ourCounts.apply("ShowOurs", ParDo.of(new ShowCount())),
+    PipelineAsserts.assertSameElements(ourCounts.apply("ShowOurs", ParDo.of(new ShowCount())),
         expectedCounts);
-    PipelineSupport.assertSameElements(beamCounts.apply("ShowBeams", ParDo.of(new ShowCount())),
+    PipelineAsserts.assertSameElements(beamCounts.apply("ShowBeams", ParDo.of(new ShowCount())),
         expectedCounts);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   static final class DescribeNullable extends DoFn<KV<String, Iterable<String>>, String> {
@@ -187,11 +188,11 @@ public class FailuresAndEdgeCasesTest {
       PCollection<KV<String, Long>> sums = pieces.apply("Flatten" + bundles, Flatten.pCollections())
           .apply("Sum" + bundles, SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
               .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
-      PipelineSupport.assertSameElements(sums, expected);
+      PipelineAsserts.assertSameElements(sums, expected);
     }
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 }

@@ -2,6 +2,7 @@ package dev.spillway.runners;
 
 import static org.junit.Assert.assertTrue;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -58,10 +59,10 @@ public class FlinkClusterTest {
     List<KV<Integer, Long>> expectedSums = new ArrayList<>();
     sums.forEach((k, v) -> expectedSums.add(KV.of(k, v)));
     var in = p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
-    PipelineSupport.assertSameElements(in.apply("Sum",
+    PipelineAsserts.assertSameElements(in.apply("Sum",
         SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedSums);
-    PipelineSupport.assertSameElements(in.apply("Group", SpillingGroupByKey.<Integer, Long>create()
+    PipelineAsserts.assertSameElements(in.apply("Group", SpillingGroupByKey.<Integer, Long>create()
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))
             .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
         ProcessGroupsTest.expected(model));

@@ -2,6 +2,7 @@ package dev.spillway.runners;
 
 import static org.junit.Assert.assertTrue;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
@@ -64,10 +65,10 @@ public class FlinkRunnerTest {
 
     List<KV<Integer, Long>> expectedSums = new ArrayList<>();
     sums.forEach((k, v) -> expectedSums.add(KV.of(k, v)));
-    PipelineSupport.assertSameElements(in.apply("Sum",
+    PipelineAsserts.assertSameElements(in.apply("Sum",
         SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedSums);
-    PipelineSupport.assertSameElements(in.apply("BeamSum", Combine.perKey(Sum.ofLongs())),
+    PipelineAsserts.assertSameElements(in.apply("BeamSum", Combine.perKey(Sum.ofLongs())),
         expectedSums);
 
     // Group, then sort each group's values by themselves as secondary keys.
@@ -88,10 +89,10 @@ public class FlinkRunnerTest {
         .apply("Sort", SortValues.<Integer, Long, Long>create(
             PipelineSupport.smallBudget(dir, 256 << 10)))
         .apply("Describe", ParDo.of(new DescribeSorted()));
-    PipelineSupport.assertSameElements(sorted, expectedSorted);
+    PipelineAsserts.assertSameElements(sorted, expectedSorted);
 
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -126,11 +127,11 @@ public class FlinkRunnerTest {
     FailingOnceSum.reset();
     SumGroupsFailingOnce.SEEN.set(0);
     SumGroupsFailingOnce.FAILED.set(false);
-    PipelineSupport.assertSameElements(in.apply("Sum",
+    PipelineAsserts.assertSameElements(in.apply("Sum",
         SpillingCombine.<Integer, Long, Long>perKey(new FailingOnceSum())
             .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))), expected);
     // Fails once downstream of a group, while the group's engine hands out its output.
-    PipelineSupport.assertSameElements(in
+    PipelineAsserts.assertSameElements(in
         .apply("Group", SpillingGroupByKey.<Integer, Long>create()
             .withOptions(PipelineSupport.smallBudget(dir, 512 << 10)))
         .apply("SumGroups", ParDo.of(new SumGroupsFailingOnce())), expected);
@@ -152,7 +153,7 @@ public class FlinkRunnerTest {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = Pipeline.create(PipelineSupport.localFlink());
     Map<Integer, long[]> model = new HashMap<>();
-    PipelineSupport.assertSameElements(p
+    PipelineAsserts.assertSameElements(p
         .apply(Create.of(ProcessGroupsTest.hotKeyInput(model))
             .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
         .apply(SpillingGroupByKey.<Integer, Long>create()

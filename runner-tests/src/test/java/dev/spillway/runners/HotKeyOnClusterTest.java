@@ -7,6 +7,7 @@ import static org.junit.Assume.assumeTrue;
 
 import dev.spillway.spill.KeyHasher;
 import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -174,7 +175,7 @@ public class HotKeyOnClusterTest {
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
       Pipeline p = Pipeline.create(cluster.options());
-      PipelineSupport.assertSameElements(p.apply(GenerateSequence.from(0).to(records))
+      PipelineAsserts.assertSameElements(p.apply(GenerateSequence.from(0).to(records))
               .apply(ParDo.of(new GeneratePairs()))
               .setCoder(KvCoder.of(VarIntCoder.of(),
                   KvCoder.of(BigEndianLongCoder.of(), ByteArrayCoder.of())))
@@ -219,7 +220,7 @@ public class HotKeyOnClusterTest {
    */
   private static void readTwice(String label, Pipeline p, long records, HotKey hot,
       SpillOptions options) {
-    PipelineSupport.assertSameElements(input(p, records)
+    PipelineAsserts.assertSameElements(input(p, records)
             .apply(SpillingGroupByKey.<Integer, byte[]>create().withOptions(options)
                 .thenProcess(new TwoPasses())),
         List.of("0 " + hot.count() + " " + hot.checksum()));
@@ -297,6 +298,6 @@ public class HotKeyOnClusterTest {
         + " MiB", Pipeline.create(options), records, hot,
         PipelineSupport.smallBudget(spill, 64L << 20).withShuffle(
             SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))));
-    PipelineSupport.assertEmpty(spill);
+    PipelineAsserts.assertEmpty(spill);
   }
 }

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
@@ -70,13 +71,13 @@ public class PipelineOptionsTest {
     }
     List<KV<Integer, Long>> expected = new ArrayList<>();
     model.forEach((k, v) -> expected.add(KV.of(k, v)));
-    PipelineSupport.assertSameElements(p
+    PipelineAsserts.assertSameElements(p
         .apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
         .apply(SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())), expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat("a 128 KiB budget spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
         greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 }

@@ -1,26 +1,17 @@
 package dev.spillway.runners;
 
-import static org.junit.Assert.assertEquals;
-
-import dev.spillway.transforms.SameElements;
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
-import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.testing.PAssert;
-import org.apache.beam.sdk.values.PCollection;
 
 /** Helpers for pipeline tests: small budgets, private spill directories, metrics. */
 final class PipelineSupport {
@@ -87,14 +78,6 @@ final class PipelineSupport {
         .withSpillDirectories(List.of(dir.toString()));
   }
 
-  /**
-   * Asserts that {@code actual} holds exactly {@code expected}, as a multiset, in linear time
-   * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
-   */
-  static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
-    SameElements.assertSameElements(actual, expected);
-  }
-
   /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */
   static void awaitEmpty(Path dir, long millis) throws InterruptedException {
     awaitEmpty(dir, millis, false);
@@ -124,15 +107,6 @@ final class PipelineSupport {
       }
       Thread.sleep(20);
     }
-    assertEmpty(dir);
-  }
-
-  static void assertEmpty(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      assertEquals("files left in " + dir, List.of(), files.filter(p -> !p.equals(dir))
-          .map(Path::toString).collect(Collectors.toList()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    PipelineAsserts.assertEmpty(dir);
   }
 }

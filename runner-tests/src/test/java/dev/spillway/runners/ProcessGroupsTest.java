@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
@@ -114,11 +115,11 @@ public class ProcessGroupsTest {
             .thenProcess(new CountTwice()));
     List<String> expected = new ArrayList<>();
     counts.forEach((k, n) -> expected.add(k + "=" + n + "," + n));
-    PipelineSupport.assertSameElements(out, expected);
+    PipelineAsserts.assertSameElements(out, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -126,14 +127,14 @@ public class ProcessGroupsTest {
       throws Exception {
     Path dir = tmp.newFolder().toPath();
     Map<Integer, long[]> model = new HashMap<>();
-    PipelineSupport.assertSameElements(p
+    PipelineAsserts.assertSameElements(p
         .apply(Create.of(hotKeyInput(model))
             .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
         .apply(SpillingGroupByKey.<Integer, Long>create()
             .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
             .thenProcess(new CountAndChecksum())), expected(model));
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   static final AtomicReference<Iterable<Long>> KEPT = new AtomicReference<>();
@@ -152,7 +153,7 @@ public class ProcessGroupsTest {
         () -> KEPT.get().iterator());
     assertThat(e.getMessage(), containsString("only while GroupProcessor.process runs"));
     assertThrows(IllegalStateException.class, () -> KEPT_ITERATOR.get().hasNext());
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -231,11 +232,11 @@ public class ProcessGroupsTest {
         .apply(SpillingGroupByKey.<Integer, KV<Long, String>>create()
             .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
             .thenProcessSorted(new SortedChecksum()));
-    PipelineSupport.assertSameElements(out, expected);
+    PipelineAsserts.assertSameElements(out, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -266,7 +267,7 @@ public class ProcessGroupsTest {
         ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
         beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** "key=n,n": counts the values twice. */

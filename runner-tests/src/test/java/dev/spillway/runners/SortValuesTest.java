@@ -3,6 +3,7 @@ package dev.spillway.runners;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThan;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import java.nio.file.Path;
@@ -67,12 +68,12 @@ public class SortValuesTest {
         .apply(ParDo.of(new Describe()));
     // Equal secondary keys may come in any order: compare only groups whose keys are distinct,
     // or accept any order among equals by comparing sorted (key, value) lists.
-    PipelineSupport.assertSameElements(ours.apply("Canonical", ParDo.of(new Canonical())),
+    PipelineAsserts.assertSameElements(ours.apply("Canonical", ParDo.of(new Canonical())),
         canonical(expected));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
@@ -88,16 +89,16 @@ public class SpillingCombineTest {
         SpillingCombine.<String, Long, Double>perKey(Mean.<Long>of())
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
     PCollection<KV<String, Double>> beamMeans = in.apply("BeamMean", Mean.perKey());
-    PipelineSupport.assertSameElements(ours, expectedSums);
-    PipelineSupport.assertSameElements(beams, expectedSums);
-    PipelineSupport.assertSameElements(ourMeans, expectedMeans);
-    PipelineSupport.assertSameElements(beamMeans, expectedMeans);
+    PipelineAsserts.assertSameElements(ours, expectedSums);
+    PipelineAsserts.assertSameElements(beams, expectedSums);
+    PipelineAsserts.assertSameElements(ourMeans, expectedMeans);
+    PipelineAsserts.assertSameElements(beamMeans, expectedMeans);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertThat(SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED), greaterThan(0L));
     assertThat(SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** Collects every value: an accumulator as large as the key's input. */
@@ -153,12 +154,12 @@ public class SpillingCombineTest {
       vs.sort(null);
       expected.add(KV.of(k, vs.toString()));
     });
-    PipelineSupport.assertSameElements(ours, expected);
-    PipelineSupport.assertSameElements(beams, expected);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** Formats an element with its window and timestamp, so both can be compared. */
@@ -196,10 +197,10 @@ public class SpillingCombineTest {
         .apply("OursWithWindow", ParDo.of(new WithWindow<>()));
     PCollection<String> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()))
         .apply("BeamWithWindow", ParDo.of(new WithWindow<>()));
-    PipelineSupport.assertSameElements(ours, expected);
-    PipelineSupport.assertSameElements(beams, expected);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test

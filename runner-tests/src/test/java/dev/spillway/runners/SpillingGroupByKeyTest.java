@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
@@ -80,12 +81,12 @@ public class SpillingGroupByKeyTest {
         .apply("DescribeOurs", ParDo.of(new Describe()));
     PCollection<String> beams = in.apply("Beam", GroupByKey.create())
         .apply("DescribeBeams", ParDo.of(new Describe()));
-    PipelineSupport.assertSameElements(ours, expected);
-    PipelineSupport.assertSameElements(beams, expected);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -122,13 +123,13 @@ public class SpillingGroupByKeyTest {
     expected.add("null=20002/10001");
     PCollection<KV<Integer, Integer>> in = p.apply(Create.of(data).withCoder(KvCoder.of(
         NullableCoder.of(VarIntCoder.of()), NullableCoder.of(VarIntCoder.of()))));
-    PipelineSupport.assertSameElements(in
+    PipelineAsserts.assertSameElements(in
         .apply("Spilling", SpillingGroupByKey.<Integer, Integer>create()
             .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)))
         .apply("CountOurs", ParDo.of(new CountValuesAndNulls())), expected);
     // (The model alone: the DirectRunner's own GroupByKey takes minutes over 20,000 keys.)
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** "key=values/nulls among them". */

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
@@ -40,7 +41,7 @@ public class WindowingTest {
         PipelineSupport.smallBudget(dir, 256 << 10),
         WindowedScenarios.Runner.DIRECT);
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -54,7 +55,7 @@ public class WindowingTest {
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     // On the DirectRunner the partial results cross the shuffle as files by default.
     assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), greaterThan(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -66,7 +67,7 @@ public class WindowingTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), is(0L));
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -74,7 +75,7 @@ public class WindowingTest {
     Path dir = tmp.newFolder().toPath();
     WindowedScenarios.slidingWindows(p, PipelineSupport.smallBudget(dir, 256 << 10));
     p.run().waitUntilFinish();
-    PipelineSupport.assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test

@@ -5,21 +5,18 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 
 import dev.spillway.transforms.GroupProcessor;
-import dev.spillway.transforms.SameElements;
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.beam.runners.spark.SparkPipelineOptions;
 import org.apache.beam.runners.spark.SparkRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -180,20 +177,20 @@ public class SparkRunnerTest {
     Pipeline p = spark();
     PCollection<KV<String, Long>> in = input(p);
     SpillOptions options = smallBudget(dir);
-    SameElements.assertSameElements(in
+    PipelineAsserts.assertSameElements(in
         .apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
         .apply("ShowOurSums", ParDo.of(new ShowSum())), sumLines);
-    SameElements.assertSameElements(in.apply(Sum.longsPerKey())
+    PipelineAsserts.assertSameElements(in.apply(Sum.longsPerKey())
         .apply("ShowBeamSums", ParDo.of(new ShowSum())), sumLines);
-    SameElements.assertSameElements(in
+    PipelineAsserts.assertSameElements(in
         .apply(SpillingGroupByKey.<String, Long>create().withOptions(options))
         .apply("ShowOurGroups", ParDo.of(new ShowGroup())), groupLines);
-    SameElements.assertSameElements(in.apply(GroupByKey.create())
+    PipelineAsserts.assertSameElements(in.apply(GroupByKey.create())
         .apply("ShowBeamGroups", ParDo.of(new ShowGroup())), groupLines);
-    SameElements.assertSameElements(in
+    PipelineAsserts.assertSameElements(in
         .apply("Streamed", SpillingGroupByKey.<String, Long>create().withOptions(options)
             .thenProcess(new TwoPasses())), passLines);
-    SameElements.assertSameElements(in.apply(ParDo.of(new ByTime()))
+    PipelineAsserts.assertSameElements(in.apply(ParDo.of(new ByTime()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(),
             KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
         .apply("Sorted", SpillingGroupByKey.<String, KV<Long, Long>>create()
@@ -203,7 +200,7 @@ public class SparkRunnerTest {
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertEquals("the partial results crossed Spark's own shuffle", 0L,
         SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES));
-    assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** "key window.end timestamp value", what a user's windowed step downstream sees. */
@@ -243,10 +240,10 @@ public class SparkRunnerTest {
       long end = (minute + 1) * 60_000 - 1;
       expected.add("w " + end + " " + end + " " + keys.size());
     });
-    SameElements.assertSameElements(ours, expected);
-    SameElements.assertSameElements(beams, expected);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
-    assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** "key count sum" of a sorted group, if its pairs came sorted by their keys, else fails. */
@@ -282,7 +279,7 @@ public class SparkRunnerTest {
     List<String> expected = new ArrayList<>();
     model.forEach((k, m) -> expected.add(k + " " + m[0] + " " + m[1]));
     Pipeline p = spark();
-    SameElements.assertSameElements(input(p).apply(ParDo.of(new ByTime()))
+    PipelineAsserts.assertSameElements(input(p).apply(ParDo.of(new ByTime()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(),
             KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
         .apply(GroupByKey.create())
@@ -292,7 +289,7 @@ public class SparkRunnerTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test
@@ -308,7 +305,7 @@ public class SparkRunnerTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    assertEmpty(dir);
+    PipelineAsserts.assertEmpty(dir);
   }
 
   /** Every sum under one key, so that a count downstream counts the sums of each window. */
@@ -316,12 +313,6 @@ public class SparkRunnerTest {
     @ProcessElement
     public void process(@Element KV<String, Long> kv, OutputReceiver<KV<String, Long>> out) {
       out.output(KV.of("w", kv.getValue()));
-    }
-  }
-
-  private static void assertEmpty(Path dir) throws IOException {
-    try (Stream<Path> left = Files.list(dir)) {
-      assertEquals("spill files left", List.of(), left.toList());
     }
   }
 }

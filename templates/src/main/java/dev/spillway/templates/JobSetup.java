@@ -163,14 +163,7 @@ public final class JobSetup {
 
   /** Whether the job's records go through files rather than the runner's shuffle. */
   public static boolean shufflesThroughFiles(JobOptions options) {
-    switch (options.getShuffle()) {
-      case FILES:
-        return true;
-      case RUNNER:
-        return false;
-      default:
-        return options.getRunner() == DirectRunner.class;
-    }
+    return options.getShuffle().throughFilesOn(options.getRunner());
   }
 
   /**

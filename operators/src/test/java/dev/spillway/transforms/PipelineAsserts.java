@@ -1,15 +1,23 @@
 package dev.spillway.transforms;
 
+import static org.junit.Assert.assertEquals;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.values.PCollection;
 
-/** Pipeline assertions the runner test modules share. */
-public final class SameElements {
-  private SameElements() {}
+/** Assertions the runner test modules share: on a pipeline's output, and on spill directories. */
+public final class PipelineAsserts {
+  private PipelineAsserts() {}
 
   /**
    * Asserts that {@code actual} holds exactly {@code expected}, as a multiset, in linear time
@@ -44,5 +52,15 @@ public final class SameElements {
       counts.merge(t, 1, Integer::sum);
     }
     return counts;
+  }
+
+  /** Asserts that {@code dir} holds nothing, at any depth. */
+  public static void assertEmpty(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertEquals("files left in " + dir, List.of(), files.filter(p -> !p.equals(dir))
+          .map(Path::toString).collect(Collectors.toList()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -86,8 +86,11 @@ public class FlinkRunnerTest {
             KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of())))
         .apply("Group", SpillingGroupByKey.<Integer, KV<Long, Long>>create()
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+        // A pool of its own (pools are per budget): Flink chains the sort after the group's
+        // merge step on one thread, and fused engines on one small pool can starve each other
+        // (RELIABILITY.md, known gaps); the hot key's group still sorts externally at 384 KiB.
         .apply("Sort", SortValues.<Integer, Long, Long>create(
-            PipelineSupport.smallBudget(dir, 256 << 10)))
+            PipelineSupport.smallBudget(dir, 384 << 10)))
         .apply("Describe", ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(sorted, expectedSorted);
 

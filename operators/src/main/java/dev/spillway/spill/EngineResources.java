@@ -32,8 +32,7 @@ final class EngineResources implements AutoCloseable {
   EngineResources(SpillConfig config, boolean spills) {
     this.config = config;
     MemoryPool pool = config.pool();
-    SpillPlan planned = SpillPlan.of(config,
-        Math.min(pool.shareForNewConsumer(), Math.max(pool.capacity() / 4, 64 << 10)));
+    SpillPlan planned = planFor(config, pool.shareForNewConsumer());
     this.plan = spills ? planned : planned.withoutIo();
     this.buffers = new IoBuffers(config, plan.blockBytes(), spills ? plan.fanIn() + 2 : 0);
     this.cipher = config.encryption() ? new FrameCipher() : null;
@@ -55,6 +54,39 @@ final class EngineResources implements AutoCloseable {
       throw e;
     }
     this.reservation = r;
+  }
+
+  /** The plan of an engine whose share of the pool would be {@code share}. */
+  private static SpillPlan planFor(SpillConfig config, long share) {
+    return SpillPlan.of(config,
+        Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));
+  }
+
+  /**
+   * Lets the pool ask this engine to spill when another engine of its thread needs memory: Beam
+   * steps fused on one thread hold several engines, and the thread that would release memory is
+   * the one waiting for it. {@code spill} is only asked between the engine's own calls.
+   */
+  void spillOnDemand(Runnable spill) {
+    reservation.onDemand(spill);
+  }
+
+  /**
+   * Called as the engine starts handing out its output. With {@link
+   * SpillConfig#withRoomForFusedEngines} it uses at most its fair share of the pool from now on,
+   * less the floors of two engines that may start beside it on its thread (a step fused after it,
+   * such as a sort of each group, and the next step's engine, which spills on demand down to its
+   * own floor), so that they get their floors while this engine's output is read. Returns true
+   * if the engine holds more than that now: it must spill before handing anything out.
+   */
+  boolean leaveRoomForFusedEngines() {
+    if (!config.roomForFusedEngines()) {
+      return false;
+    }
+    MemoryPool pool = config.pool();
+    long room = Math.min(2 * planFor(config, pool.shareForNewConsumer()).floorBytes(),
+        pool.capacity() / 2);
+    return reservation.limitTo(pool.fairShare() - room);
   }
 
   /** Fails unless input may be added: the engine is open and its input not finished. */

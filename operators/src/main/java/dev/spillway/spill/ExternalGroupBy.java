@@ -71,6 +71,7 @@ public final class ExternalGroupBy implements SpillingEngine {
       this.spills = new SpillSet(resources, partitions);
       table.reset(SEED);
       startFill();
+      resources.spillOnDemand(this::spillOnDemand);
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -114,7 +115,8 @@ public final class ExternalGroupBy implements SpillingEngine {
   public GroupCursor finish() {
     resources.checkFinishing("group-by", finished);
     finished = true;
-    if (spills.isEmpty()) {
+    boolean crowded = resources.leaveRoomForFusedEngines();
+    if (spills.isEmpty() && !crowded) {
       return new Output(false);
     }
     spill();
@@ -123,6 +125,14 @@ public final class ExternalGroupBy implements SpillingEngine {
       appendBuffer = null;
     }
     return new Output(true);
+  }
+
+  /** While input is taken: spills it and gives back the table's arrays. */
+  private void spillOnDemand() {
+    if (!finished) {
+      spill();
+      table.shrink(SEED);
+    }
   }
 
   /** A new fill of the table: it is judged again when it takes half the memory for records. */

@@ -78,6 +78,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       this.root = new Level(0, partitions);
       table.reset(root.seed);
       startFill();
+      resources.spillOnDemand(this::spillOnDemand);
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -148,6 +149,14 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     return appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length());
   }
 
+  /** While input is taken: spills it and gives back the table's arrays. */
+  private void spillOnDemand() {
+    if (!finished) {
+      spillInput();
+      shrinkInput();
+    }
+  }
+
   /** Gives back the table's arrays while this engine waits for memory (the input is spilled). */
   private void shrinkInput() {
     table.shrink(root.seed);
@@ -179,13 +188,14 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   public CombineCursor<A> finish() {
     resources.checkFinishing("merger", finished);
     finished = true;
+    boolean crowded = resources.leaveRoomForFusedEngines();
     if (appendBuffer != null) {
       root.spillAppended();
       appendBuffer.release();
       appendBuffer = null;
       return new Output(root);
     }
-    if (!root.spills.isEmpty()) {
+    if (!root.spills.isEmpty() || crowded) {
       root.spill();
       return new Output(root);
     }

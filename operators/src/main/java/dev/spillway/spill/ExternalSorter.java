@@ -47,6 +47,9 @@ public final class ExternalSorter implements SpillingEngine {
     this.ownsResources = ownsResources;
     try {
       this.buffer = new SortBuffer(resources);
+      if (ownsResources) {
+        resources.spillOnDemand(this::spillOnDemand);
+      }
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -95,15 +98,17 @@ public final class ExternalSorter implements SpillingEngine {
   public RecordCursor finish() {
     resources.checkFinishing("sorter", finished);
     finished = true;
-    if (runs.isEmpty() && ownsResources) {
+    boolean crowded = ownsResources && resources.leaveRoomForFusedEngines();
+    if (runs.isEmpty() && ownsResources && !crowded) {
       buffer.sort();
       return new Output(buffer.cursor());
     }
     int fanIn = resources.plan.fanIn();
-    if (runs.size() + 1 > fanIn || !ownsResources) {
+    if (runs.size() + 1 > fanIn || !ownsResources || crowded) {
       // A nested sorter spills its last run too, even its only one, and gives back its memory:
       // the engine it serves needs that memory for what it does with the sorted stream (a
-      // key's values gathered in SpillableValues, which cannot make the sorter spill).
+      // key's values gathered in SpillableValues, which cannot make the sorter spill). So does
+      // one holding more than it may while its output is read (room for fused engines).
       spill();
       buffer.shrink();
     } else {
@@ -137,6 +142,14 @@ public final class ExternalSorter implements SpillingEngine {
       if (buffer != null) {
         buffer.release();
       }
+    }
+  }
+
+  /** While input is taken: spills it as a run and gives back the buffer's arrays. */
+  private void spillOnDemand() {
+    if (!finished) {
+      spill();
+      buffer.shrink();
     }
   }
 

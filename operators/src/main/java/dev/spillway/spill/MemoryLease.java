@@ -33,6 +33,7 @@ public final class MemoryLease implements AutoCloseable {
   /** Gives everything back to the pool; the lease can be used again. */
   public void releaseAll() {
     reservation.release(reservation.used());
+    reservation.trim();
   }
 
   /** Gives everything back and leaves the pool. */

@@ -1,8 +1,11 @@
 package dev.spillway.spill;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,11 +18,16 @@ import java.util.Set;
  * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
  * free bytes, whatever its share, until others release them, up to a timeout, then fails naming
  * the pool's state. Engines give back their arrays before they wait, and take their floor in one
- * request, so that waiting engines hold as little as they can. When no consumer can release
- * anything — each is waiting, or belongs to a thread that is (an engine is used by one thread; two
- * Beam steps fused on one thread, a group feeding a sort, hold two engines) — and no waiter's
- * request fits, the request that completes that circle fails at once instead of after the
- * timeout.
+ * request, so that waiting engines hold as little as they can.
+ *
+ * <p>Beam steps fused on one thread (a group whose output feeds a sort, a combine feeding the next
+ * combine) hold several engines that cannot wait for each other: the thread that would release is
+ * the one waiting. As Spark's task memory manager spills the other consumers of a task before it
+ * refuses one, a request that does not fit first asks the other consumers last used by the
+ * requesting thread to {@linkplain #onDemand spill on demand} (engines still taking input write
+ * their tables out), largest first. If that is not enough and no consumer can release anything —
+ * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request that
+ * completes that circle fails at once instead of after the timeout.
  *
  * <p>Thread-safe.
  */
@@ -63,6 +71,15 @@ public final class MemoryPool {
     held.computeIfAbsent(consumer, c -> new Account()).thread = Thread.currentThread();
   }
 
+  /**
+   * Lets the pool ask {@code consumer} to give memory back when another consumer of the same
+   * thread needs it ({@code null}: it cannot). {@code release} runs on that thread, between the
+   * consumer's own calls, and gives back what it can through {@link #release}.
+   */
+  synchronized void onDemand(Object consumer, Runnable release) {
+    holding(consumer).releaseOnDemand = release;
+  }
+
   /** Releases all that {@code consumer} holds and forgets it. */
   synchronized void unregister(Object consumer) {
     Account h = held.remove(consumer);
@@ -94,11 +111,58 @@ public final class MemoryPool {
   }
 
   /**
-   * Grants {@code bytes}, waiting for other consumers to release memory if need be.
+   * Grants {@code bytes}: asks the other consumers of the calling thread to release on demand if
+   * they do not fit, then waits for other threads' consumers to release memory if need be.
    *
    * @throws IllegalStateException if the request can never be met or the wait times out
    */
-  synchronized void acquire(Object consumer, long bytes) {
+  void acquire(Object consumer, long bytes) {
+    askFusedConsumersToRelease(consumer, bytes);
+    acquireOrWait(consumer, bytes);
+  }
+
+  /**
+   * Unless {@code bytes} fit now, asks the other consumers of the calling thread that can release
+   * on demand to do so, largest holder first, until they fit. Runs outside the pool's lock: a
+   * release writes files, and the consumers asked belong to this thread, so nothing else touches
+   * them meanwhile.
+   */
+  private void askFusedConsumersToRelease(Object requester, long bytes) {
+    List<Account> asked = new ArrayList<>();
+    synchronized (this) {
+      if (used + bytes <= capacity || bytes > capacity) {
+        return;
+      }
+      Thread thread = Thread.currentThread();
+      held.forEach((consumer, account) -> {
+        if (consumer != requester && account.thread == thread && account.bytes > 0
+            && account.releaseOnDemand != null && !account.releasing) {
+          asked.add(account);
+        }
+      });
+      asked.sort(Comparator.comparingLong((Account a) -> a.bytes).reversed());
+    }
+    for (Account account : asked) {
+      synchronized (this) {
+        if (used + bytes <= capacity) {
+          return;
+        }
+        account.releasing = true;
+      }
+      try {
+        account.releaseOnDemand.run();
+      } catch (RuntimeException e) {
+        // That engine's own next call meets its failure (a full disk, say); this request goes on
+        // to wait or fail on its own terms, not with another engine's error.
+      } finally {
+        synchronized (this) {
+          account.releasing = false;
+        }
+      }
+    }
+  }
+
+  private synchronized void acquireOrWait(Object consumer, long bytes) {
     if (bytes > capacity) {
       throw new IllegalStateException(
           "needs " + bytes + " bytes of memory, more than the whole memory budget of " + capacity
@@ -192,12 +256,16 @@ public final class MemoryPool {
   }
 
   /**
-   * What one consumer holds, the thread that last asked the pool on its behalf, and the bytes it
-   * waits for (0 when it does not wait).
+   * What one consumer holds, the thread that last asked the pool on its behalf, the bytes it
+   * waits for (0 when it does not wait), and how it releases memory on demand.
    */
   private static final class Account {
     long bytes;
     Thread thread;
     long waitingFor;
+    /** What gives memory back when a consumer of the same thread needs it; null if nothing. */
+    Runnable releaseOnDemand;
+    /** True while {@link #releaseOnDemand} runs, so that it is not asked again from within. */
+    boolean releasing;
   }
 }

@@ -14,6 +14,8 @@ final class MemoryReservation implements AutoCloseable {
   private long held;
   /** Bytes held from the pool whatever is used, so that a spilled engine goes on unaided. */
   private long floor;
+  /** The most {@link #tryReserve} lets this engine hold: unbounded until {@link #limitTo}. */
+  private long limit = Long.MAX_VALUE;
   private long peak;
   private boolean closed;
 
@@ -23,8 +25,31 @@ final class MemoryReservation implements AutoCloseable {
     pool.register(this);
   }
 
+  /**
+   * Lets the pool ask this engine, through {@code release}, to give memory back when another
+   * engine of its thread needs it (see {@link MemoryPool}).
+   */
+  void onDemand(Runnable release) {
+    pool.onDemand(this, release);
+  }
+
+  /**
+   * Caps what this engine may use from now on at {@code bytes} (never below its floor), whatever
+   * its fair share: an engine handing out its output leaves room for engines fused after it.
+   * Returns true if it uses more than that now.
+   */
+  boolean limitTo(long bytes) {
+    limit = Math.max(floor, bytes);
+    return used > limit;
+  }
+
   /** Counts {@code bytes} more as used if the pool allows it; false means: spill first. */
   boolean tryReserve(long bytes) {
+    // The limit bounds what is taken from the pool; spare bytes held already (the room a record
+    // waited for) may be used.
+    if (used + bytes > Math.max(limit, held)) {
+      return false;
+    }
     long missing = used + bytes - held;
     if (missing > 0) {
       long chunk = Math.max(missing, chunkBytes);
@@ -73,6 +98,15 @@ final class MemoryReservation implements AutoCloseable {
     long keep = Math.max(floor, used + chunkBytes);
     if (held - keep > chunkBytes) {
       long give = held - keep;
+      pool.release(this, give);
+      held -= give;
+    }
+  }
+
+  /** Gives back every byte held beyond what is used and the floor. */
+  void trim() {
+    long give = held - Math.max(floor, used);
+    if (give > 0) {
       pool.release(this, give);
       held -= give;
     }

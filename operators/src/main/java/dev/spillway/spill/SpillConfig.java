@@ -34,6 +34,7 @@ public final class SpillConfig {
   private int maxFanIn;
   private int maxBlockBytes;
   private boolean encryption;
+  private boolean roomForFusedEngines;
   private KeyHasher hasher;
   private SpillFaults faults;
 
@@ -56,6 +57,7 @@ public final class SpillConfig {
     c.maxFanIn = maxFanIn;
     c.maxBlockBytes = maxBlockBytes;
     c.encryption = encryption;
+    c.roomForFusedEngines = roomForFusedEngines;
     c.hasher = hasher;
     c.faults = faults;
     return c;
@@ -135,6 +137,20 @@ public final class SpillConfig {
     return c;
   }
 
+  /**
+   * For an engine whose output is read while other engines start on the same thread, as the steps
+   * a Beam runner fuses after it do: while it hands out its output it holds at most its fair
+   * share less two engines' floors (spilling first if it holds more), so that a step fused after
+   * it (a sort of each group) and the next step's engine (which spills on demand to its floor)
+   * can take their floors. Costs a spill when the output would otherwise be read from memory
+   * filling the budget, and smaller partitions loaded at a time. Off by default.
+   */
+  public SpillConfig withRoomForFusedEngines(boolean room) {
+    SpillConfig c = copy();
+    c.roomForFusedEngines = room;
+    return c;
+  }
+
   /** For tests: a hasher that forces collisions. */
   SpillConfig withHasher(KeyHasher hasher) {
     SpillConfig c = copy();
@@ -183,6 +199,11 @@ public final class SpillConfig {
 
   public boolean encryption() {
     return encryption;
+  }
+
+  /** Whether the engine leaves room for engines fused after it: {@link #withRoomForFusedEngines}. */
+  public boolean roomForFusedEngines() {
+    return roomForFusedEngines;
   }
 
   KeyHasher hasher() {

@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.RecordSink;
+import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillingEngine;
 import java.lang.ref.Cleaner;
 import java.util.function.Consumer;
@@ -100,6 +101,14 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   ShardPacker packerFor(DoFn<?, KV<Integer, byte[]>>.FinishBundleContext context) {
     return new ShardPacker(options.shards(), (shard, block, window, millis) ->
         context.output(KV.of(shard, transport.send(block)), new Instant(millis), window));
+  }
+
+  /**
+   * The configuration of a merge step's engine: its output goes downstream on this thread, where
+   * the runner may run the next steps, and their engines, fused with this one.
+   */
+  SpillConfig mergeStepConfig() {
+    return options.toConfig().withRoomForFusedEngines(true);
   }
 
   /** Encodes engine keys: (window, key). */

@@ -169,7 +169,7 @@ public final class ProcessGroups<K, V, OutputT>
 
     @Override
     ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
+      return new ExternalGroupBy(mergeStepConfig());
     }
 
     @ProcessElement
@@ -208,7 +208,7 @@ public final class ProcessGroups<K, V, OutputT>
 
     @Override
     SortedGroupBy newEngine() {
-      return new SortedGroupBy(options.toConfig());
+      return new SortedGroupBy(mergeStepConfig());
     }
 
     @ProcessElement

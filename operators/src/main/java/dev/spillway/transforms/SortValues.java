@@ -119,6 +119,12 @@ public final class SortValues<K, K2, V> extends
     @ProcessElement
     public void processElement(@Element KV<K, Iterable<KV<K2, V>>> group,
         OutputReceiver<KV<K, Iterable<KV<K2, V>>>> out) {
+      // The sort's memory goes back to the pool before the sorted group goes downstream, where
+      // the runner may run the next steps, and their engines, on this thread.
+      out.output(KV.of(group.getKey(), sort(group.getValue())));
+    }
+
+    private Iterable<KV<K2, V>> sort(Iterable<KV<K2, V>> group) {
       // Small groups (most) are sorted on the heap, in bytes leased from the budget's pool like
       // every engine's; past an eighth of the budget, or when the pool refuses, externally.
       long inMemoryLimit = options.memoryBudgetBytes() / 8;
@@ -127,7 +133,7 @@ public final class SortValues<K, K2, V> extends
       ByteSink k = new ByteSink();
       ByteSink v = new ByteSink();
       try (MemoryLease lease = new MemoryLease(options.toConfig().pool())) {
-        for (KV<K2, V> pair : group.getValue()) {
+        for (KV<K2, V> pair : group) {
           k.clear();
           secondaryKeys.encode(pair.getKey(), k);
           v.clear();
@@ -142,13 +148,17 @@ public final class SortValues<K, K2, V> extends
             buffered.add(new byte[][] {k.toByteArray(), v.toByteArray()});
             continue;
           }
+          // The lease goes back before the sorter takes its floor: the engine whose output this
+          // group is (fused on this thread) leaves room for two floors, not for a lease beside
+          // them. For the moment of the copy, the buffered pairs (at most an eighth of the
+          // budget) are on the heap uncounted.
+          lease.releaseAll();
           sorter = new ExternalSorter(options.toConfig());
           for (byte[][] r : buffered) {
             sorter.add(r[0], r[1]);
           }
           sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
           buffered = null;
-          lease.releaseAll();
         }
         EncodedValues.Builder sorted = new EncodedValues.Builder();
         if (sorter == null) {
@@ -165,7 +175,7 @@ public final class SortValues<K, K2, V> extends
           }
           metrics.publish(sorter.stats());
         }
-        out.output(KV.of(group.getKey(), sorted.build(pairs)));
+        return sorted.build(pairs);
       } finally {
         if (sorter != null) {
           sorter.close();

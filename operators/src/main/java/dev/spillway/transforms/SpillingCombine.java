@@ -5,6 +5,7 @@ import dev.spillway.spill.CombineCursor;
 import dev.spillway.spill.ExternalMerger;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.RecordCursor;
+import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCodec;
 import java.util.ArrayList;
@@ -195,8 +196,8 @@ public final class SpillingCombine {
       codec = accumulation.codec(new CoderCodec<>(accumulatorCoder));
     }
 
-    ExternalMerger<V, A> newMerger() {
-      return new ExternalMerger<>(accumulation.aggregator(), codec, options.toConfig());
+    ExternalMerger<V, A> newMerger(SpillConfig config) {
+      return new ExternalMerger<>(accumulation.aggregator(), codec, config);
     }
   }
 
@@ -215,7 +216,7 @@ public final class SpillingCombine {
 
     @Override
     ExternalMerger<V, A> newEngine() {
-      return newMerger();
+      return newMerger(options.toConfig());
     }
 
     @ProcessElement
@@ -267,7 +268,7 @@ public final class SpillingCombine {
 
     @Override
     ExternalMerger<V, A> newEngine() {
-      return newMerger();
+      return newMerger(mergeStepConfig());
     }
 
     @ProcessElement
@@ -310,7 +311,7 @@ public final class SpillingCombine {
 
     @Override
     ExternalSorter newEngine() {
-      return new ExternalSorter(options.toConfig());
+      return new ExternalSorter(mergeStepConfig());
     }
 
     @ProcessElement

@@ -287,7 +287,7 @@ public final class SpillingGroupByKey<K, V>
 
     @Override
     ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
+      return new ExternalGroupBy(mergeStepConfig());
     }
 
     @ProcessElement
@@ -320,7 +320,7 @@ public final class SpillingGroupByKey<K, V>
 
     @Override
     ExternalSorter newEngine() {
-      return new ExternalSorter(options.toConfig());
+      return new ExternalSorter(mergeStepConfig());
     }
 
     @ProcessElement

@@ -71,6 +71,22 @@ public class FlinkRunnerTest {
     PipelineAsserts.assertSameElements(in.apply("BeamSum", Combine.perKey(Sum.ofLongs())),
         expectedSums);
 
+    // A combine feeding the next combine on the same budget: Flink chains the second's engines
+    // (one per bundle) after the first's merge step, which hands out sums it holds in memory.
+    Map<Long, Long> keysPerDigit = new HashMap<>();
+    sums.values().forEach(sum -> keysPerDigit.merge(sum % 10, 1L, Long::sum));
+    List<KV<Long, Long>> expectedKeysPerDigit = new ArrayList<>();
+    keysPerDigit.forEach((digit, keys) -> expectedKeysPerDigit.add(KV.of(digit, keys)));
+    PipelineAsserts.assertSameElements(in
+        .apply("SumAgain", SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+        .apply("LastDigit", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(),
+                TypeDescriptors.longs()))
+            .via(kv -> KV.of(kv.getValue() % 10, 1L)))
+        .setCoder(KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of()))
+        .apply("KeysPerDigit", SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs())
+            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedKeysPerDigit);
+
     // Group, then sort each group's values by themselves as secondary keys.
     List<String> expectedSorted = new ArrayList<>();
     groups.forEach((k, vs) -> {
@@ -86,11 +102,10 @@ public class FlinkRunnerTest {
             KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of())))
         .apply("Group", SpillingGroupByKey.<Integer, KV<Long, Long>>create()
             .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
-        // A pool of its own (pools are per budget): Flink chains the sort after the group's
-        // merge step on one thread, and fused engines on one small pool can starve each other
-        // (RELIABILITY.md, known gaps); the hot key's group still sorts externally at 384 KiB.
+        // One pool for every step: Flink chains the sort after the group's merge step on one
+        // thread, so the sort's engine starts while the group's is handing out its output.
         .apply("Sort", SortValues.<Integer, Long, Long>create(
-            PipelineSupport.smallBudget(dir, 384 << 10)))
+            PipelineSupport.smallBudget(dir, 256 << 10)))
         .apply("Describe", ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(sorted, expectedSorted);
 

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.CRC32C;
-import javax.crypto.AEADBadTagException;
 
 /**
  * One block of bytes in a file of its own, as the spill format stores a block: compressed, with
@@ -28,11 +27,15 @@ import javax.crypto.AEADBadTagException;
  */
 public final class BlockFile {
   private static final int MAGIC = 0x31425753; // "SWB1" read little-endian
-  private static final int HEADER_BYTES = 5 + FrameFormat.FRAME_HEADER_BYTES;
+  /** The magic and the codec's byte, before the frame. */
+  private static final int PREFIX_BYTES = 5;
+  private static final int HEADER_BYTES = PREFIX_BYTES + FrameFormat.FRAME_HEADER_BYTES;
 
   private final CompressionCodec codec;
   private final FrameCipher cipher;
   private final CRC32C crc = new CRC32C();
+  /** The file being written, reused from block to block. */
+  private byte[] out = new byte[0];
 
   /** Writes with {@code codec}; encrypts under {@code key} unless it is null. Not thread-safe. */
   public BlockFile(CompressionCodec codec, ExchangeKey key) {
@@ -42,29 +45,23 @@ public final class BlockFile {
 
   /** Writes {@code block[0, length)} to {@code file}, replacing it; returns the file's size. */
   public long write(Path file, byte[] block, int length) {
-    int overhead = cipher == null ? 0 : FrameCipher.OVERHEAD;
-    byte[] out = new byte[HEADER_BYTES + codec.maxCompressedLength(length) + overhead];
-    int storedLength;
+    int most = PREFIX_BYTES + FrameFormat.maxFrameBytes(codec, cipher, length);
+    if (out.length < most) {
+      out = new byte[most];
+    }
+    int size;
     try {
-      if (cipher == null) {
-        storedLength = codec.compress(block, length, out, HEADER_BYTES);
-      } else {
-        int compressed = codec.compress(block, length, out, HEADER_BYTES + FrameCipher.NONCE_BYTES);
-        storedLength = cipher.encrypt(out, HEADER_BYTES, compressed, length, 0);
-      }
+      size = PREFIX_BYTES
+          + FrameFormat.writeFrame(codec, cipher, crc, block, length, out, PREFIX_BYTES, 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot compress a block for " + file + ": " + e, e);
     }
     FrameFormat.putIntLE(out, 0, MAGIC);
     out[4] = (byte) codec.toProto().getNumber();
-    FrameFormat.putIntLE(out, 5, storedLength);
-    FrameFormat.putIntLE(out, 9, length);
-    FrameFormat.putIntLE(out, 13,
-        FrameFormat.checksum(crc, length, out, HEADER_BYTES, storedLength));
     Path inProgress = file.resolveSibling(file.getFileName() + ".inprogress");
     try {
       try (OutputStream stream = Files.newOutputStream(inProgress)) {
-        stream.write(out, 0, HEADER_BYTES + storedLength);
+        stream.write(out, 0, size);
       }
       Files.move(inProgress, file, StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
@@ -77,7 +74,7 @@ public final class BlockFile {
       throw new UncheckedIOException("cannot write block file " + file + " in directory "
           + file.getParent() + " (" + e.getMessage() + ")", e);
     }
-    return HEADER_BYTES + storedLength;
+    return size;
   }
 
   /**
@@ -103,39 +100,20 @@ public final class BlockFile {
     } catch (IOException | IllegalArgumentException e) {
       throw new CorruptSegmentException(file, -1, "unknown codec " + in[4]);
     }
-    int storedLength = FrameFormat.getIntLE(in, 5);
-    int rawLength = FrameFormat.getIntLE(in, 9);
+    int storedLength = FrameFormat.getIntLE(in, PREFIX_BYTES);
+    int rawLength = FrameFormat.getIntLE(in, PREFIX_BYTES + 4);
+    int expectedCrc = FrameFormat.getIntLE(in, PREFIX_BYTES + 8);
     if (storedLength != in.length - HEADER_BYTES) {
       throw new CorruptSegmentException(file, 0, "a frame of " + storedLength + " bytes in a file"
           + " of " + in.length + " (truncated or corrupt length)");
     }
-    int expectedCrc = FrameFormat.getIntLE(in, 13);
-    int actualCrc = FrameFormat.checksum(crc, rawLength, in, HEADER_BYTES, storedLength);
-    if (actualCrc != expectedCrc) {
-      throw new CorruptSegmentException(file, 0, String.format(
-          "CRC32C mismatch (stored %08x, computed %08x)", expectedCrc, actualCrc));
-    }
-    if (rawLength < 0 || rawLength > (long) storedLength * stored.maxExpansion() + 64) {
-      throw new CorruptSegmentException(file, 0, "a raw length of " + rawLength
-          + " bytes is impossible for " + storedLength + " stored bytes");
-    }
-    int dataOffset = HEADER_BYTES;
-    int dataLength = storedLength;
-    if (cipher != null) {
-      try {
-        dataLength = cipher.decrypt(in, HEADER_BYTES, storedLength, rawLength, 0);
-      } catch (AEADBadTagException e) {
-        throw new CorruptSegmentException(file, 0, "the encrypted block does not authenticate"
-            + " (changed, moved or written under another key)", e);
-      }
-      dataOffset = HEADER_BYTES + FrameCipher.NONCE_BYTES;
-    }
-    byte[] raw = new byte[rawLength];
     try {
-      stored.decompress(in, dataOffset, dataLength, raw, rawLength);
+      FrameFormat.checkFrame(stored, crc, in, HEADER_BYTES, storedLength, rawLength, expectedCrc);
+      byte[] raw = new byte[rawLength];
+      FrameFormat.unpackFrame(stored, cipher, in, HEADER_BYTES, storedLength, raw, rawLength, 0);
+      return raw;
     } catch (IOException e) {
       throw new CorruptSegmentException(file, 0, e.getMessage(), e);
     }
-    return raw;
   }
 }

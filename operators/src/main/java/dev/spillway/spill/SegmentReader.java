@@ -16,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
-import javax.crypto.AEADBadTagException;
 
 /**
  * Streams one segment back, block by block, as (key, value) pairs: a KEY_VALUES record yields one
@@ -271,31 +270,12 @@ final class SegmentReader implements RecordCursor {
         slot.stored = stored;
       }
       readFully(stored, 0, storedLength, filePos + FRAME_HEADER_BYTES, block);
-      int actualCrc = FrameFormat.checksum(crc, rawLength, stored, 0, storedLength);
-      if (actualCrc != expectedCrc) {
-        throw corrupt(block, String.format("CRC32C mismatch (stored %08x, computed %08x)",
-            expectedCrc, actualCrc));
-      }
-      if (rawLength < 0 || rawLength > (long) storedLength * codec.maxExpansion() + 64) {
-        throw corrupt(block, "a raw length of " + rawLength + " bytes is impossible for "
-            + storedLength + " stored bytes");
-      }
+      FrameFormat.checkFrame(codec, crc, stored, 0, storedLength, rawLength, expectedCrc);
       if (slot.raw.length < rawLength) {
         slot.raw = new byte[rawLength];
       }
       raw = slot.raw;
-      int dataOffset = 0;
-      int dataLength = storedLength;
-      if (cipher != null) {
-        try {
-          dataLength = cipher.decrypt(stored, 0, storedLength, rawLength, block);
-        } catch (AEADBadTagException e) {
-          throw corrupt(block, "the encrypted frame does not authenticate (changed, moved or"
-              + " written under another key)");
-        }
-        dataOffset = FrameCipher.NONCE_BYTES;
-      }
-      codec.decompress(stored, dataOffset, dataLength, raw, rawLength);
+      FrameFormat.unpackFrame(codec, cipher, stored, 0, storedLength, raw, rawLength, block);
       filePos += FRAME_HEADER_BYTES + storedLength;
       blockLength = rawLength;
       blockPos = 0;

@@ -1,6 +1,5 @@
 package dev.spillway.spill;
 
-import static dev.spillway.spill.FrameFormat.FRAME_HEADER_BYTES;
 import static dev.spillway.spill.FrameFormat.MAX_VARINT32_BYTES;
 import static dev.spillway.spill.FrameFormat.TAG_KEY;
 import static dev.spillway.spill.FrameFormat.TAG_RECORD;
@@ -171,29 +170,18 @@ final class SegmentWriter {
     if (pos == 0) {
       return;
     }
-    int storedMax = codec.maxCompressedLength(pos) + FRAME_HEADER_BYTES
-        + (cipher == null ? 0 : FrameCipher.OVERHEAD);
+    int storedMax = FrameFormat.maxFrameBytes(codec, cipher, pos);
     if (slot.stored.length < storedMax) {
       slot.stored = new byte[storedMax];
     }
     byte[] stored = slot.stored;
-    int storedLength;
+    int frameLength;
     try {
-      if (cipher == null) {
-        storedLength = codec.compress(slot.raw, pos, stored, FRAME_HEADER_BYTES);
-      } else {
-        int compressed = codec.compress(slot.raw, pos, stored,
-            FRAME_HEADER_BYTES + FrameCipher.NONCE_BYTES);
-        storedLength = cipher.encrypt(stored, FRAME_HEADER_BYTES, compressed, pos, block);
-      }
+      frameLength = FrameFormat.writeFrame(codec, cipher, crc, slot.raw, pos, stored, 0, block);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot compress block " + block + " of " + out.path(), e);
     }
-    FrameFormat.putIntLE(stored, 0, storedLength);
-    FrameFormat.putIntLE(stored, 4, pos);
-    FrameFormat.putIntLE(stored, 8,
-        FrameFormat.checksum(crc, pos, stored, FRAME_HEADER_BYTES, storedLength));
-    out.write(stored, 0, FRAME_HEADER_BYTES + storedLength);
+    out.write(stored, 0, frameLength);
     rawBytes += pos;
     block++;
     pos = 0;

@@ -120,9 +120,9 @@ final class MemoryReservation implements AutoCloseable {
     return peak;
   }
 
-  /** The most this engine may hope to use now: its fair share of the pool. */
+  /** The most this engine may hope to use now: its fair share of the pool, within its limit. */
   long fairShare() {
-    return pool.fairShare();
+    return Math.min(pool.fairShare(), limit);
   }
 
   private void use(long bytes) {

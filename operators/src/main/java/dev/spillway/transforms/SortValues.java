@@ -4,6 +4,7 @@ import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.MemoryLease;
 import dev.spillway.spill.RecordCursor;
+import dev.spillway.spill.SpillConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,6 +102,7 @@ public final class SortValues<K, K2, V> extends
     private transient CoderCodec<K2> secondaryKeys;
     private transient CoderCodec<V> values;
     private transient PairCodec<K2, V> pairs;
+    private transient SpillConfig config;
     private transient SpillMetrics metrics;
 
     SortFn(KvCoder<K2, V> pairCoder, SpillOptions options) {
@@ -113,6 +115,7 @@ public final class SortValues<K, K2, V> extends
       secondaryKeys = new CoderCodec<>(pairCoder.getKeyCoder());
       values = new CoderCodec<>(pairCoder.getValueCoder());
       pairs = new PairCodec<>(secondaryKeys, values);
+      config = options.toConfig();
       metrics = new SpillMetrics();
     }
 
@@ -132,7 +135,7 @@ public final class SortValues<K, K2, V> extends
       ExternalSorter sorter = null;
       ByteSink k = new ByteSink();
       ByteSink v = new ByteSink();
-      try (MemoryLease lease = new MemoryLease(options.toConfig().pool())) {
+      try (MemoryLease lease = new MemoryLease(config.pool())) {
         for (KV<K2, V> pair : group) {
           k.clear();
           secondaryKeys.encode(pair.getKey(), k);
@@ -153,7 +156,7 @@ public final class SortValues<K, K2, V> extends
           // them. For the moment of the copy, the buffered pairs (at most an eighth of the
           // budget) are on the heap uncounted.
           lease.releaseAll();
-          sorter = new ExternalSorter(options.toConfig());
+          sorter = new ExternalSorter(config);
           for (byte[][] r : buffered) {
             sorter.add(r[0], r[1]);
           }

@@ -63,25 +63,29 @@ public final class SpillOptions implements Serializable {
     }
   }
 
-  private final long memoryBudgetBytes;
-  private final List<String> spillDirectories;
-  private final CompressionCodec codec;
-  private final int shards;
-  private final boolean encryptSpills;
+  // Not final only so that the withX methods can set them on their fresh copy (as SpillConfig).
+  private long memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES;
+  private List<String> spillDirectories = List.of();
+  private CompressionCodec codec = CompressionCodec.LZ4;
+  /** 0: derived from the pipeline's parallelism. */
+  private int shards;
+  private boolean encryptSpills;
   /** 0: a quarter of the heap of the JVM that emits the group. */
-  private final long maxGroupBytes;
-  private final Shuffle shuffle;
+  private long maxGroupBytes;
+  private Shuffle shuffle = Shuffle.AUTO;
 
-  private SpillOptions(long memoryBudgetBytes, List<String> spillDirectories,
-      CompressionCodec codec, int shards, boolean encryptSpills, long maxGroupBytes,
-      Shuffle shuffle) {
-    this.memoryBudgetBytes = memoryBudgetBytes;
-    this.spillDirectories = spillDirectories;
-    this.codec = codec;
-    this.shards = shards;
-    this.encryptSpills = encryptSpills;
-    this.maxGroupBytes = maxGroupBytes;
-    this.shuffle = shuffle;
+  private SpillOptions() {}
+
+  private SpillOptions copy() {
+    SpillOptions c = new SpillOptions();
+    c.memoryBudgetBytes = memoryBudgetBytes;
+    c.spillDirectories = spillDirectories;
+    c.codec = codec;
+    c.shards = shards;
+    c.encryptSpills = encryptSpills;
+    c.maxGroupBytes = maxGroupBytes;
+    c.shuffle = shuffle;
+    return c;
   }
 
   /**
@@ -89,8 +93,7 @@ public final class SpillOptions implements Serializable {
    * parallelism ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
    */
   public static SpillOptions create() {
-    return new SpillOptions(DEFAULT_MEMORY_BUDGET_BYTES, List.of(), CompressionCodec.LZ4,
-        0, false, 0, Shuffle.AUTO);
+    return new SpillOptions();
   }
 
   /** The options a pipeline's {@link SpillwayPipelineOptions} give. */
@@ -129,8 +132,9 @@ public final class SpillOptions implements Serializable {
     if (bytes < (64 << 10)) {
       throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
     }
-    return new SpillOptions(bytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes, shuffle);
+    SpillOptions c = copy();
+    c.memoryBudgetBytes = bytes;
+    return c;
   }
 
   /** Directories to spill to, round-robin; each must exist and be writable on the workers. */
@@ -140,14 +144,16 @@ public final class SpillOptions implements Serializable {
       throw new IllegalArgumentException("spill directories must be non-empty paths, were "
           + directories);
     }
-    return new SpillOptions(memoryBudgetBytes, List.copyOf(directories), codec, shards,
-        encryptSpills, maxGroupBytes, shuffle);
+    SpillOptions c = copy();
+    c.spillDirectories = List.copyOf(directories);
+    return c;
   }
 
   /** How spilled blocks are compressed: LZ4 (the default), SNAPPY or NONE. */
   public SpillOptions withCodec(CompressionCodec codec) {
-    return new SpillOptions(memoryBudgetBytes, spillDirectories,
-        Objects.requireNonNull(codec, "codec"), shards, encryptSpills, maxGroupBytes, shuffle);
+    SpillOptions c = copy();
+    c.codec = Objects.requireNonNull(codec, "codec");
+    return c;
   }
 
   /** How many hash shards carry packed records through the runner's shuffle. */
@@ -155,8 +161,9 @@ public final class SpillOptions implements Serializable {
     if (shards < 1 || shards > 65536) {
       throw new IllegalArgumentException("shards must be in [1, 65536], was " + shards);
     }
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes, shuffle);
+    SpillOptions c = copy();
+    c.shards = shards;
+    return c;
   }
 
   /**
@@ -170,8 +177,9 @@ public final class SpillOptions implements Serializable {
     if (bytes < 1) {
       throw new IllegalArgumentException("max group bytes must be positive, was " + bytes);
     }
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        bytes, shuffle);
+    SpillOptions c = copy();
+    c.maxGroupBytes = bytes;
+    return c;
   }
 
   /**
@@ -179,8 +187,9 @@ public final class SpillOptions implements Serializable {
    * files on the DirectRunner, whose shuffle holds everything it moves on the heap).
    */
   public SpillOptions withShuffle(Shuffle shuffle) {
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes, Objects.requireNonNull(shuffle, "shuffle"));
+    SpillOptions c = copy();
+    c.shuffle = Objects.requireNonNull(shuffle, "shuffle");
+    return c;
   }
 
   /** How partial results cross the runner's shuffle. */
@@ -199,8 +208,9 @@ public final class SpillOptions implements Serializable {
    * BENCHMARKS.md.
    */
   public SpillOptions withSpillEncryption(boolean encrypt) {
-    return new SpillOptions(memoryBudgetBytes, spillDirectories, codec, shards, encrypt,
-        maxGroupBytes, shuffle);
+    SpillOptions c = copy();
+    c.encryptSpills = encrypt;
+    return c;
   }
 
   /** Whether spilled data is encrypted at rest. */

@@ -108,10 +108,13 @@ public class SparkThroughputTest {
     SpillOptions options = SpillOptions.create().withMemoryBudgetBytes(64L << 20)
         .withSpillDirectories(List.of(spill.toString()));
     for (int round = 0; round < 2; round++) {
-      long ourSum = run(records, keys, new Summed(true, options), expected);
-      long beamSum = run(records, keys, new Summed(false, options), expected);
-      long ourGroup = run(records, keys, new Grouped(true, options), expected);
-      long beamGroup = run(records, keys, new Grouped(false, options), expected);
+      long ourSum = run(records, keys,
+          summed(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(options)),
+          expected);
+      long beamSum = run(records, keys, summed(Combine.perKey(Sum.ofLongs())), expected);
+      long ourGroup = run(records, keys,
+          grouped(SpillingGroupByKey.<Long, Long>create().withOptions(options)), expected);
+      long beamGroup = run(records, keys, grouped(GroupByKey.create()), expected);
       System.out.printf("SPARK round %d, %d records, %d keys: combine spillway %d ms, built-in %d"
           + " ms; group spillway %d ms, built-in %d ms%n", round, records, keys, ourSum, beamSum,
           ourGroup, beamGroup);
@@ -119,39 +122,15 @@ public class SparkThroughputTest {
     assertEquals("spill files left", 0, spill.list().length);
   }
 
-  static final class Summed extends PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> {
-    private final boolean spillway;
-    private final SpillOptions options;
-
-    Summed(boolean spillway, SpillOptions options) {
-      this.spillway = spillway;
-      this.options = options;
-    }
-
-    @Override
-    public PCollection<Long> expand(PCollection<KV<Long, Long>> in) {
-      PCollection<KV<Long, Long>> sums = spillway
-          ? in.apply(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
-          : in.apply(Combine.perKey(Sum.ofLongs()));
-      return sums.apply(ParDo.of(new SumChecksum()));
-    }
+  /** {@code sum} per key, then each key's checksum. */
+  private static PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> summed(
+      PTransform<PCollection<KV<Long, Long>>, PCollection<KV<Long, Long>>> sum) {
+    return PTransform.compose(in -> in.apply(sum).apply(ParDo.of(new SumChecksum())));
   }
 
-  static final class Grouped extends PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> {
-    private final boolean spillway;
-    private final SpillOptions options;
-
-    Grouped(boolean spillway, SpillOptions options) {
-      this.spillway = spillway;
-      this.options = options;
-    }
-
-    @Override
-    public PCollection<Long> expand(PCollection<KV<Long, Long>> in) {
-      PCollection<KV<Long, Iterable<Long>>> groups = spillway
-          ? in.apply(SpillingGroupByKey.<Long, Long>create().withOptions(options))
-          : in.apply(GroupByKey.create());
-      return groups.apply(ParDo.of(new GroupChecksum()));
-    }
+  /** {@code group} per key, then each key's checksum. */
+  private static PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> grouped(
+      PTransform<PCollection<KV<Long, Long>>, PCollection<KV<Long, Iterable<Long>>>> group) {
+    return PTransform.compose(in -> in.apply(group).apply(ParDo.of(new GroupChecksum())));
   }
 }

@@ -234,9 +234,9 @@ public final class ExternalGroupBy implements SpillingEngine {
         }
         if (sorted != null) {
           if (sorted.next()) {
-            keyArray = sorted.key.array();
+            keyArray = sorted.keyArray();
             keyOffset = 0;
-            keyLength = sorted.key.length();
+            keyLength = sorted.keyLength();
             values = sorted.values;
             return true;
           }
@@ -285,7 +285,7 @@ public final class ExternalGroupBy implements SpillingEngine {
       }
       table.shrink(SEED);
       sorted = new SortedKeyGroups(ExternalSorter.sortSegments(resources, segments),
-          SortedKeyGroups.KeyPart.WHOLE, resources);
+          KeyRuns.KeyPart.WHOLE, resources);
     }
 
     /** Loads the segments into the table; false if memory ran out (the table is then reset). */

@@ -2,7 +2,6 @@ package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
@@ -456,48 +455,32 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   /** Combines a stream sorted by key: equal keys arrive together, one accumulator at a time. */
   private final class SortedCombiner implements AutoCloseable {
-    private final RecordCursor sorted;
-    private final ByteSink key = new ByteSink();
+    private final KeyRuns runs;
     private A accumulator;
-    private boolean positioned;
-    private boolean exhausted;
 
     SortedCombiner(RecordCursor sorted) {
-      this.sorted = sorted;
+      this.runs = new KeyRuns(sorted, KeyRuns.KeyPart.WHOLE);
     }
 
     boolean next() {
-      if (!positioned) {
-        positioned = true;
-        exhausted = !sorted.next();
-      }
-      if (exhausted) {
+      if (!runs.nextKey()) {
         return false;
       }
-      key.clear();
-      key.write(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength());
-      accumulator = table.decode(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
-      while (true) {
-        if (!sorted.next()) {
-          exhausted = true;
-          break;
-        }
-        if (!Bytes.equal(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
-            key.array(), 0, key.length())) {
-          break;
-        }
-        accumulator = table.mergeDecoded(accumulator,
-            sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
+      RecordCursor r = runs.record();
+      accumulator = table.decode(r.valueArray(), r.valueOffset(), r.valueLength());
+      while (runs.nextInRun()) {
+        accumulator = table.mergeDecoded(accumulator, r.valueArray(), r.valueOffset(),
+            r.valueLength());
       }
       return true;
     }
 
     byte[] keyArray() {
-      return key.array();
+      return runs.keyArray();
     }
 
     int keyLength() {
-      return key.length();
+      return runs.keyLength();
     }
 
     A accumulator() {
@@ -506,7 +489,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
     @Override
     public void close() {
-      sorted.close();
+      runs.close();
     }
   }
 }

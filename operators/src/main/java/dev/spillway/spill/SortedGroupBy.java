@@ -78,7 +78,7 @@ public final class SortedGroupBy implements SpillingEngine {
     private final SortedKeyGroups groups;
 
     Output(RecordCursor merge) {
-      this.groups = new SortedKeyGroups(merge, SortedKeyGroups.KeyPart.LENGTH_PREFIXED,
+      this.groups = new SortedKeyGroups(merge, KeyRuns.KeyPart.LENGTH_PREFIXED,
           resources);
     }
 
@@ -89,7 +89,7 @@ public final class SortedGroupBy implements SpillingEngine {
 
     @Override
     public byte[] keyArray() {
-      return groups.key.array();
+      return groups.keyArray();
     }
 
     @Override
@@ -99,7 +99,7 @@ public final class SortedGroupBy implements SpillingEngine {
 
     @Override
     public int keyLength() {
-      return groups.key.length();
+      return groups.keyLength();
     }
 
     @Override

@@ -12,8 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The directory where the producers and consumers of one file exchange in this JVM meet: {@code
  * spillway-<pid>-exchange-<id>} in the first usable spill root, made on first use, private to the
  * user. Every such directory is deleted with its files by {@link #delete} (or when its last user
- * {@link #leave leaves}) or, failing that, when the JVM exits; after a crash, the next engine to use the root removes it as it removes any
- * spill directory of a process that is gone ({@link StaleSpillSweeper}).
+ * {@link #leave leaves}) or, failing that, when the JVM exits; after a crash, the next engine to
+ * use the root removes it as it removes any spill directory of a process that is gone ({@link
+ * StaleSpillSweeper}).
  *
  * <pre>{@code
  * ExchangeDirectory.join(exchangeId);                    // each producer and consumer

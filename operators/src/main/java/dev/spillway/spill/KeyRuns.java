@@ -98,7 +98,7 @@ final class KeyRuns implements AutoCloseable {
     return inRun;
   }
 
-  /** The record the walk is at: valid after {@link #nextKey} or {@link #nextInRun} returned true. */
+  /** The record the walk is at, once {@link #nextKey} or {@link #nextInRun} returned true. */
   RecordCursor record() {
     return sorted;
   }

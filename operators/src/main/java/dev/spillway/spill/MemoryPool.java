@@ -26,8 +26,8 @@ import java.util.Set;
  * refuses one, a request that does not fit first asks the other consumers last used by the
  * requesting thread to {@linkplain #onDemand spill on demand} (engines still taking input write
  * their tables out), largest first. If that is not enough and no consumer can release anything —
- * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request that
- * completes that circle fails at once instead of after the timeout.
+ * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request
+ * that completes that circle fails at once instead of after the timeout.
  *
  * <p>Thread-safe.
  */

@@ -201,7 +201,7 @@ public final class SpillConfig {
     return encryption;
   }
 
-  /** Whether the engine leaves room for engines fused after it: {@link #withRoomForFusedEngines}. */
+  /** See {@link #withRoomForFusedEngines}. */
   public boolean roomForFusedEngines() {
     return roomForFusedEngines;
   }

@@ -2,11 +2,9 @@ package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Codec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -16,8 +14,8 @@ import java.util.zip.CRC32C;
  * runner would otherwise hold (a transform's partial results on the DirectRunner).
  *
  * <p>A file is {@code [magic "SWB1"][codec: 1 byte][stored length][raw length][CRC32C][stored
- * bytes]} (lengths and CRC little-endian, as a spill frame). It is written under a temporary name
- * and renamed whole: a reader never sees half a file under its name.
+ * bytes]} (lengths and CRC little-endian, as a spill frame). It is written {@linkplain WholeFile
+ * whole}: a reader never sees half a file under its name.
  *
  * <pre>{@code
  * BlockFile files = new BlockFile(CompressionCodec.LZ4, key);   // one per thread
@@ -45,36 +43,33 @@ public final class BlockFile {
 
   /** Writes {@code block[0, length)} to {@code file}, replacing it; returns the file's size. */
   public long write(Path file, byte[] block, int length) {
-    int most = PREFIX_BYTES + FrameFormat.maxFrameBytes(codec, cipher, length);
-    if (out.length < most) {
-      out = new byte[most];
-    }
-    int size;
+    int size = encode(file, block, length);
     try {
-      size = PREFIX_BYTES
-          + FrameFormat.writeFrame(codec, cipher, crc, block, length, out, PREFIX_BYTES, 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot compress a block for " + file + ": " + e, e);
-    }
-    FrameFormat.putIntLE(out, 0, MAGIC);
-    out[4] = (byte) codec.toProto().getNumber();
-    Path inProgress = file.resolveSibling(file.getFileName() + ".inprogress");
-    try {
-      try (OutputStream stream = Files.newOutputStream(inProgress)) {
+      WholeFile.write(file, stream -> {
         stream.write(out, 0, size);
-      }
-      Files.move(inProgress, file, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+        return null;
+      });
     } catch (IOException e) {
-      try {
-        Files.deleteIfExists(inProgress);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
       throw new UncheckedIOException("cannot write block file " + file + " in directory "
           + file.getParent() + " (" + e.getMessage() + ")", e);
     }
     return size;
+  }
+
+  /** Puts the file for {@code block[0, length)} in {@link #out}; returns its size. */
+  private int encode(Path file, byte[] block, int length) {
+    int most = PREFIX_BYTES + FrameFormat.maxFrameBytes(codec, cipher, length);
+    if (out.length < most) {
+      out = new byte[most];
+    }
+    FrameFormat.putIntLE(out, 0, MAGIC);
+    out[4] = (byte) codec.toProto().getNumber();
+    try {
+      return PREFIX_BYTES
+          + FrameFormat.writeFrame(codec, cipher, crc, block, length, out, PREFIX_BYTES, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compress a block for " + file + ": " + e, e);
+    }
   }
 
   /**

@@ -1,13 +1,11 @@
 package dev.spillway.templates.io;
 
+import dev.spillway.spill.WholeFile;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.UUID;
 
 /**
  * A part of a job's output written whole or not at all: under a temporary name beside it, renamed
@@ -25,28 +23,14 @@ public final class PartFile {
 
   /** Writes {@code part} with {@code body}; returns the lines it wrote. */
   public static long write(Path part, Body body) {
-    Path inProgress = part.resolveSibling(
-        part.getFileName() + "." + UUID.randomUUID() + ".inprogress");
     try {
-      long lines;
-      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(inProgress),
-          1 << 16)) {
-        lines = body.write(file);
-      }
-      Files.move(inProgress, part, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-      return lines;
-    } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(inProgress);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      if (e instanceof IOException) {
-        throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(),
-            (IOException) e);
-      }
-      throw (RuntimeException) e;
+      return WholeFile.write(part, file -> {
+        try (OutputStream buffered = new BufferedOutputStream(file, 1 << 16)) {
+          return body.write(buffered);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(), e);
     }
   }
 }

@@ -10,6 +10,8 @@
 # Then, for example:
 #   java -jar templates/target/spillway.jar aggregate -i in.csv -o out.csv -g key -a count \
 #       --runner flink --flink-master localhost:8081 --memory 64m
+# TM_JAVA_OPTS adds JVM options to the TaskManagers, {tm} standing for tm1 or tm2 (a flight
+# recording, say: TM_JAVA_OPTS="-XX:StartFlightRecording=filename=DIR/{tm}.jfr,settings=profile").
 # (--memory is each TaskManager's budget; input, output and the work directory beside it must be
 # on a file system every TaskManager sees, which on one machine they are.)
 # Build first: mvn -B -ntp -q -DskipTests install
@@ -55,12 +57,25 @@ taskmanager.memory.jvm-overhead.max: 192m
 CONF
   opens="--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED"
   start() { # name, heap, main class
-    nohup java $opens -Xmx"$2" -Djava.io.tmpdir="$dir/tmp" -cp "$jar" "$3" --configDir "$dir/conf" \
+    local extra="" tm_opts=${TM_JAVA_OPTS:-}
+    [[ $1 == tm* ]] && extra=${tm_opts//\{tm\}/$1}
+    # shellcheck disable=SC2086 # the options are words
+    nohup java $opens $extra -Xmx"$2" -Djava.io.tmpdir="$dir/tmp" -cp "$jar" "$3" \
+        --configDir "$dir/conf" \
         > "$dir/log/$1.out" 2>&1 &
     echo $! > "$dir/$1.pid"
   }
   start jm 512m org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
-  for i in 1 2; do start "tm$i" 700m org.apache.flink.runtime.taskexecutor.TaskManagerRunner; done
+  # A TaskManager's JVM heap is its framework heap (128m) plus its task heap, as Flink's own
+  # scripts would compute it.
+  case $heap in
+    *g) heap_mb=$(( ${heap%g} * 1024 )) ;;
+    *m) heap_mb=${heap%m} ;;
+    *) echo "TASK_HEAP must be in m or g, like 512m or 1g: $heap" >&2; exit 2 ;;
+  esac
+  for i in 1 2; do
+    start "tm$i" "$(( heap_mb + 128 ))m" org.apache.flink.runtime.taskexecutor.TaskManagerRunner
+  done
   for _ in $(seq 1 90); do
     if curl -s "localhost:$port/overview" | grep -q '"taskmanagers":2'; then
       echo "Flink cluster up: http://localhost:$port (logs in $dir/log)"; exit 0

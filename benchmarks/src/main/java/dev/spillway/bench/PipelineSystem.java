@@ -12,6 +12,10 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +49,8 @@ import org.apache.beam.sdk.values.PCollectionView;
 /**
  * A workload as a Beam pipeline: {@code spillway-direct} (spillway's transforms on the
  * DirectRunner), {@code beam-direct} (Beam's built-in transforms on the DirectRunner), {@code
- * spillway-flink} (spillway's transforms on Beam's Flink runner, embedded local mode) and {@code
+ * spillway-flink} and {@code beam-flink} (spillway's and the built-in transforms on Beam's Flink
+ * runner, embedded or on a session cluster) and {@code
  * direct-floor} (the same records generated on the DirectRunner and summed into a checksum with
  * nothing combined, grouped or sorted: the least any pipeline over them takes, so the bound on
  * how much faster than another a transform can make its pipeline). The checksum is summed in
@@ -65,12 +70,21 @@ final class PipelineSystem implements WorkloadSystem {
 
   private final String name;
   private final Transforms transforms;
-  private final boolean flink;
+  /** The Flink master to submit to ({@code [local]}: embedded), or null for the DirectRunner. */
+  private final String flinkMaster;
 
-  PipelineSystem(String name, Transforms transforms, boolean flink) {
+  private PipelineSystem(String name, Transforms transforms, String flinkMaster) {
     this.name = name;
     this.transforms = transforms;
-    this.flink = flink;
+    this.flinkMaster = flinkMaster;
+  }
+
+  static PipelineSystem direct(String name, Transforms transforms) {
+    return new PipelineSystem(name, transforms, null);
+  }
+
+  static PipelineSystem flink(String name, Transforms transforms, String master) {
+    return new PipelineSystem(name, transforms, master);
   }
 
   private boolean spillway() {
@@ -202,10 +216,15 @@ final class PipelineSystem implements WorkloadSystem {
   }
 
   private PipelineOptions options() {
-    if (flink) {
+    if (flinkMaster != null) {
       FlinkPipelineOptions o = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
       o.setRunner(FlinkRunner.class);
-      o.setFlinkMaster("[local]");
+      o.setFlinkMaster(flinkMaster);
+      if (!flinkMaster.equals("[local]")) {
+        // A session cluster started by scripts/flink-cluster.sh already has spillway, Beam and
+        // Flink on its classpath: only the benchmark's own classes travel with the job.
+        o.setFilesToStage(List.of(thinJar()));
+      }
       o.setParallelism(2);
       return o;
     }
@@ -215,6 +234,21 @@ final class PipelineSystem implements WorkloadSystem {
     o.setEnforceImmutability(false);
     o.setEnforceEncodability(false);
     return o;
+  }
+
+  /** The benchmark's classes alone: spillway-benchmarks-thin.jar beside the running jar. */
+  private static String thinJar() {
+    try {
+      Path running = Paths.get(
+          PipelineSystem.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path thin = running.resolveSibling("spillway-benchmarks-thin.jar");
+      if (!Files.isRegularFile(thin)) {
+        throw new IllegalStateException("no " + thin + ": build the benchmarks module first");
+      }
+      return thin.toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Record i of the workload, as the generator of WORKLOADS.md makes it. */

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The workload runner of benchmarks/WORKLOADS.md:
@@ -15,25 +15,33 @@ import java.util.function.Supplier;
  * java -Xmx512m -jar benchmarks/target/spillway-benchmarks.jar \
  *     --workload combine|group|skew|sort --records N [--keys K] [--seed 42] \
  *     [--memory-mb 64] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]
- *     [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|spillway-flink|direct-floor]
+ *     [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|direct-floor
+ *               |spillway-flink|beam-flink|flink-floor] [--flink-master HOST:PORT|[local]]
  *     [--warmup R]
  * </pre>
  *
  * Prints exactly one JSON line on stdout, last; progress goes to stderr. {@code --warmup R} first
  * runs the same workload R times untimed in the same JVM, so the timed run measures compiled
  * code rather than class loading and the JIT (a cold run is what a one-off job sees; a warm one
- * is the steady throughput). {@code direct-floor} is not a workload's implementation: its
+ * is the steady throughput). The Flink systems run on an embedded cluster unless {@code
+ * --flink-master} names a session cluster's REST address (parallelism 2: the two TaskManagers of
+ * {@code scripts/flink-cluster.sh}; {@code --memory-mb} is then each TaskManager's budget). The
+ * floors ({@code direct-floor}, {@code flink-floor}) are not a workload's implementation: their
  * checksum is of the records, as {@code combine}'s checksum would be of one record per key.
  */
 public final class WorkloadRunner {
-  private static final Map<String, Supplier<WorkloadSystem>> SYSTEMS = Map.of(
-      "spillway", SpillwaySystem::new,
-      "in-memory", FastInMemorySystem::new,
-      "in-memory-boxed", BoxedInMemorySystem::new,
-      "spillway-direct", () -> new PipelineSystem("spillway-direct", Transforms.SPILLWAY, false),
-      "beam-direct", () -> new PipelineSystem("beam-direct", Transforms.BUILT_IN, false),
-      "spillway-flink", () -> new PipelineSystem("spillway-flink", Transforms.SPILLWAY, true),
-      "direct-floor", () -> new PipelineSystem("direct-floor", Transforms.NONE, false));
+  /** Each system, made from the {@code --flink-master} the Flink ones submit to. */
+  private static final Map<String, Function<String, WorkloadSystem>> SYSTEMS = Map.of(
+      "spillway", master -> new SpillwaySystem(),
+      "in-memory", master -> new FastInMemorySystem(),
+      "in-memory-boxed", master -> new BoxedInMemorySystem(),
+      "spillway-direct", master -> PipelineSystem.direct("spillway-direct", Transforms.SPILLWAY),
+      "beam-direct", master -> PipelineSystem.direct("beam-direct", Transforms.BUILT_IN),
+      "direct-floor", master -> PipelineSystem.direct("direct-floor", Transforms.NONE),
+      "spillway-flink",
+      master -> PipelineSystem.flink("spillway-flink", Transforms.SPILLWAY, master),
+      "beam-flink", master -> PipelineSystem.flink("beam-flink", Transforms.BUILT_IN, master),
+      "flink-floor", master -> PipelineSystem.flink("flink-floor", Transforms.NONE, master));
 
   private WorkloadRunner() {}
 
@@ -54,11 +62,12 @@ public final class WorkloadRunner {
           opts.getOrDefault("codec", "lz4"),
           Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
           dir == null ? null : Paths.get(dir));
-      Supplier<WorkloadSystem> factory = SYSTEMS.get(opts.getOrDefault("system", "spillway"));
+      Function<String, WorkloadSystem> factory =
+          SYSTEMS.get(opts.getOrDefault("system", "spillway"));
       if (factory == null) {
         throw new IllegalArgumentException("unknown --system; known: " + SYSTEMS.keySet());
       }
-      system = factory.get();
+      system = factory.apply(opts.getOrDefault("flink-master", "[local]"));
       warmups = Integer.parseInt(opts.getOrDefault("warmup", "0"));
       if (warmups < 0) {
         throw new IllegalArgumentException("--warmup must be 0 or more, not " + warmups);
@@ -67,9 +76,9 @@ public final class WorkloadRunner {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
           + " [--seed 42] [--memory-mb 64]"
-          + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|spillway-flink"
-          + "|direct-floor] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR]"
-          + " [--warmup R]");
+          + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|direct-floor"
+          + "|spillway-flink|beam-flink|flink-floor] [--flink-master HOST:PORT|[local]]"
+          + " [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR] [--warmup R]");
       System.exit(2);
       return;
     }

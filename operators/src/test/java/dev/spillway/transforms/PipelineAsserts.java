@@ -24,26 +24,35 @@ public final class PipelineAsserts {
    * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
    */
   public static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
-    HashMap<T, Integer> counts = countsOf(expected);
     PAssert.that(actual).satisfies(elements -> {
-      HashMap<T, Integer> got = countsOf(elements);
-      if (!got.equals(counts)) {
-        List<String> diff = new ArrayList<>();
-        for (T t : counts.keySet()) {
-          if (!counts.get(t).equals(got.get(t))) {
-            diff.add(t + " expected " + counts.get(t) + "x, got " + got.get(t));
-          }
-        }
-        for (T t : got.keySet()) {
-          if (!counts.containsKey(t)) {
-            diff.add(t + " unexpected");
-          }
-        }
-        throw new AssertionError(diff.size() + " elements differ, for example "
-            + diff.subList(0, Math.min(5, diff.size())));
-      }
+      assertSameElementsIn("the output", elements, expected);
       return null;
     });
+  }
+
+  /**
+   * Asserts that {@code actual} holds exactly {@code expected}, as a multiset; on a difference,
+   * says how many elements of {@code what} differ and shows five.
+   */
+  public static <T> void assertSameElementsIn(String what, Iterable<T> actual,
+      Collection<T> expected) {
+    HashMap<T, Integer> counts = countsOf(expected);
+    HashMap<T, Integer> got = countsOf(actual);
+    if (!got.equals(counts)) {
+      List<String> diff = new ArrayList<>();
+      for (T t : counts.keySet()) {
+        if (!counts.get(t).equals(got.get(t))) {
+          diff.add(t + " expected " + counts.get(t) + "x, got " + got.get(t));
+        }
+      }
+      for (T t : got.keySet()) {
+        if (!counts.containsKey(t)) {
+          diff.add(t + " unexpected");
+        }
+      }
+      throw new AssertionError(what + ": " + diff.size() + " elements differ, for example "
+          + diff.subList(0, Math.min(5, diff.size())));
+    }
   }
 
   private static <T> HashMap<T, Integer> countsOf(Iterable<T> elements) {

@@ -48,7 +48,17 @@ public class FlinkRunnerTest {
   public void combineGroupAndSortOnFlinkEqualTheModel() throws Exception {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = Pipeline.create(PipelineSupport.localFlink());
+    combineGroupAndSortAgainstTheModel(p, dir);
+    p.run().waitUntilFinish();
+    PipelineAsserts.assertEmpty(dir);
+  }
 
+  /**
+   * Sums per key (spillway's and Beam's), a combine feeding a combine, and a group whose values
+   * are then sorted, every spillway step on one 256 KiB pool spilling to {@code dir}; each
+   * output asserted against an in-memory model.
+   */
+  static void combineGroupAndSortAgainstTheModel(Pipeline p, Path dir) {
     Random random = new Random(7);
     List<KV<Integer, Long>> data = new ArrayList<>();
     Map<Integer, Long> sums = new HashMap<>();
@@ -108,9 +118,6 @@ public class FlinkRunnerTest {
             PipelineSupport.smallBudget(dir, 256 << 10)))
         .apply("Describe", ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(sorted, expectedSorted);
-
-    p.run().waitUntilFinish();
-    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test

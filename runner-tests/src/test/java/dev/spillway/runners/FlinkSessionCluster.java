@@ -147,6 +147,11 @@ final class FlinkSessionCluster implements AutoCloseable {
     }
   }
 
+  /** The JobManager's REST address, as {@code --flink-master} takes it. */
+  String restAddress() {
+    return "localhost:" + restPort;
+  }
+
   /** Options that submit a pipeline to this cluster with parallelism 2. */
   FlinkPipelineOptions options() throws IOException {
     Path empty = work.resolve("empty.jar");
@@ -157,7 +162,7 @@ final class FlinkSessionCluster implements AutoCloseable {
     }
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("localhost:" + restPort);
+    options.setFlinkMaster(restAddress());
     options.setParallelism(2);
     options.setFilesToStage(List.of(empty.toString()));
     return options;

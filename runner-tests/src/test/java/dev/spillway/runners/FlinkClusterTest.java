@@ -1,9 +1,11 @@
 package dev.spillway.runners;
 
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import dev.spillway.transforms.JarRun;
 import dev.spillway.transforms.PipelineAsserts;
+import dev.spillway.transforms.SalesCsv;
+import dev.spillway.transforms.SalesJobs;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
@@ -11,7 +13,6 @@ import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ import org.junit.rules.TemporaryFolder;
  */
 public class FlinkClusterTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+  /** The system property naming the command line's jar (set by this module's build). */
+  private static final String JAR = "spillway.jar";
   private static FlinkSessionCluster cluster;
 
   @BeforeClass
@@ -106,9 +109,9 @@ public class FlinkClusterTest {
   /**
    * The command line's three jobs as a user runs them against the cluster ({@code java -jar
    * spillway.jar JOB … --runner flink --flink-master HOST:PORT}: the jar travels with the job)
-   * over a realistic CSV: the same output as the same job on the DirectRunner, line for line
-   * (the group's values as a set per key: their order within a key is the runner's), spilling on
-   * the TaskManagers, nothing left in the spill directory.
+   * over a realistic CSV: the same output as the same job on the DirectRunner ({@link
+   * SalesJobs#assertSameOutput}), spilling on the TaskManagers, nothing left in the spill
+   * directory.
    */
   @Test
   public void theJobsWriteOnTheClusterWhatTheyWriteOnTheDirectRunner() throws Exception {
@@ -116,48 +119,19 @@ public class FlinkClusterTest {
     Path in = work.resolve("sales.csv");
     SalesCsv.write(in, 40_000, 7);
     Path spill = Files.createDirectories(work.resolve("spill"));
-    List<List<String>> jobs = List.of(
-        List.of("aggregate", "-g", "country,city", "-a", "sum:amount,count,mean:amount,max:amount"),
-        List.of("group", "--key", "country,city", "--value", "order_id", "--separator", "|"),
-        List.of("sort", "--column", "city", "--descending"));
-    for (List<String> job : jobs) {
+    for (List<String> job : SalesJobs.JOBS) {
       String name = job.get(0);
-      List<String> direct = CommandLine.run(work, name + "-direct", job, "-i", in.toString(),
-          "-o", work.resolve(name + "-direct.csv").toString(), "--memory", "1m",
-          "--spill-dir", spill.toString());
-      List<String> onCluster = CommandLine.run(work, name + "-flink", job, "-i", in.toString(),
-          "-o", work.resolve(name + "-flink.csv").toString(), "--memory", "512k",
-          "--spill-dir", spill.toString(), "--runner", "flink",
-          "--flink-master", cluster.restAddress());
-      assertTrue(name + " spilled nothing on the cluster: " + onCluster,
-          CommandLine.spills(onCluster) > 0);
-      List<String> expected = Files.readAllLines(work.resolve(name + "-direct.csv"));
-      List<String> actual = Files.readAllLines(work.resolve(name + "-flink.csv"));
-      assertTrue(name + " wrote " + expected.size() + " lines", expected.size() > 1_000);
-      if (name.equals("sort")) {
-        assertEquals(name + ": the lines in order", expected, actual);
-      } else {
-        // One line per key in an order of the runner's: compare them as a multiset.
-        PipelineAsserts.assertSameElementsIn(name, canonical(name, actual),
-            canonical(name, expected));
-      }
+      Path direct = work.resolve(name + "-direct.csv");
+      Path flink = work.resolve(name + "-flink.csv");
+      JarRun.run(JAR, work, name + "-direct", job, "-i", in.toString(), "-o", direct.toString(),
+          "--memory", "1m", "--spill-dir", spill.toString());
+      List<String> printed = JarRun.run(JAR, work, name + "-flink", job, "-i", in.toString(),
+          "-o", flink.toString(), "--memory", "512k", "--spill-dir", spill.toString(),
+          "--runner", "flink", "--flink-master", cluster.restAddress());
+      assertTrue(name + " spilled nothing on the cluster: " + printed,
+          JarRun.spills(printed) > 0);
+      SalesJobs.assertSameOutput(name, direct, flink);
       PipelineSupport.awaitEmpty(spill, 30_000);
     }
-  }
-
-  /** The group's lines with their values in sorted order (the runner's order is arbitrary). */
-  private static List<String> canonical(String job, List<String> lines) {
-    if (!job.equals("group")) {
-      return lines;
-    }
-    List<String> canonical = new ArrayList<>();
-    for (String line : lines) {
-      // The values (order ids joined by '|') are the last field, never quoted.
-      int last = line.lastIndexOf(',');
-      String[] values = line.substring(last + 1).split("\\|");
-      Arrays.sort(values);
-      canonical.add(line.substring(0, last + 1) + String.join("|", values));
-    }
-    return canonical;
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -75,17 +76,18 @@ public final class JobLauncher {
     PipelineResult result = null;
     // SIGTERM (or Ctrl-C) runs shutdown hooks, not the finally below: delete the work directory
     // there too.
-    Path flinkTemp;
+    Path runnerTemp;
     try {
-      flinkTemp = FlinkLocalTemp.configure(options);
+      runnerTemp = privateTemp(options);
     } catch (IOException e) {
-      err.println("error: cannot make a temporary directory for Flink (" + e.getMessage() + ")");
+      err.println("error: cannot make a temporary directory for the runner (" + e.getMessage()
+          + ")");
       return 1;
     }
     Thread onTerm = new Thread(() -> {
       deleteRecursively(setup.workDirectory(), err);
-      if (flinkTemp != null) {
-        deleteRecursively(flinkTemp, err);
+      if (runnerTemp != null) {
+        deleteRecursively(runnerTemp, err);
       }
     }, "spillway-work-directory-cleanup");
     try {
@@ -125,8 +127,8 @@ public final class JobLauncher {
     } finally {
       stop(result);
       deleteRecursively(setup.workDirectory(), err);
-      if (flinkTemp != null) {
-        deleteRecursively(flinkTemp, err);
+      if (runnerTemp != null) {
+        deleteRecursively(runnerTemp, err);
       }
       try {
         Runtime.getRuntime().removeShutdownHook(onTerm);
@@ -139,13 +141,28 @@ public final class JobLauncher {
 
   /** Where a job on a remote cluster shows its progress, or null for a job in this JVM. */
   private static String remoteProgress(JobOptions options) {
-    if (options.getRunner() == DirectRunner.class || FlinkLocalTemp.isEmbeddedFlink(options)) {
+    if (JobSetup.runsInThisJvm(options)) {
       return null;
     }
     if (options.getRunner() == FlinkRunner.class) {
       return "Flink's web UI, http://" + options.as(FlinkPipelineOptions.class).getFlinkMaster();
     }
-    return "the runner's own monitoring";
+    return RunnerPlugins.running(options).map(r -> r.monitoring(options))
+        .orElse("the runner's own monitoring");
+  }
+
+  /**
+   * A private temporary directory for a runner in this process (embedded Flink, local Spark),
+   * configured into {@code options}, or null; deleted when the job ends, so that nothing of the
+   * runner's stays in {@code java.io.tmpdir}.
+   */
+  private static Path privateTemp(JobOptions options) throws IOException {
+    Path flink = FlinkLocalTemp.configure(options);
+    if (flink != null) {
+      return flink;
+    }
+    Optional<RunnerPlugin> plugin = RunnerPlugins.running(options);
+    return plugin.isPresent() ? plugin.get().privateTemp(options) : null;
   }
 
   /**

@@ -87,13 +87,11 @@ public final class JobSetup {
   static final long HEAP_BESIDE_BUDGET = 64L << 20;
 
   /**
-   * Refuses a budget this JVM's heap cannot give, where the job's engines run in it (the
-   * DirectRunner, an embedded Flink cluster); on a cluster the budget is each worker's.
+   * Refuses a budget this JVM's heap cannot give, where the job's engines run in it ({@link
+   * #runsInThisJvm}); on a cluster the budget is each worker's.
    */
   static void checkBudgetFitsTheHeap(JobOptions options, long budget, long maxHeap) {
-    boolean inThisJvm = options.getRunner() == DirectRunner.class
-        || FlinkLocalTemp.isEmbeddedFlink(options);
-    if (inThisJvm && budget > maxHeap - HEAP_BESIDE_BUDGET) {
+    if (runsInThisJvm(options) && budget > maxHeap - HEAP_BESIDE_BUDGET) {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "--memory %s does not fit this JVM's heap of %d MiB: a job needs its budget plus about"
               + " %d MiB; give java a larger heap (-Xmx%dm) or a smaller --memory (at most %dm)",
@@ -101,6 +99,15 @@ public final class JobSetup {
           (budget + HEAP_BESIDE_BUDGET + (1 << 20) - 1) >> 20,
           Math.max(0, maxHeap - HEAP_BESIDE_BUDGET) >> 20));
     }
+  }
+
+  /**
+   * Whether the job's engines run in this JVM: the DirectRunner, an embedded Flink cluster, a
+   * plugin's runner with a local master.
+   */
+  static boolean runsInThisJvm(JobOptions options) {
+    return options.getRunner() == DirectRunner.class || FlinkLocalTemp.isEmbeddedFlink(options)
+        || RunnerPlugins.running(options).map(r -> r.runsInThisJvm(options)).orElse(false);
   }
 
   private static Path checkOutput(String name, List<String> inputs) {

@@ -203,6 +203,10 @@ public class BadInputTest {
         "--ranges", "0").expect(2).stderr, containsString("--ranges must be in [1, 4096]"));
     assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString()).expect(2).stderr,
         containsString("Missing required options"));
+    // spillway.jar carries no Spark (its slf4j cannot share a jar with Flink's): say which does.
+    assertThat(Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k",
+        "-a", "count", "--runner", "spark").expect(2).stderr,
+        containsString("run the jobs with spillway-spark.jar"));
     // Nothing was written: at most the output's (empty) directory was made.
     assertEquals(List.of("in.csv", "out"), Cli.contents(dir));
   }

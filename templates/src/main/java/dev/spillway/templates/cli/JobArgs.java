@@ -1,6 +1,8 @@
 package dev.spillway.templates.cli;
 
 import dev.spillway.templates.JobOptions;
+import dev.spillway.templates.RunnerPlugin;
+import dev.spillway.templates.RunnerPlugins;
 import dev.spillway.transforms.SpillOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The options every job command takes; copied into the job's {@link JobOptions}. */
 final class JobArgs {
   /** Where the pipeline runs. */
-  enum Runner { DIRECT, FLINK }
+  enum Runner { DIRECT, FLINK, SPARK }
 
   @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH",
       description = "Input: a file, a directory or a glob (data/*.csv); comma-separated for"
@@ -53,8 +55,9 @@ final class JobArgs {
   boolean quiet;
 
   @Option(names = "--runner", defaultValue = "direct", paramLabel = "RUNNER",
-      description = "direct (Beam's DirectRunner, in this process) or flink (Beam's Flink"
-          + " runner; see --flink-master). Default: ${DEFAULT-VALUE}.")
+      description = "direct (Beam's DirectRunner, in this process), flink (Beam's Flink runner;"
+          + " see --flink-master) or spark (Beam's Spark runner, in spillway-spark.jar; see"
+          + " --spark-master). Default: ${DEFAULT-VALUE}.")
   Runner runner;
 
   @Option(names = "--shuffle", defaultValue = "auto", paramLabel = "HOW",
@@ -68,8 +71,14 @@ final class JobArgs {
           + " (default: ${DEFAULT-VALUE}).")
   String flinkMaster;
 
+  @Option(names = "--spark-master", defaultValue = "local[*]", paramLabel = "MASTER",
+      description = "The Spark master: local[N] runs Spark in this process, spark://HOST:PORT"
+          + " submits to a cluster (default: ${DEFAULT-VALUE}).")
+  String sparkMaster;
+
   @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
-      description = "Parallelism: DirectRunner threads or Flink slots (default: the cores).")
+      description = "Parallelism: DirectRunner threads, Flink slots or local Spark threads"
+          + " (default: the cores).")
   int parallelism;
 
   /** New options of {@code type} holding these values. */
@@ -85,7 +94,13 @@ final class JobArgs {
     o.setHeader(!noHeader);
     o.setSkipBadRecords(skipBadRecords);
     o.setShuffle(shuffle);
-    if (runner == Runner.FLINK) {
+    if (runner == Runner.SPARK) {
+      RunnerPlugin spark = RunnerPlugins.named("spark").orElseThrow(() ->
+          new IllegalArgumentException("--runner spark: Beam's Spark runner is not in this jar;"
+              + " run the jobs with spillway-spark.jar (templates-spark/target/spillway-spark.jar),"
+              + " which carries it"));
+      spark.configure(o, sparkMaster, parallelism);
+    } else if (runner == Runner.FLINK) {
       FlinkPipelineOptions flink = o.as(FlinkPipelineOptions.class);
       flink.setRunner(FlinkRunner.class);
       flink.setFlinkMaster(flinkMaster);

@@ -37,6 +37,14 @@ public final class SpillwayCommand implements Runnable {
   /** Runs the command line; returns the exit code. */
   public static int run(String... args) {
     return new CommandLine(new SpillwayCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, command, parsed) -> {
+          // A choice of options that cannot work (a runner this jar lacks): said in one line.
+          if (e instanceof IllegalArgumentException) {
+            command.getErr().println("error: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        })
         .execute(args);
   }
 

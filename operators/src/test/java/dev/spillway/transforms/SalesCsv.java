@@ -1,4 +1,4 @@
-package dev.spillway.runners;
+package dev.spillway.transforms;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * A realistic CSV for the jobs on a cluster: RFC 4180 quotes around fields with commas and
+ * A realistic CSV for the command line's jobs on a runner: RFC 4180 quotes around fields with commas and
  * quotes, Unicode, empty (null) amounts, negative decimals; {@code country,city} has about
  * {@code rows / 4} distinct values.
  */
-final class SalesCsv {
-  static final String HEADER = "order_id,country,city,amount,note";
+public final class SalesCsv {
+  public static final String HEADER = "order_id,country,city,amount,note";
   private static final String[] COUNTRIES = {"Deutschland", "España", "Česko", "日本",
       "Côte d'Ivoire", "\"Quoted\" Land", "México, D.F."};
   private static final String[] CITIES = {"Zürich", "São Paulo", "Łódź", "Москва", "大阪"};
@@ -22,7 +22,8 @@ final class SalesCsv {
 
   private SalesCsv() {}
 
-  static void write(Path file, int rows, long seed) throws IOException {
+  /** Writes {@code rows} rows after the header, the same for the same {@code seed}. */
+  public static void write(Path file, int rows, long seed) throws IOException {
     Random random = new Random(seed);
     int citiesPerName = Math.max(1, rows / 4 / COUNTRIES.length / CITIES.length);
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

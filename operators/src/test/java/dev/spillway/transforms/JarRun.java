@@ -1,4 +1,4 @@
-package dev.spillway.runners;
+package dev.spillway.transforms;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -15,29 +15,39 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The command line's jar ({@code templates/target/spillway.jar}, built by the templates module
- * before this one) run as a user runs it, in a child JVM.
+ * A command line's jar ({@code spillway.jar}, {@code spillway-spark.jar}) run as a user runs it,
+ * in a child JVM. The runner modules name the jar through a system property their build sets,
+ * as the modules that make the jars are built before them.
  */
-final class CommandLine {
+public final class JarRun {
   private static final Pattern SPILLS = Pattern.compile("spilled ([\\d,]+) times");
   private static final long TIMEOUT_MINUTES = 5;
 
-  private CommandLine() {}
+  private JarRun() {}
+
+  /** {@link #run(String, String, Path, String, List, String...)} in a 256 MB heap. */
+  public static List<String> run(String jarProperty, Path work, String label, List<String> job,
+      String... more) throws IOException, InterruptedException {
+    return run(jarProperty, "256m", work, label, job, more);
+  }
 
   /**
-   * Runs {@code java -jar spillway.jar} with {@code job} and then {@code more} as arguments,
+   * Runs {@code java -Xmx<heap> -jar JAR} (JAR named by the system property {@code
+   * jarProperty}) with {@code job} and then {@code more} as arguments,
    * its stdout and stderr in {@code work/label.log}, its {@code java.io.tmpdir} a folder of its
    * own; asserts that it exits with 0 and leaves nothing in that folder, and returns what it
    * printed.
    */
-  static List<String> run(Path work, String label, List<String> job, String... more)
-      throws IOException, InterruptedException {
-    Path jar = Paths.get(System.getProperty("spillway.jar", "../templates/target/spillway.jar"));
-    assertTrue("no " + jar.toAbsolutePath() + ": build the templates module first",
+  public static List<String> run(String jarProperty, String heap, Path work, String label,
+      List<String> job, String... more) throws IOException, InterruptedException {
+    String named = System.getProperty(jarProperty);
+    assertTrue("no system property " + jarProperty + " names the jar to run", named != null);
+    Path jar = Paths.get(named);
+    assertTrue("no " + jar.toAbsolutePath() + ": build the module that makes it first",
         Files.isRegularFile(jar));
     Path tmp = Files.createDirectories(work.resolve("tmp-" + label));
     List<String> command = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
         "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString()));
     command.addAll(job);
     command.addAll(List.of(more));
@@ -58,7 +68,7 @@ final class CommandLine {
   }
 
   /** The spills the job reported on its last line. */
-  static long spills(List<String> printed) {
+  public static long spills(List<String> printed) {
     for (int i = printed.size() - 1; i >= 0; i--) {
       Matcher m = SPILLS.matcher(printed.get(i));
       if (m.find()) {

@@ -1,0 +1,55 @@
+package dev.spillway.transforms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command line's three jobs over {@link SalesCsv}'s columns, and how a runner's output is
+ * compared with the DirectRunner's: the sort line for line; the aggregate and the group, whose
+ * lines (one per key) come in an order of the runner's, as multisets, the group's values as a
+ * set per key.
+ */
+public final class SalesJobs {
+  /** Each job's command and options, without input, output, memory or runner. */
+  public static final List<List<String>> JOBS = List.of(
+      List.of("aggregate", "-g", "country,city", "-a", "sum:amount,count,mean:amount,max:amount"),
+      List.of("group", "--key", "country,city", "--value", "order_id", "--separator", "|"),
+      List.of("sort", "--column", "city", "--descending"));
+
+  private SalesJobs() {}
+
+  /** Asserts that {@code job} wrote to {@code actual} what it wrote to {@code expected}. */
+  public static void assertSameOutput(String job, Path expected, Path actual) throws IOException {
+    List<String> want = Files.readAllLines(expected);
+    List<String> got = Files.readAllLines(actual);
+    assertTrue(job + " wrote " + want.size() + " lines", want.size() > 1_000);
+    if (job.equals("sort")) {
+      assertEquals(job + ": the lines in order", want, got);
+    } else {
+      PipelineAsserts.assertSameElementsIn(job, canonical(job, got), canonical(job, want));
+    }
+  }
+
+  /** The group's lines with their values in sorted order (the runner's order is arbitrary). */
+  private static List<String> canonical(String job, List<String> lines) {
+    if (!job.equals("group")) {
+      return lines;
+    }
+    List<String> canonical = new ArrayList<>();
+    for (String line : lines) {
+      // The values (order ids joined by '|') are the last field, never quoted.
+      int last = line.lastIndexOf(',');
+      String[] values = line.substring(last + 1).split("\\|");
+      Arrays.sort(values);
+      canonical.add(line.substring(0, last + 1) + String.join("|", values));
+    }
+    return canonical;
+  }
+}

@@ -99,9 +99,11 @@ final class PipelineSystem implements WorkloadSystem {
   @Override
   public RunResult run(WorkloadSpec spec) {
     Pipeline p = Pipeline.create(options());
-    // -Dspillway.shuffle=RUNNER measures the DirectRunner's own shuffle beside the default.
+    // -Dspillway.shuffle=RUNNER measures the DirectRunner's own shuffle beside the default;
+    // -Dspillway.flush=true a combine that flushes full tables before the shuffle.
     SpillOptions spill = SpillOptions.create().withMemoryBudgetBytes(spec.memoryBytes())
-        .withShuffle(SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")));
+        .withShuffle(SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
+        .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
     PCollection<KV<Long, Long>> records = p
         .apply("Generate", GenerateSequence.from(0).to(spec.records()))
         .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))

@@ -66,6 +66,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   private long judgeAtBytes;
   private boolean judged;
   private boolean finished;
+  /** Where a full table's entries go instead of a spill file, or null: {@link #flushWhenFull}. */
+  private Flush<A> flush;
 
   public ExternalMerger(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
       SpillConfig config) {
@@ -93,11 +95,11 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   public void add(byte[] key, int offset, int length, V value) {
     checkAdding();
     if (!tryAdd(key, offset, length, value)) {
-      resources.makeRoom(() -> tryAdd(key, offset, length, value), this::spillInput,
+      resources.makeRoom(() -> tryAdd(key, offset, length, value), this::relieveInput,
           this::shrinkInput, length);
     }
     if (appendBuffer == null && table.overBudget()) {
-      spillInput();
+      relieveInput();
     }
   }
 
@@ -106,10 +108,10 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     checkAdding();
     if (!tryAddAccumulator(key, offset, length, accumulator)) {
       resources.makeRoom(() -> tryAddAccumulator(key, offset, length, accumulator),
-          this::spillInput, this::shrinkInput, length);
+          this::relieveInput, this::shrinkInput, length);
     }
     if (appendBuffer == null && table.overBudget()) {
-      spillInput();
+      relieveInput();
     }
   }
 
@@ -121,9 +123,12 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     return table.addInput(key, offset, length, value) && judged();
   }
 
-  /** Spills early, switching to the append buffer, when a table combines too little. */
+  /**
+   * Spills early, switching to the append buffer, when a table combines too little (not when
+   * flushing: a flushed table costs no disk however little it combines).
+   */
   private boolean judged() {
-    if (!judged && resources.recordBytes() > judgeAtBytes) {
+    if (!judged && flush == null && resources.recordBytes() > judgeAtBytes) {
       judged = true;
       if (AppendBuffer.tableStopsPaying(table.size(), recordsInFill, MIN_REDUCTION)) {
         spillInput();
@@ -146,6 +151,42 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     table.encodeValue(accumulator, encoded);
     int hash = table.index().hash(key, offset, length);
     return appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length());
+  }
+
+  /**
+   * From now on, when the table fills while input is taken, hands its entries to {@code flush}
+   * and empties it instead of spilling: what a step before a shuffle does to send partial
+   * results on rather than write them to disk and read them back (Dataflow's grouping table
+   * flushes at 100 MB). Spills still happen when another engine of the thread asks for memory
+   * ({@link #spillOnDemand}: that caller may be the step {@code flush} feeds). Call before the
+   * first {@link #add}.
+   */
+  public void flushWhenFull(Flush<A> flush) {
+    checkAdding();
+    this.flush = flush;
+  }
+
+  /** Receives a full table's entries; the key's bytes are valid during the call only. */
+  @FunctionalInterface
+  public interface Flush<A> {
+    void accept(byte[] key, int offset, int length, A accumulator);
+  }
+
+  /** Makes room while input is taken: flushes the table where a flush is set, else spills. */
+  private void relieveInput() {
+    if (flush == null) {
+      spillInput();
+      return;
+    }
+    KeyIndex index = table.index();
+    for (int id = 0; id < index.size(); id++) {
+      flush.accept(index.keyArray(id), index.keyOffset(id), index.keyLength(id),
+          table.accumulator(id));
+    }
+    resources.stats.flushes++;
+    table.reset(root.seed);
+    recordsInFill = 0;
+    startFill();
   }
 
   /** While input is taken: spills it and gives back the table's arrays. */
@@ -173,7 +214,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     }
     int entries = table.size();
     root.spill();
-    if (AppendBuffer.tableStopsPaying(entries, recordsInFill, MIN_REDUCTION)) {
+    if (flush == null && AppendBuffer.tableStopsPaying(entries, recordsInFill, MIN_REDUCTION)) {
       table.shrink(root.seed);
       appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
     }

@@ -10,6 +10,8 @@ package dev.spillway.spill;
  * @param repartitions partitions merged by recursive repartitioning
  * @param sortedMerges partitions (or values of one key) merged by the sorted fallback
  * @param mergeRounds intermediate merge passes needed because more runs than the fan-in existed
+ * @param flushes times a full table's entries were handed on instead of spilled ({@link
+ *     ExternalMerger#flushWhenFull})
  */
 public record SpillStats(
     long spillCount,
@@ -18,9 +20,10 @@ public record SpillStats(
     long peakMemoryBytes,
     long repartitions,
     long sortedMerges,
-    long mergeRounds) {
+    long mergeRounds,
+    long flushes) {
 
-  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0);
+  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0, 0);
 
   /** The sum of two engines' statistics (the peak is the larger one). */
   public SpillStats plus(SpillStats o) {
@@ -31,6 +34,7 @@ public record SpillStats(
         Math.max(peakMemoryBytes, o.peakMemoryBytes),
         repartitions + o.repartitions,
         sortedMerges + o.sortedMerges,
-        mergeRounds + o.mergeRounds);
+        mergeRounds + o.mergeRounds,
+        flushes + o.flushes);
   }
 }

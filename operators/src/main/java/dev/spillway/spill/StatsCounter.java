@@ -8,9 +8,10 @@ final class StatsCounter {
   long repartitions;
   long sortedMerges;
   long mergeRounds;
+  long flushes;
 
   SpillStats snapshot(long peakMemoryBytes) {
     return new SpillStats(spillCount, memoryBytesSpilled, diskBytesSpilled, peakMemoryBytes,
-        repartitions, sortedMerges, mergeRounds);
+        repartitions, sortedMerges, mergeRounds, flushes);
   }
 }

@@ -4,10 +4,13 @@ import dev.spillway.spill.RecordSink;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillingEngine;
 import java.lang.ref.Cleaner;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
 import org.joda.time.Instant;
 
@@ -99,8 +102,28 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
    * block)} in the block's window and at its timestamp.
    */
   ShardPacker packerFor(DoFn<?, KV<Integer, byte[]>>.FinishBundleContext context) {
-    return new ShardPacker(options.shards(), (shard, block, window, millis) ->
-        context.output(KV.of(shard, transport.send(block)), new Instant(millis), window));
+    return packerFor(() -> null, () -> context);
+  }
+
+  /**
+   * A packer whose blocks a partial step outputs as {@code (shard, block)} in the block's window,
+   * at its timestamp, with the pane a bundle's end gives ({@code NO_FIRING}): through the
+   * bundle's context once {@code finishing} gives one, else through the receiver of the element
+   * being processed (a table flushed while input comes).
+   */
+  ShardPacker packerFor(Supplier<DoFn.OutputReceiver<KV<Integer, byte[]>>> receiver,
+      Supplier<DoFn<?, KV<Integer, byte[]>>.FinishBundleContext> finishing) {
+    return new ShardPacker(options.shards(), (shard, block, window, millis) -> {
+      KV<Integer, byte[]> element = KV.of(shard, transport.send(block));
+      Instant timestamp = new Instant(millis);
+      DoFn<?, KV<Integer, byte[]>>.FinishBundleContext end = finishing.get();
+      if (end != null) {
+        end.output(element, timestamp, window);
+      } else {
+        receiver.get().outputWindowedValue(element, timestamp, List.of(window),
+            PaneInfo.NO_FIRING);
+      }
+    });
   }
 
   /**

@@ -10,7 +10,8 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Publishes an engine's {@link SpillStats} as Beam Metrics counters in namespace {@value
- * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}; where
+ * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}, {@code
+ * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials}); where
  * partial results cross the shuffle through files, {@code shuffleFiles} and {@code
  * shuffleFileBytes} (what the files take on disk); and reads them back from a pipeline's result:
  *
@@ -25,12 +26,14 @@ public final class SpillMetrics {
   public static final String SPILL_COUNT = "spillCount";
   public static final String MEMORY_BYTES_SPILLED = "memoryBytesSpilled";
   public static final String DISK_BYTES_SPILLED = "diskBytesSpilled";
+  public static final String FLUSH_COUNT = "flushCount";
   public static final String SHUFFLE_FILES = "shuffleFiles";
   public static final String SHUFFLE_FILE_BYTES = "shuffleFileBytes";
 
   private final Counter spillCount = Metrics.counter(NAMESPACE, SPILL_COUNT);
   private final Counter memoryBytesSpilled = Metrics.counter(NAMESPACE, MEMORY_BYTES_SPILLED);
   private final Counter diskBytesSpilled = Metrics.counter(NAMESPACE, DISK_BYTES_SPILLED);
+  private final Counter flushCount = Metrics.counter(NAMESPACE, FLUSH_COUNT);
 
   /** The value of one of spillway's counters, summed over every step that reports it. */
   public static long total(PipelineResult result, String counterName) {
@@ -63,5 +66,8 @@ public final class SpillMetrics {
     spillCount.inc(stats.spillCount());
     memoryBytesSpilled.inc(stats.memoryBytesSpilled());
     diskBytesSpilled.inc(stats.diskBytesSpilled());
+    if (stats.flushes() > 0) {
+      flushCount.inc(stats.flushes());
+    }
   }
 }

@@ -73,6 +73,7 @@ public final class SpillOptions implements Serializable {
   /** 0: a quarter of the heap of the JVM that emits the group. */
   private long maxGroupBytes;
   private Shuffle shuffle = Shuffle.AUTO;
+  private boolean flushPartials;
 
   private SpillOptions() {}
 
@@ -85,6 +86,7 @@ public final class SpillOptions implements Serializable {
     c.encryptSpills = encryptSpills;
     c.maxGroupBytes = maxGroupBytes;
     c.shuffle = shuffle;
+    c.flushPartials = flushPartials;
     return c;
   }
 
@@ -103,7 +105,8 @@ public final class SpillOptions implements Serializable {
         .withMemoryBudgetBytes(MemorySize.parse(o.getSpillwayMemory()))
         .withCodec(o.getSpillwayCodec())
         .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()))
-        .withShuffle(o.getSpillwayShuffle());
+        .withShuffle(o.getSpillwayShuffle())
+        .withFlushedPartials(Boolean.TRUE.equals(o.getSpillwayFlushPartials()));
     List<String> dirs = o.getSpillwayDirectories();
     if (dirs != null && !dirs.isEmpty()) {
       options = options.withSpillDirectories(dirs);
@@ -190,6 +193,25 @@ public final class SpillOptions implements Serializable {
     SpillOptions c = copy();
     c.shuffle = Objects.requireNonNull(shuffle, "shuffle");
     return c;
+  }
+
+  /**
+   * Whether {@link SpillingCombine}'s step before the shuffle, when its table fills, sends the
+   * table's partial accumulators on through the shuffle instead of spilling them and merging
+   * them back at the end of the bundle (off by default). Flushing writes and reads no spill
+   * file but moves more through the shuffle: it pays where the runner's shuffle is cheaper
+   * than a spill and a merge (BENCHMARKS.md measures both). Where another engine of the thread
+   * needs the memory, the step still spills.
+   */
+  public SpillOptions withFlushedPartials(boolean flush) {
+    SpillOptions c = copy();
+    c.flushPartials = flush;
+    return c;
+  }
+
+  /** Whether a combine's full table before the shuffle is flushed rather than spilled. */
+  public boolean flushedPartials() {
+    return flushPartials;
   }
 
   /** How partial results cross the runner's shuffle. */
@@ -286,7 +308,9 @@ public final class SpillOptions implements Serializable {
                 maxGroupBytes > 0 ? Long.toString(maxGroupBytes) : "a quarter of the heap")
             .withLabel("Largest group handed downstream (bytes)"))
         .add(DisplayData.item("shuffle", shuffle.name())
-            .withLabel("Partial results cross the shuffle (AUTO: files on the DirectRunner)"));
+            .withLabel("Partial results cross the shuffle (AUTO: files on the DirectRunner)"))
+        .add(DisplayData.item("flushPartials", flushPartials)
+            .withLabel("A full combine table before the shuffle is flushed, not spilled"));
   }
 
   @Override
@@ -298,13 +322,13 @@ public final class SpillOptions implements Serializable {
     return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
         && spillDirectories.equals(other.spillDirectories) && codec == other.codec
         && encryptSpills == other.encryptSpills && maxGroupBytes == other.maxGroupBytes
-        && shuffle == other.shuffle;
+        && shuffle == other.shuffle && flushPartials == other.flushPartials;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes, shuffle);
+        maxGroupBytes, shuffle, flushPartials);
   }
 
   @Override
@@ -312,6 +336,6 @@ public final class SpillOptions implements Serializable {
     return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
         + spillDirectories + ", codec=" + codec + ", shards=" + shards + ", encryptSpills="
         + encryptSpills + ", maxGroupBytes=" + (maxGroupBytes > 0 ? maxGroupBytes : "heap/4")
-        + ", shuffle=" + shuffle + "}";
+        + ", shuffle=" + shuffle + ", flushPartials=" + flushPartials + "}";
   }
 }

@@ -214,40 +214,62 @@ public final class SpillingCombine {
           windowing, options);
     }
 
-    @Override
-    ExternalMerger<V, A> newEngine() {
-      return newMerger(options.toConfig());
-    }
+    /**
+     * The bundle's packer: a flushed table's entries while elements come ({@link
+     * SpillOptions#flushedPartials}), the engine's output at the bundle's end.
+     */
+    private transient ShardPacker packer;
+    /** The receiver of the element being processed, through which a flush's blocks go out. */
+    private transient OutputReceiver<KV<Integer, byte[]>> receiver;
+    /** The bundle's end, once its output is being packed. */
+    private transient FinishBundleContext finishing;
+    private transient ByteSink encoded;
 
     @ProcessElement
     public void processElement(@Element KV<K, InputT> element, BoundedWindow window,
-        @Timestamp Instant timestamp) {
+        @Timestamp Instant timestamp, OutputReceiver<KV<Integer, byte[]>> out) {
       ByteSink key = keys().encode(window, element.getKey());
+      receiver = out;
       engine().add(key.array(), 0, key.length(),
           accumulation.input(element.getValue(), timestamp.getMillis()));
     }
 
+    @Override
+    ExternalMerger<V, A> newEngine() {
+      ExternalMerger<V, A> merger = newMerger(options.toConfig());
+      encoded = new ByteSink();
+      finishing = null;
+      packer = packerFor(() -> receiver, () -> finishing);
+      if (options.flushedPartials()) {
+        merger.flushWhenFull(this::pack);
+      }
+      return merger;
+    }
+
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
+      finishing = context;
+      receiver = null;
       finishEngine(engine -> {
-        ShardPacker packer = packerFor(context);
-        ByteSink encoded = new ByteSink();
         try (CombineCursor<A> out = engine.finish()) {
           while (out.next()) {
-            byte[] k = out.keyArray();
-            int kOff = out.keyOffset();
-            int kLen = out.keyLength();
-            encoded.clear();
-            codec.encode(out.accumulator(), encoded);
-            long outputTime = time.fromInputs()
-                ? accumulation.millis(out.accumulator()) : keys().maxTimestampMillis(k, kOff, kLen);
-            packer.add(keys().shuffleWindow(k, kOff, kLen),
-                keys().shardOf(k, kOff, kLen, options.shards()), outputTime,
-                k, kOff, kLen, encoded.array(), 0, encoded.length());
+            pack(out.keyArray(), out.keyOffset(), out.keyLength(), out.accumulator());
           }
         }
         packer.flush();
       });
+      packer = null;
+      finishing = null;
+    }
+
+    /** Adds a key's partial accumulator to the packer, in its window and shard. */
+    private void pack(byte[] k, int kOff, int kLen, A accumulator) {
+      encoded.clear();
+      codec.encode(accumulator, encoded);
+      long outputTime = time.fromInputs()
+          ? accumulation.millis(accumulator) : keys().maxTimestampMillis(k, kOff, kLen);
+      packer.add(keys().shuffleWindow(k, kOff, kLen), keys().shardOf(k, kOff, kLen,
+          options.shards()), outputTime, k, kOff, kLen, encoded.array(), 0, encoded.length());
     }
   }
 

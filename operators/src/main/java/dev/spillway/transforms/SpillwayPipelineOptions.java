@@ -62,6 +62,13 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
 
   void setSpillwayShuffle(SpillOptions.Shuffle shuffle);
 
+  @Description("spillway: a combine's step before the shuffle sends a full table's partial"
+      + " results on through the shuffle instead of spilling them")
+  @Default.Boolean(false)
+  Boolean getSpillwayFlushPartials();
+
+  void setSpillwayFlushPartials(Boolean flush);
+
   /** The runner's parallelism where it has one (the same property as Flink's option). */
   @Description(
       "The degree of parallelism to be used when distributing operations onto workers. "

@@ -112,6 +112,105 @@ public class ExternalMergerTest {
     }
   }
 
+  /**
+   * With a flush set, a full table's entries go to the flush and nothing to disk; the flushed
+   * partials and the output combine to the model's sums (each key at most once per flush and
+   * once in the output); a table that combines little still flushes rather than appends.
+   */
+  @Test
+  public void aFullTableIsFlushedInsteadOfSpilled() {
+    for (int keySpace : new int[] {20_000, 200_000}) {
+      SpillConfig config = spill.config(256 << 10);
+      Random random = new Random(keySpace);
+      Map<ByteBuffer, Long> model = new HashMap<>();
+      Map<ByteBuffer, Long> combined = new HashMap<>();
+      Map<ByteBuffer, Integer> flushedInThisFlush = new HashMap<>();
+      try (ExternalMerger<Long, long[]> merger =
+          new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+        long[] flushes = {0};
+        merger.flushWhenFull((key, offset, length, acc) -> {
+          ByteBuffer k = Keys.wrap(key, offset, length);
+          combined.merge(k, acc[0], Long::sum);
+          flushedInThisFlush.merge(k, 1, Integer::sum);
+        });
+        for (int i = 0; i < 60_000; i++) {
+          byte[] key = Keys.key(random, keySpace, 16);
+          long value = random.nextInt(1000) - 500;
+          merger.add(key, value);
+          model.merge(ByteBuffer.wrap(key), value, Long::sum);
+          if (merger.stats().flushes() > flushes[0]) {
+            flushes[0] = merger.stats().flushes();
+            assertTrue("a key flushed twice in one flush",
+                flushedInThisFlush.values().stream().allMatch(n -> n == 1));
+            flushedInThisFlush.clear();
+          }
+        }
+        assertEquals(false, merger.appending());
+        try (CombineCursor<long[]> out = merger.finish()) {
+          while (out.next()) {
+            combined.merge(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
+                out.accumulator()[0], Long::sum);
+          }
+        }
+        ModelAssert.assertSameMap(model, combined);
+        SpillStats stats = merger.stats();
+        assertThat("key space " + keySpace, stats.flushes(), greaterThan(2L));
+        assertEquals("spills while flushing", 0, stats.spillCount());
+      }
+    }
+  }
+
+  /**
+   * A flushing merger asked for memory by another consumer of its thread spills (it may not call
+   * its flush then: the asker may be the step the flush feeds), and its output still holds the
+   * spilled keys.
+   */
+  @Test
+  public void aFlushingMergerSpillsOnDemand() {
+    SpillConfig config = spill.config(1 << 20); // one pool for both mergers
+    // A first pass finds the most records the flushing merger takes before its first flush.
+    int beforeFirstFlush = 0;
+    try (ExternalMerger<Long, long[]> probe = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      probe.flushWhenFull((key, offset, length, acc) -> { });
+      Random random = new Random(3);
+      while (probe.stats().flushes() == 0) {
+        probe.add(Keys.key(random, 1_000_000, 16), 1L);
+        beforeFirstFlush++;
+      }
+    }
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    Map<ByteBuffer, Long> combined = new HashMap<>();
+    try (ExternalMerger<Long, long[]> flushing =
+        new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      flushing.flushWhenFull((key, offset, length, acc) ->
+          combined.merge(Keys.wrap(key, offset, length), acc[0], Long::sum));
+      Random random = new Random(3);
+      for (int i = 0; i < beforeFirstFlush - 1; i++) {
+        byte[] key = Keys.key(random, 1_000_000, 16);
+        flushing.add(key, 1L);
+        model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
+      }
+      assertEquals(0, flushing.stats().flushes());
+      // Another consumer of the thread asks for more than is free: the flushing merger must
+      // give memory back, by spilling.
+      MemoryPool pool = config.pool();
+      Object asker = new Object();
+      pool.register(asker);
+      long wanted = pool.capacity() - pool.used() + (256 << 10);
+      pool.acquire(asker, wanted);
+      pool.unregister(asker);
+      assertEquals("flushes", 0, flushing.stats().flushes());
+      assertThat("spills", flushing.stats().spillCount(), greaterThan(0L));
+      try (CombineCursor<long[]> out = flushing.finish()) {
+        while (out.next()) {
+          combined.merge(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
+              out.accumulator()[0], Long::sum);
+        }
+      }
+    }
+    ModelAssert.assertSameMap(model, combined);
+  }
+
   @Test
   public void recursiveRepartitioningWhenAPartitionDoesNotFit() {
     // Four partitions per level: a partition of many distinct keys cannot be merged in 96 KiB,

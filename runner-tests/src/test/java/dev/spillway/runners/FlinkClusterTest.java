@@ -1,7 +1,10 @@
 package dev.spillway.runners;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spillway.transforms.JarRun;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SalesCsv;
@@ -10,6 +13,7 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +80,39 @@ public class FlinkClusterTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
+    // The shards spread the merge over every slot: each subtask of the merge step read blocks.
+    List<Long> perSubtask = recordsReadPerSubtask("Sum/MergeShards");
+    assertEquals("the merge step's subtasks: " + perSubtask, 2, perSubtask.size());
+    assertTrue("a slot merged nothing: " + perSubtask, perSubtask.stream().allMatch(n -> n > 0));
     PipelineSupport.awaitEmpty(dir, 30_000);
+  }
+
+  /**
+   * The records each subtask of the last finished job's vertex running {@code step} read (for a
+   * merge step: the shuffled blocks it merged), from the cluster's REST API.
+   */
+  private static List<Long> recordsReadPerSubtask(String step) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode last = null;
+    for (JsonNode job : json.readTree(cluster.rest("/jobs/overview")).get("jobs")) {
+      if (job.get("state").asText().equals("FINISHED") && (last == null
+          || job.get("end-time").asLong() > last.get("end-time").asLong())) {
+        last = job;
+      }
+    }
+    assertTrue("no finished job on the cluster", last != null);
+    String jobPath = "/jobs/" + last.get("jid").asText();
+    List<Long> records = new ArrayList<>();
+    for (JsonNode vertex : json.readTree(cluster.rest(jobPath)).get("vertices")) {
+      if (vertex.get("name").asText().contains(step)) {
+        JsonNode detail = json.readTree(
+            cluster.rest(jobPath + "/vertices/" + vertex.get("id").asText()));
+        for (JsonNode subtask : detail.get("subtasks")) {
+          records.add(subtask.get("metrics").get("read-records").asLong());
+        }
+      }
+    }
+    return records;
   }
 
   /**

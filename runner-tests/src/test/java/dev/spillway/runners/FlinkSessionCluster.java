@@ -147,6 +147,11 @@ final class FlinkSessionCluster implements AutoCloseable {
     }
   }
 
+  /** The body of a GET of the JobManager's REST API at {@code path} (empty if it fails). */
+  String rest(String path) {
+    return get(path);
+  }
+
   /** The JobManager's REST address, as {@code --flink-master} takes it. */
   String restAddress() {
     return "localhost:" + restPort;

@@ -45,7 +45,7 @@ final class GroupExchange {
 
         @Override
         public SpillStats stats() {
-          return new SpillStats(0, 0, 0, 0, 0, 0, 0);
+          return SpillStats.EMPTY;
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The command line's three jobs over {@link SalesCsv}'s columns, and how a runner's output is
@@ -24,6 +25,53 @@ public final class SalesJobs {
       List.of("sort", "--column", "city", "--descending"));
 
   private SalesJobs() {}
+
+  /**
+   * Runs each of {@link #JOBS} over a realistic CSV ({@link SalesCsv}, {@code seed}) with the
+   * DirectRunner of the jar the system property {@code jarProperty} names, and on another
+   * runner ({@code runnerArgs}, in a heap of {@code runnerHeap}, at a 512 KiB budget; outputs
+   * named after {@code label}), each in a child JVM ({@link JarRun}); asserts for each job the
+   * same output ({@link #assertSameOutput}), spills on the other runner, and the spill directory
+   * empty within 30 s (a cluster's workers delete their files as their tasks end).
+   */
+  public static void assertEachJobMatchesTheDirectRunner(String jarProperty, Path work, long seed,
+      String label, String runnerHeap, String... runnerArgs)
+      throws IOException, InterruptedException {
+    Path in = work.resolve("sales.csv");
+    SalesCsv.write(in, 40_000, seed);
+    Path spill = Files.createDirectories(work.resolve("spill"));
+    for (List<String> job : JOBS) {
+      String name = job.get(0);
+      Path direct = work.resolve(name + "-direct.csv");
+      Path other = work.resolve(name + "-" + label + ".csv");
+      JarRun.run(jarProperty, work, name + "-direct", job, "-i", in.toString(),
+          "-o", direct.toString(), "--memory", "1m", "--spill-dir", spill.toString());
+      List<String> args = new ArrayList<>(List.of("-i", in.toString(), "-o", other.toString(),
+          "--memory", "512k", "--spill-dir", spill.toString()));
+      args.addAll(List.of(runnerArgs));
+      List<String> printed = JarRun.run(jarProperty, runnerHeap, work, name + "-" + label, job,
+          args.toArray(new String[0]));
+      assertTrue(name + " spilled nothing on " + label + ": " + printed,
+          JarRun.spills(printed) > 0);
+      assertSameOutput(name, direct, other);
+      awaitEmpty(spill, 30_000);
+    }
+  }
+
+  private static void awaitEmpty(Path dir, long millis) throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (true) {
+      try (Stream<Path> files = Files.list(dir)) {
+        if (files.findAny().isEmpty()) {
+          return;
+        }
+      }
+      if (System.currentTimeMillis() > deadline) {
+        PipelineAsserts.assertEmpty(dir);
+      }
+      Thread.sleep(100);
+    }
+  }
 
   /** Asserts that {@code job} wrote to {@code actual} what it wrote to {@code expected}. */
   public static void assertSameOutput(String job, Path expected, Path actual) throws IOException {

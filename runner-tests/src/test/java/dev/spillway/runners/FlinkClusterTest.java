@@ -5,16 +5,13 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spillway.transforms.JarRun;
 import dev.spillway.transforms.PipelineAsserts;
-import dev.spillway.transforms.SalesCsv;
 import dev.spillway.transforms.SalesJobs;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,23 +148,7 @@ public class FlinkClusterTest {
    */
   @Test
   public void theJobsWriteOnTheClusterWhatTheyWriteOnTheDirectRunner() throws Exception {
-    Path work = TMP.newFolder().toPath();
-    Path in = work.resolve("sales.csv");
-    SalesCsv.write(in, 40_000, 7);
-    Path spill = Files.createDirectories(work.resolve("spill"));
-    for (List<String> job : SalesJobs.JOBS) {
-      String name = job.get(0);
-      Path direct = work.resolve(name + "-direct.csv");
-      Path flink = work.resolve(name + "-flink.csv");
-      JarRun.run(JAR, work, name + "-direct", job, "-i", in.toString(), "-o", direct.toString(),
-          "--memory", "1m", "--spill-dir", spill.toString());
-      List<String> printed = JarRun.run(JAR, work, name + "-flink", job, "-i", in.toString(),
-          "-o", flink.toString(), "--memory", "512k", "--spill-dir", spill.toString(),
-          "--runner", "flink", "--flink-master", cluster.restAddress());
-      assertTrue(name + " spilled nothing on the cluster: " + printed,
-          JarRun.spills(printed) > 0);
-      SalesJobs.assertSameOutput(name, direct, flink);
-      PipelineSupport.awaitEmpty(spill, 30_000);
-    }
+    SalesJobs.assertEachJobMatchesTheDirectRunner(JAR, TMP.newFolder().toPath(), 7, "flink",
+        "256m", "--runner", "flink", "--flink-master", cluster.restAddress());
   }
 }

@@ -1,14 +1,6 @@
 package dev.spillway.spark;
 
-import static org.junit.Assert.assertTrue;
-
-import dev.spillway.transforms.JarRun;
-import dev.spillway.transforms.PipelineAsserts;
-import dev.spillway.transforms.SalesCsv;
 import dev.spillway.transforms.SalesJobs;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -32,23 +24,8 @@ public class SparkJobsTest {
    */
   @Test
   public void theJobsWriteOnSparkWhatTheyWriteOnTheDirectRunner() throws Exception {
-    Path work = tmp.getRoot().toPath();
-    Path in = work.resolve("sales.csv");
-    SalesCsv.write(in, 40_000, 11);
-    Path spill = Files.createDirectories(work.resolve("spill"));
-    for (List<String> job : SalesJobs.JOBS) {
-      String name = job.get(0);
-      Path direct = work.resolve(name + "-direct.csv");
-      Path spark = work.resolve(name + "-spark.csv");
-      JarRun.run(JAR, work, name + "-direct", job, "-i", in.toString(), "-o", direct.toString(),
-          "--memory", "1m", "--spill-dir", spill.toString());
-      // Spark refuses to start a driver in less than about 450 MB of heap.
-      List<String> printed = JarRun.run(JAR, "768m", work, name + "-spark", job,
-          "-i", in.toString(), "-o", spark.toString(), "--memory", "512k",
-          "--spill-dir", spill.toString(), "--runner", "spark", "--spark-master", "local[2]");
-      assertTrue(name + " spilled nothing on Spark: " + printed, JarRun.spills(printed) > 0);
-      SalesJobs.assertSameOutput(name, direct, spark);
-      PipelineAsserts.assertEmpty(spill);
-    }
+    // Spark refuses to start a driver in less than about 450 MB of heap.
+    SalesJobs.assertEachJobMatchesTheDirectRunner(JAR, tmp.getRoot().toPath(), 11, "spark",
+        "768m", "--runner", "spark", "--spark-master", "local[2]");
   }
 }

@@ -72,4 +72,37 @@ public final class PipelineAsserts {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */
+  public static void awaitEmpty(Path dir, long millis) throws InterruptedException {
+    awaitEmpty(dir, millis, false);
+  }
+
+  /**
+   * Waits for {@code dir} to empty, collecting garbage meanwhile: engines that a runner dropped
+   * without tearing their DoFns down are closed by a cleaner once their DoFn is collected.
+   */
+  public static void awaitEmptyCollectingGarbage(Path dir, long millis)
+      throws InterruptedException {
+    awaitEmpty(dir, millis, true);
+  }
+
+  private static void awaitEmpty(Path dir, long millis, boolean collectGarbage)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < deadline) {
+      if (collectGarbage) {
+        System.gc();
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        if (files.findAny().isEmpty()) {
+          return;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Thread.sleep(20);
+    }
+    assertEmpty(dir);
+  }
 }

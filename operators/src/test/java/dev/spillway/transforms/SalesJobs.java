@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The command line's three jobs over {@link SalesCsv}'s columns, and how a runner's output is
@@ -54,22 +53,7 @@ public final class SalesJobs {
       assertTrue(name + " spilled nothing on " + label + ": " + printed,
           JarRun.spills(printed) > 0);
       assertSameOutput(name, direct, other);
-      awaitEmpty(spill, 30_000);
-    }
-  }
-
-  private static void awaitEmpty(Path dir, long millis) throws IOException, InterruptedException {
-    long deadline = System.currentTimeMillis() + millis;
-    while (true) {
-      try (Stream<Path> files = Files.list(dir)) {
-        if (files.findAny().isEmpty()) {
-          return;
-        }
-      }
-      if (System.currentTimeMillis() > deadline) {
-        PipelineAsserts.assertEmpty(dir);
-      }
-      Thread.sleep(100);
+      PipelineAsserts.awaitEmpty(spill, 30_000);
     }
   }
 

@@ -92,7 +92,7 @@ public class FailuresAndEdgeCasesTest {
     // The failing DoFn's engine is closed by the failure itself; engines of bundles that were
     // still running go when the DirectRunner tears their DoFns down, on its own threads, just
     // after waitUntilFinish has thrown.
-    PipelineSupport.awaitEmpty(dir, 10_000);
+    PipelineAsserts.awaitEmpty(dir, 10_000);
   }
 
   @Test

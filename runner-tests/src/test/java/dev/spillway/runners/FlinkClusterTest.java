@@ -81,7 +81,7 @@ public class FlinkClusterTest {
     List<Long> perSubtask = recordsReadPerSubtask("Sum/MergeShards");
     assertEquals("the merge step's subtasks: " + perSubtask, 2, perSubtask.size());
     assertTrue("a slot merged nothing: " + perSubtask, perSubtask.stream().allMatch(n -> n > 0));
-    PipelineSupport.awaitEmpty(dir, 30_000);
+    PipelineAsserts.awaitEmpty(dir, 30_000);
   }
 
   /**
@@ -125,7 +125,7 @@ public class FlinkClusterTest {
     Pipeline p = Pipeline.create(options);
     FlinkRunnerTest.combineGroupAndSortAgainstTheModel(p, dir);
     p.run().waitUntilFinish();
-    PipelineSupport.awaitEmpty(dir, 30_000);
+    PipelineAsserts.awaitEmpty(dir, 30_000);
   }
 
   /** Windowed outputs counted downstream; the full windowing suite runs on embedded Flink. */
@@ -136,7 +136,7 @@ public class FlinkClusterTest {
     WindowedScenarios.countedDownstreamInFixedWindows(p,
         PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.FLINK);
     p.run().waitUntilFinish();
-    PipelineSupport.awaitEmpty(dir, 30_000);
+    PipelineAsserts.awaitEmpty(dir, 30_000);
   }
 
   /**

@@ -170,7 +170,7 @@ public class FlinkRunnerTest {
     assertTrue("the downstream failure happened", SumGroupsFailingOnce.FAILED.get());
     // Flink does not tear down the DoFns of the attempts it cancels; their engines are closed
     // by the cleaner once those DoFns are collected.
-    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 
   @Test
@@ -188,7 +188,7 @@ public class FlinkRunnerTest {
     org.apache.beam.sdk.PipelineResult result = p.run();
     result.waitUntilFinish();
     assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
-    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 
   /** Sum, but the 20,000th input and the 500th output of the JVM throw, once each. */

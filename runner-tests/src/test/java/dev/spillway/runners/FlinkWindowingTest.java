@@ -1,5 +1,6 @@
 package dev.spillway.runners;
 
+import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
@@ -45,6 +46,6 @@ public class FlinkWindowingTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
-    PipelineSupport.awaitEmptyCollectingGarbage(dir, 30_000);
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 }

@@ -188,7 +188,7 @@ public class HotKeyOnClusterTest {
       result.waitUntilFinish();
       report("sorted spillway", result, records, hot, hot.count() * (VALUE_BYTES + 1 + 8),
           (System.nanoTime() - start) / 1_000_000_000L);
-      PipelineSupport.awaitEmpty(spill, 30_000);
+      PipelineAsserts.awaitEmpty(spill, 30_000);
     }
   }
 
@@ -259,7 +259,7 @@ public class HotKeyOnClusterTest {
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
       readTwice("spillway", Pipeline.create(cluster.options()), records, hot,
           PipelineSupport.smallBudget(spill, 64L << 20));
-      PipelineSupport.awaitEmpty(spill, 30_000);
+      PipelineAsserts.awaitEmpty(spill, 30_000);
 
       Pipeline builtIn = Pipeline.create(cluster.options());
       input(builtIn, records).apply(GroupByKey.create())

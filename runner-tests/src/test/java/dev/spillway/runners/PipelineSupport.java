@@ -1,6 +1,5 @@
 package dev.spillway.runners;
 
-import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,37 +75,5 @@ final class PipelineSupport {
   static SpillOptions smallBudget(Path dir, long bytes) {
     return SpillOptions.create().withMemoryBudgetBytes(bytes)
         .withSpillDirectories(List.of(dir.toString()));
-  }
-
-  /** Waits up to {@code millis} for {@code dir} to be empty, then asserts that it is. */
-  static void awaitEmpty(Path dir, long millis) throws InterruptedException {
-    awaitEmpty(dir, millis, false);
-  }
-
-  /**
-   * Waits for {@code dir} to empty, collecting garbage meanwhile: engines that a runner dropped
-   * without tearing their DoFns down are closed by a cleaner once their DoFn is collected.
-   */
-  static void awaitEmptyCollectingGarbage(Path dir, long millis) throws InterruptedException {
-    awaitEmpty(dir, millis, true);
-  }
-
-  private static void awaitEmpty(Path dir, long millis, boolean collectGarbage)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + millis * 1_000_000;
-    while (System.nanoTime() < deadline) {
-      if (collectGarbage) {
-        System.gc();
-      }
-      try (Stream<Path> files = Files.list(dir)) {
-        if (files.findAny().isEmpty()) {
-          return;
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      Thread.sleep(20);
-    }
-    PipelineAsserts.assertEmpty(dir);
   }
 }

@@ -170,7 +170,7 @@ public class ProcessGroupsTest {
         assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
     assertThat(e.getMessage(), containsString("more than 10000 bytes"));
     assertThat(e.getMessage(), containsString("thenProcess(GroupProcessor)"));
-    PipelineSupport.awaitEmpty(dir, 10_000);
+    PipelineAsserts.awaitEmpty(dir, 10_000);
   }
 
   /**

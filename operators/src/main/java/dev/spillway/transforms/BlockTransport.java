@@ -4,6 +4,7 @@ import dev.spillway.spill.BlockFile;
 import dev.spillway.spill.ExchangeDirectory;
 import dev.spillway.spill.ExchangeKey;
 import dev.spillway.spill.RecordSink;
+import dev.spillway.spill.SpillConfig;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.Paths;
 import java.util.UUID;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * How the packed blocks of {@link TwoPhase} cross the runner's shuffle: as they are, or as the
@@ -62,10 +64,13 @@ abstract class BlockTransport implements Serializable {
   /** Called once the element carrying {@code sent} has been merged: its blocks are not needed. */
   void consumed(Iterable<byte[]> sent) {}
 
-  /** Called when a step of the transform is set up: it may read or write blocks until torn down. */
-  void join() {}
+  /**
+   * Called at each bundle of a step of the transform, with its run's options: from the first, the
+   * step may read or write blocks until torn down.
+   */
+  void join(PipelineOptions runOptions) {}
 
-  /** Called when a step of the transform is torn down. */
+  /** Called when a step of the transform is torn down, whether or not it joined. */
   void leave() {}
 
   /** Blocks travel as they are. */
@@ -86,20 +91,26 @@ abstract class BlockTransport implements Serializable {
   }
 
   /**
-   * Each block in a file of its own; its absolute path crosses the shuffle. The transform's
-   * exchange directory goes when the last of its steps' DoFns is torn down: the DirectRunner
-   * tears a DoFn down at the end of the pipeline, or when its bundle fails (and the pipeline with
-   * it), so a step that fails first does not pull the files from under the others.
+   * Each block in a file of its own; its absolute path crosses the shuffle. Each run of the
+   * transform has an exchange ({@link ExchangeDirectory}) that its steps' DoFns join at their
+   * first bundle and leave when torn down: the DirectRunner tears a DoFn down at the end of the pipeline, or
+   * when its bundle fails (and the pipeline with it). The exchange closes when the last leaves,
+   * or shortly after the first, so that a step that fails first does not pull the files from
+   * under the others, and a bundle the runner starts after the end writes nothing that stays.
    */
   private static final class ThroughFiles extends BlockTransport {
     private static final long serialVersionUID = 1L;
 
     private final SpillOptions options;
-    /** Names this transform's exchange directory, the same in every copy of its DoFns. */
+    /** Names this transform's exchanges, the same in every copy of its DoFns. */
     private final String id = UUID.randomUUID().toString();
     private final ExchangeKey key;
-    /** Made on first use; this DoFn joined the exchange, so it stays until this one leaves. */
-    private transient Path directory;
+    /**
+     * This run's exchange: {@link #id} and the run's id, which each run's copy of the options has
+     * of its own, so a pipeline run again does not meet the exchange its first run closed.
+     */
+    private transient String runExchange;
+    private transient SpillConfig config;
     private transient BlockFile blockFile;
     private transient Counter files;
     private transient Counter fileBytes;
@@ -111,18 +122,17 @@ abstract class BlockTransport implements Serializable {
 
     @Override
     byte[] send(byte[] block) {
-      if (directory == null) {
-        directory = ExchangeDirectory.of(options.toConfig(), id);
-      }
-      Path file = directory.resolve(UUID.randomUUID().toString());
-      long written = blockFile().write(file, block, block.length);
-      if (files == null) {
+      if (config == null) {
+        config = options.toConfig();
         files = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILES);
         fileBytes = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILE_BYTES);
       }
-      files.inc();
-      fileBytes.inc(written);
-      return file.toString().getBytes(StandardCharsets.UTF_8);
+      return ExchangeDirectory.write(config, exchange(), file -> {
+        long written = blockFile().write(file, block, block.length);
+        files.inc();
+        fileBytes.inc(written);
+        return file.toString().getBytes(StandardCharsets.UTF_8);
+      });
     }
 
     @Override
@@ -145,13 +155,25 @@ abstract class BlockTransport implements Serializable {
     }
 
     @Override
-    void join() {
-      ExchangeDirectory.join(id);
+    void join(PipelineOptions runOptions) {
+      if (runExchange == null) {
+        runExchange = id + "-" + runOptions.as(SpillwayPipelineOptions.class).getSpillwayRunId();
+        ExchangeDirectory.join(runExchange);
+      }
     }
 
     @Override
     void leave() {
-      ExchangeDirectory.leave(id);
+      if (runExchange != null) {
+        ExchangeDirectory.leave(runExchange);
+      }
+    }
+
+    private String exchange() {
+      if (runExchange == null) {
+        throw new IllegalStateException("a step using the file exchange has started no bundle");
+      }
+      return runExchange;
     }
 
     /** One per DoFn instance, so used by one thread at a time, as it must be. */

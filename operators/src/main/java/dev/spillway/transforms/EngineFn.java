@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -65,17 +66,21 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     metrics = new SpillMetrics();
     slot = new EngineSlot<>();
     cleanable = CLEANER.register(this, slot::close);
-    transport.join();
     setUpCodecs();
   }
 
+  /**
+   * Closes an engine left by a bundle that failed while adding input, and joins the transport on
+   * the first bundle: {@code runOptions} are the run's own, which {@code @Setup} is not given on
+   * the DirectRunner (it passes the pipeline's, the same for every run).
+   */
   @StartBundle
-  public void startBundle() {
-    // An engine left by a bundle that failed while adding input.
+  public void startBundle(PipelineOptions runOptions) {
     slot.close();
+    transport.join(runOptions);
   }
 
-  /** Tears down the engine, and leaves the transport (the last to leave deletes its files). */
+  /** Tears down the engine and leaves the transport (the last to leave deletes its files). */
   @Teardown
   public void teardown() {
     if (cleanable != null) {

@@ -2,8 +2,12 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.CompressionCodec;
 import java.util.List;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.UUID;
 import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Hidden;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
@@ -77,4 +81,25 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
   Integer getParallelism();
 
   void setParallelism(Integer parallelism);
+
+  /**
+   * Names one run of a pipeline, for spillway's own use (the file exchange of the DirectRunner):
+   * made when first asked for and never serialized, so each copy of the options a runner makes
+   * for a run has its own. Unlike {@link #getOptionsId()}, which a copy keeps, it tells a second
+   * run of the same pipeline from the first.
+   */
+  @Hidden
+  @JsonIgnore
+  @Default.InstanceFactory(NewRunId.class)
+  String getSpillwayRunId();
+
+  void setSpillwayRunId(String runId);
+
+  /** A fresh {@link #getSpillwayRunId()}. */
+  class NewRunId implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return UUID.randomUUID().toString();
+    }
+  }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.junit.Rule;
 import org.junit.Test;
@@ -48,7 +49,7 @@ public class EngineFnCleanupTest {
     SortingFn fn = new SortingFn(SpillOptions.create().withMemoryBudgetBytes(128 << 10)
         .withSpillDirectories(List.of(dir.toString())));
     fn.setup();
-    fn.startBundle();
+    fn.startBundle(PipelineOptionsFactory.create());
     for (long i = 0; i < 50_000; i++) {
       fn.engine().add(OrderedBytes.encodeLong(i * 0x9E3779B97F4A7C15L), new byte[8]);
     }

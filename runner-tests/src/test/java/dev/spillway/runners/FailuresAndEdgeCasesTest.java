@@ -95,6 +95,34 @@ public class FailuresAndEdgeCasesTest {
     PipelineAsserts.awaitEmpty(dir, 10_000);
   }
 
+  /**
+   * Each run has exchange files of its own: the first run's exchange closes with it, and the
+   * second must not meet it closed (nor the first run's files).
+   */
+  @Test
+  public void aPipelineRunTwiceGivesItsResultsTwice() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline pipeline = Pipeline.create();
+    List<KV<String, Long>> data = new ArrayList<>();
+    Map<String, Long> model = new HashMap<>();
+    for (int i = 0; i < 10_000; i++) {
+      data.add(KV.of("k" + (i % 1_000), (long) i));
+      model.merge("k" + (i % 1_000), (long) i, Long::sum);
+    }
+    List<KV<String, Long>> expected = new ArrayList<>();
+    model.forEach((k, v) -> expected.add(KV.of(k, v)));
+    PCollection<KV<String, Long>> sums = pipeline.apply(Create.of(data))
+        .apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+            .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
+    PipelineAsserts.assertSameElements(sums, expected);
+    for (int run = 0; run < 2; run++) {
+      PipelineResult result = pipeline.run();
+      result.waitUntilFinish();
+      assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), greaterThan(0L));
+      PipelineAsserts.awaitEmpty(dir, 10_000);
+    }
+  }
+
   @Test
   public void nullKeysAndValuesAreGroupedAndCountedAsByTheBuiltIns() throws Exception {
     Path dir = tmp.newFolder().toPath();

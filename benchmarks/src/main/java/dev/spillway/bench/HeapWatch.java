@@ -34,27 +34,31 @@ final class HeapWatch implements AutoCloseable {
         heapPools.add(pool.getName());
       }
     }
-    NotificationListener listener = (notification, handback) -> {
-      if (!notification.getType().equals(
-          GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
-        return;
-      }
-      GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
-          (CompositeData) notification.getUserData());
-      peakAfterGc.accumulateAndGet(heapUsed(info.getGcInfo().getMemoryUsageAfterGc()), Math::max);
-      peakUsed.accumulateAndGet(heapUsed(info.getGcInfo().getMemoryUsageBeforeGc()), Math::max);
-    };
+    NotificationListener listener =
+        (notification, handback) -> {
+          if (!notification
+              .getType()
+              .equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+            return;
+          }
+          GarbageCollectionNotificationInfo info =
+              GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+          peakAfterGc.accumulateAndGet(
+              heapUsed(info.getGcInfo().getMemoryUsageAfterGc()), Math::max);
+          peakUsed.accumulateAndGet(heapUsed(info.getGcInfo().getMemoryUsageBeforeGc()), Math::max);
+        };
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (gc instanceof NotificationEmitter) {
         NotificationEmitter emitter = (NotificationEmitter) gc;
         emitter.addNotificationListener(listener, null, null);
-        removals.add(() -> {
-          try {
-            emitter.removeNotificationListener(listener);
-          } catch (ListenerNotFoundException ignored) {
-            // already gone
-          }
-        });
+        removals.add(
+            () -> {
+              try {
+                emitter.removeNotificationListener(listener);
+              } catch (ListenerNotFoundException ignored) {
+                // already gone
+              }
+            });
       }
     }
   }

@@ -50,12 +50,11 @@ import org.apache.beam.sdk.values.PCollectionView;
  * A workload as a Beam pipeline: {@code spillway-direct} (spillway's transforms on the
  * DirectRunner), {@code beam-direct} (Beam's built-in transforms on the DirectRunner), {@code
  * spillway-flink} and {@code beam-flink} (spillway's and the built-in transforms on Beam's Flink
- * runner, embedded or on a session cluster) and {@code
- * direct-floor} (the same records generated on the DirectRunner and summed into a checksum with
- * nothing combined, grouped or sorted: the least any pipeline over them takes, so the bound on
- * how much faster than another a transform can make its pipeline). The checksum is summed in
- * Beam counters (longs wrap, as the checksum's arithmetic does), so it comes back through the
- * PipelineResult.
+ * runner, embedded or on a session cluster) and {@code direct-floor} (the same records generated on
+ * the DirectRunner and summed into a checksum with nothing combined, grouped or sorted: the least
+ * any pipeline over them takes, so the bound on how much faster than another a transform can make
+ * its pipeline). The checksum is summed in Beam counters (longs wrap, as the checksum's arithmetic
+ * does), so it comes back through the PipelineResult.
  */
 final class PipelineSystem implements WorkloadSystem {
   private static final int SORT_RANGES = 64;
@@ -70,6 +69,7 @@ final class PipelineSystem implements WorkloadSystem {
 
   private final String name;
   private final Transforms transforms;
+
   /** The Flink master to submit to ({@code [local]}: embedded), or null for the DirectRunner. */
   private final String flinkMaster;
 
@@ -101,45 +101,54 @@ final class PipelineSystem implements WorkloadSystem {
     Pipeline p = Pipeline.create(options());
     // -Dspillway.shuffle=RUNNER measures the DirectRunner's own shuffle beside the default;
     // -Dspillway.flush=true a combine that flushes full tables before the shuffle.
-    SpillOptions spill = SpillOptions.create().withMemoryBudgetBytes(spec.memoryBytes())
-        .withShuffle(SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
-        .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
-    PCollection<KV<Long, Long>> records = p
-        .apply("Generate", GenerateSequence.from(0).to(spec.records()))
-        .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
-        .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
+    SpillOptions spill =
+        SpillOptions.create()
+            .withMemoryBudgetBytes(spec.memoryBytes())
+            .withShuffle(
+                SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
+            .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
+    PCollection<KV<Long, Long>> records =
+        p.apply("Generate", GenerateSequence.from(0).to(spec.records()))
+            .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
+            .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
     if (transforms == Transforms.NONE) {
       records.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else if (spec.workload() == Workload.SORT) {
       sort(records, spec.records(), spec.seed(), spill);
     } else if (spec.workload() == Workload.COMBINE) {
-      PCollection<KV<Long, Long>> sums = spillway()
-          ? records.apply(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(spill))
-          : records.apply(Combine.perKey(Sum.ofLongs()));
+      PCollection<KV<Long, Long>> sums =
+          spillway()
+              ? records.apply(
+                  SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(spill))
+              : records.apply(Combine.perKey(Sum.ofLongs()));
       sums.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else {
-      PCollection<KV<Long, Iterable<Long>>> groups = spillway()
-          ? records.apply(SpillingGroupByKey.<Long, Long>create().withOptions(spill))
-          : records.apply(GroupByKey.create());
+      PCollection<KV<Long, Iterable<Long>>> groups =
+          spillway()
+              ? records.apply(SpillingGroupByKey.<Long, Long>create().withOptions(spill))
+              : records.apply(GroupByKey.create());
       groups.apply("Checksum", ParDo.of(new GroupChecksumFn()));
     }
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return new RunResult(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
+    return new RunResult(
+        SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
         SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED),
-        SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED), 0,
-        Checksum.of(SpillMetrics.total(result, "checksum", "outputKeys"),
+        SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED),
+        0,
+        Checksum.of(
+            SpillMetrics.total(result, "checksum", "outputKeys"),
             SpillMetrics.total(result, "checksum", "sum")));
   }
 
   /**
    * sort: a sample of the keys, taken up front, sets {@value #SORT_RANGES} key ranges; each range
-   * is grouped (by SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's
-   * ExternalSorter, or on the heap) and checksummed at its global positions, which start after
-   * the counts of the ranges before it.
+   * is grouped (by SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's ExternalSorter,
+   * or on the heap) and checksummed at its global positions, which start after the counts of the
+   * ranges before it.
    */
-  private void sort(PCollection<KV<Long, Long>> records, long recordCount, long seed,
-      SpillOptions spill) {
+  private void sort(
+      PCollection<KV<Long, Long>> records, long recordCount, long seed, SpillOptions spill) {
     PCollection<Long> keys = records.apply("Keys", Keys.create());
     // The sample: the keys of records picked at random, as a job samples its input files.
     Random random = new Random(seed);
@@ -149,21 +158,26 @@ final class PipelineSystem implements WorkloadSystem {
       sample.add(OrderedBytes.encodeLong(Generator.rand(seed, index)));
     }
     List<byte[]> bounds = RangeBounds.fromSample(sample, SORT_RANGES);
-    PCollection<KV<Integer, Long>> ranged = keys
-        .apply("AssignRanges",
-            ParDo.of(new AssignRangeFn<Long>(bounds, OrderedBytes::encodeLong)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
-    PCollectionView<Map<Integer, Long>> counts = (spillway()
-        ? ranged.apply("CountRanges", SpillingCombine.<Integer, Long, Long>perKey(
-            Count.<Long>combineFn()).withOptions(spill))
-        : ranged.apply("CountRanges", Count.perKey()))
-        .apply("CountsView", View.asMap());
-    PCollection<KV<Integer, Iterable<Long>>> grouped = spillway()
-        ? ranged.apply("GroupRanges",
-            SpillingGroupByKey.<Integer, Long>create().withOptions(spill))
-        : ranged.apply("GroupRanges", GroupByKey.create());
-    grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(counts, spillway() ? spill : null))
-        .withSideInputs(counts));
+    PCollection<KV<Integer, Long>> ranged =
+        keys.apply(
+                "AssignRanges", ParDo.of(new AssignRangeFn<Long>(bounds, OrderedBytes::encodeLong)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
+    PCollectionView<Map<Integer, Long>> counts =
+        (spillway()
+                ? ranged.apply(
+                    "CountRanges",
+                    SpillingCombine.<Integer, Long, Long>perKey(Count.<Long>combineFn())
+                        .withOptions(spill))
+                : ranged.apply("CountRanges", Count.perKey()))
+            .apply("CountsView", View.asMap());
+    PCollection<KV<Integer, Iterable<Long>>> grouped =
+        spillway()
+            ? ranged.apply(
+                "GroupRanges", SpillingGroupByKey.<Integer, Long>create().withOptions(spill))
+            : ranged.apply("GroupRanges", GroupByKey.create());
+    grouped.apply(
+        "SortRanges",
+        ParDo.of(new SortChecksumFn(counts, spillway() ? spill : null)).withSideInputs(counts));
   }
 
   /** sort: S += mix64(p ^ mix64(key at p)), p counted from the ranges before this one. */
@@ -171,8 +185,10 @@ final class PipelineSystem implements WorkloadSystem {
     private static final byte[] NO_VALUE = new byte[0];
 
     private final PCollectionView<Map<Integer, Long>> counts;
+
     /** Null: sort on the heap, as a job with Beam's built-ins would. */
     private final SpillOptions spill;
+
     private final Counter sum = Metrics.counter("checksum", "sum");
     private final Counter keys = Metrics.counter("checksum", "outputKeys");
 
@@ -241,8 +257,9 @@ final class PipelineSystem implements WorkloadSystem {
   /** The benchmark's classes alone: spillway-benchmarks-thin.jar beside the running jar. */
   private static String thinJar() {
     try {
-      Path running = Paths.get(
-          PipelineSystem.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path running =
+          Paths.get(
+              PipelineSystem.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       Path thin = running.resolveSibling("spillway-benchmarks-thin.jar");
       if (!Files.isRegularFile(thin)) {
         throw new IllegalStateException("no " + thin + ": build the benchmarks module first");

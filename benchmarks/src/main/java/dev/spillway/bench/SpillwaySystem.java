@@ -26,11 +26,13 @@ final class SpillwaySystem implements WorkloadSystem {
   }
 
   private static SpillConfig config(WorkloadSpec spec) {
-    SpillConfig config = SpillConfig.withBudget(spec.memoryBytes())
-        .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)))
-        .withEncryption(spec.encrypt());
+    SpillConfig config =
+        SpillConfig.withBudget(spec.memoryBytes())
+            .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)))
+            .withEncryption(spec.encrypt());
     return spec.spillDirectory() == null
-        ? config : config.withSpillDirectories(List.of(spec.spillDirectory()));
+        ? config
+        : config.withSpillDirectories(List.of(spec.spillDirectory()));
   }
 
   @Override
@@ -51,7 +53,8 @@ final class SpillwaySystem implements WorkloadSystem {
   private static RunResult combine(WorkloadSpec spec) {
     Checksum checksum = new Checksum();
     byte[] key = new byte[8];
-    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(new LongSum(), LongSum.CODEC, config(spec))) {
+    try (ExternalMerger<Long, long[]> merger =
+        new ExternalMerger<>(new LongSum(), LongSum.CODEC, config(spec))) {
       for (long i = 0; i < spec.records(); i++) {
         long r = Generator.rand(spec.seed(), i);
         OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
@@ -59,8 +62,8 @@ final class SpillwaySystem implements WorkloadSystem {
       }
       try (CombineCursor<long[]> out = merger.finish()) {
         while (out.next()) {
-          checksum.addCombined(OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()),
-              out.accumulator()[0]);
+          checksum.addCombined(
+              OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()), out.accumulator()[0]);
         }
       }
       return result(merger.stats(), checksum);
@@ -91,8 +94,8 @@ final class SpillwaySystem implements WorkloadSystem {
             sum += ((a[o] & 0xFF) << 8) | (a[o + 1] & 0xFF);
             count++;
           }
-          checksum.addGroup(OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()),
-              sum, count);
+          checksum.addGroup(
+              OrderedBytes.getUnsignedLong(out.keyArray(), out.keyOffset()), sum, count);
         }
       }
       return result(groups.stats(), checksum);
@@ -120,7 +123,11 @@ final class SpillwaySystem implements WorkloadSystem {
   }
 
   private static RunResult result(SpillStats stats, Checksum checksum) {
-    return new RunResult(stats.spillCount(), stats.diskBytesSpilled(), stats.memoryBytesSpilled(),
-        stats.peakMemoryBytes(), checksum);
+    return new RunResult(
+        stats.spillCount(),
+        stats.diskBytesSpilled(),
+        stats.memoryBytesSpilled(),
+        stats.peakMemoryBytes(),
+        checksum);
   }
 }

@@ -2,7 +2,6 @@ package dev.spillway.bench;
 
 import dev.spillway.bench.PipelineSystem.Transforms;
 import dev.spillway.templates.workload.Workload;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
@@ -21,27 +20,36 @@ import java.util.function.Function;
  * </pre>
  *
  * Prints exactly one JSON line on stdout, last; progress goes to stderr. {@code --warmup R} first
- * runs the same workload R times untimed in the same JVM, so the timed run measures compiled
- * code rather than class loading and the JIT (a cold run is what a one-off job sees; a warm one
- * is the steady throughput). The Flink systems run on an embedded cluster unless {@code
- * --flink-master} names a session cluster's REST address (parallelism 2: the two TaskManagers of
- * {@code scripts/flink-cluster.sh}; {@code --memory-mb} is then each TaskManager's budget). The
- * floors ({@code direct-floor}, {@code flink-floor}) are not a workload's implementation: their
- * checksum is of the records, as {@code combine}'s checksum would be of one record per key.
+ * runs the same workload R times untimed in the same JVM, so the timed run measures compiled code
+ * rather than class loading and the JIT (a cold run is what a one-off job sees; a warm one is the
+ * steady throughput). The Flink systems run on an embedded cluster unless {@code --flink-master}
+ * names a session cluster's REST address (parallelism 2: the two TaskManagers of {@code
+ * scripts/flink-cluster.sh}; {@code --memory-mb} is then each TaskManager's budget). The floors
+ * ({@code direct-floor}, {@code flink-floor}) are not a workload's implementation: their checksum
+ * is of the records, as {@code combine}'s checksum would be of one record per key.
  */
 public final class WorkloadRunner {
   /** Each system, made from the {@code --flink-master} the Flink ones submit to. */
-  private static final Map<String, Function<String, WorkloadSystem>> SYSTEMS = Map.of(
-      "spillway", master -> new SpillwaySystem(),
-      "in-memory", master -> new FastInMemorySystem(),
-      "in-memory-boxed", master -> new BoxedInMemorySystem(),
-      "spillway-direct", master -> PipelineSystem.direct("spillway-direct", Transforms.SPILLWAY),
-      "beam-direct", master -> PipelineSystem.direct("beam-direct", Transforms.BUILT_IN),
-      "direct-floor", master -> PipelineSystem.direct("direct-floor", Transforms.NONE),
-      "spillway-flink",
-      master -> PipelineSystem.flink("spillway-flink", Transforms.SPILLWAY, master),
-      "beam-flink", master -> PipelineSystem.flink("beam-flink", Transforms.BUILT_IN, master),
-      "flink-floor", master -> PipelineSystem.flink("flink-floor", Transforms.NONE, master));
+  private static final Map<String, Function<String, WorkloadSystem>> SYSTEMS =
+      Map.of(
+          "spillway",
+          master -> new SpillwaySystem(),
+          "in-memory",
+          master -> new FastInMemorySystem(),
+          "in-memory-boxed",
+          master -> new BoxedInMemorySystem(),
+          "spillway-direct",
+          master -> PipelineSystem.direct("spillway-direct", Transforms.SPILLWAY),
+          "beam-direct",
+          master -> PipelineSystem.direct("beam-direct", Transforms.BUILT_IN),
+          "direct-floor",
+          master -> PipelineSystem.direct("direct-floor", Transforms.NONE),
+          "spillway-flink",
+          master -> PipelineSystem.flink("spillway-flink", Transforms.SPILLWAY, master),
+          "beam-flink",
+          master -> PipelineSystem.flink("beam-flink", Transforms.BUILT_IN, master),
+          "flink-floor",
+          master -> PipelineSystem.flink("flink-floor", Transforms.NONE, master));
 
   private WorkloadRunner() {}
 
@@ -52,16 +60,20 @@ public final class WorkloadRunner {
     try {
       Map<String, String> opts = parse(args);
       Workload workload = Workload.valueOf(required(opts, "workload").toUpperCase(Locale.ROOT));
-      long records = Long.parseLong(opts.getOrDefault("records",
-          Long.toString(workload.defaultRecords())));
+      long records =
+          Long.parseLong(opts.getOrDefault("records", Long.toString(workload.defaultRecords())));
       long keys = Long.parseLong(opts.getOrDefault("keys", Long.toString(workload.defaultKeys())));
       String dir = opts.get("spill-dir");
-      spec = new WorkloadSpec(workload, records, keys,
-          Long.parseLong(opts.getOrDefault("seed", "42")),
-          Long.parseLong(opts.getOrDefault("memory-mb", "64")),
-          opts.getOrDefault("codec", "lz4"),
-          Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
-          dir == null ? null : Paths.get(dir));
+      spec =
+          new WorkloadSpec(
+              workload,
+              records,
+              keys,
+              Long.parseLong(opts.getOrDefault("seed", "42")),
+              Long.parseLong(opts.getOrDefault("memory-mb", "64")),
+              opts.getOrDefault("codec", "lz4"),
+              Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
+              dir == null ? null : Paths.get(dir));
       Function<String, WorkloadSystem> factory =
           SYSTEMS.get(opts.getOrDefault("system", "spillway"));
       if (factory == null) {
@@ -74,23 +86,28 @@ public final class WorkloadRunner {
       }
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.println("usage: --workload combine|group|skew|sort --records N [--keys K]"
-          + " [--seed 42] [--memory-mb 64]"
-          + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|direct-floor"
-          + "|spillway-flink|beam-flink|flink-floor] [--flink-master HOST:PORT|[local]]"
-          + " [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR] [--warmup R]");
+      System.err.println(
+          "usage: --workload combine|group|skew|sort --records N [--keys K]"
+              + " [--seed 42] [--memory-mb 64]"
+              + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|direct-floor"
+              + "|spillway-flink|beam-flink|flink-floor] [--flink-master HOST:PORT|[local]]"
+              + " [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR] [--warmup R]");
       System.exit(2);
       return;
     }
-    System.err.printf("running %s on %s: %,d records, %s keys, seed %d, %d MiB%n",
-        spec.workload().id(), system.name(), spec.records(),
-        spec.keys() == 0 ? "2^64" : String.format("%,d", spec.keys()), spec.seed(),
+    System.err.printf(
+        "running %s on %s: %,d records, %s keys, seed %d, %d MiB%n",
+        spec.workload().id(),
+        system.name(),
+        spec.records(),
+        spec.keys() == 0 ? "2^64" : String.format("%,d", spec.keys()),
+        spec.seed(),
         spec.memoryMb());
     for (int i = 0; i < warmups; i++) {
       long warmStart = System.nanoTime();
       system.run(spec);
-      System.err.printf("warm-up %d of %d: %.3f s%n", i + 1, warmups,
-          (System.nanoTime() - warmStart) / 1e9);
+      System.err.printf(
+          "warm-up %d of %d: %.3f s%n", i + 1, warmups, (System.nanoTime() - warmStart) / 1e9);
     }
     long start = System.nanoTime();
     RunResult result;
@@ -101,19 +118,30 @@ public final class WorkloadRunner {
       if (result.peakMemoryBytes() > 0) {
         System.err.printf("peak engine memory %,d bytes%n", result.peakMemoryBytes());
       }
-      System.err.printf("peak heap in use after a GC %,d bytes; peak heap in use %,d bytes%n",
+      System.err.printf(
+          "peak heap in use after a GC %,d bytes; peak heap in use %,d bytes%n",
           heap.peakLiveBytes(), heap.peakUsedBytes());
     }
-    System.out.println(String.format(Locale.ROOT,
-        "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "
-            + "\"seed\": %d, \"memory_mb\": %d, \"seconds\": %.3f, \"records_per_second\": %d, "
-            + "\"spills\": %d, \"disk_bytes_spilled\": %d, \"memory_bytes_spilled\": %d, "
-            + "\"output_keys\": %d, \"checksum\": \"%s\"}",
-        system.name(), spec.workload().id(), spec.records(),
-        spec.keys() == 0 ? "18446744073709551616" : Long.toString(spec.keys()), spec.seed(),
-        spec.memoryMb(), seconds, Math.round(spec.records() / seconds), result.spills(),
-        result.diskBytesSpilled(), result.memoryBytesSpilled(),
-        result.checksum().outputKeys(), result.checksum().value()));
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "
+                + "\"seed\": %d, \"memory_mb\": %d, \"seconds\": %.3f, \"records_per_second\": %d, "
+                + "\"spills\": %d, \"disk_bytes_spilled\": %d, \"memory_bytes_spilled\": %d, "
+                + "\"output_keys\": %d, \"checksum\": \"%s\"}",
+            system.name(),
+            spec.workload().id(),
+            spec.records(),
+            spec.keys() == 0 ? "18446744073709551616" : Long.toString(spec.keys()),
+            spec.seed(),
+            spec.memoryMb(),
+            seconds,
+            Math.round(spec.records() / seconds),
+            result.spills(),
+            result.diskBytesSpilled(),
+            result.memoryBytesSpilled(),
+            result.checksum().outputKeys(),
+            result.checksum().value()));
   }
 
   private static Map<String, String> parse(String[] args) {
@@ -147,5 +175,4 @@ public final class WorkloadRunner {
     }
     return v;
   }
-
 }

@@ -26,8 +26,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Micro benchmarks of the engine's hot paths: hashing, table inserts, segment write and read, and
- * the k-way merge. In the engine's package, to reach its package-private parts. Run with
- * {@code java -cp benchmarks/target/spillway-benchmarks.jar org.openjdk.jmh.Main EngineBenchmarks}.
+ * the k-way merge. In the engine's package, to reach its package-private parts. Run with {@code
+ * java -cp benchmarks/target/spillway-benchmarks.jar org.openjdk.jmh.Main EngineBenchmarks}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -56,8 +56,9 @@ public class EngineBenchmarks {
         keys[i] = OrderedBytes.encodeLong(random.nextInt(keySpace));
       }
       dir = Files.createTempDirectory("spillway-jmh");
-      resources = new EngineResources(SpillConfig.withBudget(512L << 20)
-          .withSpillDirectories(List.of(dir)));
+      resources =
+          new EngineResources(
+              SpillConfig.withBudget(512L << 20).withSpillDirectories(List.of(dir)));
     }
 
     @TearDown(Level.Trial)
@@ -87,7 +88,8 @@ public class EngineBenchmarks {
   }
 
   private static CombineTable<Long, long[]> tableOf(Data d) {
-    CombineTable<Long, long[]> table = new CombineTable<>(new LongSum(), LongSum.CODEC, d.resources);
+    CombineTable<Long, long[]> table =
+        new CombineTable<>(new LongSum(), LongSum.CODEC, d.resources);
     table.reset(0);
     return table;
   }
@@ -116,9 +118,15 @@ public class EngineBenchmarks {
     IoBuffers.Slot slot = d.resources.buffers.acquire();
     SegmentLocation location;
     try {
-      SegmentWriter w = new SegmentWriter(file, c.codec, c.cipher, slot,
-          d.resources.plan.blockBytes(),
-          Layout.LAYOUT_KEY_VALUE, Order.ORDER_NONE);
+      SegmentWriter w =
+          new SegmentWriter(
+              file,
+              c.codec,
+              c.cipher,
+              slot,
+              d.resources.plan.blockBytes(),
+              Layout.LAYOUT_KEY_VALUE,
+              Order.ORDER_NONE);
       for (byte[] k : d.keys) {
         w.append(k, 0, 8, d.value, 0, 8);
       }

@@ -24,8 +24,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Decoding a value that the engine hands out as a slice of its memory, per value: {@code inPlace}
- * is {@link CoderCodec#decode} (the coder reads the slice through {@link SliceInputStream});
- * {@code copyThenCoderUtils} is how it decoded before (copy the slice, then Beam's {@code
+ * is {@link CoderCodec#decode} (the coder reads the slice through {@link SliceInputStream}); {@code
+ * copyThenCoderUtils} is how it decoded before (copy the slice, then Beam's {@code
  * CoderUtils.decodeFromByteArray}). Run with {@code java -cp
  * benchmarks/target/spillway-benchmarks.jar org.openjdk.jmh.Main DecodeBenchmarks}.
  */
@@ -51,8 +51,9 @@ public class DecodeBenchmarks {
   @Setup
   @SuppressWarnings("unchecked")
   public void setUp() throws CoderException {
-    beamCoder = (Coder<Object>) (Coder<?>) (coder.equals("VarLong") ? VarLongCoder.of()
-        : StringUtf8Coder.of());
+    beamCoder =
+        (Coder<Object>)
+            (Coder<?>) (coder.equals("VarLong") ? VarLongCoder.of() : StringUtf8Coder.of());
     codec = new CoderCodec<>(beamCoder);
     Random random = new Random(3);
     memory = new byte[VALUES * 48];
@@ -60,8 +61,10 @@ public class DecodeBenchmarks {
     lengths = new int[VALUES];
     int p = 0;
     for (int i = 0; i < VALUES; i++) {
-      Object value = coder.equals("VarLong") ? (Object) (random.nextLong() >>> random.nextInt(64))
-          : "v".repeat(random.nextInt(41));
+      Object value =
+          coder.equals("VarLong")
+              ? (Object) (random.nextLong() >>> random.nextInt(64))
+              : "v".repeat(random.nextInt(41));
       byte[] encoded = CoderUtils.encodeToByteArray(beamCoder, value, Coder.Context.OUTER);
       System.arraycopy(encoded, 0, memory, p, encoded.length);
       offsets[i] = p;

@@ -3,26 +3,26 @@ package dev.spillway.spill;
 import java.util.Arrays;
 
 /**
- * Records appended as they come into their hash partition's chain of pages, with no table:
- * each record is {@code [key length: varint][key][value length: varint][value]}. Filling writes
- * at one of a few dozen hot positions and a spill reads each partition's pages front to back, so
- * both touch memory sequentially (a partitioned append-only buffer).
+ * Records appended as they come into their hash partition's chain of pages, with no table: each
+ * record is {@code [key length: varint][key][value length: varint][value]}. Filling writes at one
+ * of a few dozen hot positions and a spill reads each partition's pages front to back, so both
+ * touch memory sequentially (a partitioned append-only buffer).
  *
  * <p>An engine switches to this buffer when its in-memory table stops paying: when a fill of the
  * table held nearly as many keys as records (Trino's adaptive partial aggregation makes the same
- * call), hashing every record into a table larger than the CPU caches costs a cache miss per
- * record and saves little, since the records go to disk anyway. Merging after the spill,
- * partition by partition, then works in a table that fits the caches.
+ * call), hashing every record into a table larger than the CPU caches costs a cache miss per record
+ * and saves little, since the records go to disk anyway. Merging after the spill, partition by
+ * partition, then works in a table that fits the caches.
  *
- * <p>Memory: the pages, each reserved before it is made; at most one page per partition is
- * partly empty.
+ * <p>Memory: the pages, each reserved before it is made; at most one page per partition is partly
+ * empty.
  */
 final class AppendBuffer {
   /**
    * Whether a table holding {@code keys} keys for {@code records} records should give way to an
-   * append buffer: when it combines less than {@code minReduction} of its records. Engines ask
-   * once a fill of the table has taken half of their memory, so an input that fits in memory is
-   * never spilled for it.
+   * append buffer: when it combines less than {@code minReduction} of its records. Engines ask once
+   * a fill of the table has taken half of their memory, so an input that fits in memory is never
+   * spilled for it.
    */
   static boolean tableStopsPaying(int keys, long records, double minReduction) {
     return keys > (1 - minReduction) * records;

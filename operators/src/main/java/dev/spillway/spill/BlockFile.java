@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * One block of bytes in a file of its own, as the spill format stores a block: compressed, with
- * a CRC32C, encrypted under an {@link ExchangeKey} when given. The block lives on the caller's
- * heap, so nothing is taken from a memory pool: for a shuffle whose elements are blocks the
- * runner would otherwise hold (a transform's partial results on the DirectRunner).
+ * One block of bytes in a file of its own, as the spill format stores a block: compressed, with a
+ * CRC32C, encrypted under an {@link ExchangeKey} when given. The block lives on the caller's heap,
+ * so nothing is taken from a memory pool: for a shuffle whose elements are blocks the runner would
+ * otherwise hold (a transform's partial results on the DirectRunner).
  *
  * <p>A file is {@code [magic "SWB1"][codec: 1 byte][stored length][raw length][CRC32C][stored
  * bytes]} (lengths and CRC little-endian, as a spill frame). It is written {@linkplain WholeFile
@@ -25,13 +25,16 @@ import java.util.zip.CRC32C;
  */
 public final class BlockFile {
   private static final int MAGIC = 0x31425753; // "SWB1" read little-endian
+
   /** The magic and the codec's byte, before the frame. */
   private static final int PREFIX_BYTES = 5;
+
   private static final int HEADER_BYTES = PREFIX_BYTES + FrameFormat.FRAME_HEADER_BYTES;
 
   private final CompressionCodec codec;
   private final FrameCipher cipher;
   private final CRC32C crc = new CRC32C();
+
   /** The file being written, reused from block to block. */
   private byte[] out = new byte[0];
 
@@ -45,13 +48,22 @@ public final class BlockFile {
   public long write(Path file, byte[] block, int length) {
     int size = encode(file, block, length);
     try {
-      WholeFile.write(file, stream -> {
-        stream.write(out, 0, size);
-        return null;
-      });
+      WholeFile.write(
+          file,
+          stream -> {
+            stream.write(out, 0, size);
+            return null;
+          });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write block file " + file + " in directory "
-          + file.getParent() + " (" + e.getMessage() + ")", e);
+      throw new UncheckedIOException(
+          "cannot write block file "
+              + file
+              + " in directory "
+              + file.getParent()
+              + " ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     return size;
   }
@@ -99,8 +111,15 @@ public final class BlockFile {
     int rawLength = FrameFormat.getIntLE(in, PREFIX_BYTES + 4);
     int expectedCrc = FrameFormat.getIntLE(in, PREFIX_BYTES + 8);
     if (storedLength != in.length - HEADER_BYTES) {
-      throw new CorruptSegmentException(file, 0, "a frame of " + storedLength + " bytes in a file"
-          + " of " + in.length + " (truncated or corrupt length)");
+      throw new CorruptSegmentException(
+          file,
+          0,
+          "a frame of "
+              + storedLength
+              + " bytes in a file"
+              + " of "
+              + in.length
+              + " (truncated or corrupt length)");
     }
     try {
       FrameFormat.checkFrame(stored, crc, in, HEADER_BYTES, storedLength, rawLength, expectedCrc);

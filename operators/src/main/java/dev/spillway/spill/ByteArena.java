@@ -8,8 +8,8 @@ import java.util.Arrays;
  * few arrays. An address is {@code page << pageShift | offset}; an allocation never spans pages,
  * and one larger than a page gets a page of its own.
  *
- * <p>Every page is reserved from the engine's {@link MemoryReservation} before it is made; when
- * the reservation is refused, {@link #allocate} returns {@link #NO_MEMORY} and the engine spills.
+ * <p>Every page is reserved from the engine's {@link MemoryReservation} before it is made; when the
+ * reservation is refused, {@link #allocate} returns {@link #NO_MEMORY} and the engine spills.
  */
 final class ByteArena {
   static final long NO_MEMORY = -1;
@@ -19,8 +19,10 @@ final class ByteArena {
   private final int pageSize;
   private byte[][] pages = new byte[16][];
   private int pageCount;
+
   /** The next free byte of the last page. */
   private int cursor;
+
   private long reservedBytes;
 
   ByteArena(MemoryReservation reservation, int pageSize) {

@@ -39,9 +39,9 @@ final class Bytes {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /**
-   * The first eight bytes of a range as a big-endian number, zero-padded: comparing two prefixes
-   * as unsigned longs orders them as {@link #compare} would, except that equal prefixes need the
-   * full comparison.
+   * The first eight bytes of a range as a big-endian number, zero-padded: comparing two prefixes as
+   * unsigned longs orders them as {@link #compare} would, except that equal prefixes need the full
+   * comparison.
    */
   static long prefix(byte[] a, int offset, int length) {
     long p = 0;

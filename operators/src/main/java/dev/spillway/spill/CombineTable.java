@@ -5,12 +5,12 @@ import java.util.Arrays;
 /**
  * The in-memory state of an {@link ExternalMerger}: a {@link KeyIndex} from keys to accumulators.
  *
- * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as
- * {@link #ACCUMULATOR_OVERHEAD} bytes plus their encoded size. A fixed-size codec weighs for
- * free; otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th...
- * addition, so weighing costs O(1) amortized and the count lags a growing accumulator by at most
- * its growth since the last weighing. When the weight passes what the reservation grants, the
- * table asks for a spill ({@link #overBudget()}) right after the record that grew it.
+ * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as {@link
+ * #ACCUMULATOR_OVERHEAD} bytes plus their encoded size. A fixed-size codec weighs for free;
+ * otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th... addition,
+ * so weighing costs O(1) amortized and the count lags a growing accumulator by at most its growth
+ * since the last weighing. When the weight passes what the reservation grants, the table asks for a
+ * spill ({@link #overBudget()}) right after the record that grew it.
  */
 final class CombineTable<V, A> implements KeyIndex.Columns {
   /** An object header and a reference, the least an accumulator object costs beyond its data. */
@@ -26,8 +26,10 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final ByteSink scratch = new ByteSink();
 
   private Object[] accumulators = new Object[0];
+
   /** Per entry, for variable-size accumulators only: additions so far and the last weight. */
   private int[] additions;
+
   private int[] weights;
   private long accumulatorBytes;
   private long accumulatorReserved;

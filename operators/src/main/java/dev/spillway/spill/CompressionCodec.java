@@ -9,9 +9,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.xerial.snappy.Snappy;
 
 /**
- * How spill blocks are compressed. LZ4 is the default: on every standard workload it spilled
- * faster and smaller than Snappy (BENCHMARKS.md has them side by side); NONE stores blocks as
- * they are.
+ * How spill blocks are compressed. LZ4 is the default: on every standard workload it spilled faster
+ * and smaller than Snappy (BENCHMARKS.md has them side by side); NONE stores blocks as they are.
  */
 public enum CompressionCodec {
   /** Blocks are stored as they are. */
@@ -53,15 +52,15 @@ public enum CompressionCodec {
         throws IOException {
       if (!Snappy.isValidCompressedBuffer(stored, offset, length)
           || Snappy.uncompressedLength(stored, offset, length) != rawLength) {
-        throw new IOException("Snappy data does not decompress to the " + rawLength
-            + " bytes the frame says");
+        throw new IOException(
+            "Snappy data does not decompress to the " + rawLength + " bytes the frame says");
       }
       Snappy.uncompress(stored, offset, length, raw, 0);
     }
   },
   /**
-   * LZ4's block format, through lz4-java (its native library where it loads, else its Java
-   * code); read back with the decompressor that checks its input's bounds.
+   * LZ4's block format, through lz4-java (its native library where it loads, else its Java code);
+   * read back with the decompressor that checks its input's bounds.
    */
   LZ4(Codec.CODEC_LZ4, 256) {
     @Override
@@ -84,8 +83,8 @@ public enum CompressionCodec {
         throw new IOException("LZ4 data does not decompress: " + e.getMessage(), e);
       }
       if (restored != rawLength) {
-        throw new IOException("LZ4 data decompresses to " + restored + " bytes but the frame says "
-            + rawLength);
+        throw new IOException(
+            "LZ4 data decompresses to " + restored + " bytes but the frame says " + rawLength);
       }
     }
   };
@@ -106,9 +105,9 @@ public enum CompressionCodec {
   }
 
   /**
-   * How many times its stored size a block can be once restored: Snappy reaches about 21, LZ4
-   * about 255 (a run of one byte). A frame claiming more is corrupt, and is refused before its
-   * raw length is allocated.
+   * How many times its stored size a block can be once restored: Snappy reaches about 21, LZ4 about
+   * 255 (a run of one byte). A frame claiming more is corrupt, and is refused before its raw length
+   * is allocated.
    */
   int maxExpansion() {
     return maxExpansion;

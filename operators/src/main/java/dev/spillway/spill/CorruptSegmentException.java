@@ -5,9 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * A spill segment that cannot be read back as it was written: truncated, a CRC mismatch, an
- * unknown version or codec, an impossible length. Names the file and the block (0-based; -1 for
- * the segment header).
+ * A spill segment that cannot be read back as it was written: truncated, a CRC mismatch, an unknown
+ * version or codec, an impossible length. Names the file and the block (0-based; -1 for the segment
+ * header).
  */
 public final class CorruptSegmentException extends UncheckedIOException {
   private static final long serialVersionUID = 1L;
@@ -28,8 +28,11 @@ public final class CorruptSegmentException extends UncheckedIOException {
   }
 
   private static String message(Path file, long block, String problem) {
-    return "corrupt spill segment in " + file
-        + (block < 0 ? " (segment header)" : " at block " + block) + ": " + problem;
+    return "corrupt spill segment in "
+        + file
+        + (block < 0 ? " (segment header)" : " at block " + block)
+        + ": "
+        + problem;
   }
 
   /** The file that could not be read back. */

@@ -16,8 +16,10 @@ final class EngineResources implements AutoCloseable {
   final MemoryReservation reservation;
   final IoBuffers buffers;
   final StatsCounter stats = new StatsCounter();
+
   /** Null unless spills are encrypted: the key lives and dies with this engine. */
   private final FrameCipher cipher;
+
   private final SpillFileRegistry files;
   private boolean closed;
 
@@ -26,8 +28,8 @@ final class EngineResources implements AutoCloseable {
   }
 
   /**
-   * Resources of an engine that spills ({@code spills}), or of one that never writes a file and
-   * so sets no block buffers aside ({@link PartialCombiner}).
+   * Resources of an engine that spills ({@code spills}), or of one that never writes a file and so
+   * sets no block buffers aside ({@link PartialCombiner}).
    */
   EngineResources(SpillConfig config, boolean spills) {
     this.config = config;
@@ -58,14 +60,13 @@ final class EngineResources implements AutoCloseable {
 
   /** The plan of an engine whose share of the pool would be {@code share}. */
   private static SpillPlan planFor(SpillConfig config, long share) {
-    return SpillPlan.of(config,
-        Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));
+    return SpillPlan.of(config, Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));
   }
 
   /**
    * Lets the pool ask this engine to spill when another engine of its thread needs memory: Beam
-   * steps fused on one thread hold several engines, and the thread that would release memory is
-   * the one waiting for it. {@code spill} is only asked between the engine's own calls.
+   * steps fused on one thread hold several engines, and the thread that would release memory is the
+   * one waiting for it. {@code spill} is only asked between the engine's own calls.
    */
   void spillOnDemand(Runnable spill) {
     reservation.onDemand(spill);
@@ -76,16 +77,16 @@ final class EngineResources implements AutoCloseable {
    * SpillConfig#withRoomForFusedEngines} it uses at most its fair share of the pool from now on,
    * less the floors of two engines that may start beside it on its thread (a step fused after it,
    * such as a sort of each group, and the next step's engine, which spills on demand down to its
-   * own floor), so that they get their floors while this engine's output is read. Returns true
-   * if the engine holds more than that now: it must spill before handing anything out.
+   * own floor), so that they get their floors while this engine's output is read. Returns true if
+   * the engine holds more than that now: it must spill before handing anything out.
    */
   boolean leaveRoomForFusedEngines() {
     if (!config.roomForFusedEngines()) {
       return false;
     }
     MemoryPool pool = config.pool();
-    long room = Math.min(2 * planFor(config, pool.shareForNewConsumer()).floorBytes(),
-        pool.capacity() / 2);
+    long room =
+        Math.min(2 * planFor(config, pool.shareForNewConsumer()).floorBytes(), pool.capacity() / 2);
     return reservation.limitTo(pool.fairShare() - room);
   }
 
@@ -127,10 +128,10 @@ final class EngineResources implements AutoCloseable {
   }
 
   /**
-   * The slow path of adding a record that did not fit: spill, and retry; if the pool still has
-   * no room (other engines hold it), give back every array that can shrink and wait until the
-   * pool can grant room for the record, then retry once more. Fails, naming the budget, only
-   * when no release by anyone could make room.
+   * The slow path of adding a record that did not fit: spill, and retry; if the pool still has no
+   * room (other engines hold it), give back every array that can shrink and wait until the pool can
+   * grant room for the record, then retry once more. Fails, naming the budget, only when no release
+   * by anyone could make room.
    */
   void makeRoom(BooleanSupplier retry, Runnable spill, Runnable shrink, long recordBytes) {
     spill.run();
@@ -152,10 +153,15 @@ final class EngineResources implements AutoCloseable {
   }
 
   private IllegalStateException tooLarge(long recordBytes) {
-    return new IllegalStateException("a record of " + recordBytes
-        + " bytes does not fit the memory budget of " + config.pool().capacity()
-        + " bytes (of which " + plan.ioBytes() + " are block buffers) even after spilling"
-        + " everything");
+    return new IllegalStateException(
+        "a record of "
+            + recordBytes
+            + " bytes does not fit the memory budget of "
+            + config.pool().capacity()
+            + " bytes (of which "
+            + plan.ioBytes()
+            + " are block buffers) even after spilling"
+            + " everything");
   }
 
   /** Bytes in use for records (all but the I/O reserve): what a spill frees. */

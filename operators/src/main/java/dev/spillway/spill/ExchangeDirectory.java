@@ -19,20 +19,20 @@ import java.util.function.Function;
 
 /**
  * The files one exchange's producers and consumers share in this JVM, in a directory {@code
- * spillway-<pid>-exchange-<id>} of the first usable spill root, made on the first write, private
- * to the user.
+ * spillway-<pid>-exchange-<id>} of the first usable spill root, made on the first write, private to
+ * the user.
  *
  * <p>An exchange lives while its users (the DoFn instances of its steps) do. The first user to
  * {@link #leave} means its pipeline is ending — on the DirectRunner a DoFn is torn down only when
  * its bundle failed or the pipeline is over — so the exchange is {@link #close closed} when the
- * last user leaves, or {@link #GRACE_MILLIS} after the first, whichever comes first: the runner
- * may still start bundles it had queued, and their DoFns set up after the others were torn down
- * are never torn down themselves. Closing deletes the directory with its files; once closed, an
- * exchange takes no file ({@link #write} fails), so a late bundle cannot make the directory
- * again. The grace lets bundles still running read what they need, so the error a user sees is
- * the one that failed the pipeline, not a missing file. Directories left open when the JVM exits
- * are deleted then; after a crash, the next engine to use the root removes them as it removes any
- * spill directory of a process that is gone ({@link StaleSpillSweeper}).
+ * last user leaves, or {@link #GRACE_MILLIS} after the first, whichever comes first: the runner may
+ * still start bundles it had queued, and their DoFns set up after the others were torn down are
+ * never torn down themselves. Closing deletes the directory with its files; once closed, an
+ * exchange takes no file ({@link #write} fails), so a late bundle cannot make the directory again.
+ * The grace lets bundles still running read what they need, so the error a user sees is the one
+ * that failed the pipeline, not a missing file. Directories left open when the JVM exits are
+ * deleted then; after a crash, the next engine to use the root removes them as it removes any spill
+ * directory of a process that is gone ({@link StaleSpillSweeper}).
  *
  * <pre>{@code
  * ExchangeDirectory.join(exchangeId);                    // each producer and consumer, once
@@ -47,24 +47,27 @@ import java.util.function.Function;
 public final class ExchangeDirectory {
   /** How long an exchange stays open once its first user has left, unless the last leaves. */
   static final long GRACE_MILLIS = 2_000;
+
   /**
-   * How many closed ids are remembered, so that a late write cannot reopen them. Late bundles
-   * come within moments of their pipeline's end, long before so many other exchanges close.
+   * How many closed ids are remembered, so that a late write cannot reopen them. Late bundles come
+   * within moments of their pipeline's end, long before so many other exchanges close.
    */
   private static final int CLOSED_REMEMBERED = 4_096;
 
   private static final ConcurrentHashMap<String, Exchange> OPEN = new ConcurrentHashMap<>();
-  private static final Set<String> CLOSED = Collections.synchronizedSet(
-      Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > CLOSED_REMEMBERED;
-        }
-      }));
+  private static final Set<String> CLOSED =
+      Collections.synchronizedSet(
+          Collections.newSetFromMap(
+              new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                  return size() > CLOSED_REMEMBERED;
+                }
+              }));
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(ExchangeDirectory::closeAll,
-        "spillway-exchange-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(ExchangeDirectory::closeAll, "spillway-exchange-cleanup"));
   }
 
   private ExchangeDirectory() {}
@@ -83,8 +86,11 @@ public final class ExchangeDirectory {
     try {
       if (exchange.closed || CLOSED.contains(id)) {
         OPEN.remove(id, exchange); // made by this late call, after the exchange closed
-        throw new IllegalStateException("exchange " + id + " is closed: its pipeline has ended"
-            + " (failed, was cancelled or finished) while this bundle still ran");
+        throw new IllegalStateException(
+            "exchange "
+                + id
+                + " is closed: its pipeline has ended"
+                + " (failed, was cancelled or finished) while this bundle still ran");
       }
       return writer.apply(exchange.directory(config).resolve(UUID.randomUUID().toString()));
     } finally {
@@ -104,8 +110,8 @@ public final class ExchangeDirectory {
   }
 
   /**
-   * Uncounts a user of exchange {@code id}: the last to leave closes it, the first to leave has
-   * it closed after {@link #GRACE_MILLIS} at the latest.
+   * Uncounts a user of exchange {@code id}: the last to leave closes it, the first to leave has it
+   * closed after {@link #GRACE_MILLIS} at the latest.
    */
   public static void leave(String id) {
     Exchange exchange = OPEN.get(id);
@@ -122,14 +128,14 @@ public final class ExchangeDirectory {
     if (last) {
       close(id);
     } else if (first) {
-      CompletableFuture.runAsync(() -> close(id),
-          CompletableFuture.delayedExecutor(GRACE_MILLIS, TimeUnit.MILLISECONDS));
+      CompletableFuture.runAsync(
+          () -> close(id), CompletableFuture.delayedExecutor(GRACE_MILLIS, TimeUnit.MILLISECONDS));
     }
   }
 
   /**
-   * Closes exchange {@code id}: deletes its directory and files, waiting for writes under way,
-   * and refuses any file after. Idempotent.
+   * Closes exchange {@code id}: deletes its directory and files, waiting for writes under way, and
+   * refuses any file after. Idempotent.
    */
   public static void close(String id) {
     CLOSED.add(id);
@@ -171,11 +177,15 @@ public final class ExchangeDirectory {
   /** One exchange's state in this JVM. */
   private static final class Exchange {
     private final String id;
+
     /** Writers share it; closing takes it alone, so no file appears after the directory went. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
     private volatile boolean closed;
+
     /** Guarded by this; made under the read lock, read by {@link #close} under the write lock. */
     private Path directory;
+
     private int users; // guarded by this
     private boolean leaving; // guarded by this
 
@@ -205,8 +215,9 @@ public final class ExchangeDirectory {
           problems.add(e.getMessage());
         }
       }
-      throw new UncheckedIOException(new IOException(
-          "no spill directory can hold exchange files: " + String.join("; ", problems)));
+      throw new UncheckedIOException(
+          new IOException(
+              "no spill directory can hold exchange files: " + String.join("; ", problems)));
     }
   }
 }

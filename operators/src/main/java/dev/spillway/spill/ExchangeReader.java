@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads one file of an {@link ExchangeWriter} back, checking every block; a damaged file fails
- * with a {@link CorruptSegmentException} naming it. Its block buffer comes from the memory pool
- * and goes back at {@link #close()}.
+ * Reads one file of an {@link ExchangeWriter} back, checking every block; a damaged file fails with
+ * a {@link CorruptSegmentException} naming it. Its block buffer comes from the memory pool and goes
+ * back at {@link #close()}.
  */
 public final class ExchangeReader implements RecordCursor {
   private final MemoryReservation reservation;
@@ -30,8 +30,11 @@ public final class ExchangeReader implements RecordCursor {
     this.reservation = new MemoryReservation(config.pool(), block);
     try {
       reservation.reserve(SpillPlan.slotBytes(config, block));
-      this.segment = new SegmentReader(new SegmentLocation(file, 0, size, 0, 0, 0),
-          new IoBuffers(config, block, 1), key == null ? null : key.cipher());
+      this.segment =
+          new SegmentReader(
+              new SegmentLocation(file, 0, size, 0, 0, 0),
+              new IoBuffers(config, block, 1),
+              key == null ? null : key.cipher());
     } catch (RuntimeException e) {
       reservation.close();
       throw e;

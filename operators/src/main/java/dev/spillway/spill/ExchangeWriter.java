@@ -18,10 +18,10 @@ import java.util.List;
  * producer's file of it with {@link ExchangeReader}.
  *
  * <p>Each partition has a block buffer of its own, taken from the memory pool while the writer
- * lives; nothing else is held, so a producer's memory does not grow with what it writes. Files
- * are written under a temporary name and renamed by {@link #finish()}: a producer that fails (or
- * is retried) never leaves a file that looks complete. {@link #close()} deletes what an
- * unfinished writer wrote; finished files belong to the caller, who deletes them when consumed.
+ * lives; nothing else is held, so a producer's memory does not grow with what it writes. Files are
+ * written under a temporary name and renamed by {@link #finish()}: a producer that fails (or is
+ * retried) never leaves a file that looks complete. {@link #close()} deletes what an unfinished
+ * writer wrote; finished files belong to the caller, who deletes them when consumed.
  *
  * <pre>{@code
  * try (ExchangeWriter out = new ExchangeWriter(config, dir, "task-7", 8, null)) {
@@ -33,6 +33,7 @@ import java.util.List;
 public final class ExchangeWriter implements RecordSink, AutoCloseable {
   /** Not any seed of an engine's levels: a consumer's engine partitions its share evenly. */
   private static final long EXCHANGE_SEED = 0xE7C4_A96E_1D5B_3F27L;
+
   private static final int MAX_BLOCK = 64 << 10;
   private static final int MIN_BLOCK = 4 << 10;
 
@@ -52,11 +53,11 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
   /**
    * A writer of {@code partitions} files named {@code name-pNNNNN} in {@code directory}.
    *
-   * @param key the exchange's key from {@link ExchangeKey#create()} when the exchange is
-   *     encrypted, else null; producers and consumers share it
+   * @param key the exchange's key from {@link ExchangeKey#create()} when the exchange is encrypted,
+   *     else null; producers and consumers share it
    */
-  public ExchangeWriter(SpillConfig config, Path directory, String name, int partitions,
-      ExchangeKey key) {
+  public ExchangeWriter(
+      SpillConfig config, Path directory, String name, int partitions, ExchangeKey key) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be positive, was " + partitions);
     }
@@ -73,9 +74,9 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
   }
 
   /**
-   * The raw bytes of an exchange block, the same for writers and readers under one budget: a
-   * 64th of the budget within [4 KiB, 64 KiB], so that a producer's buffers (one per partition)
-   * and its consumers' stay small beside the engines.
+   * The raw bytes of an exchange block, the same for writers and readers under one budget: a 64th
+   * of the budget within [4 KiB, 64 KiB], so that a producer's buffers (one per partition) and its
+   * consumers' stay small beside the engines.
    */
   static int blockBytes(SpillConfig config) {
     long block = config.pool().capacity() / 64;
@@ -90,18 +91,30 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
 
   /** Adds a record to the partition its key belongs to ({@link #partitionOf}). */
   @Override
-  public void accept(byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset,
-      int valueLength) {
-    add(partitionOf(key, keyOffset, keyLength, segments.length), key, keyOffset, keyLength,
-        value, valueOffset, valueLength);
+  public void accept(
+      byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset, int valueLength) {
+    add(
+        partitionOf(key, keyOffset, keyLength, segments.length),
+        key,
+        keyOffset,
+        keyLength,
+        value,
+        valueOffset,
+        valueLength);
   }
 
   /** Adds a record to {@code partition}. */
-  public void add(int partition, byte[] key, int keyOffset, int keyLength, byte[] value,
-      int valueOffset, int valueLength) {
+  public void add(
+      int partition,
+      byte[] key,
+      int keyOffset,
+      int keyLength,
+      byte[] value,
+      int valueOffset,
+      int valueLength) {
     if (closed || finished) {
-      throw new IllegalStateException("the exchange writer " + name + " is "
-          + (closed ? "closed" : "finished"));
+      throw new IllegalStateException(
+          "the exchange writer " + name + " is " + (closed ? "closed" : "finished"));
     }
     SegmentWriter out = segments[partition];
     if (out == null) {
@@ -121,8 +134,15 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
     }
     inProgress[partition] = path;
     files[partition] = new SpillFileWriter(path, config.faults());
-    segments[partition] = new SegmentWriter(files[partition], config.codec(), cipher,
-        buffers.acquire(), blockBytes, Layout.LAYOUT_KEY_VALUE, Order.ORDER_NONE);
+    segments[partition] =
+        new SegmentWriter(
+            files[partition],
+            config.codec(),
+            cipher,
+            buffers.acquire(),
+            blockBytes,
+            Layout.LAYOUT_KEY_VALUE,
+            Order.ORDER_NONE);
     return segments[partition];
   }
 
@@ -150,11 +170,14 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
       files[p] = null;
       Path done = directory.resolve(fileName(p));
       try {
-        Files.move(inProgress[p], done, StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+            inProgress[p],
+            done,
+            StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot rename exchange file " + inProgress[p] + ": " + e,
-            e);
+        throw new UncheckedIOException(
+            "cannot rename exchange file " + inProgress[p] + ": " + e, e);
       }
       inProgress[p] = null;
       out.add(done);

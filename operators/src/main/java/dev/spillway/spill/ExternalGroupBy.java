@@ -1,7 +1,6 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,22 +9,22 @@ import java.util.List;
  *
  * <ol>
  *   <li>Values are appended to their key's chain in one in-memory table ({@link GroupTable}).
- *   <li>When the budget is reached, the table is written as one spill file with a segment per
- *       hash partition, a key's values in KEY_VALUES records; the table is emptied.
- *   <li>When a fill holds fewer than ten values a key (judged once it takes half the memory),
- *       the table is dropped for an {@link AppendBuffer}: (key, value) records go to their
- *       partition's pages and are spilled as they come, with no cache miss per record.
- *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition
- *       whose spilled size fits the budget is loaded into the table and its groups returned.
+ *   <li>When the budget is reached, the table is written as one spill file with a segment per hash
+ *       partition, a key's values in KEY_VALUES records; the table is emptied.
+ *   <li>When a fill holds fewer than ten values a key (judged once it takes half the memory), the
+ *       table is dropped for an {@link AppendBuffer}: (key, value) records go to their partition's
+ *       pages and are spilled as they come, with no cache miss per record.
+ *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition whose
+ *       spilled size fits the budget is loaded into the table and its groups returned.
  *   <li>A partition that does not fit (or whose load runs out of memory) is merged sorted: an
  *       {@link ExternalSorter} on the same budget orders its records by key bytes (the seed's
  *       {@code _merge_sorted_items}), and each key's values are gathered in {@link
- *       SpillableValues}, so a key with more values than the budget holds still comes out whole
- *       and re-iterable.
+ *       SpillableValues}, so a key with more values than the budget holds still comes out whole and
+ *       re-iterable.
  * </ol>
  *
- * <p>Recursive repartitioning, which {@link ExternalMerger} uses, does not help here: grouping
- * does not shrink data, so a partition too big to load is merged sorted directly (as in the seed).
+ * <p>Recursive repartitioning, which {@link ExternalMerger} uses, does not help here: grouping does
+ * not shrink data, so a partition too big to load is merged sorted directly (as in the seed).
  *
  * <pre>{@code
  * try (ExternalGroupBy groups = new ExternalGroupBy(SpillConfig.withBudget(64 << 20))) {
@@ -41,9 +40,10 @@ import java.util.List;
  */
 public final class ExternalGroupBy implements SpillingEngine {
   private static final long SEED = KeyHasher.mix64(0x6A0B_5EEDL);
+
   /**
-   * The table must hold ten values a key to pay: grouping does not shrink data, so the table's
-   * only gain is writing a key once per run of values, which a cache miss per record outweighs.
+   * The table must hold ten values a key to pay: grouping does not shrink data, so the table's only
+   * gain is writing a key once per run of values, which a cache miss per record outweighs.
    */
   private static final double MIN_REDUCTION = 0.9;
 
@@ -51,15 +51,19 @@ public final class ExternalGroupBy implements SpillingEngine {
   private final GroupTable table;
   private final int partitions;
   private final SpillSet spills;
+
   /**
    * Non-null once the table stopped paying (a fill held nearly one key per value): input is then
    * appended to per-partition pages as it comes and spilled as KEY_VALUE records.
    */
   private AppendBuffer appendBuffer;
+
   /** Values added since the table was last emptied, to judge how many keys repeated. */
   private long recordsInFill;
+
   /** Record bytes at which the table is judged, once per fill: half the memory for records. */
   private long judgeAtBytes;
+
   private boolean judged;
   private boolean finished;
 
@@ -88,13 +92,16 @@ public final class ExternalGroupBy implements SpillingEngine {
     resources.checkAdding("group-by", finished);
     int hash = table.index().hash(key, kOff, kLen);
     if (!tryAdd(key, kOff, kLen, hash, value, vOff, vLen)) {
-      resources.makeRoom(() -> tryAdd(key, kOff, kLen, hash, value, vOff, vLen), this::spill,
-          () -> table.shrink(SEED), kLen + vLen);
+      resources.makeRoom(
+          () -> tryAdd(key, kOff, kLen, hash, value, vOff, vLen),
+          this::spill,
+          () -> table.shrink(SEED),
+          kLen + vLen);
     }
   }
 
-  private boolean tryAdd(byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff,
-      int vLen) {
+  private boolean tryAdd(
+      byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
     if (appendBuffer != null) {
       return appendBuffer.add(key, kOff, kLen, hash, value, vOff, vLen);
     }
@@ -158,8 +165,8 @@ public final class ExternalGroupBy implements SpillingEngine {
   }
 
   /**
-   * Writes the buffered input as one spill file and empties the buffer. When the table just
-   * spilled stopped paying ({@link AppendBuffer#tableStopsPaying}), it is dropped for an {@link
+   * Writes the buffered input as one spill file and empties the buffer. When the table just spilled
+   * stopped paying ({@link AppendBuffer#tableStopsPaying}), it is dropped for an {@link
    * AppendBuffer} for the rest of the input.
    */
   private void spill() {
@@ -186,21 +193,22 @@ public final class ExternalGroupBy implements SpillingEngine {
   /** Writes each key with its value chain as KEY_VALUES records, partition by partition. */
   private void writeTable(PartitionedSpillWriter writer) {
     KeyIndex index = table.index();
-    writer.writeEntries(index, (out, id) -> {
-      out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
-      ValueCursor values = table.values(id);
-      while (values.next()) {
-        out.appendValue(values.array(), values.offset(), values.length());
-      }
-    });
+    writer.writeEntries(
+        index,
+        (out, id) -> {
+          out.startKey(index.keyArray(id), index.keyOffset(id), index.keyLength(id));
+          ValueCursor values = table.values(id);
+          while (values.next()) {
+            out.appendValue(values.array(), values.offset(), values.length());
+          }
+        });
   }
 
   /** The memory a partition would take in the table: an upper bound from its segments. */
   private static long loadedSize(List<SegmentLocation> segments) {
     long bytes = 0;
     for (SegmentLocation s : segments) {
-      bytes += s.rawBytes() + 8 * s.pairs()
-          + s.records() * (KeyIndex.BYTES_PER_ENTRY + 24);
+      bytes += s.rawBytes() + 8 * s.pairs() + s.records() * (KeyIndex.BYTES_PER_ENTRY + 24);
     }
     return bytes;
   }
@@ -257,17 +265,18 @@ public final class ExternalGroupBy implements SpillingEngine {
       keyOffset = index.keyOffset(id);
       keyLength = index.keyLength(id);
       long count = table.count(id);
-      values = new GroupValues() {
-        @Override
-        public long count() {
-          return count;
-        }
+      values =
+          new GroupValues() {
+            @Override
+            public long count() {
+              return count;
+            }
 
-        @Override
-        public ValueCursor cursor() {
-          return table.values(id);
-        }
-      };
+            @Override
+            public ValueCursor cursor() {
+              return table.values(id);
+            }
+          };
     }
 
     private void load() {
@@ -276,16 +285,17 @@ public final class ExternalGroupBy implements SpillingEngine {
       if (segments.isEmpty()) {
         return;
       }
-      long available = resources.reservation.fairShare() - resources.plan.ioBytes()
-          - table.index().bytes();
+      long available =
+          resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
       if (loadedSize(segments) <= available && loadIntoTable(segments)) {
         tableMode = true;
         nextEntry = 0;
         return;
       }
       table.shrink(SEED);
-      sorted = new SortedKeyGroups(ExternalSorter.sortSegments(resources, segments),
-          KeyRuns.KeyPart.WHOLE, resources);
+      sorted =
+          new SortedKeyGroups(
+              ExternalSorter.sortSegments(resources, segments), KeyRuns.KeyPart.WHOLE, resources);
     }
 
     /** Loads the segments into the table; false if memory ran out (the table is then reset). */
@@ -299,8 +309,14 @@ public final class ExternalGroupBy implements SpillingEngine {
             if (!reader.sameKey()) {
               hash = index.hash(k, reader.keyOffset(), reader.keyLength());
             }
-            if (!table.add(k, reader.keyOffset(), reader.keyLength(), hash,
-                reader.valueArray(), reader.valueOffset(), reader.valueLength())) {
+            if (!table.add(
+                k,
+                reader.keyOffset(),
+                reader.keyLength(),
+                hash,
+                reader.valueArray(),
+                reader.valueOffset(),
+                reader.valueLength())) {
               return false;
             }
           }

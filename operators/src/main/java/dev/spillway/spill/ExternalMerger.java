@@ -11,28 +11,28 @@ import java.util.List;
  *
  * <ol>
  *   <li>Values are combined into accumulators in one in-memory table ({@link CombineTable}).
- *   <li>When the budget is reached, the table is written as one spill file with a segment per
- *       hash partition (59 by default), and emptied; filling goes on.
- *   <li>When a fill of the table combines less than half of its records (nearly every record a
- *       new key, judged once the fill takes half the memory), the table is dropped for an {@link
+ *   <li>When the budget is reached, the table is written as one spill file with a segment per hash
+ *       partition (59 by default), and emptied; filling goes on.
+ *   <li>When a fill of the table combines less than half of its records (nearly every record a new
+ *       key, judged once the fill takes half the memory), the table is dropped for an {@link
  *       AppendBuffer}: records are appended to their partition's pages and spilled as they come,
  *       which costs no cache miss per record. Merging, below, does the combining.
- *   <li>{@link #finish()} spills what is left, then merges partition by partition: the
- *       partition's segments of every spill are combined in the emptied table, which then fits the
- *       CPU caches, and its keys are returned before the next partition is read.
- *   <li>A partition whose merge does not fit is repartitioned: the table so far and the rest of
- *       the partition go to a new level with a new hash seed (the seed's {@code scale}), which
- *       spills and merges the same way, while the total number of partitions across levels stays
- *       at most {@link SpillConfig#MAX_TOTAL_PARTITIONS}.
+ *   <li>{@link #finish()} spills what is left, then merges partition by partition: the partition's
+ *       segments of every spill are combined in the emptied table, which then fits the CPU caches,
+ *       and its keys are returned before the next partition is read.
+ *   <li>A partition whose merge does not fit is repartitioned: the table so far and the rest of the
+ *       partition go to a new level with a new hash seed (the seed's {@code scale}), which spills
+ *       and merges the same way, while the total number of partitions across levels stays at most
+ *       {@link SpillConfig#MAX_TOTAL_PARTITIONS}.
  *   <li>Past that limit (keys whose hashes collide under every seed), the partition is merged
  *       sorted: an {@link ExternalSorter} on the same budget orders its records by key bytes, and
- *       equal keys meet one after another, so one accumulator is held at a time. Only a single
- *       key whose accumulator alone passes the budget cannot be merged.
+ *       equal keys meet one after another, so one accumulator is held at a time. Only a single key
+ *       whose accumulator alone passes the budget cannot be merged.
  * </ol>
  *
- * <p>Lifecycle: {@link #add} or {@link #addAccumulator} any number of times, then {@link
- * #finish()} once, then {@link #close()}, which deletes every spill file (also when called early
- * or after a failure).
+ * <p>Lifecycle: {@link #add} or {@link #addAccumulator} any number of times, then {@link #finish()}
+ * once, then {@link #close()}, which deletes every spill file (also when called early or after a
+ * failure).
  *
  * <pre>{@code
  * try (ExternalMerger<Long, long[]> merger =
@@ -49,6 +49,7 @@ import java.util.List;
  */
 public final class ExternalMerger<V, A> implements SpillingEngine {
   private static final long LEVEL_SEED = 0x5EED_5EED_5EED_5EEDL;
+
   /** The table must combine at least half of its records to pay for a cache miss per record. */
   private static final double MIN_REDUCTION = 0.5;
 
@@ -57,20 +58,26 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   private final int partitions;
   private final Level root;
   private final Aggregator<V, A> aggregator;
+
   /** Non-null once the table stopped paying: input is appended and spilled as it comes. */
   private AppendBuffer appendBuffer;
+
   private final ByteSink encoded = new ByteSink();
+
   /** Records added since the table was last emptied, to judge how much it combined. */
   private long recordsInFill;
+
   /** Record bytes at which the table is judged, once per fill: half the memory for records. */
   private long judgeAtBytes;
+
   private boolean judged;
   private boolean finished;
+
   /** Where a full table's entries go instead of a spill file, or null: {@link #flushWhenFull}. */
   private Flush<A> flush;
 
-  public ExternalMerger(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
-      SpillConfig config) {
+  public ExternalMerger(
+      Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec, SpillConfig config) {
     this.resources = new EngineResources(config);
     this.aggregator = aggregator;
     try {
@@ -95,8 +102,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   public void add(byte[] key, int offset, int length, V value) {
     checkAdding();
     if (!tryAdd(key, offset, length, value)) {
-      resources.makeRoom(() -> tryAdd(key, offset, length, value), this::relieveInput,
-          this::shrinkInput, length);
+      resources.makeRoom(
+          () -> tryAdd(key, offset, length, value), this::relieveInput, this::shrinkInput, length);
     }
     if (appendBuffer == null && table.overBudget()) {
       relieveInput();
@@ -107,8 +114,11 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   public void addAccumulator(byte[] key, int offset, int length, A accumulator) {
     checkAdding();
     if (!tryAddAccumulator(key, offset, length, accumulator)) {
-      resources.makeRoom(() -> tryAddAccumulator(key, offset, length, accumulator),
-          this::relieveInput, this::shrinkInput, length);
+      resources.makeRoom(
+          () -> tryAddAccumulator(key, offset, length, accumulator),
+          this::relieveInput,
+          this::shrinkInput,
+          length);
     }
     if (appendBuffer == null && table.overBudget()) {
       relieveInput();
@@ -142,8 +152,9 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       return append(key, offset, length, accumulator);
     }
     recordsInFill++;
-    return table.mergeAccumulator(key, offset, length, table.index().hash(key, offset, length),
-        accumulator) && judged();
+    return table.mergeAccumulator(
+            key, offset, length, table.index().hash(key, offset, length), accumulator)
+        && judged();
   }
 
   private boolean append(byte[] key, int offset, int length, A accumulator) {
@@ -154,12 +165,12 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   }
 
   /**
-   * From now on, when the table fills while input is taken, hands its entries to {@code flush}
-   * and empties it instead of spilling: what a step before a shuffle does to send partial
-   * results on rather than write them to disk and read them back (Dataflow's grouping table
-   * flushes at 100 MB). Spills still happen when another engine of the thread asks for memory
-   * ({@link #spillOnDemand}: that caller may be the step {@code flush} feeds). Call before the
-   * first {@link #add}.
+   * From now on, when the table fills while input is taken, hands its entries to {@code flush} and
+   * empties it instead of spilling: what a step before a shuffle does to send partial results on
+   * rather than write them to disk and read them back (Dataflow's grouping table flushes at 100
+   * MB). Spills still happen when another engine of the thread asks for memory ({@link
+   * #spillOnDemand}: that caller may be the step {@code flush} feeds). Call before the first {@link
+   * #add}.
    */
   public void flushWhenFull(Flush<A> flush) {
     checkAdding();
@@ -180,8 +191,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     }
     KeyIndex index = table.index();
     for (int id = 0; id < index.size(); id++) {
-      flush.accept(index.keyArray(id), index.keyOffset(id), index.keyLength(id),
-          table.accumulator(id));
+      flush.accept(
+          index.keyArray(id), index.keyOffset(id), index.keyLength(id), table.accumulator(id));
     }
     resources.stats.flushes++;
     table.reset(root.seed);
@@ -204,8 +215,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   /**
    * Spills the input side. When the table just spilled stopped paying ({@link
-   * AppendBuffer#tableStopsPaying}), it is dropped for an {@link AppendBuffer} for the rest of
-   * the input.
+   * AppendBuffer#tableStopsPaying}), it is dropped for an {@link AppendBuffer} for the rest of the
+   * input.
    */
   private void spillInput() {
     if (appendBuffer != null) {
@@ -222,9 +233,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     startFill();
   }
 
-  /**
-   * Ends the input and returns every key once with its accumulator. Can be called once.
-   */
+  /** Ends the input and returns every key once with its accumulator. Can be called once. */
   public CombineCursor<A> finish() {
     resources.checkFinishing("merger", finished);
     finished = true;
@@ -296,8 +305,11 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     /** Merges an accumulator into the table under this level's seed, spilling to make room. */
     void merge(byte[] key, int offset, int length, int hash, A acc) {
       if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
-        resources.makeRoom(() -> table.mergeAccumulator(key, offset, length, hash, acc),
-            this::spill, () -> table.shrink(seed), length);
+        resources.makeRoom(
+            () -> table.mergeAccumulator(key, offset, length, hash, acc),
+            this::spill,
+            () -> table.shrink(seed),
+            length);
       }
       if (table.overBudget()) {
         spill();
@@ -311,12 +323,22 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       if (n == 0) {
         return;
       }
-      spills.write(Layout.LAYOUT_KEY_VALUE, table.recordBytes(),
-          writer -> writer.writeEntries(index, (out, id) -> {
-            ByteSink acc = table.encode(id);
-            out.append(index.keyArray(id), index.keyOffset(id), index.keyLength(id),
-                acc.array(), 0, acc.length());
-          }));
+      spills.write(
+          Layout.LAYOUT_KEY_VALUE,
+          table.recordBytes(),
+          writer ->
+              writer.writeEntries(
+                  index,
+                  (out, id) -> {
+                    ByteSink acc = table.encode(id);
+                    out.append(
+                        index.keyArray(id),
+                        index.keyOffset(id),
+                        index.keyLength(id),
+                        acc.array(),
+                        0,
+                        acc.length());
+                  }));
       table.reset(seed);
     }
 
@@ -332,8 +354,10 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   private final class LevelWalk {
     final Level level;
     int partition = -1;
+
     /** In table mode: the next entry of the table to return. */
     int nextEntry;
+
     boolean tableMode;
     SortedCombiner sorted;
 
@@ -510,8 +534,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       RecordCursor r = runs.record();
       accumulator = table.decode(r.valueArray(), r.valueOffset(), r.valueLength());
       while (runs.nextInRun()) {
-        accumulator = table.mergeDecoded(accumulator, r.valueArray(), r.valueOffset(),
-            r.valueLength());
+        accumulator =
+            table.mergeDecoded(accumulator, r.valueArray(), r.valueOffset(), r.valueLength());
       }
       return true;
     }

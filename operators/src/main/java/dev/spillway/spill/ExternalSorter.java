@@ -6,20 +6,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sorts (key, value) records by key bytes (unsigned, shorter first on a common prefix) under a
- * hard memory budget: PySpark's {@code ExternalSorter} with a capped fan-in.
+ * Sorts (key, value) records by key bytes (unsigned, shorter first on a common prefix) under a hard
+ * memory budget: PySpark's {@code ExternalSorter} with a capped fan-in.
  *
  * <ol>
  *   <li>Records fill a {@link SortBuffer}; when the budget is reached it is sorted (radix on key
  *       prefixes) and written as a sorted run to its own spill file.
  *   <li>{@link #finish()} sorts what is left. With no runs, that is the output. Otherwise, while
- *       there are more runs than the fan-in allows, the oldest are merged into one (a merge
- *       round); the last merge streams the remaining runs and the in-memory run through a heap.
+ *       there are more runs than the fan-in allows, the oldest are merged into one (a merge round);
+ *       the last merge streams the remaining runs and the in-memory run through a heap.
  * </ol>
  *
  * <p>Stable: records with equal keys come out in the order they were added (each run is sorted
- * stably, runs are kept and merged in the order of their records' arrival, and a merge breaks
- * ties by run). Use {@link OrderedBytes} to encode numbers so that byte order is numeric order.
+ * stably, runs are kept and merged in the order of their records' arrival, and a merge breaks ties
+ * by run). Use {@link OrderedBytes} to encode numbers so that byte order is numeric order.
  *
  * <pre>{@code
  * try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(64 << 20))) {
@@ -32,8 +32,10 @@ import java.util.List;
  */
 public final class ExternalSorter implements SpillingEngine {
   private final EngineResources resources;
+
   /** False when the sorter serves another engine's sorted fallback and shares its resources. */
   private final boolean ownsResources;
+
   private final SortBuffer buffer;
   private final List<SegmentLocation> runs = new ArrayList<>();
   private boolean finished;
@@ -57,8 +59,8 @@ public final class ExternalSorter implements SpillingEngine {
   }
 
   /**
-   * The sorted fallback of the hash engines: sorts the records of {@code segments} by key bytes,
-   * on {@code resources}' budget and files, so equal keys come out adjacent. Closing the cursor
+   * The sorted fallback of the hash engines: sorts the records of {@code segments} by key bytes, on
+   * {@code resources}' budget and files, so equal keys come out adjacent. Closing the cursor
    * deletes the runs.
    */
   static RecordCursor sortSegments(EngineResources resources, List<SegmentLocation> segments) {
@@ -68,8 +70,13 @@ public final class ExternalSorter implements SpillingEngine {
       for (SegmentLocation segment : segments) {
         try (SegmentReader reader = resources.open(segment)) {
           while (reader.next()) {
-            sorter.add(reader.keyArray(), reader.keyOffset(), reader.keyLength(),
-                reader.valueArray(), reader.valueOffset(), reader.valueLength());
+            sorter.add(
+                reader.keyArray(),
+                reader.keyOffset(),
+                reader.keyLength(),
+                reader.valueArray(),
+                reader.valueOffset(),
+                reader.valueLength());
           }
         }
       }
@@ -89,8 +96,11 @@ public final class ExternalSorter implements SpillingEngine {
   public void add(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
     resources.checkAdding("sorter", finished);
     if (!buffer.add(key, kOff, kLen, value, vOff, vLen)) {
-      resources.makeRoom(() -> buffer.add(key, kOff, kLen, value, vOff, vLen), this::spill,
-          buffer::shrink, kLen + vLen);
+      resources.makeRoom(
+          () -> buffer.add(key, kOff, kLen, value, vOff, vLen),
+          this::spill,
+          buffer::shrink,
+          kLen + vLen);
     }
   }
 
@@ -170,11 +180,16 @@ public final class ExternalSorter implements SpillingEngine {
     SpillFileWriter file = resources.newFile("run");
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
-      SegmentWriter out = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE,
-          Order.ORDER_KEY_BYTES);
+      SegmentWriter out =
+          resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
       while (sorted.next()) {
-        out.append(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength(),
-            sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
+        out.append(
+            sorted.keyArray(),
+            sorted.keyOffset(),
+            sorted.keyLength(),
+            sorted.valueArray(),
+            sorted.valueOffset(),
+            sorted.valueLength());
       }
       SegmentLocation run = out.finish();
       resources.stats.diskBytesSpilled += file.position();

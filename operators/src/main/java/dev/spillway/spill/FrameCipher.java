@@ -10,14 +10,15 @@ import javax.crypto.spec.GCMParameterSpec;
 
 /**
  * AES-GCM for the frames of one engine's spill files, under a 256-bit key made when the engine
- * starts and never written anywhere (Spark's I/O encryption does the same per application).
- * Nonces are a random 4-byte prefix and a frame counter, so none repeats under the key; the
- * frame's raw length and block number are authenticated with it, so a frame cannot be moved.
- * One engine's thread uses it at a time.
+ * starts and never written anywhere (Spark's I/O encryption does the same per application). Nonces
+ * are a random 4-byte prefix and a frame counter, so none repeats under the key; the frame's raw
+ * length and block number are authenticated with it, so a frame cannot be moved. One engine's
+ * thread uses it at a time.
  */
 final class FrameCipher {
   static final int NONCE_BYTES = 12;
   static final int TAG_BYTES = 16;
+
   /** What encryption adds to a frame's stored bytes. */
   static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
 
@@ -60,8 +61,8 @@ final class FrameCipher {
   }
 
   /**
-   * Encrypts {@code length} bytes at {@code buf[offset + NONCE_BYTES]} in place, writing the
-   * nonce before them and the tag after; returns the stored length ({@code length + OVERHEAD}).
+   * Encrypts {@code length} bytes at {@code buf[offset + NONCE_BYTES]} in place, writing the nonce
+   * before them and the tag after; returns the stored length ({@code length + OVERHEAD}).
    */
   int encrypt(byte[] buf, int offset, int length, int rawLength, long block) {
     FrameFormat.putIntLE(nonce, 0, noncePrefix);
@@ -73,8 +74,8 @@ final class FrameCipher {
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
       cipher.updateAAD(associatedData(rawLength, block));
-      return NONCE_BYTES + cipher.doFinal(buf, offset + NONCE_BYTES, length, buf,
-          offset + NONCE_BYTES);
+      return NONCE_BYTES
+          + cipher.doFinal(buf, offset + NONCE_BYTES, length, buf, offset + NONCE_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot encrypt a spill block: " + e, e);
     }
@@ -95,8 +96,8 @@ final class FrameCipher {
     try {
       cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
       cipher.updateAAD(associatedData(rawLength, block));
-      return cipher.doFinal(buf, offset + NONCE_BYTES, storedLength - NONCE_BYTES, buf,
-          offset + NONCE_BYTES);
+      return cipher.doFinal(
+          buf, offset + NONCE_BYTES, storedLength - NONCE_BYTES, buf, offset + NONCE_BYTES);
     } catch (AEADBadTagException e) {
       throw e;
     } catch (GeneralSecurityException e) {

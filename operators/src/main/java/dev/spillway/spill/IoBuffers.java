@@ -3,9 +3,9 @@ package dev.spillway.spill;
 import java.util.ArrayDeque;
 
 /**
- * The block buffers of one engine, counted in its {@link SpillPlan#ioBytes()} reserve: one slot
- * per open segment reader or writer. Slots are made on first use and reused; a reader of a block
- * larger than a slot (a lone oversized record) gets a larger buffer of its own for that block.
+ * The block buffers of one engine, counted in its {@link SpillPlan#ioBytes()} reserve: one slot per
+ * open segment reader or writer. Slots are made on first use and reused; a reader of a block larger
+ * than a slot (a lone oversized record) gets a larger buffer of its own for that block.
  */
 final class IoBuffers {
   /** A raw block buffer and a buffer for its stored (compressed, framed) form. */

@@ -3,10 +3,10 @@ package dev.spillway.spill;
 import java.util.Arrays;
 
 /**
- * An open-addressing hash table from encoded keys to dense entry ids {@code 0..size-1}; the
- * owner keeps what an entry holds (an accumulator, a value chain) in arrays indexed by id, grown
- * through {@link Columns}. Keys live in a {@link ByteArena} as {@code [length: varint][bytes]};
- * the table itself is a few primitive arrays, so the hot path makes no object per record.
+ * An open-addressing hash table from encoded keys to dense entry ids {@code 0..size-1}; the owner
+ * keeps what an entry holds (an accumulator, a value chain) in arrays indexed by id, grown through
+ * {@link Columns}. Keys live in a {@link ByteArena} as {@code [length: varint][bytes]}; the table
+ * itself is a few primitive arrays, so the hot path makes no object per record.
  *
  * <p>Linear probing at a load factor of at most one half. A slot packs the key's 32-bit hash with
  * its id, so a probe that meets another key usually rejects it without leaving the slot array;
@@ -14,8 +14,8 @@ import java.util.Arrays;
  * different keys.
  *
  * <p>Memory: {@link #BYTES_PER_ENTRY} bytes per entry of capacity (two 8-byte slots, the hash, the
- * key's address and a spill-order scratch int), counted as the arrays grow, plus the owner's
- * {@link Columns#bytesPerEntry()}; the keys are counted by the arena.
+ * key's address and a spill-order scratch int), counted as the arrays grow, plus the owner's {@link
+ * Columns#bytesPerEntry()}; the keys are counted by the arena.
  */
 final class KeyIndex {
   /** Owner arrays that grow with the index. */
@@ -37,15 +37,19 @@ final class KeyIndex {
 
   /** {@code hash << 32 | (id + 1)}, or 0 for an empty slot. */
   private long[] slots;
+
   /**
    * The slots in use are {@code [0, mask]}: after a reset the index starts small again inside its
    * arrays and doubles as it fills, so that merging a small partition probes a cache-sized range.
    */
   private int mask;
+
   private int[] hashes;
   private long[] keyAddress;
+
   /** Ids grouped by partition, for spilling; see {@link #partitionOrder}. */
   private int[] order;
+
   private int capacity;
   private int size;
   private long seed;
@@ -111,8 +115,8 @@ final class KeyIndex {
   }
 
   /**
-   * The id of the key, if present, or its new id encoded as {@code -id - 1} after inserting it,
-   * or {@link #NO_MEMORY} if growing the table or storing the key was refused (nothing changed).
+   * The id of the key, if present, or its new id encoded as {@code -id - 1} after inserting it, or
+   * {@link #NO_MEMORY} if growing the table or storing the key was refused (nothing changed).
    */
   int findOrInsert(byte[] key, int offset, int length, int hash) {
     long tag = (long) hash << 32;
@@ -233,8 +237,8 @@ final class KeyIndex {
 
   /**
    * Groups the ids by partition, keeping insertion order within each, so a spill walks each
-   * partition's entries in the order they lie in memory. Fills {@code starts} ({@code partitions
-   * + 1} long) with where each partition begins; returns the ids.
+   * partition's entries in the order they lie in memory. Fills {@code starts} ({@code partitions +
+   * 1} long) with where each partition begins; returns the ids.
    */
   int[] partitionOrder(int partitions, int[] starts) {
     PartitionedSpillWriter.partitionOrder(hashes, size, partitions, starts, order);

@@ -1,8 +1,8 @@
 package dev.spillway.spill;
 
 /**
- * Walks records sorted by key one run of equal keys at a time: the sorted paths of the engines
- * (a merger combining a run into one accumulator, a group-by gathering a run's values). The key
+ * Walks records sorted by key one run of equal keys at a time: the sorted paths of the engines (a
+ * merger combining a run into one accumulator, a group-by gathering a run's values). The key
  * compared may be a part of the records' keys ({@link KeyPart}).
  *
  * <pre>{@code
@@ -15,30 +15,32 @@ final class KeyRuns implements AutoCloseable {
   /** Where the run's key lies within a sorted record's key. */
   interface KeyPart {
     /** The whole record key. */
-    KeyPart WHOLE = new KeyPart() {
-      @Override
-      public int offset(byte[] key, int offset) {
-        return offset;
-      }
+    KeyPart WHOLE =
+        new KeyPart() {
+          @Override
+          public int offset(byte[] key, int offset) {
+            return offset;
+          }
 
-      @Override
-      public int length(byte[] key, int offset, int length) {
-        return length;
-      }
-    };
+          @Override
+          public int length(byte[] key, int offset, int length) {
+            return length;
+          }
+        };
 
     /** A leading {@code [varint length][key]}, as {@link SortedGroupBy} writes its records. */
-    KeyPart LENGTH_PREFIXED = new KeyPart() {
-      @Override
-      public int offset(byte[] key, int offset) {
-        return offset + Varint.size(Varint.get(key, offset));
-      }
+    KeyPart LENGTH_PREFIXED =
+        new KeyPart() {
+          @Override
+          public int offset(byte[] key, int offset) {
+            return offset + Varint.size(Varint.get(key, offset));
+          }
 
-      @Override
-      public int length(byte[] key, int offset, int length) {
-        return Varint.get(key, offset);
-      }
-    };
+          @Override
+          public int length(byte[] key, int offset, int length) {
+            return Varint.get(key, offset);
+          }
+        };
 
     int offset(byte[] key, int offset);
 
@@ -50,6 +52,7 @@ final class KeyRuns implements AutoCloseable {
   private final ByteSink key = new ByteSink();
   private boolean positioned;
   private boolean exhausted;
+
   /** True while {@link #record} belongs to the current key's run. */
   private boolean inRun;
 
@@ -75,7 +78,9 @@ final class KeyRuns implements AutoCloseable {
       return false;
     }
     key.clear();
-    key.write(sorted.keyArray(), part.offset(sorted.keyArray(), sorted.keyOffset()),
+    key.write(
+        sorted.keyArray(),
+        part.offset(sorted.keyArray(), sorted.keyOffset()),
         part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength()));
     inRun = true;
     return true;
@@ -89,10 +94,13 @@ final class KeyRuns implements AutoCloseable {
     if (!sorted.next()) {
       exhausted = true;
       inRun = false;
-    } else if (!Bytes.equal(sorted.keyArray(),
+    } else if (!Bytes.equal(
+        sorted.keyArray(),
         part.offset(sorted.keyArray(), sorted.keyOffset()),
         part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength()),
-        key.array(), 0, key.length())) {
+        key.array(),
+        0,
+        key.length())) {
       inRun = false;
     }
     return inRun;

@@ -10,25 +10,26 @@ package dev.spillway.spill;
  */
 public final class LongSum implements Aggregator<Long, long[]> {
   /** Eight bytes, big-endian. */
-  public static final ValueCodec<long[]> CODEC = new ValueCodec<>() {
-    @Override
-    public void encode(long[] value, ByteSink out) {
-      out.writeLong(value[0]);
-    }
+  public static final ValueCodec<long[]> CODEC =
+      new ValueCodec<>() {
+        @Override
+        public void encode(long[] value, ByteSink out) {
+          out.writeLong(value[0]);
+        }
 
-    @Override
-    public long[] decode(byte[] bytes, int offset, int length) {
-      if (length != 8) {
-        throw new IllegalArgumentException("a long sum is 8 bytes, got " + length);
-      }
-      return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
-    }
+        @Override
+        public long[] decode(byte[] bytes, int offset, int length) {
+          if (length != 8) {
+            throw new IllegalArgumentException("a long sum is 8 bytes, got " + length);
+          }
+          return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
+        }
 
-    @Override
-    public int fixedSize() {
-      return 8;
-    }
-  };
+        @Override
+        public int fixedSize() {
+          return 8;
+        }
+      };
 
   @Override
   public long[] createAccumulator(Long value) {

@@ -1,10 +1,10 @@
 package dev.spillway.spill;
 
 /**
- * Memory taken from a {@link MemoryPool} by code outside the engines that holds bytes of its own
- * (a small buffer before it hands its records to an engine), so that those bytes count against
- * the same budget as every engine's: ask before holding, give back when done. Never waits: a
- * refusal means "hand the records to an engine, which can spill".
+ * Memory taken from a {@link MemoryPool} by code outside the engines that holds bytes of its own (a
+ * small buffer before it hands its records to an engine), so that those bytes count against the
+ * same budget as every engine's: ask before holding, give back when done. Never waits: a refusal
+ * means "hand the records to an engine, which can spill".
  *
  * <pre>{@code
  * try (MemoryLease lease = new MemoryLease(config.pool())) {

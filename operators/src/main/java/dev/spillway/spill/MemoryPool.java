@@ -16,8 +16,8 @@ import java.util.Set;
  * <p>The policy follows Spark's execution pool: with N registered consumers, none may grow past
  * {@code capacity / N}; a request that would pass that share, or the free bytes, is refused and the
  * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
- * free bytes, whatever its share, until others release them, up to a timeout, then fails naming
- * the pool's state. Engines give back their arrays before they wait, and take their floor in one
+ * free bytes, whatever its share, until others release them, up to a timeout, then fails naming the
+ * pool's state. Engines give back their arrays before they wait, and take their floor in one
  * request, so that waiting engines hold as little as they can.
  *
  * <p>Beam steps fused on one thread (a group whose output feeds a sort, a combine feeding the next
@@ -26,8 +26,8 @@ import java.util.Set;
  * refuses one, a request that does not fit first asks the other consumers last used by the
  * requesting thread to {@linkplain #onDemand spill on demand} (engines still taking input write
  * their tables out), largest first. If that is not enough and no consumer can release anything —
- * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request
- * that completes that circle fails at once instead of after the timeout.
+ * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request that
+ * completes that circle fails at once instead of after the timeout.
  *
  * <p>Thread-safe.
  */
@@ -72,9 +72,9 @@ public final class MemoryPool {
   }
 
   /**
-   * Lets the pool ask {@code consumer} to give memory back when another consumer of the same
-   * thread needs it ({@code null}: it cannot). {@code release} runs on that thread, between the
-   * consumer's own calls, and gives back what it can through {@link #release}.
+   * Lets the pool ask {@code consumer} to give memory back when another consumer of the same thread
+   * needs it ({@code null}: it cannot). {@code release} runs on that thread, between the consumer's
+   * own calls, and gives back what it can through {@link #release}.
    */
   synchronized void onDemand(Object consumer, Runnable release) {
     holding(consumer).releaseOnDemand = release;
@@ -134,12 +134,16 @@ public final class MemoryPool {
         return;
       }
       Thread thread = Thread.currentThread();
-      held.forEach((consumer, account) -> {
-        if (consumer != requester && account.thread == thread && account.bytes > 0
-            && account.releaseOnDemand != null && !account.releasing) {
-          asked.add(account);
-        }
-      });
+      held.forEach(
+          (consumer, account) -> {
+            if (consumer != requester
+                && account.thread == thread
+                && account.bytes > 0
+                && account.releaseOnDemand != null
+                && !account.releasing) {
+              asked.add(account);
+            }
+          });
       asked.sort(Comparator.comparingLong((Account a) -> a.bytes).reversed());
     }
     for (Account account : asked) {
@@ -165,14 +169,23 @@ public final class MemoryPool {
   private synchronized void acquireOrWait(Object consumer, long bytes) {
     if (bytes > capacity) {
       throw new IllegalStateException(
-          "needs " + bytes + " bytes of memory, more than the whole memory budget of " + capacity
+          "needs "
+              + bytes
+              + " bytes of memory, more than the whole memory budget of "
+              + capacity
               + " bytes");
     }
     Account account = holding(consumer);
     long own = account.bytes;
     if (own + bytes > capacity) {
-      throw new IllegalStateException("needs " + bytes + " more bytes of memory but already holds "
-          + own + " of the whole memory budget of " + capacity + " bytes");
+      throw new IllegalStateException(
+          "needs "
+              + bytes
+              + " more bytes of memory but already holds "
+              + own
+              + " of the whole memory budget of "
+              + capacity
+              + " bytes");
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
     // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
@@ -182,18 +195,36 @@ public final class MemoryPool {
       while (used + bytes > capacity) {
         int waiters = deadlockedWaiters();
         if (waiters > 0) {
-          throw new IllegalStateException("needs " + bytes + " bytes of the memory budget of "
-              + capacity + " bytes, but none of the " + held.size() + " engines sharing it can"
-              + " release any of the " + used + " bytes in use (waiting for memory: "
-              + waiters + "; the others are used by the waiting threads, as steps fused on"
-              + " one thread are, such as a group whose output feeds a sort). Raise the budget or"
-              + " lower the number of concurrent bundles.");
+          throw new IllegalStateException(
+              "needs "
+                  + bytes
+                  + " bytes of the memory budget of "
+                  + capacity
+                  + " bytes, but none of the "
+                  + held.size()
+                  + " engines sharing it can"
+                  + " release any of the "
+                  + used
+                  + " bytes in use (waiting for memory: "
+                  + waiters
+                  + "; the others are used by the waiting threads, as steps fused on"
+                  + " one thread are, such as a group whose output feeds a sort). Raise the budget or"
+                  + " lower the number of concurrent bundles.");
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException(
-              "waited " + maxWait + " for " + bytes + " bytes of the memory budget of " + capacity
-                  + " bytes: " + used + " bytes are held by " + held.size() + " engines. Raise"
+              "waited "
+                  + maxWait
+                  + " for "
+                  + bytes
+                  + " bytes of the memory budget of "
+                  + capacity
+                  + " bytes: "
+                  + used
+                  + " bytes are held by "
+                  + held.size()
+                  + " engines. Raise"
                   + " the budget or lower the number of concurrent bundles.");
         }
         try {
@@ -256,15 +287,17 @@ public final class MemoryPool {
   }
 
   /**
-   * What one consumer holds, the thread that last asked the pool on its behalf, the bytes it
-   * waits for (0 when it does not wait), and how it releases memory on demand.
+   * What one consumer holds, the thread that last asked the pool on its behalf, the bytes it waits
+   * for (0 when it does not wait), and how it releases memory on demand.
    */
   private static final class Account {
     long bytes;
     Thread thread;
     long waitingFor;
+
     /** What gives memory back when a consumer of the same thread needs it; null if nothing. */
     Runnable releaseOnDemand;
+
     /** True while {@link #releaseOnDemand} runs, so that it is not asked again from within. */
     boolean releasing;
   }

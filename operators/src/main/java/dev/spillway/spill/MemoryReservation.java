@@ -2,8 +2,8 @@ package dev.spillway.spill;
 
 /**
  * One engine's account with a {@link MemoryPool}: the bytes its structures use, counted exactly
- * (the sizes of the arrays and pages it allocated, plus documented estimates for objects), and
- * the bytes it holds from the pool, taken in chunks so that the pool is not asked for every page.
+ * (the sizes of the arrays and pages it allocated, plus documented estimates for objects), and the
+ * bytes it holds from the pool, taken in chunks so that the pool is not asked for every page.
  *
  * <p>Not thread-safe: one engine, one thread.
  */
@@ -12,10 +12,13 @@ final class MemoryReservation implements AutoCloseable {
   private final long chunkBytes;
   private long used;
   private long held;
+
   /** Bytes held from the pool whatever is used, so that a spilled engine goes on unaided. */
   private long floor;
+
   /** The most {@link #tryReserve} lets this engine hold: unbounded until {@link #limitTo}. */
   private long limit = Long.MAX_VALUE;
+
   private long peak;
   private boolean closed;
 
@@ -26,8 +29,8 @@ final class MemoryReservation implements AutoCloseable {
   }
 
   /**
-   * Lets the pool ask this engine, through {@code release}, to give memory back when another
-   * engine of its thread needs it (see {@link MemoryPool}).
+   * Lets the pool ask this engine, through {@code release}, to give memory back when another engine
+   * of its thread needs it (see {@link MemoryPool}).
    */
   void onDemand(Runnable release) {
     pool.onDemand(this, release);

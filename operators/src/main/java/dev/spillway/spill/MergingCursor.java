@@ -3,10 +3,10 @@ package dev.spillway.spill;
 import java.util.List;
 
 /**
- * A k-way merge of cursors sorted by key bytes through a binary heap (Guava's {@code MergingIterator}, Flink's
- * {@code MergeIterator}). Each source's current key is reduced to a 64-bit prefix once per record,
- * so most comparisons are one unsigned long comparison; equal prefixes fall back to the key's
- * bytes.
+ * A k-way merge of cursors sorted by key bytes through a binary heap (Guava's {@code
+ * MergingIterator}, Flink's {@code MergeIterator}). Each source's current key is reduced to a
+ * 64-bit prefix once per record, so most comparisons are one unsigned long comparison; equal
+ * prefixes fall back to the key's bytes.
  *
  * <p>Invariant: the heap holds exactly the sources positioned on a record.
  */
@@ -84,8 +84,9 @@ final class MergingCursor implements RecordCursor {
     }
     RecordCursor x = sources[a];
     RecordCursor y = sources[b];
-    c = Bytes.compare(x.keyArray(), x.keyOffset(), x.keyLength(),
-        y.keyArray(), y.keyOffset(), y.keyLength());
+    c =
+        Bytes.compare(
+            x.keyArray(), x.keyOffset(), x.keyLength(), y.keyArray(), y.keyOffset(), y.keyLength());
     // Ties go to the earlier source, so that a merge is stable across runs.
     return c < 0 || (c == 0 && a < b);
   }

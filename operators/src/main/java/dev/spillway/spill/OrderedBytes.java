@@ -12,7 +12,9 @@ package dev.spillway.spill;
 public final class OrderedBytes {
   private OrderedBytes() {}
 
-  /** Eight bytes, big-endian, sign bit flipped: ascending unsigned bytes = ascending signed longs. */
+  /**
+   * Eight bytes, big-endian, sign bit flipped: ascending unsigned bytes = ascending signed longs.
+   */
   public static byte[] encodeLong(long value) {
     byte[] out = new byte[8];
     putLong(value, out, 0);

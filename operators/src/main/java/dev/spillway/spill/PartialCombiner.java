@@ -2,15 +2,15 @@ package dev.spillway.spill;
 
 /**
  * Combines values by key in memory and, when its budget is full, hands every accumulator to a
- * {@link RecordSink} and starts over instead of spilling: the partial side of a two-phase
- * combine whose merging side (an {@link ExternalMerger}, say) sees every key's partial
- * accumulators and merges them. Dataflow's grouping table flushes the same way. It never writes a
- * file, so it holds no block buffers.
+ * {@link RecordSink} and starts over instead of spilling: the partial side of a two-phase combine
+ * whose merging side (an {@link ExternalMerger}, say) sees every key's partial accumulators and
+ * merges them. Dataflow's grouping table flushes the same way. It never writes a file, so it holds
+ * no block buffers.
  *
  * <p>A key can reach the sink more than once (once per flush it was in). When a flush finds that
- * the table combined less than half of its records (nearly every record a new key), combining
- * does not pay for its hashing: records then go to the sink as single-value accumulators, as they
- * come, for the rest of the input.
+ * the table combined less than half of its records (nearly every record a new key), combining does
+ * not pay for its hashing: records then go to the sink as single-value accumulators, as they come,
+ * for the rest of the input.
  *
  * <pre>{@code
  * try (ExchangeWriter out = new ExchangeWriter(config, dir, "task-3", 8, null);
@@ -39,8 +39,11 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
   private boolean passThrough;
   private boolean finished;
 
-  public PartialCombiner(Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec,
-      SpillConfig config, RecordSink sink) {
+  public PartialCombiner(
+      Aggregator<V, A> aggregator,
+      ValueCodec<A> accumulatorCodec,
+      SpillConfig config,
+      RecordSink sink) {
     this.resources = new EngineResources(config, false);
     this.aggregator = aggregator;
     this.sink = sink;
@@ -65,8 +68,11 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     }
     recordsInFill++;
     if (!table.addInput(key, offset, length, value)) {
-      resources.makeRoom(() -> table.addInput(key, offset, length, value), this::flush,
-          () -> table.shrink(SEED), length);
+      resources.makeRoom(
+          () -> table.addInput(key, offset, length, value),
+          this::flush,
+          () -> table.shrink(SEED),
+          length);
     }
     if (table.overBudget()) {
       flush();
@@ -79,7 +85,12 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     int n = index.size();
     for (int id = 0; id < n; id++) {
       ByteSink acc = table.encode(id);
-      sink.accept(index.keyArray(id), index.keyOffset(id), index.keyLength(id), acc.array(), 0,
+      sink.accept(
+          index.keyArray(id),
+          index.keyOffset(id),
+          index.keyLength(id),
+          acc.array(),
+          0,
           acc.length());
     }
     recordsOut += n;

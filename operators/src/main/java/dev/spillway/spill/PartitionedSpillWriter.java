@@ -34,8 +34,8 @@ final class PartitionedSpillWriter {
 
   /**
    * Groups the indexes {@code 0..n-1} by the partition of {@code hashes[i]}, keeping their order
-   * within each partition (a counting sort), into {@code order}; fills {@code starts}
-   * ({@code partitions + 1} long) with where each partition begins.
+   * within each partition (a counting sort), into {@code order}; fills {@code starts} ({@code
+   * partitions + 1} long) with where each partition begins.
    */
   static void partitionOrder(int[] hashes, int n, int partitions, int[] starts, int[] order) {
     Arrays.fill(starts, 0);

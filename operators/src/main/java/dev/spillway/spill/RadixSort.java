@@ -1,10 +1,9 @@
 package dev.spillway.spill;
 
 /**
- * Least-significant-digit radix sort of longs compared as unsigned, eight bits a pass, skipping
- * the passes whose digit is the same in every element (so 32-bit hashes in the top half of a long
- * cost four passes, and small key ranges fewer). Stable. An optional payload array moves with the
- * keys.
+ * Least-significant-digit radix sort of longs compared as unsigned, eight bits a pass, skipping the
+ * passes whose digit is the same in every element (so 32-bit hashes in the top half of a long cost
+ * four passes, and small key ranges fewer). Stable. An optional payload array moves with the keys.
  */
 final class RadixSort {
   private RadixSort() {}
@@ -15,8 +14,14 @@ final class RadixSort {
    * tmpPayload}) must hold n elements. The result is always left in {@code keys} and {@code
    * payload}.
    */
-  static void sort(long[] keys, long[] payload, int n, long[] tmpKeys, long[] tmpPayload,
-      int fromByte, int toByte) {
+  static void sort(
+      long[] keys,
+      long[] payload,
+      int n,
+      long[] tmpKeys,
+      long[] tmpPayload,
+      int fromByte,
+      int toByte) {
     if (n < 2) {
       return;
     }

@@ -23,8 +23,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Every frame's CRC32C is checked before it is decompressed; a length that points past the
  * segment, a count that does not add up, a malformed record or an unknown version or codec fails
- * with a {@link CorruptSegmentException} naming the file and the block. Nothing is allocated from
- * a length that the CRC has not vouched for.
+ * with a {@link CorruptSegmentException} naming the file and the block. Nothing is allocated from a
+ * length that the CRC has not vouched for.
  */
 final class SegmentReader implements RecordCursor {
   private static final int HEADER_PROBE = 64;
@@ -35,8 +35,10 @@ final class SegmentReader implements RecordCursor {
   private final long end;
   private final CRC32C crc = new CRC32C();
   private final CompressionCodec codec;
+
   /** Null unless the engine encrypts its spills. */
   private final FrameCipher cipher;
+
   private final Layout layout;
   private final long declaredPairs;
   private IoBuffers.Slot slot;
@@ -47,10 +49,13 @@ final class SegmentReader implements RecordCursor {
 
   /** The current block: bytes [0, blockLength) of slot.raw, parsed up to blockPos. */
   private byte[] raw;
+
   private int blockLength;
   private int blockPos;
+
   /** The end of the current KEY_VALUES record in the block, or -1. */
   private int recordEnd = -1;
+
   private int keyOffset;
   private int keyLength;
   private int valueOffset;
@@ -77,8 +82,13 @@ final class SegmentReader implements RecordCursor {
       this.raw = slot.raw;
       SegmentHeader header = readHeader();
       if (header.getFormatVersion() != FrameFormat.FORMAT_VERSION) {
-        throw corrupt(-1, "format version " + header.getFormatVersion()
-            + " is not supported (this reader knows " + FrameFormat.FORMAT_VERSION + ")");
+        throw corrupt(
+            -1,
+            "format version "
+                + header.getFormatVersion()
+                + " is not supported (this reader knows "
+                + FrameFormat.FORMAT_VERSION
+                + ")");
       }
       try {
         this.codec = CompressionCodec.fromProto(header.getCodec());
@@ -90,9 +100,11 @@ final class SegmentReader implements RecordCursor {
         throw corrupt(-1, "unknown layout " + header.getLayoutValue());
       }
       if (header.getEncrypted() != (cipher != null)) {
-        throw corrupt(-1, header.getEncrypted()
-            ? "the segment is encrypted, but this engine has no key for it"
-            : "the segment is not encrypted, but this engine encrypts its spills");
+        throw corrupt(
+            -1,
+            header.getEncrypted()
+                ? "the segment is encrypted, but this engine has no key for it"
+                : "the segment is not encrypted, but this engine encrypts its spills");
       }
       if (!header.hasRecordCount()) {
         throw corrupt(-1, "the header has no record count");
@@ -153,8 +165,13 @@ final class SegmentReader implements RecordCursor {
     while (blockPos >= blockLength) {
       if (filePos >= end) {
         if (pairs != declaredPairs) {
-          throw corrupt(block, "the segment ends after " + pairs + " of its "
-              + declaredPairs + " records (truncated)");
+          throw corrupt(
+              block,
+              "the segment ends after "
+                  + pairs
+                  + " of its "
+                  + declaredPairs
+                  + " records (truncated)");
         }
         return false;
       }
@@ -262,8 +279,13 @@ final class SegmentReader implements RecordCursor {
       int expectedCrc = FrameFormat.getIntLE(stored, 8);
       long left = end - filePos - FRAME_HEADER_BYTES;
       if (storedLength < 0 || storedLength > left) {
-        throw corrupt(block, "a frame of " + storedLength + " bytes, but " + left
-            + " bytes are left in the segment (truncated or corrupt length)");
+        throw corrupt(
+            block,
+            "a frame of "
+                + storedLength
+                + " bytes, but "
+                + left
+                + " bytes are left in the segment (truncated or corrupt length)");
       }
       if (stored.length < storedLength) {
         stored = new byte[storedLength];
@@ -291,7 +313,8 @@ final class SegmentReader implements RecordCursor {
     while (bb.hasRemaining()) {
       int n = channel.read(bb, p);
       if (n < 0) {
-        throw corrupt(blockNumber, "the file ends at byte " + p + " inside the segment (truncated)");
+        throw corrupt(
+            blockNumber, "the file ends at byte " + p + " inside the segment (truncated)");
       }
       p += n;
     }

@@ -25,8 +25,10 @@ import java.util.zip.CRC32C;
 final class SegmentWriter {
   private final SpillFileWriter out;
   private final CompressionCodec codec;
+
   /** Null unless spills are encrypted. */
   private final FrameCipher cipher;
+
   private final IoBuffers.Slot slot;
   private final int blockBytes;
   private final SegmentHeader.Builder header;
@@ -41,25 +43,33 @@ final class SegmentWriter {
 
   /** The open KEY_VALUES record: where it starts in the block, and a copy of its key. */
   private int recordStart = -1;
+
   private byte[] key = new byte[64];
   private int keyLength;
   private boolean keyStarted;
 
-  SegmentWriter(SpillFileWriter out, CompressionCodec codec, FrameCipher cipher,
-      IoBuffers.Slot slot, int blockBytes, Layout layout, Order order) {
+  SegmentWriter(
+      SpillFileWriter out,
+      CompressionCodec codec,
+      FrameCipher cipher,
+      IoBuffers.Slot slot,
+      int blockBytes,
+      Layout layout,
+      Order order) {
     this.out = out;
     this.codec = codec;
     this.cipher = cipher;
     this.slot = slot;
     this.blockBytes = blockBytes;
     this.start = out.position();
-    this.header = SegmentHeader.newBuilder()
-        .setFormatVersion(FrameFormat.FORMAT_VERSION)
-        .setCodec(codec.toProto())
-        .setRecordCount(0)
-        .setLayout(layout)
-        .setOrder(order)
-        .setEncrypted(cipher != null);
+    this.header =
+        SegmentHeader.newBuilder()
+            .setFormatVersion(FrameFormat.FORMAT_VERSION)
+            .setCodec(codec.toProto())
+            .setRecordCount(0)
+            .setLayout(layout)
+            .setOrder(order)
+            .setEncrypted(cipher != null);
     byte[] h = header.build().toByteArray();
     byte[] framed = new byte[Varint.size(h.length) + h.length];
     int p = Varint.put(framed, 0, h.length);

@@ -3,11 +3,11 @@ package dev.spillway.spill;
 import java.util.Arrays;
 
 /**
- * The in-memory run of an {@link ExternalSorter}: records {@code [key length: varint][value
- * length: varint][key][value]} in a {@link ByteArena}, and per record its address and the key's
- * first eight bytes as a big-endian prefix. Sorting moves only the (prefix, address) pairs: a
- * radix sort on the prefixes, then a comparison sort of the rare runs of equal prefixes by the
- * whole key (Spark's prefix sort).
+ * The in-memory run of an {@link ExternalSorter}: records {@code [key length: varint][value length:
+ * varint][key][value]} in a {@link ByteArena}, and per record its address and the key's first eight
+ * bytes as a big-endian prefix. Sorting moves only the (prefix, address) pairs: a radix sort on the
+ * prefixes, then a comparison sort of the rare runs of equal prefixes by the whole key (Spark's
+ * prefix sort).
  *
  * <p>Memory: {@link #BYTES_PER_RECORD} bytes per record of capacity (prefix, address and the radix
  * sort's two buffers), counted as the arrays grow, plus the arena's pages.
@@ -123,8 +123,8 @@ final class SortBuffer {
     int j = mid;
     int k = from;
     while (i < mid && j < to) {
-      addresses[k++] = compare(tmpAddresses[i], tmpAddresses[j]) <= 0
-          ? tmpAddresses[i++] : tmpAddresses[j++];
+      addresses[k++] =
+          compare(tmpAddresses[i], tmpAddresses[j]) <= 0 ? tmpAddresses[i++] : tmpAddresses[j++];
     }
     while (i < mid) {
       addresses[k++] = tmpAddresses[i++];
@@ -140,8 +140,8 @@ final class SortBuffer {
   private int compare(long a, long b) {
     left.read(a);
     right.read(b);
-    return Bytes.compare(left.page, left.keyOffset, left.keyLength,
-        right.page, right.keyOffset, right.keyLength);
+    return Bytes.compare(
+        left.page, left.keyOffset, left.keyLength, right.page, right.keyOffset, right.keyLength);
   }
 
   /** Bytes of records held (what a spill frees). */

@@ -1,18 +1,18 @@
 package dev.spillway.spill;
 
 /**
- * Groups values by key and hands each key's values sorted by a secondary key: a {@code
- * GroupByKey} followed by the Beam sorter extension's {@code SortValues}, in one external sort,
- * with no cap on a group's size. Each key's values are re-iterable, streamed from memory pages or
- * spill segments, never gathered on the heap.
+ * Groups values by key and hands each key's values sorted by a secondary key: a {@code GroupByKey}
+ * followed by the Beam sorter extension's {@code SortValues}, in one external sort, with no cap on
+ * a group's size. Each key's values are re-iterable, streamed from memory pages or spill segments,
+ * never gathered on the heap.
  *
  * <p>How: records are sorted by {@code [key length][key][sort key]} (an {@link ExternalSorter},
  * stable, so values with equal sort keys keep the order they were added in); walking the merged
  * runs, each key's values are gathered into {@link SpillableValues}, in memory while they fit the
- * budget, spilled beyond it. The sorter shares this engine's budget with the gathered values, so
- * it always writes its runs to disk before the walk (as the hash engines' sorted fallback does).
- * Keys come out ordered by their length, then their bytes; sort keys compare as unsigned bytes,
- * shorter first on a common prefix.
+ * budget, spilled beyond it. The sorter shares this engine's budget with the gathered values, so it
+ * always writes its runs to disk before the walk (as the hash engines' sorted fallback does). Keys
+ * come out ordered by their length, then their bytes; sort keys compare as unsigned bytes, shorter
+ * first on a common prefix.
  *
  * <pre>{@code
  * try (SortedGroupBy groups = new SortedGroupBy(SpillConfig.withBudget(64 << 20))) {
@@ -41,8 +41,16 @@ public final class SortedGroupBy implements SpillingEngine {
   }
 
   /** Adds {@code value} to the group of {@code key}, ordered within it by {@code sortKey}. */
-  public void add(byte[] key, int keyOffset, int keyLength, byte[] sortKey, int sortKeyOffset,
-      int sortKeyLength, byte[] value, int valueOffset, int valueLength) {
+  public void add(
+      byte[] key,
+      int keyOffset,
+      int keyLength,
+      byte[] sortKey,
+      int sortKeyOffset,
+      int sortKeyLength,
+      byte[] value,
+      int valueOffset,
+      int valueLength) {
     resources.checkAdding("sorted group-by", finished);
     composite.clear();
     composite.write(lengthBytes, 0, Varint.put(lengthBytes, 0, keyLength));
@@ -78,8 +86,7 @@ public final class SortedGroupBy implements SpillingEngine {
     private final SortedKeyGroups groups;
 
     Output(RecordCursor merge) {
-      this.groups = new SortedKeyGroups(merge, KeyRuns.KeyPart.LENGTH_PREFIXED,
-          resources);
+      this.groups = new SortedKeyGroups(merge, KeyRuns.KeyPart.LENGTH_PREFIXED, resources);
     }
 
     @Override

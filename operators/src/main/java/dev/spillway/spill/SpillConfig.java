@@ -21,8 +21,10 @@ import java.util.Objects;
 public final class SpillConfig {
   /** The seed's partition count: a prime, so that structured hashes still spread. */
   public static final int DEFAULT_PARTITIONS = 59;
+
   /** At most this many partitions in all, across levels of recursive repartitioning. */
   public static final int MAX_TOTAL_PARTITIONS = 4096;
+
   public static final int DEFAULT_MAX_FAN_IN = 64;
   public static final int DEFAULT_BLOCK_BYTES = 64 << 10;
 
@@ -118,8 +120,8 @@ public final class SpillConfig {
   /** The raw size of a spill block (a lone larger record still gets a block of its own). */
   public SpillConfig withMaxBlockBytes(int maxBlockBytes) {
     if (maxBlockBytes < 256) {
-      throw new IllegalArgumentException("max block bytes must be at least 256, was "
-          + maxBlockBytes);
+      throw new IllegalArgumentException(
+          "max block bytes must be at least 256, was " + maxBlockBytes);
     }
     SpillConfig c = copy();
     c.maxBlockBytes = maxBlockBytes;
@@ -127,8 +129,8 @@ public final class SpillConfig {
   }
 
   /**
-   * Encrypts spilled blocks with AES-GCM under a random key made for each engine and held only
-   * in its memory (as Spark's {@code spark.io.encryption.enabled}): spill files are unreadable to
+   * Encrypts spilled blocks with AES-GCM under a random key made for each engine and held only in
+   * its memory (as Spark's {@code spark.io.encryption.enabled}): spill files are unreadable to
    * anyone, and a changed byte is detected. Off by default.
    */
   public SpillConfig withEncryption(boolean encryption) {
@@ -138,12 +140,12 @@ public final class SpillConfig {
   }
 
   /**
-   * For an engine whose output is read while other engines start on the same thread, as the steps
-   * a Beam runner fuses after it do: while it hands out its output it holds at most its fair
-   * share less two engines' floors (spilling first if it holds more), so that a step fused after
-   * it (a sort of each group) and the next step's engine (which spills on demand to its floor)
-   * can take their floors. Costs a spill when the output would otherwise be read from memory
-   * filling the budget, and smaller partitions loaded at a time. Off by default.
+   * For an engine whose output is read while other engines start on the same thread, as the steps a
+   * Beam runner fuses after it do: while it hands out its output it holds at most its fair share
+   * less two engines' floors (spilling first if it holds more), so that a step fused after it (a
+   * sort of each group) and the next step's engine (which spills on demand to its floor) can take
+   * their floors. Costs a spill when the output would otherwise be read from memory filling the
+   * budget, and smaller partitions loaded at a time. Off by default.
    */
   public SpillConfig withRoomForFusedEngines(boolean room) {
     SpillConfig c = copy();

@@ -15,31 +15,35 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The private spill directories of one engine: one owner-only ({@code 0700}) subdirectory under
- * each usable root, handed out round-robin from a random start, so that the engines of one
- * process spread over the disks (the seed's {@code _get_local_dirs}).
+ * each usable root, handed out round-robin from a random start, so that the engines of one process
+ * spread over the disks (the seed's {@code _get_local_dirs}).
  *
- * <p>Roots are checked when the engine starts, by a real write (a permission check says yes to
- * root on any directory, and nothing to a read-only mount): with one root, one that does not
- * exist, is not a directory or is not writable fails at once with its path, before any work is
- * done; with several, the bad ones are reported (a warning naming each and why) and the others
- * used. The private directories are made when the engine first spills, so an engine that never
- * spills touches no disk; a root that fails then is reported and skipped the same way. The
- * directories are named after the process, so that those of a killed process can be swept
- * ({@link StaleSpillSweeper}).
+ * <p>Roots are checked when the engine starts, by a real write (a permission check says yes to root
+ * on any directory, and nothing to a read-only mount): with one root, one that does not exist, is
+ * not a directory or is not writable fails at once with its path, before any work is done; with
+ * several, the bad ones are reported (a warning naming each and why) and the others used. The
+ * private directories are made when the engine first spills, so an engine that never spills touches
+ * no disk; a root that fails then is reported and skipped the same way. The directories are named
+ * after the process, so that those of a killed process can be swept ({@link StaleSpillSweeper}).
  */
 final class SpillDirectories {
   private static final System.Logger LOG = System.getLogger(SpillDirectories.class.getName());
   private static final boolean POSIX =
       FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
   /** Roots that passed the write check lately: engines start per bundle, disks rarely change. */
   private static final ConcurrentHashMap<Path, Long> CHECKED = new ConcurrentHashMap<>();
+
   private static final long RECHECK_NANOS = 10_000_000_000L;
 
   private final List<Path> roots;
+
   /** The private directory under each root, made when a file is first put there. */
   private final Path[] dirs;
+
   /** Roots whose private directory could not be made: skipped from then on. */
   private final boolean[] failed;
+
   private int next;
 
   private SpillDirectories(List<Path> roots) {
@@ -63,12 +67,15 @@ final class SpillDirectories {
     }
     usable.forEach(StaleSpillSweeper::sweepOnce);
     if (usable.isEmpty()) {
-      throw new IllegalArgumentException(problems.size() == 1 ? problems.get(0)
-          : "no usable spill directory: " + String.join("; ", problems));
+      throw new IllegalArgumentException(
+          problems.size() == 1
+              ? problems.get(0)
+              : "no usable spill directory: " + String.join("; ", problems));
     }
     if (!problems.isEmpty()) {
-      LOG.log(Level.WARNING, "spillway: skipping " + String.join("; ", problems)
-          + "; spilling to " + usable);
+      LOG.log(
+          Level.WARNING,
+          "spillway: skipping " + String.join("; ", problems) + "; spilling to " + usable);
     }
     return new SpillDirectories(List.copyOf(usable));
   }
@@ -87,8 +94,14 @@ final class SpillDirectories {
     try {
       Files.delete(Files.createTempDirectory(root, ".spillway-probe-"));
     } catch (IOException | SecurityException e) {
-      throw new IllegalArgumentException("spill directory " + root + " is not writable ("
-          + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+      throw new IllegalArgumentException(
+          "spill directory "
+              + root
+              + " is not writable ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + ")");
     }
     CHECKED.put(root, System.nanoTime());
   }
@@ -106,8 +119,9 @@ final class SpillDirectories {
       }
       Path root = roots.get(i);
       try {
-        dirs[i] = Files.createTempDirectory(root, StaleSpillSweeper.prefixOfThisProcess(),
-            privateDirectory());
+        dirs[i] =
+            Files.createTempDirectory(
+                root, StaleSpillSweeper.prefixOfThisProcess(), privateDirectory());
         return dirs[i];
       } catch (IOException | SecurityException e) {
         failed[i] = true;
@@ -120,9 +134,11 @@ final class SpillDirectories {
         LOG.log(Level.WARNING, "spillway: " + why + "; skipping it");
       }
     }
-    throw new UncheckedIOException(new IOException(errors == null
-        ? "every spill directory has failed: " + roots
-        : "no spill directory can be used: " + String.join("; ", errors)));
+    throw new UncheckedIOException(
+        new IOException(
+            errors == null
+                ? "every spill directory has failed: " + roots
+                : "no spill directory can be used: " + String.join("; ", errors)));
   }
 
   /** Deletes the private directories (the registry has deleted their files first). */
@@ -148,15 +164,17 @@ final class SpillDirectories {
 
   static FileAttribute<?>[] privateDirectory() {
     return POSIX
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rwx------"))}
+        ? new FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+        }
         : new FileAttribute<?>[0];
   }
 
   static FileAttribute<?>[] privateFile() {
     return POSIX
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rw-------"))}
+        ? new FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+        }
         : new FileAttribute<?>[0];
   }
 }

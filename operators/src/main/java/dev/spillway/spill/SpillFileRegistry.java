@@ -16,14 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SpillFileRegistry implements AutoCloseable {
   /**
    * Registries not yet closed, deleted by a shutdown hook if the JVM exits first (a cancelled
-   * pipeline, a worker told to stop): spill files never outlive the process that wrote them,
-   * except after a crash that runs no hooks.
+   * pipeline, a worker told to stop): spill files never outlive the process that wrote them, except
+   * after a crash that runs no hooks.
    */
   private static final Set<SpillFileRegistry> LIVE = ConcurrentHashMap.newKeySet();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(SpillFileRegistry::closeAllLive,
-        "spillway-spill-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(SpillFileRegistry::closeAllLive, "spillway-spill-cleanup"));
   }
 
   private final SpillDirectories directories;

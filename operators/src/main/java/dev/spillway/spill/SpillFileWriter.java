@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Appends segments to one spill file. A failed write (a full disk, say) fails with the file and
- * its directory named; the registry deletes the half-written file.
+ * Appends segments to one spill file. A failed write (a full disk, say) fails with the file and its
+ * directory named; the registry deletes the half-written file.
  */
 final class SpillFileWriter implements AutoCloseable {
   private final Path path;
@@ -50,8 +50,15 @@ final class SpillFileWriter implements AutoCloseable {
         p += channel.write(buf, p);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write spill file " + path + " in directory "
-          + path.getParent() + " (" + e.getMessage() + ")", e);
+      throw new UncheckedIOException(
+          "cannot write spill file "
+              + path
+              + " in directory "
+              + path.getParent()
+              + " ("
+              + e.getMessage()
+              + ")",
+          e);
     }
   }
 

@@ -1,14 +1,14 @@
 package dev.spillway.spill;
 
 /**
- * How one engine divides its budget, decided once from its share of the pool (at most a quarter
- * of it, so that at least four engines fit their floors): a quarter of that share, at most, is set
+ * How one engine divides its budget, decided once from its share of the pool (at most a quarter of
+ * it, so that at least four engines fit their floors): a quarter of that share, at most, is set
  * aside for I/O (block buffers of the spill writer and of up to {@code fanIn} readers at once) and
- * held while the engine lives, with a few pages, so that spilling and merging never need memory
- * the budget lacks; the rest holds records.
+ * held while the engine lives, with a few pages, so that spilling and merging never need memory the
+ * budget lacks; the rest holds records.
  *
- * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap;
- * so does a low open-file limit (the fan-in stays within {@link OpenFileLimit#allowance()}).
+ * <p>Small budgets shrink the block size (to 1 KiB) and then the fan-in (to 2), never the cap; so
+ * does a low open-file limit (the fan-in stays within {@link OpenFileLimit#allowance()}).
  *
  * @param blockBytes raw bytes per spill block
  * @param fanIn runs merged at once
@@ -18,6 +18,7 @@ package dev.spillway.spill;
 record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
   private static final int MIN_BLOCK = 1 << 10;
   private static final int MIN_PAGE = 4 << 10;
+
   /** Below half a G1 region (1 MiB on small heaps), so pages are not humongous objects. */
   private static final int MAX_PAGE = 256 << 10;
 
@@ -50,7 +51,9 @@ record SpillPlan(int blockBytes, int fanIn, int pageBytes, long ioBytes) {
 
   /** The bytes of one buffer slot: a raw block and its stored (compressed, framed) form. */
   static long slotBytes(SpillConfig config, int block) {
-    return block + (long) config.codec().maxCompressedLength(block) + FrameFormat.FRAME_HEADER_BYTES
+    return block
+        + (long) config.codec().maxCompressedLength(block)
+        + FrameFormat.FRAME_HEADER_BYTES
         + (config.encryption() ? FrameCipher.OVERHEAD : 0);
   }
 }

@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * The spills of one hash-partitioned engine (or one level of it): each spill a file with one
- * segment per non-empty partition. Writes a spill, finds a partition's segments across all
- * spills, and deletes the files once every partition is merged.
+ * segment per non-empty partition. Writes a spill, finds a partition's segments across all spills,
+ * and deletes the files once every partition is merged.
  */
 final class SpillSet {
   private final EngineResources resources;
@@ -23,8 +23,8 @@ final class SpillSet {
   }
 
   /**
-   * Writes one spill: {@code body} writes the records, partition by partition, to the writer it
-   * is given; {@code freedBytes} is what the spill lets the engine free, for the statistics.
+   * Writes one spill: {@code body} writes the records, partition by partition, to the writer it is
+   * given; {@code freedBytes} is what the spill lets the engine free, for the statistics.
    */
   void write(Layout layout, long freedBytes, Consumer<PartitionedSpillWriter> body) {
     PartitionedSpillWriter writer = new PartitionedSpillWriter(resources, partitions, layout);

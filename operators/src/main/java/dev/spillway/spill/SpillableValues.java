@@ -17,8 +17,10 @@ final class SpillableValues implements GroupValues {
   private final EngineResources resources;
   private final ByteArena arena;
   private final List<SegmentLocation> spilled = new ArrayList<>();
+
   /** Cursors with a segment open, closed by {@link #clear()} if the caller abandoned them. */
   private final List<Cursor> openCursors = new ArrayList<>();
+
   private SpillFileWriter file;
   private long head = ValueChain.END;
   private long tail = ValueChain.END;
@@ -31,7 +33,7 @@ final class SpillableValues implements GroupValues {
 
   void add(byte[] value, int offset, int length) {
     if (!tryAdd(value, offset, length)) {
-      resources.makeRoom(() -> tryAdd(value, offset, length), this::spill, () -> { }, length);
+      resources.makeRoom(() -> tryAdd(value, offset, length), this::spill, () -> {}, length);
     }
   }
 
@@ -61,8 +63,8 @@ final class SpillableValues implements GroupValues {
     long before = file.position();
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
-      SegmentWriter writer = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUES,
-          Order.ORDER_NONE);
+      SegmentWriter writer =
+          resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUES, Order.ORDER_NONE);
       writer.startKey(NO_KEY, 0, 0);
       ValueCursor values = new ValueChain.Cursor(arena, head);
       while (values.next()) {
@@ -146,27 +148,28 @@ final class SpillableValues implements GroupValues {
       }
     }
 
-    private final ValueCursor readerView = new ValueCursor() {
-      @Override
-      public boolean next() {
-        throw new UnsupportedOperationException();
-      }
+    private final ValueCursor readerView =
+        new ValueCursor() {
+          @Override
+          public boolean next() {
+            throw new UnsupportedOperationException();
+          }
 
-      @Override
-      public byte[] array() {
-        return reader.valueArray();
-      }
+          @Override
+          public byte[] array() {
+            return reader.valueArray();
+          }
 
-      @Override
-      public int offset() {
-        return reader.valueOffset();
-      }
+          @Override
+          public int offset() {
+            return reader.valueOffset();
+          }
 
-      @Override
-      public int length() {
-        return reader.valueLength();
-      }
-    };
+          @Override
+          public int length() {
+            return reader.valueLength();
+          }
+        };
 
     @Override
     public byte[] array() {

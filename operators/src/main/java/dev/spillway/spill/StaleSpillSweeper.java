@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Removes the spill directories that a killed process left behind. A private spill directory is
- * named {@code spillway-<pid>-<random>}; the first engine of a JVM to use a root deletes every
- * such directory there whose process is no longer running and which belongs to this user. A
- * SIGKILL or a crash runs no shutdown hook, so this is what keeps a root from filling up over
- * restarts. A directory whose process is alive (its own, or a PID reused) is never touched.
+ * named {@code spillway-<pid>-<random>}; the first engine of a JVM to use a root deletes every such
+ * directory there whose process is no longer running and which belongs to this user. A SIGKILL or a
+ * crash runs no shutdown hook, so this is what keeps a root from filling up over restarts. A
+ * directory whose process is alive (its own, or a PID reused) is never touched.
  */
 final class StaleSpillSweeper {
   private static final System.Logger LOG = System.getLogger(StaleSpillSweeper.class.getName());
@@ -36,12 +36,15 @@ final class StaleSpillSweeper {
       return;
     }
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, PREFIX + "*")) {
-      UserPrincipal me = root.getFileSystem().getUserPrincipalLookupService()
-          .lookupPrincipalByName(System.getProperty("user.name"));
+      UserPrincipal me =
+          root.getFileSystem()
+              .getUserPrincipalLookupService()
+              .lookupPrincipalByName(System.getProperty("user.name"));
       for (Path dir : dirs) {
         long pid = pidOf(dir.getFileName().toString());
-        if (pid < 0 || pid == PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive)
-            .orElse(false)) {
+        if (pid < 0
+            || pid == PID
+            || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
           continue;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
@@ -49,12 +52,17 @@ final class StaleSpillSweeper {
           continue;
         }
         delete(dir);
-        LOG.log(Level.INFO, "spillway: removed " + dir + ", left by process " + pid
-            + ", which is no longer running");
+        LOG.log(
+            Level.INFO,
+            "spillway: removed "
+                + dir
+                + ", left by process "
+                + pid
+                + ", which is no longer running");
       }
     } catch (IOException | SecurityException e) {
-      LOG.log(Level.WARNING, "spillway: cannot sweep " + root + " for stale spill directories: "
-          + e);
+      LOG.log(
+          Level.WARNING, "spillway: cannot sweep " + root + " for stale spill directories: " + e);
     }
   }
 

@@ -11,7 +11,14 @@ final class StatsCounter {
   long flushes;
 
   SpillStats snapshot(long peakMemoryBytes) {
-    return new SpillStats(spillCount, memoryBytesSpilled, diskBytesSpilled, peakMemoryBytes,
-        repartitions, sortedMerges, mergeRounds, flushes);
+    return new SpillStats(
+        spillCount,
+        memoryBytesSpilled,
+        diskBytesSpilled,
+        peakMemoryBytes,
+        repartitions,
+        sortedMerges,
+        mergeRounds,
+        flushes);
   }
 }

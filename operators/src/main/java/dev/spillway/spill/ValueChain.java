@@ -1,9 +1,9 @@
 package dev.spillway.spill;
 
 /**
- * Values kept in a {@link ByteArena} as a singly linked chain of records {@code [next address:
- * 8 bytes][length: varint][bytes]}, so that a key's values need no object each. Shared by the
- * group table (a chain per key) and {@link SpillableValues} (one chain).
+ * Values kept in a {@link ByteArena} as a singly linked chain of records {@code [next address: 8
+ * bytes][length: varint][bytes]}, so that a key's values need no object each. Shared by the group
+ * table (a chain per key) and {@link SpillableValues} (one chain).
  */
 final class ValueChain {
   static final long END = -1;

@@ -2,8 +2,8 @@ package dev.spillway.spill;
 
 /**
  * Unsigned LEB128 varints of non-negative ints, as protobuf writes them: the length prefixes of
- * spill blocks and of the transforms' packed records. Reads are unchecked; they are for memory
- * this code wrote (spill files are read by {@link SegmentReader}, which checks).
+ * spill blocks and of the transforms' packed records. Reads are unchecked; they are for memory this
+ * code wrote (spill files are read by {@link SegmentReader}, which checks).
  */
 public final class Varint {
   private Varint() {}

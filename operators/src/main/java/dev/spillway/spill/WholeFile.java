@@ -27,15 +27,15 @@ public final class WholeFile {
 
   /** Writes {@code file} with {@code body}, replacing it; returns what {@code body} returned. */
   public static <T> T write(Path file, Body<T> body) throws IOException {
-    Path inProgress = file.resolveSibling(
-        file.getFileName() + "." + UUID.randomUUID() + ".inprogress");
+    Path inProgress =
+        file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".inprogress");
     try {
       T result;
       try (OutputStream out = Files.newOutputStream(inProgress)) {
         result = body.write(out);
       }
-      Files.move(inProgress, file, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          inProgress, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return result;
     } catch (IOException | RuntimeException e) {
       try {

@@ -5,9 +5,9 @@
  * dev.spillway.spill.ExternalSorter} sorts, {@link dev.spillway.spill.SortedGroupBy} groups with
  * values sorted by a secondary key. Every engine draws on a shared {@link
  * dev.spillway.spill.MemoryPool} through exact reservations, spills checksummed, compressed and
- * optionally encrypted segments to private directories, and deletes every file it made when
- * closed, on failure, or at JVM exit. {@link dev.spillway.spill.ExchangeWriter}, {@link
- * dev.spillway.spill.ExchangeReader} and {@link dev.spillway.spill.BlockFile} move records
- * between tasks through files.
+ * optionally encrypted segments to private directories, and deletes every file it made when closed,
+ * on failure, or at JVM exit. {@link dev.spillway.spill.ExchangeWriter}, {@link
+ * dev.spillway.spill.ExchangeReader} and {@link dev.spillway.spill.BlockFile} move records between
+ * tasks through files.
  */
 package dev.spillway.spill;

@@ -8,9 +8,9 @@ import java.util.List;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
- * How {@link SpillingCombine}'s engines hold a CombineFn's accumulators: as they are, when
- * outputs take the end of their window, or {@link Stamped} with their inputs' combined timestamp
- * ({@code EARLIEST}, {@code LATEST}).
+ * How {@link SpillingCombine}'s engines hold a CombineFn's accumulators: as they are, when outputs
+ * take the end of their window, or {@link Stamped} with their inputs' combined timestamp ({@code
+ * EARLIEST}, {@code LATEST}).
  *
  * @param <InputT> the CombineFn's input
  * @param <AccumT> the CombineFn's accumulator

@@ -22,14 +22,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * names of files that hold them.
  *
  * <p>A runner whose shuffle keeps what it moves on the heap — Beam's DirectRunner holds all of a
- * {@code GroupByKey}'s input in memory until the window closes — would hold every partial result
- * of the transform there, whatever the budget. Through files, each block goes to a file of its own
- * ({@link BlockFile}: compressed, checksummed, encrypted when spills are) and only its path
- * crosses the shuffle; the merge step reads the files back and deletes them once its element is
- * merged. The windows, timestamps and panes of the shuffled elements are the same either way. A
- * block is on the heap while it is written or read (one at a time per thread, at most {@link
- * ShardPacker#BLOCK_BYTES} and a record), outside the budget as the packer's blocks are. Files
- * are used on the DirectRunner only ({@link #of}).
+ * {@code GroupByKey}'s input in memory until the window closes — would hold every partial result of
+ * the transform there, whatever the budget. Through files, each block goes to a file of its own
+ * ({@link BlockFile}: compressed, checksummed, encrypted when spills are) and only its path crosses
+ * the shuffle; the merge step reads the files back and deletes them once its element is merged. The
+ * windows, timestamps and panes of the shuffled elements are the same either way. A block is on the
+ * heap while it is written or read (one at a time per thread, at most {@link
+ * ShardPacker#BLOCK_BYTES} and a record), outside the budget as the packer's blocks are. Files are
+ * used on the DirectRunner only ({@link #of}).
  */
 abstract class BlockTransport implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -43,9 +43,10 @@ abstract class BlockTransport implements Serializable {
   static BlockTransport of(SpillOptions options, Class<?> runner) {
     if (options.shuffle() == SpillOptions.Shuffle.FILES
         && !SpillOptions.Shuffle.isDirectRunner(runner)) {
-      throw new IllegalArgumentException("Shuffle.FILES needs the DirectRunner; on "
-          + (runner == null ? "this runner" : runner.getSimpleName())
-          + " use AUTO or RUNNER (the runner's shuffle)");
+      throw new IllegalArgumentException(
+          "Shuffle.FILES needs the DirectRunner; on "
+              + (runner == null ? "this runner" : runner.getSimpleName())
+              + " use AUTO or RUNNER (the runner's shuffle)");
     }
     return options.shuffle().throughFilesOn(runner) ? new ThroughFiles(options) : inline();
   }
@@ -92,24 +93,28 @@ abstract class BlockTransport implements Serializable {
 
   /**
    * Each block in a file of its own; its absolute path crosses the shuffle. Each run of the
-   * transform has an exchange ({@link ExchangeDirectory}) that its steps' DoFns join at their
-   * first bundle and leave when torn down: the DirectRunner tears a DoFn down at the end of the pipeline, or
-   * when its bundle fails (and the pipeline with it). The exchange closes when the last leaves,
-   * or shortly after the first, so that a step that fails first does not pull the files from
-   * under the others, and a bundle the runner starts after the end writes nothing that stays.
+   * transform has an exchange ({@link ExchangeDirectory}) that its steps' DoFns join at their first
+   * bundle and leave when torn down: the DirectRunner tears a DoFn down at the end of the pipeline,
+   * or when its bundle fails (and the pipeline with it). The exchange closes when the last leaves,
+   * or shortly after the first, so that a step that fails first does not pull the files from under
+   * the others, and a bundle the runner starts after the end writes nothing that stays.
    */
   private static final class ThroughFiles extends BlockTransport {
     private static final long serialVersionUID = 1L;
 
     private final SpillOptions options;
+
     /** Names this transform's exchanges, the same in every copy of its DoFns. */
     private final String id = UUID.randomUUID().toString();
+
     private final ExchangeKey key;
+
     /**
      * This run's exchange: {@link #id} and the run's id, which each run's copy of the options has
      * of its own, so a pipeline run again does not meet the exchange its first run closed.
      */
     private transient String runExchange;
+
     private transient SpillConfig config;
     private transient BlockFile blockFile;
     private transient Counter files;
@@ -127,12 +132,15 @@ abstract class BlockTransport implements Serializable {
         files = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILES);
         fileBytes = Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILE_BYTES);
       }
-      return ExchangeDirectory.write(config, exchange(), file -> {
-        long written = blockFile().write(file, block, block.length);
-        files.inc();
-        fileBytes.inc(written);
-        return file.toString().getBytes(StandardCharsets.UTF_8);
-      });
+      return ExchangeDirectory.write(
+          config,
+          exchange(),
+          file -> {
+            long written = blockFile().write(file, block, block.length);
+            files.inc();
+            fileBytes.inc(written);
+            return file.toString().getBytes(StandardCharsets.UTF_8);
+          });
     }
 
     @Override

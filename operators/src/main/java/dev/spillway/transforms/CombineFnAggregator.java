@@ -6,7 +6,8 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
  * A Beam {@link CombineFn} as the engine's {@link Aggregator}, for using a CombineFn with an engine
- * directly: {@code new ExternalMerger<>(new CombineFnAggregator<>(fn), new CoderCodec<>(coder), config)}.
+ * directly: {@code new ExternalMerger<>(new CombineFnAggregator<>(fn), new CoderCodec<>(coder),
+ * config)}.
  */
 public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<InputT, AccumT> {
   private final CombineFn<InputT, AccumT, ?> fn;

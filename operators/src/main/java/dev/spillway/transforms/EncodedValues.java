@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Values as SpillingGroupByKey and SortValues hand them downstream: kept encoded, in chunks of at most
- * {@value #CHUNK_BYTES} bytes ({@code [varint length][value]} each), and decoded afresh on every
- * iteration. A value encoded in a few bytes would take several times that as a Java object; a
- * group of millions of small values stays a few bytes a value until it is read. Re-iterable;
- * each iteration decodes new objects.
+ * Values as SpillingGroupByKey and SortValues hand them downstream: kept encoded, in chunks of at
+ * most {@value #CHUNK_BYTES} bytes ({@code [varint length][value]} each), and decoded afresh on
+ * every iteration. A value encoded in a few bytes would take several times that as a Java object; a
+ * group of millions of small values stays a few bytes a value until it is read. Re-iterable; each
+ * iteration decodes new objects.
  */
 final class EncodedValues<V> extends AbstractCollection<V> {
   static final int CHUNK_BYTES = 64 << 10;
@@ -97,8 +97,8 @@ final class EncodedValues<V> extends AbstractCollection<V> {
 
     <V> EncodedValues<V> build(ValueCodec<V> codec) {
       if (size > Integer.MAX_VALUE) {
-        throw new IllegalStateException("a key with " + size + " values: more than a Java"
-            + " collection can count");
+        throw new IllegalStateException(
+            "a key with " + size + " values: more than a Java" + " collection can count");
       }
       if (current.length() > 0) {
         chunks.add(current.toByteArray());

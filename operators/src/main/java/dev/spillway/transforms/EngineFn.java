@@ -16,22 +16,23 @@ import org.apache.beam.sdk.values.KV;
 import org.joda.time.Instant;
 
 /**
- * A DoFn that runs a spilling engine keyed by (window, key) ({@link EngineKey}): one per bundle
- * in the partial steps, one per shuffled element in the merge steps. {@link #engine()} makes it
- * when first asked; {@link #finishEngine} runs the subclass's output from it and then publishes
- * the engine's statistics and closes it (deleting its spill files), or, if the output fails midway
- * (a failing {@code extractOutput}, say), closes it at once. A bundle that fails while adding
- * input has its engine closed when the runner tears the DoFn down or starts its next bundle.
+ * A DoFn that runs a spilling engine keyed by (window, key) ({@link EngineKey}): one per bundle in
+ * the partial steps, one per shuffled element in the merge steps. {@link #engine()} makes it when
+ * first asked; {@link #finishEngine} runs the subclass's output from it and then publishes the
+ * engine's statistics and closes it (deleting its spill files), or, if the output fails midway (a
+ * failing {@code extractOutput}, say), closes it at once. A bundle that fails while adding input
+ * has its engine closed when the runner tears the DoFn down or starts its next bundle.
  *
- * <p>Beam calls {@code @Teardown} on a best-effort basis, and some runners skip it: Flink does
- * not tear down the DoFns of an attempt it cancels to restart a job. So each DoFn instance also
+ * <p>Beam calls {@code @Teardown} on a best-effort basis, and some runners skip it: Flink does not
+ * tear down the DoFns of an attempt it cancels to restart a job. So each DoFn instance also
  * registers its engine with a {@link Cleaner}: once the runner has dropped the instance, the next
- * garbage collection closes the engine it left open, deleting its files and returning its memory
- * to the pool.
+ * garbage collection closes the engine it left open, deleting its files and returning its memory to
+ * the pool.
  */
 abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
     extends DoFn<InputT, OutputT> {
   private static final long serialVersionUID = 1L;
+
   /** One daemon thread for every EngineFn of the JVM. */
   private static final Cleaner CLEANER = Cleaner.create();
 
@@ -39,12 +40,16 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   private final Coder<BoundedWindow> windowCoder;
   private final boolean sessions;
   final SpillOptions options;
+
   /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
   private BlockTransport transport = BlockTransport.inline();
+
   private transient EngineKey<K> keys;
   private transient SpillMetrics metrics;
+
   /** This bundle's engine, in a holder the cleaner can close without reaching the DoFn. */
   private transient EngineSlot<E> slot;
+
   private transient Cleaner.Cleanable cleanable;
 
   EngineFn(Coder<K> keyCoder, Windowing windowing, SpillOptions options) {
@@ -112,23 +117,27 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
 
   /**
    * A packer whose blocks a partial step outputs as {@code (shard, block)} in the block's window,
-   * at its timestamp, with the pane a bundle's end gives ({@code NO_FIRING}): through the
-   * bundle's context once {@code finishing} gives one, else through the receiver of the element
-   * being processed (a table flushed while input comes).
+   * at its timestamp, with the pane a bundle's end gives ({@code NO_FIRING}): through the bundle's
+   * context once {@code finishing} gives one, else through the receiver of the element being
+   * processed (a table flushed while input comes).
    */
-  ShardPacker packerFor(Supplier<DoFn.OutputReceiver<KV<Integer, byte[]>>> receiver,
+  ShardPacker packerFor(
+      Supplier<DoFn.OutputReceiver<KV<Integer, byte[]>>> receiver,
       Supplier<DoFn<?, KV<Integer, byte[]>>.FinishBundleContext> finishing) {
-    return new ShardPacker(options.shards(), (shard, block, window, millis) -> {
-      KV<Integer, byte[]> element = KV.of(shard, transport.send(block));
-      Instant timestamp = new Instant(millis);
-      DoFn<?, KV<Integer, byte[]>>.FinishBundleContext end = finishing.get();
-      if (end != null) {
-        end.output(element, timestamp, window);
-      } else {
-        receiver.get().outputWindowedValue(element, timestamp, List.of(window),
-            PaneInfo.NO_FIRING);
-      }
-    });
+    return new ShardPacker(
+        options.shards(),
+        (shard, block, window, millis) -> {
+          KV<Integer, byte[]> element = KV.of(shard, transport.send(block));
+          Instant timestamp = new Instant(millis);
+          DoFn<?, KV<Integer, byte[]>>.FinishBundleContext end = finishing.get();
+          if (end != null) {
+            end.output(element, timestamp, window);
+          } else {
+            receiver
+                .get()
+                .outputWindowedValue(element, timestamp, List.of(window), PaneInfo.NO_FIRING);
+          }
+        });
   }
 
   /**
@@ -182,8 +191,8 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
   }
 
   /**
-   * Holds the engine of the bundle in progress. The cleaner's action refers to this, never to
-   * the DoFn, so that it does not keep the DoFn reachable.
+   * Holds the engine of the bundle in progress. The cleaner's action refers to this, never to the
+   * DoFn, so that it does not keep the DoFn reachable.
    */
   private static final class EngineSlot<E extends SpillingEngine> {
     /** Written by the bundle's thread; read by the cleaner's once the DoFn is unreachable. */

@@ -6,10 +6,10 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
- * How a transform's engines key a Beam element: its key and its window, as bytes. The key coder
- * is deterministic (checked at {@code expand()}), so equal keys have equal bytes; what else the
- * bytes hold, and in which order, depends on the windowing ({@link WindowedKey} for non-merging
- * windows, {@link SessionKey} for sessions).
+ * How a transform's engines key a Beam element: its key and its window, as bytes. The key coder is
+ * deterministic (checked at {@code expand()}), so equal keys have equal bytes; what else the bytes
+ * hold, and in which order, depends on the windowing ({@link WindowedKey} for non-merging windows,
+ * {@link SessionKey} for sessions).
  */
 abstract class EngineKey<K> {
   private static final long SHARD_SEED = 0x5A4D_0001L;
@@ -44,8 +44,8 @@ abstract class EngineKey<K> {
 
   /** The shard, of {@code shards}, that the record goes to. */
   final int shardOf(byte[] bytes, int offset, int length, int shards) {
-    int hash = KeyHasher.DEFAULT.hash(bytes, offset, shardedLength(bytes, offset, length),
-        SHARD_SEED);
+    int hash =
+        KeyHasher.DEFAULT.hash(bytes, offset, shardedLength(bytes, offset, length), SHARD_SEED);
     return Math.floorMod(hash, shards);
   }
 

@@ -6,9 +6,9 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Instant;
 
 /**
- * A function of one key and all its values in one window, run by {@link ProcessGroups} inside
- * the spilling engine: the values are streamed from the engine's memory pages and spill files,
- * never gathered on the heap, so a key may have more values than any heap holds.
+ * A function of one key and all its values in one window, run by {@link ProcessGroups} inside the
+ * spilling engine: the values are streamed from the engine's memory pages and spill files, never
+ * gathered on the heap, so a key may have more values than any heap holds.
  *
  * <pre>{@code
  * PCollection<KV<String, Long>> totals = events.apply(
@@ -22,11 +22,11 @@ import org.joda.time.Instant;
  *         }));
  * }</pre>
  *
- * <p>What {@code values} promises: every iteration reads all the key's values afresh, in the
- * order the engine holds them (a bundle's values in input order), decoding new objects; it may
- * be iterated any number of times, nested or partially; and it may be read only while {@link
- * #process} runs: an iterator used after it returned fails with an {@link IllegalStateException}.
- * Keep what you need, not the iterable.
+ * <p>What {@code values} promises: every iteration reads all the key's values afresh, in the order
+ * the engine holds them (a bundle's values in input order), decoding new objects; it may be
+ * iterated any number of times, nested or partially; and it may be read only while {@link #process}
+ * runs: an iterator used after it returned fails with an {@link IllegalStateException}. Keep what
+ * you need, not the iterable.
  *
  * @param <K> the key
  * @param <V> the values

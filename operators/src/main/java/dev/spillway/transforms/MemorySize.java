@@ -19,11 +19,20 @@ public final class MemorySize {
     int shift = 0;
     if (!t.isEmpty()) {
       switch (t.charAt(t.length() - 1)) {
-        case 'k': shift = 10; break;
-        case 'm': shift = 20; break;
-        case 'g': shift = 30; break;
-        case 't': shift = 40; break;
-        default: break;
+        case 'k':
+          shift = 10;
+          break;
+        case 'm':
+          shift = 20;
+          break;
+        case 'g':
+          shift = 30;
+          break;
+        case 't':
+          shift = 40;
+          break;
+        default:
+          break;
       }
     }
     String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
@@ -35,7 +44,7 @@ public final class MemorySize {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("not a memory size: '" + text
-        + "' (use bytes or a number with k, m or g, e.g. 64m)");
+    throw new IllegalArgumentException(
+        "not a memory size: '" + text + "' (use bytes or a number with k, m or g, e.g. 64m)");
   }
 }

@@ -33,7 +33,8 @@ final class PairCodec<K, V> implements ValueCodec<KV<K, V>> {
     int keyLength = Varint.get(bytes, offset);
     int p = offset + Varint.size(keyLength);
     int valueOffset = p + keyLength;
-    return KV.of(keys.decode(bytes, p, keyLength),
+    return KV.of(
+        keys.decode(bytes, p, keyLength),
         values.decode(bytes, valueOffset, offset + length - valueOffset));
   }
 }

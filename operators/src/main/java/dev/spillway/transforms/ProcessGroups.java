@@ -23,8 +23,8 @@ import org.joda.time.Instant;
 /**
  * Groups by key as {@link SpillingGroupByKey} does and runs a {@link GroupProcessor} on each key's
  * values inside the engine, streamed from memory and spill files: the form for keys with more
- * values than a heap holds, which no runner's {@code GroupByKey} hands on as one element.
- * Made by {@link SpillingGroupByKey#thenProcess}.
+ * values than a heap holds, which no runner's {@code GroupByKey} hands on as one element. Made by
+ * {@link SpillingGroupByKey#thenProcess}.
  *
  * <pre>{@code
  * PCollection<String> out = events.apply(SpillingGroupByKey.<String, Long>create()
@@ -42,14 +42,20 @@ public final class ProcessGroups<K, V, OutputT>
 
   private final GroupProcessor<K, V, OutputT> processor;
   private final SpillOptions options;
+
   /** What the last expansion resolved the options to, for display data. */
   private transient SpillOptions expandedWith;
+
   private final Coder<OutputT> outputCoder;
+
   /** Whether each group's values, pairs, come sorted by the encoding of their keys. */
   private final boolean sorted;
 
-  ProcessGroups(GroupProcessor<K, V, OutputT> processor, SpillOptions options,
-      Coder<OutputT> outputCoder, boolean sorted) {
+  ProcessGroups(
+      GroupProcessor<K, V, OutputT> processor,
+      SpillOptions options,
+      Coder<OutputT> outputCoder,
+      boolean sorted) {
     this.processor = Objects.requireNonNull(processor, "processor");
     this.options = options;
     this.outputCoder = outputCoder;
@@ -58,8 +64,7 @@ public final class ProcessGroups<K, V, OutputT>
 
   /** The coder of the outputs, when it cannot be inferred from the processor's type. */
   public ProcessGroups<K, V, OutputT> withOutputCoder(Coder<OutputT> coder) {
-    return new ProcessGroups<>(processor, options, Objects.requireNonNull(coder, "coder"),
-        sorted);
+    return new ProcessGroups<>(processor, options, Objects.requireNonNull(coder, "coder"), sorted);
   }
 
   @Override
@@ -68,17 +73,24 @@ public final class ProcessGroups<K, V, OutputT>
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
     Windowing windowing = Windowing.of(name, input);
     if (windowing.sessions()) {
-      throw new IllegalStateException(name + " supports non-merging windows only; group"
-          + " sessions with SpillingGroupByKey and process the groups downstream");
+      throw new IllegalStateException(
+          name
+              + " supports non-merging windows only; group"
+              + " sessions with SpillingGroupByKey and process the groups downstream");
     }
     Coder<OutputT> coder = outputCoder;
     if (coder == null) {
       try {
-        coder = input.getPipeline().getCoderRegistry()
-            .getCoder(processor.getOutputTypeDescriptor());
+        coder =
+            input.getPipeline().getCoderRegistry().getCoder(processor.getOutputTypeDescriptor());
       } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(name + " cannot infer a coder for the outputs of "
-            + processor + "; give one with withOutputCoder: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            name
+                + " cannot infer a coder for the outputs of "
+                + processor
+                + "; give one with withOutputCoder: "
+                + e.getMessage(),
+            e);
       }
     }
     expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
@@ -86,49 +98,57 @@ public final class ProcessGroups<K, V, OutputT>
     ProcessStepFn<K, V, OutputT, ?> merge;
     if (sorted) {
       if (!(kv.getValueCoder() instanceof KvCoder)) {
-        throw new IllegalStateException(name + " sorts each key's values, pairs, by their"
-            + " keys: its input's values must use a KvCoder, but they use "
-            + kv.getValueCoder());
+        throw new IllegalStateException(
+            name
+                + " sorts each key's values, pairs, by their"
+                + " keys: its input's values must use a KvCoder, but they use "
+                + kv.getValueCoder());
       }
       merge = new MergeSortedFn<>(kv, windowing, resolved, processor);
     } else {
       merge = new MergeProcessFn<>(kv, windowing, resolved, processor);
     }
-    return TwoPhase.expand(input, windowing,
+    return TwoPhase.expand(
+        input,
+        windowing,
         new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, resolved),
-        merge, coder);
+        merge,
+        coder);
   }
 
   @Override
   protected String getKindString() {
     return (sorted ? "ProcessSortedGroups(" : "ProcessGroups(")
-        + NameUtils.approximateSimpleName(processor) + ")";
+        + NameUtils.approximateSimpleName(processor)
+        + ")";
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("processor", processor.getClass())
-        .withLabel("Group processor"));
+    builder.add(DisplayData.item("processor", processor.getClass()).withLabel("Group processor"));
     SpillOptions.populateDisplayData(expandedWith != null ? expandedWith : options, builder);
   }
 
   /** A merge step that runs the processor on each key's values in one window. */
-  abstract static class ProcessStepFn<K, V, OutputT, E extends SpillingEngine> extends
-      SpillingGroupByKey.GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, OutputT, E> {
+  abstract static class ProcessStepFn<K, V, OutputT, E extends SpillingEngine>
+      extends SpillingGroupByKey.GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, OutputT, E> {
     private static final long serialVersionUID = 1L;
 
     private final GroupProcessor<K, V, OutputT> processor;
 
-    ProcessStepFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+    ProcessStepFn(
+        KvCoder<K, V> coder,
+        Windowing windowing,
+        SpillOptions options,
         GroupProcessor<K, V, OutputT> processor) {
       super(coder, windowing, options);
       this.processor = processor;
     }
 
     /** Runs the processor on one group, its values streamed from the engine. */
-    void process(EngineKey.Decoded<K> k, GroupValues groupValues,
-        OutputReceiver<OutputT> receiver) {
+    void process(
+        EngineKey.Decoded<K> k, GroupValues groupValues, OutputReceiver<OutputT> receiver) {
       Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(groupValues)));
       StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
       try {
@@ -162,7 +182,10 @@ public final class ProcessGroups<K, V, OutputT>
       extends ProcessStepFn<K, V, OutputT, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
-    MergeProcessFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+    MergeProcessFn(
+        KvCoder<K, V> coder,
+        Windowing windowing,
+        SpillOptions options,
         GroupProcessor<K, V, OutputT> processor) {
       super(coder, windowing, options, processor);
     }
@@ -173,10 +196,13 @@ public final class ProcessGroups<K, V, OutputT>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<OutputT> receiver) {
-      mergeShard(shard.getValue(), groups -> groupShard(groups, shard.getValue(),
-          (k, groupValues) -> process(k, groupValues, receiver)));
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<OutputT> receiver) {
+      mergeShard(
+          shard.getValue(),
+          groups ->
+              groupShard(
+                  groups, shard.getValue(), (k, groupValues) -> process(k, groupValues, receiver)));
     }
   }
 
@@ -192,7 +218,10 @@ public final class ProcessGroups<K, V, OutputT>
     private transient CoderCodec<Object> secondaryKeys;
     private transient ByteSink sortKey;
 
-    MergeSortedFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options,
+    MergeSortedFn(
+        KvCoder<K, V> coder,
+        Windowing windowing,
+        SpillOptions options,
         GroupProcessor<K, V, OutputT> processor) {
       super(coder, windowing, options, processor);
       this.secondaryKeyCoder = ((KvCoder<?, ?>) coder.getValueCoder()).getKeyCoder();
@@ -212,29 +241,36 @@ public final class ProcessGroups<K, V, OutputT>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<OutputT> receiver) {
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<OutputT> receiver) {
       int prefix = prefixBytes();
-      mergeShard(shard.getValue(), groups -> {
-        forEachRecord(shard.getValue(), (k, kOff, kLen, v, vOff, vLen) -> {
-          // The sort key: the pair's key encoded alone, as Beam's sorter orders it.
-          KV<?, ?> pair = (KV<?, ?>) values.decode(v, vOff + prefix, vLen - prefix);
-          sortKey.clear();
-          secondaryKeys.encode(pair.getKey(), sortKey);
-          groups.add(k, kOff, kLen, sortKey.array(), 0, sortKey.length(), v, vOff, vLen);
-        });
-        try (GroupCursor out = groups.finish()) {
-          while (out.next()) {
-            process(keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
-                out.values(), receiver);
-          }
-        }
-      });
+      mergeShard(
+          shard.getValue(),
+          groups -> {
+            forEachRecord(
+                shard.getValue(),
+                (k, kOff, kLen, v, vOff, vLen) -> {
+                  // The sort key: the pair's key encoded alone, as Beam's sorter orders it.
+                  KV<?, ?> pair = (KV<?, ?>) values.decode(v, vOff + prefix, vLen - prefix);
+                  sortKey.clear();
+                  secondaryKeys.encode(pair.getKey(), sortKey);
+                  groups.add(k, kOff, kLen, sortKey.array(), 0, sortKey.length(), v, vOff, vLen);
+                });
+            try (GroupCursor out = groups.finish()) {
+              while (out.next()) {
+                process(
+                    keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
+                    out.values(),
+                    receiver);
+              }
+            }
+          });
     }
   }
 
-  private record Context<OutputT>(DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window,
-      Instant timestamp) implements GroupProcessor.Context<OutputT> {
+  private record Context<OutputT>(
+      DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp)
+      implements GroupProcessor.Context<OutputT> {
     @Override
     public void output(OutputT output) {
       receiver.outputWithTimestamp(output, timestamp);

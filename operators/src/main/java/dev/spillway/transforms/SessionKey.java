@@ -10,11 +10,11 @@ import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.joda.time.Instant;
 
 /**
- * The engine key in session windows: {@code [key length: varint][key][window start][window
- * end]}, the bounds in {@link OrderedBytes}' order-preserving form. Ordered by these bytes, a
- * key's records are adjacent and in the order of their windows' starts, the order in which {@code
- * Sessions} merges them. Partial results travel through the shuffle in the global window,
- * sharded by the key alone, so that all the windows of a key meet in one merge step.
+ * The engine key in session windows: {@code [key length: varint][key][window start][window end]},
+ * the bounds in {@link OrderedBytes}' order-preserving form. Ordered by these bytes, a key's
+ * records are adjacent and in the order of their windows' starts, the order in which {@code
+ * Sessions} merges them. Partial results travel through the shuffle in the global window, sharded
+ * by the key alone, so that all the windows of a key meet in one merge step.
  */
 final class SessionKey<K> extends EngineKey<K> {
   /** The two window bounds after the key. */
@@ -42,8 +42,10 @@ final class SessionKey<K> extends EngineKey<K> {
   @Override
   Decoded<K> decode(byte[] bytes, int offset, int length) {
     K key = decodeKeyPart(bytes, offset, length - BOUNDS_BYTES);
-    return new Decoded<>(new IntervalWindow(new Instant(start(bytes, offset, length)),
-        new Instant(end(bytes, offset, length))), key);
+    return new Decoded<>(
+        new IntervalWindow(
+            new Instant(start(bytes, offset, length)), new Instant(end(bytes, offset, length))),
+        key);
   }
 
   @Override

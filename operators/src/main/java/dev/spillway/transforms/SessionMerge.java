@@ -6,9 +6,9 @@ import java.util.Arrays;
 
 /**
  * Merges session windows in one pass over records sorted by {@link SessionKey} bytes, as {@code
- * Sessions} merges them: a key's windows in order of their starts, each joining the session
- * before it when it starts before that session ends. A session's records are adjacent in that
- * order, so each is handed on as it is read and a key's sessions never need the heap.
+ * Sessions} merges them: a key's windows in order of their starts, each joining the session before
+ * it when it starts before that session ends. A session's records are adjacent in that order, so
+ * each is handed on as it is read and a key's sessions never need the heap.
  */
 final class SessionMerge {
   /** Receives each session: its key, its records' values, then its window. */
@@ -37,7 +37,8 @@ final class SessionMerge {
       int keyPart = kLen - SessionKey.BOUNDS_BYTES;
       long windowStart = SessionKey.start(k, kOff, kLen);
       long windowEnd = SessionKey.end(k, kOff, kLen);
-      boolean sameKey = open && Arrays.equals(k, kOff, kOff + keyPart, key.array(), 0, key.length());
+      boolean sameKey =
+          open && Arrays.equals(k, kOff, kOff + keyPart, key.array(), 0, key.length());
       if (sameKey && windowStart < end) {
         end = Math.max(end, windowEnd);
       } else {

@@ -11,8 +11,8 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
  * Packs (key, value) records into blocks, one stream of blocks per shuffle window and hash shard,
  * so that the runner's shuffle moves one element per block instead of one per record (the
  * DirectRunner's shuffle costs microseconds per element). A block is {@code ([key length:
- * varint][key][value length: varint][value])*}, and is stamped with the earliest output time of
- * its records, so that the shuffle holds the watermark no later than any output it carries.
+ * varint][key][value length: varint][value])*}, and is stamped with the earliest output time of its
+ * records, so that the shuffle holds the watermark no later than any output it carries.
  *
  * <p>Buffers up to {@link #BLOCK_BYTES} per (window, shard) on the heap, outside the engine's
  * budget, and {@link #MAX_BUFFERED_BYTES} in all: past that every partly filled block is emitted,
@@ -39,11 +39,19 @@ final class ShardPacker {
   }
 
   /**
-   * Adds a record to shard {@code shard} of {@code window}; {@code outputTime} is the earliest
-   * time any output made from it may take.
+   * Adds a record to shard {@code shard} of {@code window}; {@code outputTime} is the earliest time
+   * any output made from it may take.
    */
-  void add(BoundedWindow window, int shard, long outputTime, byte[] key, int kOff, int kLen,
-      byte[] value, int vOff, int vLen) {
+  void add(
+      BoundedWindow window,
+      int shard,
+      long outputTime,
+      byte[] key,
+      int kOff,
+      int kLen,
+      byte[] value,
+      int vOff,
+      int vLen) {
     Block[] ofWindow = blocks.computeIfAbsent(window, w -> new Block[shards]);
     Block b = ofWindow[shard];
     if (b == null) {

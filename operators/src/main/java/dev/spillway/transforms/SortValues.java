@@ -31,22 +31,23 @@ import org.apache.beam.sdk.values.PCollection;
  * }</pre>
  *
  * <p>Secondary keys are ordered by their encoded bytes, compared as unsigned, shorter first on a
- * common prefix; for signed numbers encode them order-preservingly (for example with a coder
- * built on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort
- * negative numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep the
- * order in which the group gives them (both sorts are stable). The sorted pairs are handed on
- * still encoded (a few bytes a pair on the heap)
- * and decoded on each iteration.
+ * common prefix; for signed numbers encode them order-preservingly (for example with a coder built
+ * on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort negative
+ * numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep the order in
+ * which the group gives them (both sorts are stable). The sorted pairs are handed on still encoded
+ * (a few bytes a pair on the heap) and decoded on each iteration.
  *
  * @param <K> the primary key
  * @param <K2> the secondary key, by whose encoding values are sorted
  * @param <V> the value
  */
-public final class SortValues<K, K2, V> extends
-    PTransform<PCollection<KV<K, Iterable<KV<K2, V>>>>, PCollection<KV<K, Iterable<KV<K2, V>>>>> {
+public final class SortValues<K, K2, V>
+    extends PTransform<
+        PCollection<KV<K, Iterable<KV<K2, V>>>>, PCollection<KV<K, Iterable<KV<K2, V>>>>> {
   private static final long serialVersionUID = 1L;
 
   private final SpillOptions options;
+
   /** What the last expansion resolved the options to, for display data. */
   private transient SpillOptions expandedWith;
 
@@ -69,7 +70,8 @@ public final class SortValues<K, K2, V> extends
       PCollection<KV<K, Iterable<KV<K2, V>>>> input) {
     KvCoder<K2, V> pairs = pairCoder(input.getCoder());
     expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
-    return input.apply("SortEachGroup", ParDo.of(new SortFn<K, K2, V>(pairs, expandedWith)))
+    return input
+        .apply("SortEachGroup", ParDo.of(new SortFn<K, K2, V>(pairs, expandedWith)))
         .setCoder(input.getCoder());
   }
 
@@ -79,11 +81,13 @@ public final class SortValues<K, K2, V> extends
         && ((KvCoder<?, ?>) coder).getValueCoder() instanceof IterableCoder
         && ((IterableCoder<?>) ((KvCoder<?, ?>) coder).getValueCoder()).getElemCoder()
             instanceof KvCoder) {
-      return (KvCoder<K2, V>) ((IterableCoder<?>) ((KvCoder<?, ?>) coder).getValueCoder())
-          .getElemCoder();
+      return (KvCoder<K2, V>)
+          ((IterableCoder<?>) ((KvCoder<?, ?>) coder).getValueCoder()).getElemCoder();
     }
-    throw new IllegalStateException("SortValues requires its input to use a"
-        + " KvCoder<K, IterableCoder<KvCoder<K2, V>>>, but it uses " + coder);
+    throw new IllegalStateException(
+        "SortValues requires its input to use a"
+            + " KvCoder<K, IterableCoder<KvCoder<K2, V>>>, but it uses "
+            + coder);
   }
 
   @Override
@@ -120,8 +124,8 @@ public final class SortValues<K, K2, V> extends
     }
 
     @ProcessElement
-    public void processElement(@Element KV<K, Iterable<KV<K2, V>>> group,
-        OutputReceiver<KV<K, Iterable<KV<K2, V>>>> out) {
+    public void processElement(
+        @Element KV<K, Iterable<KV<K2, V>>> group, OutputReceiver<KV<K, Iterable<KV<K2, V>>>> out) {
       // The sort's memory goes back to the pool before the sorted group goes downstream, where
       // the runner may run the next steps, and their engines, on this thread.
       out.output(KV.of(group.getKey(), sort(group.getValue())));
@@ -172,8 +176,13 @@ public final class SortValues<K, K2, V> extends
         } else {
           try (RecordCursor c = sorter.finish()) {
             while (c.next()) {
-              sorted.addPair(c.keyArray(), c.keyOffset(), c.keyLength(),
-                  c.valueArray(), c.valueOffset(), c.valueLength());
+              sorted.addPair(
+                  c.keyArray(),
+                  c.keyOffset(),
+                  c.keyLength(),
+                  c.valueArray(),
+                  c.valueOffset(),
+                  c.valueLength());
             }
           }
           metrics.publish(sorter.stats());

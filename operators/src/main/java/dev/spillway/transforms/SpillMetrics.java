@@ -11,8 +11,8 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 /**
  * Publishes an engine's {@link SpillStats} as Beam Metrics counters in namespace {@value
  * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}, {@code
- * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials}); where
- * partial results cross the shuffle through files, {@code shuffleFiles} and {@code
+ * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials});
+ * where partial results cross the shuffle through files, {@code shuffleFiles} and {@code
  * shuffleFileBytes} (what the files take on disk); and reads them back from a pipeline's result:
  *
  * <pre>{@code
@@ -48,8 +48,14 @@ public final class SpillMetrics {
    */
   public static long total(PipelineResult result, String namespace, String name) {
     long sum = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
+            .getCounters()) {
       Long committed = null;
       try {
         committed = c.getCommitted();

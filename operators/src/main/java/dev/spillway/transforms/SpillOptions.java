@@ -24,16 +24,18 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
  * }</pre>
  *
  * <p>The budget is per JVM, not per bundle: every bundle of every spillway transform in one JVM
- * with the same budget draws on one shared {@link MemoryPool}, so N concurrent bundles cannot use
- * N budgets.
+ * with the same budget draws on one shared {@link MemoryPool}, so N concurrent bundles cannot use N
+ * budgets.
  */
 public final class SpillOptions implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** 64 MiB. */
   public static final long DEFAULT_MEMORY_BUDGET_BYTES = 64L << 20;
+
   /** The fewest hash shards moved through the runner's shuffle when none are given. */
   public static final int DEFAULT_SHARDS = 32;
+
   /** Shards per unit of the runner's parallelism when none are given. */
   static final int SHARDS_PER_SLOT = 4;
 
@@ -44,8 +46,8 @@ public final class SpillOptions implements Serializable {
     /** Through files on the DirectRunner, which holds its shuffle on the heap; else the runner. */
     AUTO,
     /**
-     * Each block of partial results in a file, only its name through the runner: the
-     * DirectRunner only (refused at {@code expand()} elsewhere).
+     * Each block of partial results in a file, only its name through the runner: the DirectRunner
+     * only (refused at {@code expand()} elsewhere).
      */
     FILES,
     /** The blocks themselves through the runner's shuffle. */
@@ -67,11 +69,15 @@ public final class SpillOptions implements Serializable {
   private long memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES;
   private List<String> spillDirectories = List.of();
   private CompressionCodec codec = CompressionCodec.LZ4;
+
   /** 0: derived from the pipeline's parallelism. */
   private int shards;
+
   private boolean encryptSpills;
+
   /** 0: a quarter of the heap of the JVM that emits the group. */
   private long maxGroupBytes;
+
   private Shuffle shuffle = Shuffle.AUTO;
   private boolean flushPartials;
 
@@ -91,8 +97,8 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, no encryption, shards from the
-   * parallelism ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
+   * 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, no encryption, shards from the parallelism
+   * ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
    */
   public static SpillOptions create() {
     return new SpillOptions();
@@ -101,12 +107,13 @@ public final class SpillOptions implements Serializable {
   /** The options a pipeline's {@link SpillwayPipelineOptions} give. */
   public static SpillOptions fromPipelineOptions(PipelineOptions pipelineOptions) {
     SpillwayPipelineOptions o = pipelineOptions.as(SpillwayPipelineOptions.class);
-    SpillOptions options = create()
-        .withMemoryBudgetBytes(MemorySize.parse(o.getSpillwayMemory()))
-        .withCodec(o.getSpillwayCodec())
-        .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()))
-        .withShuffle(o.getSpillwayShuffle())
-        .withFlushedPartials(Boolean.TRUE.equals(o.getSpillwayFlushPartials()));
+    SpillOptions options =
+        create()
+            .withMemoryBudgetBytes(MemorySize.parse(o.getSpillwayMemory()))
+            .withCodec(o.getSpillwayCodec())
+            .withSpillEncryption(Boolean.TRUE.equals(o.getSpillwayEncrypt()))
+            .withShuffle(o.getSpillwayShuffle())
+            .withFlushedPartials(Boolean.TRUE.equals(o.getSpillwayFlushPartials()));
     List<String> dirs = o.getSpillwayDirectories();
     if (dirs != null && !dirs.isEmpty()) {
       options = options.withSpillDirectories(dirs);
@@ -126,14 +133,15 @@ public final class SpillOptions implements Serializable {
     }
     Integer parallelism = pipelineOptions.as(SpillwayPipelineOptions.class).getParallelism();
     int slots = parallelism == null || parallelism < 1 ? 1 : parallelism;
-    return options.withShards((int) Math.min(65536,
-        Math.max(DEFAULT_SHARDS, (long) SHARDS_PER_SLOT * slots)));
+    return options.withShards(
+        (int) Math.min(65536, Math.max(DEFAULT_SHARDS, (long) SHARDS_PER_SLOT * slots)));
   }
 
   /** The memory all spillway bundles of one JVM share (at least 64 KiB). */
   public SpillOptions withMemoryBudgetBytes(long bytes) {
     if (bytes < (64 << 10)) {
-      throw new IllegalArgumentException("memory budget must be at least 65536 bytes, was " + bytes);
+      throw new IllegalArgumentException(
+          "memory budget must be at least 65536 bytes, was " + bytes);
     }
     SpillOptions c = copy();
     c.memoryBudgetBytes = bytes;
@@ -144,8 +152,8 @@ public final class SpillOptions implements Serializable {
   public SpillOptions withSpillDirectories(List<String> directories) {
     Objects.requireNonNull(directories, "spill directories");
     if (directories.isEmpty() || directories.stream().anyMatch(d -> d == null || d.isEmpty())) {
-      throw new IllegalArgumentException("spill directories must be non-empty paths, were "
-          + directories);
+      throw new IllegalArgumentException(
+          "spill directories must be non-empty paths, were " + directories);
     }
     SpillOptions c = copy();
     c.spillDirectories = List.copyOf(directories);
@@ -170,11 +178,11 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * The most encoded bytes of values one key may have in {@link SpillingGroupByKey}'s output,
-   * which hands a group downstream as one element that the receiving step holds on its heap.
-   * Past it the bundle fails, naming the limit and {@link SpillingGroupByKey#thenProcess}, which
-   * streams a group of any size from the engine. By default a quarter of the heap of the JVM
-   * that emits the group.
+   * The most encoded bytes of values one key may have in {@link SpillingGroupByKey}'s output, which
+   * hands a group downstream as one element that the receiving step holds on its heap. Past it the
+   * bundle fails, naming the limit and {@link SpillingGroupByKey#thenProcess}, which streams a
+   * group of any size from the engine. By default a quarter of the heap of the JVM that emits the
+   * group.
    */
   public SpillOptions withMaxGroupBytes(long bytes) {
     if (bytes < 1) {
@@ -186,8 +194,8 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * How partial results cross the runner's shuffle ({@link Shuffle#AUTO} by default: through
-   * files on the DirectRunner, whose shuffle holds everything it moves on the heap).
+   * How partial results cross the runner's shuffle ({@link Shuffle#AUTO} by default: through files
+   * on the DirectRunner, whose shuffle holds everything it moves on the heap).
    */
   public SpillOptions withShuffle(Shuffle shuffle) {
     SpillOptions c = copy();
@@ -197,11 +205,11 @@ public final class SpillOptions implements Serializable {
 
   /**
    * Whether {@link SpillingCombine}'s step before the shuffle, when its table fills, sends the
-   * table's partial accumulators on through the shuffle instead of spilling them and merging
-   * them back at the end of the bundle (off by default). Flushing writes and reads no spill
-   * file but moves more through the shuffle: it pays where the runner's shuffle is cheaper
-   * than a spill and a merge (BENCHMARKS.md measures both). Where another engine of the thread
-   * needs the memory, the step still spills.
+   * table's partial accumulators on through the shuffle instead of spilling them and merging them
+   * back at the end of the bundle (off by default). Flushing writes and reads no spill file but
+   * moves more through the shuffle: it pays where the runner's shuffle is cheaper than a spill and
+   * a merge (BENCHMARKS.md measures both). Where another engine of the thread needs the memory, the
+   * step still spills.
    */
   public SpillOptions withFlushedPartials(boolean flush) {
     SpillOptions c = copy();
@@ -267,14 +275,16 @@ public final class SpillOptions implements Serializable {
   public SpillConfig toConfig() {
     MemoryPool pool = POOLS.computeIfAbsent(memoryBudgetBytes, MemoryPool::ofBytes);
     SpillConfig config = SpillConfig.withPool(pool).withCodec(codec).withEncryption(encryptSpills);
-    return spillDirectories.isEmpty() ? config : config.withSpillDirectories(
-        spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
+    return spillDirectories.isEmpty()
+        ? config
+        : config.withSpillDirectories(
+            spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
   }
 
   /**
    * Checks, on this machine, that every spill directory exists, is a directory and is writable,
-   * with an {@link IllegalArgumentException} naming the first that is not: for launchers that
-   * run the pipeline where they are started, to fail before any work.
+   * with an {@link IllegalArgumentException} naming the first that is not: for launchers that run
+   * the pipeline where they are started, to fail before any work.
    */
   public void checkSpillDirectoriesHere() {
     for (String dir : spillDirectories) {
@@ -285,8 +295,9 @@ public final class SpillOptions implements Serializable {
   /** Display data of a transform's options, or of their absence (the pipeline's are read). */
   static void populateDisplayData(SpillOptions given, DisplayData.Builder builder) {
     if (given == null) {
-      builder.add(DisplayData.item("spillOptions", "from SpillwayPipelineOptions")
-          .withLabel("Spill options"));
+      builder.add(
+          DisplayData.item("spillOptions", "from SpillwayPipelineOptions")
+              .withLabel("Spill options"));
     } else {
       given.populateDisplayData(builder);
     }
@@ -294,23 +305,35 @@ public final class SpillOptions implements Serializable {
 
   void populateDisplayData(DisplayData.Builder builder) {
     builder
-        .add(DisplayData.item("memoryBudgetBytes", memoryBudgetBytes)
-            .withLabel("Memory budget (bytes, per JVM)"))
-        .add(DisplayData.item("spillDirectories",
-                spillDirectories.isEmpty() ? "java.io.tmpdir" : String.join(",", spillDirectories))
-            .withLabel("Spill directories"))
+        .add(
+            DisplayData.item("memoryBudgetBytes", memoryBudgetBytes)
+                .withLabel("Memory budget (bytes, per JVM)"))
+        .add(
+            DisplayData.item(
+                    "spillDirectories",
+                    spillDirectories.isEmpty()
+                        ? "java.io.tmpdir"
+                        : String.join(",", spillDirectories))
+                .withLabel("Spill directories"))
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))
-        .add(DisplayData.item("shards", shards > 0 ? Integer.toString(shards)
-                : "max(32, 4 × parallelism)").withLabel("Shuffle shards"))
-        .add(DisplayData.item("spillEncryption", encryptSpills)
-            .withLabel("Spills encrypted (AES-GCM)"))
-        .add(DisplayData.item("maxGroupBytes",
-                maxGroupBytes > 0 ? Long.toString(maxGroupBytes) : "a quarter of the heap")
-            .withLabel("Largest group handed downstream (bytes)"))
-        .add(DisplayData.item("shuffle", shuffle.name())
-            .withLabel("Partial results cross the shuffle (AUTO: files on the DirectRunner)"))
-        .add(DisplayData.item("flushPartials", flushPartials)
-            .withLabel("A full combine table before the shuffle is flushed, not spilled"));
+        .add(
+            DisplayData.item(
+                    "shards", shards > 0 ? Integer.toString(shards) : "max(32, 4 × parallelism)")
+                .withLabel("Shuffle shards"))
+        .add(
+            DisplayData.item("spillEncryption", encryptSpills)
+                .withLabel("Spills encrypted (AES-GCM)"))
+        .add(
+            DisplayData.item(
+                    "maxGroupBytes",
+                    maxGroupBytes > 0 ? Long.toString(maxGroupBytes) : "a quarter of the heap")
+                .withLabel("Largest group handed downstream (bytes)"))
+        .add(
+            DisplayData.item("shuffle", shuffle.name())
+                .withLabel("Partial results cross the shuffle (AUTO: files on the DirectRunner)"))
+        .add(
+            DisplayData.item("flushPartials", flushPartials)
+                .withLabel("A full combine table before the shuffle is flushed, not spilled"));
   }
 
   @Override
@@ -319,23 +342,47 @@ public final class SpillOptions implements Serializable {
       return false;
     }
     SpillOptions other = (SpillOptions) o;
-    return memoryBudgetBytes == other.memoryBudgetBytes && shards == other.shards
-        && spillDirectories.equals(other.spillDirectories) && codec == other.codec
-        && encryptSpills == other.encryptSpills && maxGroupBytes == other.maxGroupBytes
-        && shuffle == other.shuffle && flushPartials == other.flushPartials;
+    return memoryBudgetBytes == other.memoryBudgetBytes
+        && shards == other.shards
+        && spillDirectories.equals(other.spillDirectories)
+        && codec == other.codec
+        && encryptSpills == other.encryptSpills
+        && maxGroupBytes == other.maxGroupBytes
+        && shuffle == other.shuffle
+        && flushPartials == other.flushPartials;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(memoryBudgetBytes, spillDirectories, codec, shards, encryptSpills,
-        maxGroupBytes, shuffle, flushPartials);
+    return Objects.hash(
+        memoryBudgetBytes,
+        spillDirectories,
+        codec,
+        shards,
+        encryptSpills,
+        maxGroupBytes,
+        shuffle,
+        flushPartials);
   }
 
   @Override
   public String toString() {
-    return "SpillOptions{memoryBudgetBytes=" + memoryBudgetBytes + ", spillDirectories="
-        + spillDirectories + ", codec=" + codec + ", shards=" + shards + ", encryptSpills="
-        + encryptSpills + ", maxGroupBytes=" + (maxGroupBytes > 0 ? maxGroupBytes : "heap/4")
-        + ", shuffle=" + shuffle + ", flushPartials=" + flushPartials + "}";
+    return "SpillOptions{memoryBudgetBytes="
+        + memoryBudgetBytes
+        + ", spillDirectories="
+        + spillDirectories
+        + ", codec="
+        + codec
+        + ", shards="
+        + shards
+        + ", encryptSpills="
+        + encryptSpills
+        + ", maxGroupBytes="
+        + (maxGroupBytes > 0 ? maxGroupBytes : "heap/4")
+        + ", shuffle="
+        + shuffle
+        + ", flushPartials="
+        + flushPartials
+        + "}";
   }
 }

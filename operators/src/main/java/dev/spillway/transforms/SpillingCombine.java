@@ -35,17 +35,17 @@ import org.joda.time.Instant;
  *         .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20)));
  * }</pre>
  *
- * <p>The shape of PySpark's {@code combineByKey}: each bundle combines its values by (window,
- * key) in an {@code ExternalMerger} and, when it finishes, packs the partial accumulators into
- * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks; a second merger per
- * shuffled shard merges its accumulators, under the same budget, and outputs each key's result.
+ * <p>The shape of PySpark's {@code combineByKey}: each bundle combines its values by (window, key)
+ * in an {@code ExternalMerger} and, when it finishes, packs the partial accumulators into blocks of
+ * hash shards; the runner's {@code GroupByKey} moves the blocks; a second merger per shuffled shard
+ * merges its accumulators, under the same budget, and outputs each key's result.
  *
- * <p>The output is what {@code Combine.perKey(fn)} gives on the same input, window for window:
- * each key once per window (per merged session with {@code Sessions}), at the timestamp the
- * input's {@code TimestampCombiner} gives, in the pane the runner's own {@code GroupByKey} would
- * fire, never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder,
- * bounded input, non-merging windows or {@code Sessions}, and a trigger that fires once at the
- * end of the window; {@code expand()} names what is not met. Publishes Beam counters {@code
+ * <p>The output is what {@code Combine.perKey(fn)} gives on the same input, window for window: each
+ * key once per window (per merged session with {@code Sessions}), at the timestamp the input's
+ * {@code TimestampCombiner} gives, in the pane the runner's own {@code GroupByKey} would fire,
+ * never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder, bounded
+ * input, non-merging windows or {@code Sessions}, and a trigger that fires once at the end of the
+ * window; {@code expand()} names what is not met. Publishes Beam counters {@code
  * spillway/spillCount}, {@code memoryBytesSpilled} and {@code diskBytesSpilled}.
  */
 public final class SpillingCombine {
@@ -63,8 +63,10 @@ public final class SpillingCombine {
     private static final long serialVersionUID = 1L;
 
     private final CombineFn<InputT, ?, OutputT> fn;
+
     /** Null: the pipeline's {@link SpillwayPipelineOptions}. */
     private final SpillOptions options;
+
     /** What the last expansion resolved the options to, for display data. */
     private transient SpillOptions expandedWith;
 
@@ -99,19 +101,35 @@ public final class SpillingCombine {
       Coder<AccumT> accumulatorCoder;
       Coder<OutputT> outputCoder;
       try {
-        accumulatorCoder = combineFn.getAccumulatorCoder(
-            input.getPipeline().getCoderRegistry(), kv.getValueCoder());
-        outputCoder = combineFn.getDefaultOutputCoder(
-            input.getPipeline().getCoderRegistry(), kv.getValueCoder());
+        accumulatorCoder =
+            combineFn.getAccumulatorCoder(
+                input.getPipeline().getCoderRegistry(), kv.getValueCoder());
+        outputCoder =
+            combineFn.getDefaultOutputCoder(
+                input.getPipeline().getCoderRegistry(), kv.getValueCoder());
       } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(name + " needs coders for the accumulators and outputs of "
-            + combineFn + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            name
+                + " needs coders for the accumulators and outputs of "
+                + combineFn
+                + ": "
+                + e.getMessage(),
+            e);
       }
       expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
-      Steps<K, InputT, AccumT, OutputT> steps = new Steps<>(combineFn,
-          Accumulation.of(combineFn, windowing.outputTime()), kv.getKeyCoder(), accumulatorCoder,
-          windowing, expandedWith);
-      return TwoPhase.expand(input, windowing, steps.partial(), steps.merge(),
+      Steps<K, InputT, AccumT, OutputT> steps =
+          new Steps<>(
+              combineFn,
+              Accumulation.of(combineFn, windowing.outputTime()),
+              kv.getKeyCoder(),
+              accumulatorCoder,
+              windowing,
+              expandedWith);
+      return TwoPhase.expand(
+          input,
+          windowing,
+          steps.partial(),
+          steps.merge(),
           KvCoder.of(kv.getKeyCoder(), outputCoder));
     }
 
@@ -139,9 +157,13 @@ public final class SpillingCombine {
     private final Windowing windowing;
     private final SpillOptions options;
 
-    Steps(CombineFn<InputT, AccumT, OutputT> fn,
-        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+    Steps(
+        CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation,
+        Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder,
+        Windowing windowing,
+        SpillOptions options) {
       this.fn = fn;
       this.accumulation = accumulation;
       this.keyCoder = keyCoder;
@@ -151,27 +173,26 @@ public final class SpillingCombine {
     }
 
     PartialCombineFn<K, InputT, AccumT, ?, ?> partial() {
-      return new PartialCombineFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
-          options);
+      return new PartialCombineFn<>(
+          fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
     }
 
     /** The merge step for the input's windowing: sessions merged, or windows as they are. */
     EngineFn<?, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>, ?> merge() {
       if (windowing.sessions()) {
-        return new MergeSessionsFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
-            options);
+        return new MergeSessionsFn<>(
+            fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
       }
-      return new MergeCombineFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing,
-          options);
+      return new MergeCombineFn<>(fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
     }
   }
 
   /**
-   * What the steps share: the CombineFn, how accumulators are held, and their codec in the
-   * engines.
+   * What the steps share: the CombineFn, how accumulators are held, and their codec in the engines.
    */
-  abstract static class CombineStepFn<K, InputT, AccumT, OutputT, V, A, DoFnInputT,
-      DoFnOutputT, E extends SpillingEngine> extends EngineFn<K, DoFnInputT, DoFnOutputT, E> {
+  abstract static class CombineStepFn<
+          K, InputT, AccumT, OutputT, V, A, DoFnInputT, DoFnOutputT, E extends SpillingEngine>
+      extends EngineFn<K, DoFnInputT, DoFnOutputT, E> {
     private static final long serialVersionUID = 1L;
 
     final CombineFn<InputT, AccumT, OutputT> fn;
@@ -181,9 +202,13 @@ public final class SpillingCombine {
     transient ValueCodec<A> codec;
 
     @SuppressWarnings("unchecked")
-    CombineStepFn(CombineFn<InputT, AccumT, OutputT> fn,
-        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+    CombineStepFn(
+        CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation,
+        Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder,
+        Windowing windowing,
+        SpillOptions options) {
       super(keyCoder, windowing, options);
       this.fn = fn;
       this.accumulation = (Accumulation<InputT, AccumT, V, A>) accumulation;
@@ -202,16 +227,34 @@ public final class SpillingCombine {
   }
 
   /** Combines a bundle's values by (window, key) and emits packed partial accumulators. */
-  static final class PartialCombineFn<K, InputT, AccumT, V, A> extends CombineStepFn<K, InputT,
-      AccumT, Object, V, A, KV<K, InputT>, KV<Integer, byte[]>, ExternalMerger<V, A>> {
+  static final class PartialCombineFn<K, InputT, AccumT, V, A>
+      extends CombineStepFn<
+          K,
+          InputT,
+          AccumT,
+          Object,
+          V,
+          A,
+          KV<K, InputT>,
+          KV<Integer, byte[]>,
+          ExternalMerger<V, A>> {
     private static final long serialVersionUID = 1L;
 
     @SuppressWarnings("unchecked")
-    PartialCombineFn(CombineFn<InputT, AccumT, ?> fn,
-        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
-      super((CombineFn<InputT, AccumT, Object>) fn, accumulation, keyCoder, accumulatorCoder,
-          windowing, options);
+    PartialCombineFn(
+        CombineFn<InputT, AccumT, ?> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation,
+        Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder,
+        Windowing windowing,
+        SpillOptions options) {
+      super(
+          (CombineFn<InputT, AccumT, Object>) fn,
+          accumulation,
+          keyCoder,
+          accumulatorCoder,
+          windowing,
+          options);
     }
 
     /**
@@ -219,19 +262,29 @@ public final class SpillingCombine {
      * SpillOptions#flushedPartials}), the engine's output at the bundle's end.
      */
     private transient ShardPacker packer;
+
     /** The receiver of the element being processed, through which a flush's blocks go out. */
     private transient OutputReceiver<KV<Integer, byte[]>> receiver;
+
     /** The bundle's end, once its output is being packed. */
     private transient FinishBundleContext finishing;
+
     private transient ByteSink encoded;
 
     @ProcessElement
-    public void processElement(@Element KV<K, InputT> element, BoundedWindow window,
-        @Timestamp Instant timestamp, OutputReceiver<KV<Integer, byte[]>> out) {
+    public void processElement(
+        @Element KV<K, InputT> element,
+        BoundedWindow window,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<Integer, byte[]>> out) {
       ByteSink key = keys().encode(window, element.getKey());
       receiver = out;
-      engine().add(key.array(), 0, key.length(),
-          accumulation.input(element.getValue(), timestamp.getMillis()));
+      engine()
+          .add(
+              key.array(),
+              0,
+              key.length(),
+              accumulation.input(element.getValue(), timestamp.getMillis()));
     }
 
     @Override
@@ -250,14 +303,15 @@ public final class SpillingCombine {
     public void finishBundle(FinishBundleContext context) {
       finishing = context;
       receiver = null;
-      finishEngine(engine -> {
-        try (CombineCursor<A> out = engine.finish()) {
-          while (out.next()) {
-            pack(out.keyArray(), out.keyOffset(), out.keyLength(), out.accumulator());
-          }
-        }
-        packer.flush();
-      });
+      finishEngine(
+          engine -> {
+            try (CombineCursor<A> out = engine.finish()) {
+              while (out.next()) {
+                pack(out.keyArray(), out.keyOffset(), out.keyLength(), out.accumulator());
+              }
+            }
+            packer.flush();
+          });
       packer = null;
       finishing = null;
     }
@@ -266,10 +320,20 @@ public final class SpillingCombine {
     private void pack(byte[] k, int kOff, int kLen, A accumulator) {
       encoded.clear();
       codec.encode(accumulator, encoded);
-      long outputTime = time.fromInputs()
-          ? accumulation.millis(accumulator) : keys().maxTimestampMillis(k, kOff, kLen);
-      packer.add(keys().shuffleWindow(k, kOff, kLen), keys().shardOf(k, kOff, kLen,
-          options.shards()), outputTime, k, kOff, kLen, encoded.array(), 0, encoded.length());
+      long outputTime =
+          time.fromInputs()
+              ? accumulation.millis(accumulator)
+              : keys().maxTimestampMillis(k, kOff, kLen);
+      packer.add(
+          keys().shuffleWindow(k, kOff, kLen),
+          keys().shardOf(k, kOff, kLen, options.shards()),
+          outputTime,
+          k,
+          kOff,
+          kLen,
+          encoded.array(),
+          0,
+          encoded.length());
     }
   }
 
@@ -277,14 +341,26 @@ public final class SpillingCombine {
    * Merges the partial accumulators of one shuffled shard and outputs each key's result in the
    * shard's window and pane.
    */
-  static final class MergeCombineFn<K, InputT, AccumT, OutputT, V, A> extends CombineStepFn<K,
-      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>,
-      ExternalMerger<V, A>> {
+  static final class MergeCombineFn<K, InputT, AccumT, OutputT, V, A>
+      extends CombineStepFn<
+          K,
+          InputT,
+          AccumT,
+          OutputT,
+          V,
+          A,
+          KV<Integer, Iterable<byte[]>>,
+          KV<K, OutputT>,
+          ExternalMerger<V, A>> {
     private static final long serialVersionUID = 1L;
 
-    MergeCombineFn(CombineFn<InputT, AccumT, OutputT> fn,
-        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+    MergeCombineFn(
+        CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation,
+        Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder,
+        Windowing windowing,
+        SpillOptions options) {
       super(fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
     }
 
@@ -294,22 +370,26 @@ public final class SpillingCombine {
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<KV<K, OutputT>> receiver) {
-      mergeShard(shard.getValue(), merger -> {
-        forEachRecord(shard.getValue(), (k, kOff, kLen, v, vOff, vLen) ->
-            merger.addAccumulator(k, kOff, kLen, codec.decode(v, vOff, vLen)));
-        try (CombineCursor<A> out = merger.finish()) {
-          while (out.next()) {
-            EngineKey.Decoded<K> k =
-                keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
-            A held = out.accumulator();
-            receiver.outputWithTimestamp(
-                KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
-                new Instant(time.of(k.window(), accumulation.millis(held))));
-          }
-        }
-      });
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<KV<K, OutputT>> receiver) {
+      mergeShard(
+          shard.getValue(),
+          merger -> {
+            forEachRecord(
+                shard.getValue(),
+                (k, kOff, kLen, v, vOff, vLen) ->
+                    merger.addAccumulator(k, kOff, kLen, codec.decode(v, vOff, vLen)));
+            try (CombineCursor<A> out = merger.finish()) {
+              while (out.next()) {
+                EngineKey.Decoded<K> k =
+                    keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+                A held = out.accumulator();
+                receiver.outputWithTimestamp(
+                    KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
+                    new Instant(time.of(k.window(), accumulation.millis(held))));
+              }
+            }
+          });
     }
   }
 
@@ -318,16 +398,29 @@ public final class SpillingCombine {
    * start, each key's overlapping windows merged as {@code Sessions} does; outputs each session's
    * result into its merged window, with the pane of the shuffle's firing.
    */
-  static final class MergeSessionsFn<K, InputT, AccumT, OutputT, V, A> extends CombineStepFn<K,
-      InputT, AccumT, OutputT, V, A, KV<Integer, Iterable<byte[]>>, KV<K, OutputT>,
-      ExternalSorter> {
+  static final class MergeSessionsFn<K, InputT, AccumT, OutputT, V, A>
+      extends CombineStepFn<
+          K,
+          InputT,
+          AccumT,
+          OutputT,
+          V,
+          A,
+          KV<Integer, Iterable<byte[]>>,
+          KV<K, OutputT>,
+          ExternalSorter> {
     private static final long serialVersionUID = 1L;
+
     /** Partial accumulators merged in one call to the CombineFn. */
     private static final int MERGE_BATCH = 64;
 
-    MergeSessionsFn(CombineFn<InputT, AccumT, OutputT> fn,
-        Accumulation<InputT, AccumT, ?, ?> accumulation, Coder<K> keyCoder,
-        Coder<AccumT> accumulatorCoder, Windowing windowing, SpillOptions options) {
+    MergeSessionsFn(
+        CombineFn<InputT, AccumT, OutputT> fn,
+        Accumulation<InputT, AccumT, ?, ?> accumulation,
+        Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder,
+        Windowing windowing,
+        SpillOptions options) {
       super(fn, accumulation, keyCoder, accumulatorCoder, windowing, options);
     }
 
@@ -337,43 +430,52 @@ public final class SpillingCombine {
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard, PaneInfo pane,
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
         OutputReceiver<KV<K, OutputT>> receiver) {
-      mergeShard(shard.getValue(), sorter -> {
-        forEachRecord(shard.getValue(), sorter::add);
-        try (RecordCursor sorted = sorter.finish()) {
-          SessionMerge.walk(sorted, new SessionMerge.Sessions() {
-            private final List<A> pending = new ArrayList<>();
-            private K key;
+      mergeShard(
+          shard.getValue(),
+          sorter -> {
+            forEachRecord(shard.getValue(), sorter::add);
+            try (RecordCursor sorted = sorter.finish()) {
+              SessionMerge.walk(
+                  sorted,
+                  new SessionMerge.Sessions() {
+                    private final List<A> pending = new ArrayList<>();
+                    private K key;
 
-            @Override
-            public void begin(byte[] bytes, int offset, int length) {
-              key = keys().decodeKeyPart(bytes, offset, length);
-              pending.clear();
-            }
+                    @Override
+                    public void begin(byte[] bytes, int offset, int length) {
+                      key = keys().decodeKeyPart(bytes, offset, length);
+                      pending.clear();
+                    }
 
-            @Override
-            public void value(byte[] bytes, int offset, int length) {
-              pending.add(codec.decode(bytes, offset, length));
-              if (pending.size() == MERGE_BATCH) {
-                A merged = accumulation.mergeAll(pending);
-                pending.clear();
-                pending.add(merged);
-              }
-            }
+                    @Override
+                    public void value(byte[] bytes, int offset, int length) {
+                      pending.add(codec.decode(bytes, offset, length));
+                      if (pending.size() == MERGE_BATCH) {
+                        A merged = accumulation.mergeAll(pending);
+                        pending.clear();
+                        pending.add(merged);
+                      }
+                    }
 
-            @Override
-            public void end(long start, long end) {
-              A held = accumulation.mergeAll(pending);
-              pending.clear();
-              IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
-              receiver.outputWindowedValue(
-                  KV.of(key, fn.extractOutput(accumulation.accumulator(held))),
-                  new Instant(time.of(window, accumulation.millis(held))), List.of(window), pane);
+                    @Override
+                    public void end(long start, long end) {
+                      A held = accumulation.mergeAll(pending);
+                      pending.clear();
+                      IntervalWindow window =
+                          new IntervalWindow(new Instant(start), new Instant(end));
+                      receiver.outputWindowedValue(
+                          KV.of(key, fn.extractOutput(accumulation.accumulator(held))),
+                          new Instant(time.of(window, accumulation.millis(held))),
+                          List.of(window),
+                          pane);
+                    }
+                  });
             }
           });
-        }
-      });
     }
   }
 }

@@ -31,13 +31,13 @@ import org.joda.time.Instant;
  *         .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20)));
  * }</pre>
  *
- * <p>The shape of PySpark's {@code groupByKey}: each bundle collects its values by (window, key)
- * in an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
+ * <p>The shape of PySpark's {@code groupByKey}: each bundle collects its values by (window, key) in
+ * an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
  * GroupByKey} moves the blocks; a second group-by per shuffled shard brings each key's values
- * together, under the same budget (a key with more values than the budget spills them), and
- * outputs each key once per window (per merged session with {@code Sessions}) with its values in
- * a re-iterable collection, at the timestamp and in the pane {@code GroupByKey} gives. A key's
- * values from one bundle keep their input order.
+ * together, under the same budget (a key with more values than the budget spills them), and outputs
+ * each key once per window (per merged session with {@code Sessions}) with its values in a
+ * re-iterable collection, at the timestamp and in the pane {@code GroupByKey} gives. A key's values
+ * from one bundle keep their input order.
  *
  * <p>The emitted values stay encoded on the heap (a few bytes a value) and are decoded on each
  * iteration: the budget bounds the grouping; the element handed downstream is the key's encoded
@@ -48,6 +48,7 @@ public final class SpillingGroupByKey<K, V>
   private static final long serialVersionUID = 1L;
 
   private final SpillOptions options;
+
   /** What the last expansion resolved the options to, for display data. */
   private transient SpillOptions expandedWith;
 
@@ -72,16 +73,21 @@ public final class SpillingGroupByKey<K, V>
     Windowing windowing = Windowing.of(name, input);
     expandedWith = SpillOptions.resolve(options, input.getPipeline().getOptions());
     GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ?> merge =
-        windowing.sessions() ? new MergeSessionsFn<>(kv, windowing, expandedWith)
+        windowing.sessions()
+            ? new MergeSessionsFn<>(kv, windowing, expandedWith)
             : new MergeGroupFn<>(kv, windowing, expandedWith);
-    return TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, expandedWith),
-        merge, KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
+    return TwoPhase.expand(
+        input,
+        windowing,
+        new PartialGroupFn<>(kv, windowing, expandedWith),
+        merge,
+        KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
   /**
    * Groups as this transform does and runs {@code processor} on each key's values inside the
-   * engine, streamed from memory and spill files instead of handed on as one element: for keys
-   * with more values than a heap holds. See {@link GroupProcessor} for what its values promise.
+   * engine, streamed from memory and spill files instead of handed on as one element: for keys with
+   * more values than a heap holds. See {@link GroupProcessor} for what its values promise.
    */
   public <OutputT> ProcessGroups<K, V, OutputT> thenProcess(
       GroupProcessor<K, V, OutputT> processor) {
@@ -89,14 +95,13 @@ public final class SpillingGroupByKey<K, V>
   }
 
   /**
-   * As {@link #thenProcess}, with each key's values, which must be pairs ({@code KV<K2, V2>}
-   * with a {@code KvCoder}), sorted by the encoding of their keys: Beam's {@code GroupByKey}
-   * then the sorter extension's {@code SortValues}, with neither a heap nor a 2 GB limit on a
-   * group. Keys of pairs compare by their encoded bytes as unsigned, shorter first on a common
-   * prefix (encode signed numbers order-preservingly); equal ones keep their order within a
-   * bundle. The values are re-iterable as {@link GroupProcessor} says; they are sorted by an
-   * external sort, whose runs always go to disk, so prefer {@link #thenProcess} where order does
-   * not matter.
+   * As {@link #thenProcess}, with each key's values, which must be pairs ({@code KV<K2, V2>} with a
+   * {@code KvCoder}), sorted by the encoding of their keys: Beam's {@code GroupByKey} then the
+   * sorter extension's {@code SortValues}, with neither a heap nor a 2 GB limit on a group. Keys of
+   * pairs compare by their encoded bytes as unsigned, shorter first on a common prefix (encode
+   * signed numbers order-preservingly); equal ones keep their order within a bundle. The values are
+   * re-iterable as {@link GroupProcessor} says; they are sorted by an external sort, whose runs
+   * always go to disk, so prefer {@link #thenProcess} where order does not matter.
    *
    * <pre>{@code
    * events.apply(SpillingGroupByKey.<String, KV<Long, String>>create()
@@ -150,8 +155,8 @@ public final class SpillingGroupByKey<K, V>
       forEachRecord(blocks, groups::add);
       try (GroupCursor out = groups.finish()) {
         while (out.next()) {
-          each.accept(keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
-              out.values());
+          each.accept(
+              keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()), out.values());
         }
       }
     }
@@ -186,8 +191,8 @@ public final class SpillingGroupByKey<K, V>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<K, V> element, BoundedWindow window,
-        @Timestamp Instant timestamp) {
+    public void processElement(
+        @Element KV<K, V> element, BoundedWindow window, @Timestamp Instant timestamp) {
       ByteSink key = keys().encode(window, element.getKey());
       value.clear();
       if (time.fromInputs()) {
@@ -199,33 +204,42 @@ public final class SpillingGroupByKey<K, V>
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      finishEngine(engine -> {
-        ShardPacker packer = packerFor(context);
-        try (GroupCursor out = engine.finish()) {
-          while (out.next()) {
-            byte[] k = out.keyArray();
-            int kOff = out.keyOffset();
-            int kLen = out.keyLength();
-            BoundedWindow window = keys().shuffleWindow(k, kOff, kLen);
-            int shard = keys().shardOf(k, kOff, kLen, options.shards());
-            long endOfWindow = keys().maxTimestampMillis(k, kOff, kLen);
-            ValueCursor values = out.values().cursor();
-            while (values.next()) {
-              long outputTime = time.fromInputs()
-                  ? Stamped.readTimestamp(values.array(), values.offset()) : endOfWindow;
-              packer.add(window, shard, outputTime, k, kOff, kLen,
-                  values.array(), values.offset(), values.length());
+      finishEngine(
+          engine -> {
+            ShardPacker packer = packerFor(context);
+            try (GroupCursor out = engine.finish()) {
+              while (out.next()) {
+                byte[] k = out.keyArray();
+                int kOff = out.keyOffset();
+                int kLen = out.keyLength();
+                BoundedWindow window = keys().shuffleWindow(k, kOff, kLen);
+                int shard = keys().shardOf(k, kOff, kLen, options.shards());
+                long endOfWindow = keys().maxTimestampMillis(k, kOff, kLen);
+                ValueCursor values = out.values().cursor();
+                while (values.next()) {
+                  long outputTime =
+                      time.fromInputs()
+                          ? Stamped.readTimestamp(values.array(), values.offset())
+                          : endOfWindow;
+                  packer.add(
+                      window,
+                      shard,
+                      outputTime,
+                      k,
+                      kOff,
+                      kLen,
+                      values.array(),
+                      values.offset(),
+                      values.length());
+                }
+              }
             }
-          }
-        }
-        packer.flush();
-      });
+            packer.flush();
+          });
     }
   }
 
-  /**
-   * Collects one key's values (without their timestamps) and their combined timestamp.
-   */
+  /** Collects one key's values (without their timestamps) and their combined timestamp. */
   private static final class Collected {
     private final OutputTime time;
     private final int prefix;
@@ -246,12 +260,17 @@ public final class SpillingGroupByKey<K, V>
       this.bytes += length - prefix;
       count++;
       if (this.bytes > maxBytes) {
-        throw new IllegalStateException("SpillingGroupByKey: the values of one key come to more"
-            + " than " + maxBytes + " bytes encoded (" + count + " values so far), more than"
-            + " the group handed downstream as one element may hold (SpillOptions"
-            + ".withMaxGroupBytes; by default a quarter of the heap). Process such a group"
-            + " inside the engine, streamed from disk, with"
-            + " SpillingGroupByKey.create().thenProcess(GroupProcessor).");
+        throw new IllegalStateException(
+            "SpillingGroupByKey: the values of one key come to more"
+                + " than "
+                + maxBytes
+                + " bytes encoded ("
+                + count
+                + " values so far), more than"
+                + " the group handed downstream as one element may hold (SpillOptions"
+                + ".withMaxGroupBytes; by default a quarter of the heap). Process such a group"
+                + " inside the engine, streamed from disk, with"
+                + " SpillingGroupByKey.create().thenProcess(GroupProcessor).");
       }
       if (prefix > 0) {
         long t = Stamped.readTimestamp(bytes, offset);
@@ -277,8 +296,9 @@ public final class SpillingGroupByKey<K, V>
   }
 
   /** Brings each key's values of one shuffled shard together and outputs them. */
-  static final class MergeGroupFn<K, V> extends GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>,
-      KV<K, Iterable<V>>, ExternalGroupBy> {
+  static final class MergeGroupFn<K, V>
+      extends GroupStepFn<
+          K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalGroupBy> {
     private static final long serialVersionUID = 1L;
 
     MergeGroupFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
@@ -291,17 +311,24 @@ public final class SpillingGroupByKey<K, V>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard,
-        OutputReceiver<KV<K, Iterable<V>>> receiver) {
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<KV<K, Iterable<V>>> receiver) {
       Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
-      mergeShard(shard.getValue(), groups -> groupShard(groups, shard.getValue(), (k, groupValues) -> {
-        ValueCursor cursor = groupValues.cursor();
-        while (cursor.next()) {
-          collected.add(cursor.array(), cursor.offset(), cursor.length());
-        }
-        long millis = collected.outputMillis(k.window());
-        receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)), new Instant(millis));
-      }));
+      mergeShard(
+          shard.getValue(),
+          groups ->
+              groupShard(
+                  groups,
+                  shard.getValue(),
+                  (k, groupValues) -> {
+                    ValueCursor cursor = groupValues.cursor();
+                    while (cursor.next()) {
+                      collected.add(cursor.array(), cursor.offset(), cursor.length());
+                    }
+                    long millis = collected.outputMillis(k.window());
+                    receiver.outputWithTimestamp(
+                        KV.of(k.key(), collected.take(values)), new Instant(millis));
+                  }));
     }
   }
 
@@ -310,8 +337,8 @@ public final class SpillingGroupByKey<K, V>
    * overlapping windows merged as {@code Sessions} does; outputs each session's values into its
    * merged window, with the pane of the shuffle's firing.
    */
-  static final class MergeSessionsFn<K, V> extends GroupStepFn<K, V,
-      KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalSorter> {
+  static final class MergeSessionsFn<K, V>
+      extends GroupStepFn<K, V, KV<Integer, Iterable<byte[]>>, KV<K, Iterable<V>>, ExternalSorter> {
     private static final long serialVersionUID = 1L;
 
     MergeSessionsFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
@@ -324,35 +351,45 @@ public final class SpillingGroupByKey<K, V>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<Integer, Iterable<byte[]>> shard, PaneInfo pane,
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
-      mergeShard(shard.getValue(), sorter -> {
-        forEachRecord(shard.getValue(), sorter::add);
-        Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
-        try (RecordCursor sorted = sorter.finish()) {
-          SessionMerge.walk(sorted, new SessionMerge.Sessions() {
-            private K key;
+      mergeShard(
+          shard.getValue(),
+          sorter -> {
+            forEachRecord(shard.getValue(), sorter::add);
+            Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
+            try (RecordCursor sorted = sorter.finish()) {
+              SessionMerge.walk(
+                  sorted,
+                  new SessionMerge.Sessions() {
+                    private K key;
 
-            @Override
-            public void begin(byte[] bytes, int offset, int length) {
-              key = keys().decodeKeyPart(bytes, offset, length);
-            }
+                    @Override
+                    public void begin(byte[] bytes, int offset, int length) {
+                      key = keys().decodeKeyPart(bytes, offset, length);
+                    }
 
-            @Override
-            public void value(byte[] bytes, int offset, int length) {
-              collected.add(bytes, offset, length);
-            }
+                    @Override
+                    public void value(byte[] bytes, int offset, int length) {
+                      collected.add(bytes, offset, length);
+                    }
 
-            @Override
-            public void end(long start, long end) {
-              IntervalWindow window = new IntervalWindow(new Instant(start), new Instant(end));
-              long millis = collected.outputMillis(window);
-              receiver.outputWindowedValue(KV.of(key, collected.take(values)),
-                  new Instant(millis), List.of(window), pane);
+                    @Override
+                    public void end(long start, long end) {
+                      IntervalWindow window =
+                          new IntervalWindow(new Instant(start), new Instant(end));
+                      long millis = collected.outputMillis(window);
+                      receiver.outputWindowedValue(
+                          KV.of(key, collected.take(values)),
+                          new Instant(millis),
+                          List.of(window),
+                          pane);
+                    }
+                  });
             }
           });
-        }
-      });
     }
   }
 }

@@ -1,8 +1,8 @@
 package dev.spillway.transforms;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.spillway.spill.CompressionCodec;
 import java.util.List;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.UUID;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -11,9 +11,9 @@ import org.apache.beam.sdk.options.Hidden;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * spillway's settings as Beam pipeline options, read by every spillway transform that was given
- * no {@link SpillOptions} of its own, so that a pipeline, a template or a cluster job is
- * configured from its command line like any Beam option:
+ * spillway's settings as Beam pipeline options, read by every spillway transform that was given no
+ * {@link SpillOptions} of its own, so that a pipeline, a template or a cluster job is configured
+ * from its command line like any Beam option:
  *
  * <pre>
  * --spillwayMemory=512m --spillwayDirectories=/mnt/a,/mnt/b --spillwayCodec=SNAPPY
@@ -21,20 +21,22 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * </pre>
  *
  * <p>The budget is per worker JVM (each TaskManager of a Flink cluster, each Spark executor),
- * shared by every engine there. Without {@code --spillwayShards}, partial results move through
- * the runner's shuffle in {@code max(32, 4 × parallelism)} shards, so the merge step can use every
+ * shared by every engine there. Without {@code --spillwayShards}, partial results move through the
+ * runner's shuffle in {@code max(32, 4 × parallelism)} shards, so the merge step can use every
  * slot: the parallelism is the runner's {@code --parallelism} (Flink) when set.
  */
 public interface SpillwayPipelineOptions extends PipelineOptions {
-  @Description("spillway: memory budget per worker JVM, shared by its engines: bytes or with"
-      + " k, m, g (e.g. 64m, 2g)")
+  @Description(
+      "spillway: memory budget per worker JVM, shared by its engines: bytes or with"
+          + " k, m, g (e.g. 64m, 2g)")
   @Default.String("64m")
   String getSpillwayMemory();
 
   void setSpillwayMemory(String memory);
 
-  @Description("spillway: directories to spill to, comma-separated (default: the worker's"
-      + " java.io.tmpdir)")
+  @Description(
+      "spillway: directories to spill to, comma-separated (default: the worker's"
+          + " java.io.tmpdir)")
   List<String> getSpillwayDirectories();
 
   void setSpillwayDirectories(List<String> directories);
@@ -51,23 +53,26 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
 
   void setSpillwayEncrypt(Boolean encrypt);
 
-  @Description("spillway: hash shards of the partial results in the runner's shuffle; 0 derives"
-      + " them from the parallelism")
+  @Description(
+      "spillway: hash shards of the partial results in the runner's shuffle; 0 derives"
+          + " them from the parallelism")
   @Default.Integer(0)
   Integer getSpillwayShards();
 
   void setSpillwayShards(Integer shards);
 
-  @Description("spillway: how partial results cross the runner's shuffle: AUTO (files on the"
-      + " DirectRunner, which holds its shuffle on the heap; the runner's elsewhere), FILES (the"
-      + " DirectRunner only) or RUNNER")
+  @Description(
+      "spillway: how partial results cross the runner's shuffle: AUTO (files on the"
+          + " DirectRunner, which holds its shuffle on the heap; the runner's elsewhere), FILES (the"
+          + " DirectRunner only) or RUNNER")
   @Default.Enum("AUTO")
   SpillOptions.Shuffle getSpillwayShuffle();
 
   void setSpillwayShuffle(SpillOptions.Shuffle shuffle);
 
-  @Description("spillway: a combine's step before the shuffle sends a full table's partial"
-      + " results on through the shuffle instead of spilling them")
+  @Description(
+      "spillway: a combine's step before the shuffle sends a full table's partial"
+          + " results on through the shuffle instead of spilling them")
   @Default.Boolean(false)
   Boolean getSpillwayFlushPartials();
 
@@ -84,9 +89,9 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
 
   /**
    * Names one run of a pipeline, for spillway's own use (the file exchange of the DirectRunner):
-   * made when first asked for and never serialized, so each copy of the options a runner makes
-   * for a run has its own. Unlike {@link #getOptionsId()}, which a copy keeps, it tells a second
-   * run of the same pipeline from the first.
+   * made when first asked for and never serialized, so each copy of the options a runner makes for
+   * a run has its own. Unlike {@link #getOptionsId()}, which a copy keeps, it tells a second run of
+   * the same pipeline from the first.
    */
   @Hidden
   @JsonIgnore

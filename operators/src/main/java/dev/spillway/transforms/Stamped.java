@@ -6,9 +6,9 @@ import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.ValueCodec;
 
 /**
- * A value with the combined timestamp of the inputs it stands for, in epoch milliseconds: what
- * the engines carry when outputs take their inputs' timestamps ({@code EARLIEST} or {@code
- * LATEST}). Encoded as eight bytes of timestamp, then the value.
+ * A value with the combined timestamp of the inputs it stands for, in epoch milliseconds: what the
+ * engines carry when outputs take their inputs' timestamps ({@code EARLIEST} or {@code LATEST}).
+ * Encoded as eight bytes of timestamp, then the value.
  */
 final class Stamped<T> {
   static final int TIMESTAMP_BYTES = 8;
@@ -77,8 +77,9 @@ final class Stamped<T> {
 
     @Override
     public Stamped<T> decode(byte[] bytes, int offset, int length) {
-      return new Stamped<>(values.decode(bytes, offset + TIMESTAMP_BYTES,
-          length - TIMESTAMP_BYTES), readTimestamp(bytes, offset));
+      return new Stamped<>(
+          values.decode(bytes, offset + TIMESTAMP_BYTES, length - TIMESTAMP_BYTES),
+          readTimestamp(bytes, offset));
     }
 
     @Override

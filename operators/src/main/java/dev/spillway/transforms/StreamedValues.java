@@ -14,8 +14,10 @@ import java.util.NoSuchElementException;
 final class StreamedValues<V> implements Iterable<V> {
   private final GroupValues values;
   private final ValueCodec<V> codec;
+
   /** Bytes in front of each value (its timestamp), skipped. */
   private final int prefix;
+
   private boolean open = true;
 
   StreamedValues(GroupValues values, ValueCodec<V> codec, int prefix) {
@@ -30,8 +32,9 @@ final class StreamedValues<V> implements Iterable<V> {
 
   private void checkOpen() {
     if (!open) {
-      throw new IllegalStateException("the values of a group can be read only while"
-          + " GroupProcessor.process runs for it; keep what you need, not the Iterable");
+      throw new IllegalStateException(
+          "the values of a group can be read only while"
+              + " GroupProcessor.process runs for it; keep what you need, not the Iterable");
     }
   }
 

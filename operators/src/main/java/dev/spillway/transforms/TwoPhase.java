@@ -10,14 +10,14 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * The shape both {@link SpillingCombine} and {@link SpillingGroupByKey} share, PySpark's
- * two-phase {@code combineByKey}: a partial step per bundle packs its engine's results into
- * blocks of hash shards; the runner's {@code GroupByKey} moves the blocks, in the windowing
- * {@link Windowing} chooses; a merge step per shuffled element merges its shard's blocks in a
- * second engine and outputs each key once per window. With sessions, the merge step outputs each
- * result into its merged window, with the pane of the shuffle's firing (a window assignment
- * after it would lose the pane on Beam's Spark runner). On the DirectRunner the
- * blocks cross the shuffle as files ({@link BlockTransport}).
+ * The shape both {@link SpillingCombine} and {@link SpillingGroupByKey} share, PySpark's two-phase
+ * {@code combineByKey}: a partial step per bundle packs its engine's results into blocks of hash
+ * shards; the runner's {@code GroupByKey} moves the blocks, in the windowing {@link Windowing}
+ * chooses; a merge step per shuffled element merges its shard's blocks in a second engine and
+ * outputs each key once per window. With sessions, the merge step outputs each result into its
+ * merged window, with the pane of the shuffle's firing (a window assignment after it would lose the
+ * pane on Beam's Spark runner). On the DirectRunner the blocks cross the shuffle as files ({@link
+ * BlockTransport}).
  */
 final class TwoPhase {
   private TwoPhase() {}
@@ -27,21 +27,26 @@ final class TwoPhase {
    * windowing (one that merges sessions when {@link Windowing#sessions()}). The blocks cross the
    * shuffle as {@link BlockTransport} chooses for the partial step's options on the runner.
    */
-  static <InputT, OutputT> PCollection<OutputT> expand(PCollection<InputT> input,
-      Windowing windowing, EngineFn<?, InputT, KV<Integer, byte[]>, ?> partial,
-      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> merge, Coder<OutputT> outputCoder) {
+  static <InputT, OutputT> PCollection<OutputT> expand(
+      PCollection<InputT> input,
+      Windowing windowing,
+      EngineFn<?, InputT, KV<Integer, byte[]>, ?> partial,
+      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> merge,
+      Coder<OutputT> outputCoder) {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
     partial.shuffleThrough(transport);
-    PCollection<KV<Integer, Iterable<byte[]>>> shuffled = input
-        .apply("PartialInBundles", ParDo.of(partial))
-        .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
-        .setWindowingStrategyInternal(windowing.shuffle())
-        .apply("ShuffleShards", GroupByKey.create());
+    PCollection<KV<Integer, Iterable<byte[]>>> shuffled =
+        input
+            .apply("PartialInBundles", ParDo.of(partial))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
+            .setWindowingStrategyInternal(windowing.shuffle())
+            .apply("ShuffleShards", GroupByKey.create());
     merge.shuffleThrough(transport);
     // With sessions, the merge step outputs each result into its merged window itself.
-    PCollection<OutputT> output = shuffled.apply(
-        windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(merge));
+    PCollection<OutputT> output =
+        shuffled.apply(
+            windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(merge));
     output.setCoder(outputCoder);
     output.setWindowingStrategyInternal(windowing.output());
     return output;

@@ -9,18 +9,21 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
- * The engine key in non-merging windows: {@code [window length: varint][window][key]}, so that
- * the window is part of the grouping key and both come back out. Partial results travel through
- * the shuffle in their own window.
+ * The engine key in non-merging windows: {@code [window length: varint][window][key]}, so that the
+ * window is part of the grouping key and both come back out. Partial results travel through the
+ * shuffle in their own window.
  */
 final class WindowedKey<K> extends EngineKey<K> {
   private final Coder<BoundedWindow> windowCoder;
   private final CoderCodec<BoundedWindow> windows;
   private final ByteSink windowBytes = new ByteSink();
+
   /** The window last encoded: a bundle's elements mostly share one, so it is encoded once. */
   private BoundedWindow lastEncoded;
+
   /** The window last decoded, and its bytes: records come out in runs of one window. */
   private BoundedWindow lastDecoded;
+
   private byte[] lastDecodedBytes = new byte[0];
 
   WindowedKey(Coder<K> keyCoder, Coder<BoundedWindow> windowCoder) {
@@ -73,11 +76,11 @@ final class WindowedKey<K> extends EngineKey<K> {
 
   private BoundedWindow window(byte[] bytes, int offset, int length) {
     if (lastDecoded == null
-        || !Arrays.equals(bytes, offset, offset + length, lastDecodedBytes, 0,
-            lastDecodedBytes.length)) {
+        || !Arrays.equals(
+            bytes, offset, offset + length, lastDecodedBytes, 0, lastDecodedBytes.length)) {
       try {
-        lastDecoded = windowCoder.decode(new SliceInputStream(bytes, offset, length),
-            Coder.Context.OUTER);
+        lastDecoded =
+            windowCoder.decode(new SliceInputStream(bytes, offset, length), Coder.Context.OUTER);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decode a window with " + windowCoder, e);
       }

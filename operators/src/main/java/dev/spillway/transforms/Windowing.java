@@ -18,30 +18,30 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * How a spillway transform handles its input's windowing, decided at {@code expand()}: which
  * windowing the partial results travel through the runner's shuffle in, and which the output has.
  *
- * <p>Outputs must come out as Beam's own {@code GroupByKey} would give them: in their window,
- * with the pane and the timestamp it gives, and never behind the watermark (anything windowed
- * downstream drops an element that is). So the partial results travel as the runner's shuffle
- * would carry the input itself:
+ * <p>Outputs must come out as Beam's own {@code GroupByKey} would give them: in their window, with
+ * the pane and the timestamp it gives, and never behind the watermark (anything windowed downstream
+ * drops an element that is). So the partial results travel as the runner's shuffle would carry the
+ * input itself:
  *
  * <ul>
  *   <li><b>Non-merging windows</b> (global, fixed, sliding, calendar): blocks are emitted in the
  *       input's windows, with its trigger and allowed lateness, so the runner fires each window's
  *       shuffle as it fires its own; the merge step outputs from {@code @ProcessElement} and so
- *       takes the window and the pane of the shuffle's firing. With the {@code EARLIEST} or
- *       {@code LATEST} timestamp combiner, the shuffle combines {@code EARLIEST} and each block
- *       is stamped with the earliest output time of its records, so the shuffle holds the
- *       watermark no later than any output it carries.
+ *       takes the window and the pane of the shuffle's firing. With the {@code EARLIEST} or {@code
+ *       LATEST} timestamp combiner, the shuffle combines {@code EARLIEST} and each block is stamped
+ *       with the earliest output time of its records, so the shuffle holds the watermark no later
+ *       than any output it carries.
  *   <li><b>Sessions</b>: a key's windows can only be merged once all its partial results are
  *       together, and the runner's shuffle would merge windows across the keys of a shard. So
  *       blocks travel in the global window (stamped with their earliest output time, combined
- *       {@code EARLIEST}), the merge step sorts each shard's records by key and window start
- *       and merges overlapping windows as {@code Sessions} does, and the outputs are put into
- *       their merged windows by a window assignment that takes the window each carries.
+ *       {@code EARLIEST}), the merge step sorts each shard's records by key and window start and
+ *       merges overlapping windows as {@code Sessions} does, and the outputs are put into their
+ *       merged windows by a window assignment that takes the window each carries.
  * </ul>
  *
- * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner
- * gives {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code
- * NO_FIRING} for the others, and a shuffle with the same windowing takes the same path.
+ * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner gives
+ * {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code NO_FIRING}
+ * for the others, and a shuffle with the same windowing takes the same path.
  */
 final class Windowing {
   private final WindowingStrategy<?, ?> input;
@@ -53,14 +53,14 @@ final class Windowing {
   }
 
   /**
-   * Checks that {@code transform} gives on {@code input} what Beam's built-in gives: bounded
-   * input; non-merging windows or {@link Sessions}; a window coder that is deterministic; a
-   * trigger that fires once at the end of the window on bounded input.
+   * Checks that {@code transform} gives on {@code input} what Beam's built-in gives: bounded input;
+   * non-merging windows or {@link Sessions}; a window coder that is deterministic; a trigger that
+   * fires once at the end of the window on bounded input.
    */
   static Windowing of(String transform, PCollection<?> input) {
     if (input.isBounded() != PCollection.IsBounded.BOUNDED) {
-      throw new IllegalStateException(transform + " supports bounded (batch) input only; "
-          + input + " is unbounded");
+      throw new IllegalStateException(
+          transform + " supports bounded (batch) input only; " + input + " is unbounded");
     }
     return of(transform, input.getWindowingStrategy());
   }
@@ -69,22 +69,33 @@ final class Windowing {
   static Windowing of(String transform, WindowingStrategy<?, ?> strategy) {
     boolean sessions = strategy.needsMerge();
     if (sessions && !(strategy.getWindowFn() instanceof Sessions)) {
-      throw new IllegalStateException(transform + " merges windows as Sessions does; other"
-          + " merging windows are not supported: " + strategy.getWindowFn()
-          + ". Use Sessions or non-merging windows, or Beam's built-in transform.");
+      throw new IllegalStateException(
+          transform
+              + " merges windows as Sessions does; other"
+              + " merging windows are not supported: "
+              + strategy.getWindowFn()
+              + ". Use Sessions or non-merging windows, or Beam's built-in transform.");
     }
     Coder<?> windowCoder = strategy.getWindowFn().windowCoder();
     try {
       windowCoder.verifyDeterministic();
     } catch (Coder.NonDeterministicException e) {
-      throw new IllegalStateException(transform + " groups by the encoded window, so the window"
-          + " coder " + windowCoder + " must be deterministic: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          transform
+              + " groups by the encoded window, so the window"
+              + " coder "
+              + windowCoder
+              + " must be deterministic: "
+              + e.getMessage(),
+          e);
     }
     if (!firesOnceAtEndOfWindow(strategy.getTrigger())) {
-      throw new IllegalStateException(transform + " supports triggers that fire once, at the end"
-          + " of the window, on bounded input (the default trigger, or"
-          + " AfterWatermark.pastEndOfWindow() with no early firings, optionally repeated), not "
-          + strategy.getTrigger());
+      throw new IllegalStateException(
+          transform
+              + " supports triggers that fire once, at the end"
+              + " of the window, on bounded input (the default trigger, or"
+              + " AfterWatermark.pastEndOfWindow() with no early firings, optionally repeated), not "
+              + strategy.getTrigger());
     }
     return new Windowing(strategy, sessions);
   }
@@ -124,8 +135,8 @@ final class Windowing {
 
   /** The windowing the packed partial results travel through the shuffle in. */
   WindowingStrategy<?, ?> shuffle() {
-    TimestampCombiner combiner = outputTime().fromInputs()
-        ? TimestampCombiner.EARLIEST : TimestampCombiner.END_OF_WINDOW;
+    TimestampCombiner combiner =
+        outputTime().fromInputs() ? TimestampCombiner.EARLIEST : TimestampCombiner.END_OF_WINDOW;
     if (sessions) {
       return WindowingStrategy.of(new GlobalWindows())
           .withTimestampCombiner(TimestampCombiner.EARLIEST);

@@ -59,26 +59,34 @@ public class BlockFileTest {
     new BlockFile(CompressionCodec.LZ4, key).write(file, b, b.length);
     byte[] stored = Files.readAllBytes(file);
 
-    Exception e = assertThrows(CorruptSegmentException.class,
-        () -> new BlockFile(CompressionCodec.LZ4, ExchangeKey.create()).read(file));
+    Exception e =
+        assertThrows(
+            CorruptSegmentException.class,
+            () -> new BlockFile(CompressionCodec.LZ4, ExchangeKey.create()).read(file));
     assertThat(e.getMessage(), containsString("does not authenticate"));
     assertThat(e.getMessage(), containsString(file.toString()));
 
     byte[] changed = stored.clone();
     changed[changed.length / 2] ^= 1;
     Files.write(file, changed);
-    e = assertThrows(CorruptSegmentException.class,
-        () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
+    e =
+        assertThrows(
+            CorruptSegmentException.class,
+            () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
     assertThat(e.getMessage(), containsString("CRC32C mismatch"));
 
     Files.write(file, Arrays.copyOf(stored, stored.length - 5));
-    e = assertThrows(CorruptSegmentException.class,
-        () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
+    e =
+        assertThrows(
+            CorruptSegmentException.class,
+            () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
     assertThat(e.getMessage(), containsString("truncated"));
 
     Files.write(file, "hello, not a block".getBytes());
-    e = assertThrows(CorruptSegmentException.class,
-        () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
+    e =
+        assertThrows(
+            CorruptSegmentException.class,
+            () -> new BlockFile(CompressionCodec.LZ4, key).read(file));
     assertThat(e.getMessage(), containsString("not a block file"));
   }
 }

@@ -32,20 +32,30 @@ final class ChildJvm {
   static ChildJvm run(File logFile, String shellPrefix, Class<?> main, String... args)
       throws IOException, InterruptedException {
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    StringBuilder command = new StringBuilder(shellPrefix).append(" exec '").append(java)
-        // Its temporary files (lz4-java's native library, deleted only at a normal exit) go
-        // beside its log, into the test's own folder: a halted child would leave them in /tmp.
-        .append("' -Xmx256m -XX:-UsePerfData -Djava.io.tmpdir='")
-        .append(logFile.getAbsoluteFile().getParent()).append("' -cp '").append(System.getProperty("java.class.path"))
-        .append("' '").append(main.getName()).append("'");
+    StringBuilder command =
+        new StringBuilder(shellPrefix)
+            .append(" exec '")
+            .append(java)
+            // Its temporary files (lz4-java's native library, deleted only at a normal exit) go
+            // beside its log, into the test's own folder: a halted child would leave them in /tmp.
+            .append("' -Xmx256m -XX:-UsePerfData -Djava.io.tmpdir='")
+            .append(logFile.getAbsoluteFile().getParent())
+            .append("' -cp '")
+            .append(System.getProperty("java.class.path"))
+            .append("' '")
+            .append(main.getName())
+            .append("'");
     for (String a : args) {
       command.append(" '").append(a).append("'");
     }
-    Process child = new ProcessBuilder("/bin/bash", "-c", command.toString())
-        .redirectErrorStream(true).redirectOutput(logFile).start();
+    Process child =
+        new ProcessBuilder("/bin/bash", "-c", command.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(logFile)
+            .start();
     assertTrue("the child finishes", child.waitFor(120, TimeUnit.SECONDS));
     Path log = logFile.toPath();
-    return new ChildJvm(child.pid(), child.exitValue(),
-        Files.readString(log, StandardCharsets.UTF_8));
+    return new ChildJvm(
+        child.pid(), child.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
   }
 }

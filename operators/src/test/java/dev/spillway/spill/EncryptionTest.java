@@ -19,7 +19,8 @@ import org.junit.Test;
 
 /** Spill encryption: same results, no plaintext on disk, tampering and other keys refused. */
 public class EncryptionTest {
-  private static final byte[] SECRET = "CARD-4111-1111-1111-1111".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SECRET =
+      "CARD-4111-1111-1111-1111".getBytes(StandardCharsets.US_ASCII);
 
   @Rule public final SpillDirRule spill = new SpillDirRule();
 
@@ -39,8 +40,9 @@ public class EncryptionTest {
 
   /** Spills records holding {@link #SECRET}, uncompressed, and looks for it in the files. */
   private boolean secretOnDisk(boolean encrypted) throws IOException {
-    try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(128 << 10)
-        .withCodec(CompressionCodec.NONE).withEncryption(encrypted))) {
+    try (ExternalGroupBy groups =
+        new ExternalGroupBy(
+            spill.config(128 << 10).withCodec(CompressionCodec.NONE).withEncryption(encrypted))) {
       for (int i = 0; i < 20_000; i++) {
         groups.add(OrderedBytes.encodeLong(i % 500), SECRET);
       }
@@ -57,8 +59,8 @@ public class EncryptionTest {
 
   @Test
   public void aChangedCiphertextWithAFixedCrcDoesNotAuthenticate() throws IOException {
-    try (EngineResources resources = new EngineResources(spill.config(1 << 20)
-        .withEncryption(true))) {
+    try (EngineResources resources =
+        new EngineResources(spill.config(1 << 20).withEncryption(true))) {
       SegmentLocation location = writeOne(resources);
       byte[] bytes = Files.readAllBytes(location.file());
       int frame = (int) location.offset() + 1 + bytes[(int) location.offset()];
@@ -66,11 +68,13 @@ public class EncryptionTest {
       int rawLength = FrameFormat.getIntLE(bytes, frame + 4);
       bytes[frame + 12 + FrameCipher.NONCE_BYTES + 3] ^= 1; // a ciphertext byte
       // An attacker who also fixes the CRC still fails the GCM tag.
-      FrameFormat.putIntLE(bytes, frame + 8,
+      FrameFormat.putIntLE(
+          bytes,
+          frame + 8,
           FrameFormat.checksum(new CRC32C(), rawLength, bytes, frame + 12, storedLength));
       Files.write(location.file(), bytes);
-      CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
-          () -> drain(resources, location));
+      CorruptSegmentException e =
+          assertThrows(CorruptSegmentException.class, () -> drain(resources, location));
       assertThat(e.getMessage(), containsString("does not authenticate"));
     }
   }
@@ -81,10 +85,12 @@ public class EncryptionTest {
         EngineResources other = new EngineResources(spill.config(1 << 20).withEncryption(true));
         EngineResources plain = new EngineResources(spill.config(1 << 20))) {
       SegmentLocation location = writeOne(writer);
-      assertThat(assertThrows(CorruptSegmentException.class, () -> drain(other, location))
-          .getMessage(), containsString("does not authenticate"));
-      assertThat(assertThrows(CorruptSegmentException.class, () -> drain(plain, location))
-          .getMessage(), containsString("no key"));
+      assertThat(
+          assertThrows(CorruptSegmentException.class, () -> drain(other, location)).getMessage(),
+          containsString("does not authenticate"));
+      assertThat(
+          assertThrows(CorruptSegmentException.class, () -> drain(plain, location)).getMessage(),
+          containsString("no key"));
       assertEquals(100, drain(writer, location));
     }
   }
@@ -93,8 +99,7 @@ public class EncryptionTest {
     SpillFileWriter file = resources.newFile("enc");
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
-      SegmentWriter w = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE,
-          Order.ORDER_NONE);
+      SegmentWriter w = resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE, Order.ORDER_NONE);
       for (int i = 0; i < 100; i++) {
         byte[] k = OrderedBytes.encodeLong(i);
         w.append(k, 0, k.length, SECRET, 0, SECRET.length);

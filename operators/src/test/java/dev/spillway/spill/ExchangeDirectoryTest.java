@@ -32,13 +32,16 @@ public class ExchangeDirectoryTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static Path writeOne(SpillConfig config, String id) {
-    return ExchangeDirectory.write(config, id, file -> {
-      try {
-        return Files.write(file, new byte[10]);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    return ExchangeDirectory.write(
+        config,
+        id,
+        file -> {
+          try {
+            return Files.write(file, new byte[10]);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 
   private SpillConfig configIn(Path root) {
@@ -55,12 +58,15 @@ public class ExchangeDirectoryTest {
   public void oneDirectoryPerIdInTheFirstUsableRootDeletedWithItsFiles() throws Exception {
     Path missing = tmp.getRoot().toPath().resolve("missing");
     Path root = tmp.newFolder("spill").toPath();
-    SpillConfig config = SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(missing, root));
+    SpillConfig config =
+        SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(missing, root));
     Path file = writeOne(config, "job-1");
     Path dir = file.getParent();
     assertEquals(root, dir.getParent());
     assertTrue(dir.getFileName().toString().startsWith(StaleSpillSweeper.prefixOfThisProcess()));
-    assertEquals("a sweep finds this process's id in the name", ProcessHandle.current().pid(),
+    assertEquals(
+        "a sweep finds this process's id in the name",
+        ProcessHandle.current().pid(),
         StaleSpillSweeper.pidOf(dir.getFileName().toString()));
     assertEquals(dir, writeOne(config, "job-1").getParent());
     Path other = writeOne(config, "job-2").getParent();
@@ -95,12 +101,14 @@ public class ExchangeDirectoryTest {
     long left = System.nanoTime();
     ExchangeDirectory.leave("torn");
     while (entries(root) > 0) {
-      assertTrue("closed within the grace",
-          System.nanoTime() - left < TimeUnit.MILLISECONDS.toNanos(
-              ExchangeDirectory.GRACE_MILLIS * 5));
+      assertTrue(
+          "closed within the grace",
+          System.nanoTime() - left
+              < TimeUnit.MILLISECONDS.toNanos(ExchangeDirectory.GRACE_MILLIS * 5));
       Thread.sleep(20);
     }
-    assertThat(System.nanoTime() - left,
+    assertThat(
+        System.nanoTime() - left,
         greaterThan(TimeUnit.MILLISECONDS.toNanos(ExchangeDirectory.GRACE_MILLIS / 2)));
   }
 
@@ -130,18 +138,20 @@ public class ExchangeDirectoryTest {
         CountDownLatch started = new CountDownLatch(4);
         List<Future<Integer>> written = new ArrayList<>();
         for (int w = 0; w < 4; w++) {
-          written.add(writers.submit(() -> {
-            started.countDown();
-            int n = 0;
-            try {
-              while (true) {
-                writeOne(config, id);
-                n++;
-              }
-            } catch (IllegalStateException closed) {
-              return n;
-            }
-          }));
+          written.add(
+              writers.submit(
+                  () -> {
+                    started.countDown();
+                    int n = 0;
+                    try {
+                      while (true) {
+                        writeOne(config, id);
+                        n++;
+                      }
+                    } catch (IllegalStateException closed) {
+                      return n;
+                    }
+                  }));
         }
         started.await();
         Thread.sleep(5);
@@ -161,8 +171,8 @@ public class ExchangeDirectoryTest {
   @Test
   public void anIdThatCouldLeaveTheRootIsRefused() throws Exception {
     SpillConfig config = configIn(tmp.newFolder("spill").toPath());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> writeOne(config, "../x"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> writeOne(config, "../x"));
     assertThat(e.getMessage(), containsString("../x"));
   }
 

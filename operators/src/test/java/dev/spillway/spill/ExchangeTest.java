@@ -33,8 +33,15 @@ public class ExchangeTest {
 
   private static final LongSum SUM = new LongSum();
 
-  private Map<ByteBuffer, Long> exchange(MemoryPool pool, ExchangeKey key, int producers,
-      int partitions, int records, int keySpace, long[] flushes) throws IOException {
+  private Map<ByteBuffer, Long> exchange(
+      MemoryPool pool,
+      ExchangeKey key,
+      int producers,
+      int partitions,
+      int records,
+      int keySpace,
+      long[] flushes)
+      throws IOException {
     SpillConfig config = SpillConfig.withPool(pool).withSpillDirectories(List.of(spill.root()));
     Path dir = folder.newFolder().toPath();
     Random random = new Random(producers * 31L + partitions);
@@ -69,9 +76,15 @@ public class ExchangeTest {
         for (Path file : byPartition.get(p)) {
           try (ExchangeReader in = new ExchangeReader(config, file, key)) {
             while (in.next()) {
-              assertEquals("a record in the partition of its key", p, ExchangeWriter.partitionOf(
-                  in.keyArray(), in.keyOffset(), in.keyLength(), partitions));
-              merger.addAccumulator(in.keyArray(), in.keyOffset(), in.keyLength(),
+              assertEquals(
+                  "a record in the partition of its key",
+                  p,
+                  ExchangeWriter.partitionOf(
+                      in.keyArray(), in.keyOffset(), in.keyLength(), partitions));
+              merger.addAccumulator(
+                  in.keyArray(),
+                  in.keyOffset(),
+                  in.keyLength(),
                   LongSum.CODEC.decode(in.valueArray(), in.valueOffset(), in.valueLength()));
             }
           }
@@ -115,8 +128,10 @@ public class ExchangeTest {
       out.add(0, new byte[] {1}, 0, 1, new byte[] {2}, 0, 1);
       file = out.finish().get(0);
     }
-    CorruptSegmentException wrongKey = assertThrows(CorruptSegmentException.class,
-        () -> drain(new ExchangeReader(config, file, ExchangeKey.create())));
+    CorruptSegmentException wrongKey =
+        assertThrows(
+            CorruptSegmentException.class,
+            () -> drain(new ExchangeReader(config, file, ExchangeKey.create())));
     assertThat(wrongKey.getMessage(), containsString(file.toString()));
   }
 
@@ -138,8 +153,9 @@ public class ExchangeTest {
       raf.seek(raf.length() / 2);
       raf.write(b ^ 0x40);
     }
-    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
-        () -> drain(new ExchangeReader(config, file, null)));
+    CorruptSegmentException e =
+        assertThrows(
+            CorruptSegmentException.class, () -> drain(new ExchangeReader(config, file, null)));
     assertThat(e.getMessage(), containsString(file.toString()));
   }
 

@@ -46,8 +46,8 @@ public class ExternalGroupByTest {
     return out;
   }
 
-  private SpillStats check(SpillConfig config, long seed, int records, int keySpace,
-      double hotShare) {
+  private SpillStats check(
+      SpillConfig config, long seed, int records, int keySpace, double hotShare) {
     Random random = new Random(seed);
     Map<ByteBuffer, List<ByteBuffer>> model = new HashMap<>();
     byte[] hot = {1, 2, 3};
@@ -56,7 +56,8 @@ public class ExternalGroupByTest {
         byte[] key = random.nextDouble() < hotShare ? hot : Keys.key(random, keySpace, 20);
         byte[] value = Keys.value(random, 12);
         groups.add(key, value);
-        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
             .add(ByteBuffer.wrap(value));
       }
       model.values().forEach(Collections::sort);
@@ -75,10 +76,17 @@ public class ExternalGroupByTest {
     long[] budgets = {128 << 10, 512 << 10};
     for (int seed = 0; seed < 4; seed++) {
       long budget = budgets[seed % 2];
-      SpillStats stats = check(spill.config(budget)
-              .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
-          seed, 40_000, 10_000, 0);
-      assertThat("budget " + budget, stats.spillCount(), greaterThan(budget < (256 << 10) ? 3L : 0L));
+      SpillStats stats =
+          check(
+              spill
+                  .config(budget)
+                  .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
+              seed,
+              40_000,
+              10_000,
+              0);
+      assertThat(
+          "budget " + budget, stats.spillCount(), greaterThan(budget < (256 << 10) ? 3L : 0L));
       assertTrue(stats.peakMemoryBytes() <= budget);
     }
   }
@@ -119,7 +127,8 @@ public class ExternalGroupByTest {
         byte[] key = i % 3 == 0 ? new byte[0] : new byte[] {(byte) (i % 200)};
         byte[] value = i % 5 == 0 ? new byte[0] : new byte[] {(byte) i, (byte) (i >> 8)};
         groups.add(key, value);
-        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
             .add(ByteBuffer.wrap(value));
       }
       model.values().forEach(Collections::sort);
@@ -139,7 +148,8 @@ public class ExternalGroupByTest {
     Random random = new Random(4);
     ExternalGroupBy groups = new ExternalGroupBy(spill.config(128 << 10));
     for (int i = 0; i < 60_000; i++) {
-      groups.add(random.nextInt(3) == 0 ? new byte[] {9} : Keys.key(random, 5_000, 8),
+      groups.add(
+          random.nextInt(3) == 0 ? new byte[] {9} : Keys.key(random, 5_000, 8),
           Keys.value(random, 10));
     }
     GroupCursor cursor = groups.finish();
@@ -169,8 +179,8 @@ public class ExternalGroupByTest {
   }
 
   /**
-   * A key's values come out in the order they were added, through spills, the append buffer and
-   * the sorted fallback (a hot key larger than the budget).
+   * A key's values come out in the order they were added, through spills, the append buffer and the
+   * sorted fallback (a hot key larger than the budget).
    */
   @Test
   public void valuesKeepTheirInputOrderThroughEveryPath() {

@@ -24,8 +24,8 @@ public class ExternalMergerTest {
   private static final LongSum SUM = new LongSum();
 
   /** Runs {@code records} random records through a merger and checks every key's sum. */
-  private SpillStats checkSums(SpillConfig config, long seed, int records, int keySpace,
-      int maxKeyLength) {
+  private SpillStats checkSums(
+      SpillConfig config, long seed, int records, int keySpace, int maxKeyLength) {
     Random random = new Random(seed);
     Map<ByteBuffer, Long> model = new HashMap<>();
     try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
@@ -59,13 +59,22 @@ public class ExternalMergerTest {
     long[] budgets = {96 << 10, 256 << 10, 1 << 20};
     for (int seed = 0; seed < 6; seed++) {
       long budget = budgets[seed % budgets.length];
-      SpillStats stats = checkSums(spill.config(budget)
-              .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
-          seed, 60_000, 20_000, 24);
-      assertThat("budget " + budget + " spills", stats.spillCount(),
+      SpillStats stats =
+          checkSums(
+              spill
+                  .config(budget)
+                  .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
+              seed,
+              60_000,
+              20_000,
+              24);
+      assertThat(
+          "budget " + budget + " spills",
+          stats.spillCount(),
           greaterThan(budget < (512 << 10) ? 3L : 0L));
       assertThat(stats.diskBytesSpilled(), greaterThan(0L));
-      assertTrue("peak " + stats.peakMemoryBytes() + " within budget " + budget,
+      assertTrue(
+          "peak " + stats.peakMemoryBytes() + " within budget " + budget,
           stats.peakMemoryBytes() <= budget);
     }
   }
@@ -91,7 +100,8 @@ public class ExternalMergerTest {
       Map<ByteBuffer, Long> out = new HashMap<>();
       try (CombineCursor<long[]> c = merger.finish()) {
         while (c.next()) {
-          assertEquals(null,
+          assertEquals(
+              null,
               out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]));
         }
       }
@@ -114,8 +124,8 @@ public class ExternalMergerTest {
 
   /**
    * With a flush set, a full table's entries go to the flush and nothing to disk; the flushed
-   * partials and the output combine to the model's sums (each key at most once per flush and
-   * once in the output); a table that combines little still flushes rather than appends.
+   * partials and the output combine to the model's sums (each key at most once per flush and once
+   * in the output); a table that combines little still flushes rather than appends.
    */
   @Test
   public void aFullTableIsFlushedInsteadOfSpilled() {
@@ -125,14 +135,14 @@ public class ExternalMergerTest {
       Map<ByteBuffer, Long> model = new HashMap<>();
       Map<ByteBuffer, Long> combined = new HashMap<>();
       Map<ByteBuffer, Integer> flushedInThisFlush = new HashMap<>();
-      try (ExternalMerger<Long, long[]> merger =
-          new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
         long[] flushes = {0};
-        merger.flushWhenFull((key, offset, length, acc) -> {
-          ByteBuffer k = Keys.wrap(key, offset, length);
-          combined.merge(k, acc[0], Long::sum);
-          flushedInThisFlush.merge(k, 1, Integer::sum);
-        });
+        merger.flushWhenFull(
+            (key, offset, length, acc) -> {
+              ByteBuffer k = Keys.wrap(key, offset, length);
+              combined.merge(k, acc[0], Long::sum);
+              flushedInThisFlush.merge(k, 1, Integer::sum);
+            });
         for (int i = 0; i < 60_000; i++) {
           byte[] key = Keys.key(random, keySpace, 16);
           long value = random.nextInt(1000) - 500;
@@ -140,7 +150,8 @@ public class ExternalMergerTest {
           model.merge(ByteBuffer.wrap(key), value, Long::sum);
           if (merger.stats().flushes() > flushes[0]) {
             flushes[0] = merger.stats().flushes();
-            assertTrue("a key flushed twice in one flush",
+            assertTrue(
+                "a key flushed twice in one flush",
                 flushedInThisFlush.values().stream().allMatch(n -> n == 1));
             flushedInThisFlush.clear();
           }
@@ -148,8 +159,10 @@ public class ExternalMergerTest {
         assertEquals(false, merger.appending());
         try (CombineCursor<long[]> out = merger.finish()) {
           while (out.next()) {
-            combined.merge(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
-                out.accumulator()[0], Long::sum);
+            combined.merge(
+                Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
+                out.accumulator()[0],
+                Long::sum);
           }
         }
         ModelAssert.assertSameMap(model, combined);
@@ -171,7 +184,7 @@ public class ExternalMergerTest {
     // A first pass finds the most records the flushing merger takes before its first flush.
     int beforeFirstFlush = 0;
     try (ExternalMerger<Long, long[]> probe = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
-      probe.flushWhenFull((key, offset, length, acc) -> { });
+      probe.flushWhenFull((key, offset, length, acc) -> {});
       Random random = new Random(3);
       while (probe.stats().flushes() == 0) {
         probe.add(Keys.key(random, 1_000_000, 16), 1L);
@@ -180,10 +193,10 @@ public class ExternalMergerTest {
     }
     Map<ByteBuffer, Long> model = new HashMap<>();
     Map<ByteBuffer, Long> combined = new HashMap<>();
-    try (ExternalMerger<Long, long[]> flushing =
-        new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
-      flushing.flushWhenFull((key, offset, length, acc) ->
-          combined.merge(Keys.wrap(key, offset, length), acc[0], Long::sum));
+    try (ExternalMerger<Long, long[]> flushing = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+      flushing.flushWhenFull(
+          (key, offset, length, acc) ->
+              combined.merge(Keys.wrap(key, offset, length), acc[0], Long::sum));
       Random random = new Random(3);
       for (int i = 0; i < beforeFirstFlush - 1; i++) {
         byte[] key = Keys.key(random, 1_000_000, 16);
@@ -203,8 +216,10 @@ public class ExternalMergerTest {
       assertThat("spills", flushing.stats().spillCount(), greaterThan(0L));
       try (CombineCursor<long[]> out = flushing.finish()) {
         while (out.next()) {
-          combined.merge(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
-              out.accumulator()[0], Long::sum);
+          combined.merge(
+              Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()),
+              out.accumulator()[0],
+              Long::sum);
         }
       }
     }
@@ -223,8 +238,8 @@ public class ExternalMergerTest {
   public void sortedMergePastTheLastLevelWhenAllHashesCollide() {
     // Every key hashes alike under every seed: repartitioning cannot split anything, so past
     // 4096 partitions the merger must sort, and still never merge different keys.
-    SpillConfig config = spill.config(96 << 10).withPartitions(64)
-        .withHasher((k, off, len, seed) -> 42);
+    SpillConfig config =
+        spill.config(96 << 10).withPartitions(64).withHasher((k, off, len, seed) -> 42);
     SpillStats stats = checkSums(config, 3, 30_000, 8_000, 10);
     assertThat(stats.sortedMerges(), greaterThan(0L));
     assertThat(stats.repartitions(), greaterThan(0L));
@@ -232,8 +247,10 @@ public class ExternalMergerTest {
 
   @Test
   public void fewHashBitsStillKeepKeysApart() {
-    SpillConfig config = spill.config(128 << 10).withHasher((k, off, len, seed) ->
-        KeyHasher.DEFAULT.hash(k, off, len, seed) & 0x3);
+    SpillConfig config =
+        spill
+            .config(128 << 10)
+            .withHasher((k, off, len, seed) -> KeyHasher.DEFAULT.hash(k, off, len, seed) & 0x3);
     checkSums(config, 11, 30_000, 5_000, 10);
   }
 
@@ -251,7 +268,8 @@ public class ExternalMergerTest {
       Map<ByteBuffer, Long> out = new HashMap<>();
       try (CombineCursor<long[]> cursor = merger.finish()) {
         while (cursor.next()) {
-          out.put(Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength()),
+          out.put(
+              Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength()),
               cursor.accumulator()[0]);
         }
       }
@@ -264,7 +282,7 @@ public class ExternalMergerTest {
   @Test
   public void emptyInput() {
     try (ExternalMerger<Long, long[]> merger =
-        new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(1 << 20));
+            new ExternalMerger<>(SUM, LongSum.CODEC, spill.config(1 << 20));
         CombineCursor<long[]> cursor = merger.finish()) {
       assertEquals(false, cursor.next());
     }
@@ -304,23 +322,24 @@ public class ExternalMergerTest {
 
   /** Collects every value: an accumulator that grows, weighed by encoding. */
   private static final class Collect implements Aggregator<Long, List<Long>> {
-    static final ValueCodec<List<Long>> CODEC = new ValueCodec<>() {
-      @Override
-      public void encode(List<Long> value, ByteSink out) {
-        for (long v : value) {
-          out.writeLong(v);
-        }
-      }
+    static final ValueCodec<List<Long>> CODEC =
+        new ValueCodec<>() {
+          @Override
+          public void encode(List<Long> value, ByteSink out) {
+            for (long v : value) {
+              out.writeLong(v);
+            }
+          }
 
-      @Override
-      public List<Long> decode(byte[] bytes, int offset, int length) {
-        List<Long> out = new ArrayList<>(length / 8);
-        for (int p = offset; p < offset + length; p += 8) {
-          out.add(OrderedBytes.getUnsignedLong(bytes, p));
-        }
-        return out;
-      }
-    };
+          @Override
+          public List<Long> decode(byte[] bytes, int offset, int length) {
+            List<Long> out = new ArrayList<>(length / 8);
+            for (int p = offset; p < offset + length; p += 8) {
+              out.add(OrderedBytes.getUnsignedLong(bytes, p));
+            }
+            return out;
+          }
+        };
 
     @Override
     public List<Long> createAccumulator(Long value) {

@@ -37,11 +37,15 @@ public class ExternalSorterTest {
       List<byte[][]> out = new ArrayList<>();
       try (RecordCursor cursor = sorter.finish()) {
         while (cursor.next()) {
-          out.add(new byte[][] {
-              Arrays.copyOfRange(cursor.keyArray(), cursor.keyOffset(),
-                  cursor.keyOffset() + cursor.keyLength()),
-              Arrays.copyOfRange(cursor.valueArray(), cursor.valueOffset(),
-                  cursor.valueOffset() + cursor.valueLength())});
+          out.add(
+              new byte[][] {
+                Arrays.copyOfRange(
+                    cursor.keyArray(), cursor.keyOffset(), cursor.keyOffset() + cursor.keyLength()),
+                Arrays.copyOfRange(
+                    cursor.valueArray(),
+                    cursor.valueOffset(),
+                    cursor.valueOffset() + cursor.valueLength())
+              });
         }
       }
       assertEquals(model.size(), out.size());
@@ -49,10 +53,11 @@ public class ExternalSorterTest {
         assertTrue("key order at " + i, Arrays.equals(model.get(i)[0], out.get(i)[0]));
       }
       // Equal keys may come in any order: compare the (key, value) multisets.
-      Comparator<byte[][]> byBoth = (a, b) -> {
-        int c = UNSIGNED.compare(a[0], b[0]);
-        return c != 0 ? c : UNSIGNED.compare(a[1], b[1]);
-      };
+      Comparator<byte[][]> byBoth =
+          (a, b) -> {
+            int c = UNSIGNED.compare(a[0], b[0]);
+            return c != 0 ? c : UNSIGNED.compare(a[1], b[1]);
+          };
       model.sort(byBoth);
       out.sort(byBoth);
       for (int i = 0; i < out.size(); i++) {
@@ -70,9 +75,14 @@ public class ExternalSorterTest {
   @Test
   public void manyRunsAcrossSeedsAndCodecs() {
     for (int seed = 0; seed < 4; seed++) {
-      SpillStats stats = check(spill.config(128 << 10)
-          .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
-          seed, 50_000, 24);
+      SpillStats stats =
+          check(
+              spill
+                  .config(128 << 10)
+                  .withCodec(CompressionCodec.values()[seed % CompressionCodec.values().length]),
+              seed,
+              50_000,
+              24);
       assertThat(stats.spillCount(), greaterThan(5L));
     }
   }
@@ -148,8 +158,13 @@ public class ExternalSorterTest {
       try (RecordCursor cursor = sorter.finish()) {
         for (byte[] v : model) {
           assertTrue(cursor.next());
-          assertTrue(Arrays.equals(v, Arrays.copyOfRange(cursor.valueArray(),
-              cursor.valueOffset(), cursor.valueOffset() + cursor.valueLength())));
+          assertTrue(
+              Arrays.equals(
+                  v,
+                  Arrays.copyOfRange(
+                      cursor.valueArray(),
+                      cursor.valueOffset(),
+                      cursor.valueOffset() + cursor.valueLength())));
         }
       }
     }
@@ -158,8 +173,9 @@ public class ExternalSorterTest {
   @Test
   public void aRecordLargerThanTheBudgetFailsClearly() {
     try (ExternalSorter sorter = new ExternalSorter(spill.config(64 << 10))) {
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> sorter.add(new byte[1], new byte[100_000]));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class, () -> sorter.add(new byte[1], new byte[100_000]));
       assertThat(e.getMessage(), containsString("does not fit the memory budget"));
     }
   }

@@ -19,10 +19,10 @@ import org.junit.Test;
  * a group's merge step with the steps after it; Spark runs a stage's steps in one task): the
  * upstream engine's output is read while downstream engines start, grow and finish. Every one of
  * them must get its floor — the thread that would release memory is the one asking — and every
- * result must equal a model. The upstream engines are configured as the transforms' merge steps
- * are ({@link SpillConfig#withRoomForFusedEngines}). Before engines spilled on demand and left
- * room while handing out their output, each of these failed at once ("none of the 2 engines
- * sharing it can release").
+ * result must equal a model. The upstream engines are configured as the transforms' merge steps are
+ * ({@link SpillConfig#withRoomForFusedEngines}). Before engines spilled on demand and left room
+ * while handing out their output, each of these failed at once ("none of the 2 engines sharing it
+ * can release").
  */
 public class FusedEnginesTest {
   private static final long BUDGET = 4 << 20;
@@ -36,8 +36,11 @@ public class FusedEnginesTest {
     Map<Long, List<Long>> sortedOut = new HashMap<>();
     // As many records as the table holds without a spill: its output is then read from memory,
     // the case that left a fused sort no room for its floor.
-    int records = recordsBeforeTheFirstSpill(() -> new ExternalGroupBy(config),
-        (groups, i) -> groups.add(OrderedBytes.encodeLong(i % 200), OrderedBytes.encodeLong(mix(i))));
+    int records =
+        recordsBeforeTheFirstSpill(
+            () -> new ExternalGroupBy(config),
+            (groups, i) ->
+                groups.add(OrderedBytes.encodeLong(i % 200), OrderedBytes.encodeLong(mix(i))));
     try (ExternalGroupBy groups = new ExternalGroupBy(config.withRoomForFusedEngines(true))) {
       for (int i = 0; i < records; i++) {
         groups.add(OrderedBytes.encodeLong(i % 200), OrderedBytes.encodeLong(mix(i)));
@@ -68,11 +71,13 @@ public class FusedEnginesTest {
     Map<Long, Long> counts = new HashMap<>();
     // Each key ten times in a row (so the table pays and is not dropped for an append buffer),
     // as many records as it holds without a spill.
-    int records = recordsBeforeTheFirstSpill(
-        () -> new ExternalMerger<>(new LongSum(), LongSum.CODEC, config),
-        (merger, i) -> merger.add(OrderedBytes.encodeLong(mix(i / 10)), 1L));
-    try (ExternalMerger<Long, long[]> upstream = new ExternalMerger<>(new LongSum(),
-            LongSum.CODEC, config.withRoomForFusedEngines(true));
+    int records =
+        recordsBeforeTheFirstSpill(
+            () -> new ExternalMerger<>(new LongSum(), LongSum.CODEC, config),
+            (merger, i) -> merger.add(OrderedBytes.encodeLong(mix(i / 10)), 1L));
+    try (ExternalMerger<Long, long[]> upstream =
+            new ExternalMerger<>(
+                new LongSum(), LongSum.CODEC, config.withRoomForFusedEngines(true));
         NextSteps next = new NextSteps(config)) {
       for (int i = 0; i < records; i++) {
         upstream.add(OrderedBytes.encodeLong(mix(i / 10)), 1L);
@@ -81,7 +86,8 @@ public class FusedEnginesTest {
       assertFillsTheBudget(upstream, config);
       try (CombineCursor<long[]> out = upstream.finish()) {
         while (out.next()) {
-          next.take(copy(out.keyArray(), out.keyOffset(), out.keyLength()),
+          next.take(
+              copy(out.keyArray(), out.keyOffset(), out.keyLength()),
               OrderedBytes.encodeLong(out.accumulator()[0]));
         }
       }
@@ -95,8 +101,10 @@ public class FusedEnginesTest {
   public void aSorterThatFillsTheBudgetFeedsTheNextStepsOnItsThread() {
     SpillConfig config = spillDir.config(BUDGET);
     Map<Long, List<Long>> expected = new HashMap<>();
-    int records = recordsBeforeTheFirstSpill(() -> new ExternalSorter(config),
-        (sorter, i) -> sorter.add(OrderedBytes.encodeLong(mix(i)), OrderedBytes.encodeLong(i)));
+    int records =
+        recordsBeforeTheFirstSpill(
+            () -> new ExternalSorter(config),
+            (sorter, i) -> sorter.add(OrderedBytes.encodeLong(mix(i)), OrderedBytes.encodeLong(i)));
     try (ExternalSorter upstream = new ExternalSorter(config.withRoomForFusedEngines(true));
         NextSteps next = new NextSteps(config)) {
       for (int i = 0; i < records; i++) {
@@ -106,7 +114,8 @@ public class FusedEnginesTest {
       assertFillsTheBudget(upstream, config);
       try (RecordCursor out = upstream.finish()) {
         while (out.next()) {
-          next.take(copy(out.keyArray(), out.keyOffset(), out.keyLength()),
+          next.take(
+              copy(out.keyArray(), out.keyOffset(), out.keyLength()),
               copy(out.valueArray(), out.valueOffset(), out.valueLength()));
         }
       }
@@ -160,9 +169,10 @@ public class FusedEnginesTest {
       }
       try (GroupCursor groups = bundle.finish()) {
         while (groups.next()) {
-          List<Long> values = grouped.computeIfAbsent(
-              OrderedBytes.decodeLong(groups.keyArray(), groups.keyOffset()),
-              k -> new ArrayList<>());
+          List<Long> values =
+              grouped.computeIfAbsent(
+                  OrderedBytes.decodeLong(groups.keyArray(), groups.keyOffset()),
+                  k -> new ArrayList<>());
           ValueCursor v = groups.values().cursor();
           while (v.next()) {
             values.add(OrderedBytes.decodeLong(v.array(), v.offset()));
@@ -186,10 +196,11 @@ public class FusedEnginesTest {
     MemoryPool pool = MemoryPool.ofBytes(BUDGET, Duration.ofMinutes(5));
     MemoryReservation taking = new MemoryReservation(pool, 1024);
     List<Thread> askedOn = new ArrayList<>();
-    taking.onDemand(() -> {
-      askedOn.add(Thread.currentThread());
-      taking.release(taking.used());
-    });
+    taking.onDemand(
+        () -> {
+          askedOn.add(Thread.currentThread());
+          taking.release(taking.used());
+        });
     assertTrue(taking.tryReserve(BUDGET - 1024));
     MemoryReservation starting = new MemoryReservation(pool, 1024);
     long start = System.nanoTime();
@@ -208,11 +219,13 @@ public class FusedEnginesTest {
     List<Thread> askedOn = new ArrayList<>();
     other.onDemand(() -> askedOn.add(Thread.currentThread()));
     assertTrue(other.tryReserve(BUDGET));
-    Thread waiter = new Thread(() -> {
-      try (MemoryReservation starting = new MemoryReservation(pool, 1024)) {
-        starting.reserve(BUDGET / 2);
-      }
-    });
+    Thread waiter =
+        new Thread(
+            () -> {
+              try (MemoryReservation starting = new MemoryReservation(pool, 1024)) {
+                starting.reserve(BUDGET / 2);
+              }
+            });
     waiter.start();
     // The other thread's engine is never asked: it may be inside its own call at this moment.
     waiter.join(300);
@@ -242,8 +255,8 @@ public class FusedEnginesTest {
   }
 
   /**
-   * The case under test: an engine that has not spilled holds most of the budget, so a new
-   * engine's floor, or the floors of two, do not fit beside it.
+   * The case under test: an engine that has not spilled holds most of the budget, so a new engine's
+   * floor, or the floors of two, do not fit beside it.
    */
   private static void assertFillsTheBudget(SpillingEngine engine, SpillConfig config) {
     assertEquals(0, engine.stats().spillCount());

@@ -61,14 +61,16 @@ public class MemoryPoolTest {
     MemoryReservation b = new MemoryReservation(pool, 10);
     CountDownLatch waiting = new CountDownLatch(1);
     List<Throwable> failures = new ArrayList<>();
-    Thread t = new Thread(() -> {
-      try {
-        waiting.countDown();
-        b.reserve(300);
-      } catch (Throwable e) {
-        failures.add(e);
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                waiting.countDown();
+                b.reserve(300);
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            });
     t.start();
     waiting.await();
     Thread.sleep(50);
@@ -111,13 +113,15 @@ public class MemoryPoolTest {
     a.reserve(600);
     b.reserve(300);
     List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-    Thread t = new Thread(() -> {
-      try {
-        a.reserve(300);
-      } catch (Throwable e) {
-        failures.add(e);
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                a.reserve(300);
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            });
     t.start();
     while (t.getState() != Thread.State.TIMED_WAITING) {
       Thread.sleep(1);
@@ -125,7 +129,10 @@ public class MemoryPoolTest {
     long start = System.nanoTime();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.reserve(200));
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
-    assertThat(e.getMessage(), containsString("none of the 2 engines sharing it can release any of the 900 bytes in use (waiting for memory: 2;"));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "none of the 2 engines sharing it can release any of the 900 bytes in use (waiting for memory: 2;"));
     b.close();
     t.join(10_000);
     assertFalse("a got what b released", t.isAlive());
@@ -148,7 +155,9 @@ public class MemoryPoolTest {
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> downstream.reserve(400));
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
-    assertThat(e.getMessage(), containsString("waiting for memory: 1; the others are used by the waiting threads"));
+    assertThat(
+        e.getMessage(),
+        containsString("waiting for memory: 1; the others are used by the waiting threads"));
     downstream.close();
     upstream.close();
     assertEquals(0, pool.used());
@@ -158,7 +167,9 @@ public class MemoryPoolTest {
   public void fusedGroupAndSortOnTwoThreadsWorkAt1MiB() throws Exception {
     // Each thread groups, and sorts each group's values in a second engine while the first is
     // still handing them out, as a group and a sort fused on one thread would.
-    onThreads(MemoryPool.ofBytes(1 << 20, Duration.ofSeconds(20)), 2,
+    onThreads(
+        MemoryPool.ofBytes(1 << 20, Duration.ofSeconds(20)),
+        2,
         (id, config) -> assertEquals(200_000, groupThenSortEachKey(config, id)));
   }
 
@@ -183,7 +194,8 @@ public class MemoryPoolTest {
     long sorted = 0;
     try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
       for (int i = 0; i < 200_000; i++) {
-        groups.add(OrderedBytes.encodeLong(random.nextInt(300)),
+        groups.add(
+            OrderedBytes.encodeLong(random.nextInt(300)),
             OrderedBytes.encodeLong(random.nextLong()));
       }
       try (GroupCursor group = groups.finish()) {
@@ -209,59 +221,68 @@ public class MemoryPoolTest {
     // threads start engines at the same moment, twelve times: if each took its buffers and then
     // waited for its pages, three could hold buffers while each waits for the others to let go.
     CyclicBarrier together = new CyclicBarrier(4);
-    onThreads(MemoryPool.ofBytes(64 << 10, Duration.ofSeconds(20)), 4, (id, config) -> {
-      Random random = new Random(id);
-      for (int round = 0; round < 12; round++) {
-        // A thread that failed no longer arrives: the others time out rather than hang.
-        together.await(60, TimeUnit.SECONDS);
-        sumAndCheck(config, random, 3_000, 1_000);
-      }
-    });
+    onThreads(
+        MemoryPool.ofBytes(64 << 10, Duration.ofSeconds(20)),
+        4,
+        (id, config) -> {
+          Random random = new Random(id);
+          for (int round = 0; round < 12; round++) {
+            // A thread that failed no longer arrives: the others time out rather than hang.
+            together.await(60, TimeUnit.SECONDS);
+            sumAndCheck(config, random, 3_000, 1_000);
+          }
+        });
   }
 
   @Test
   public void enginesInOneJvmShareOneBudget() throws Exception {
     // Four threads, as four concurrent bundles, each sorting with the same 1 MiB pool.
     MemoryPool pool = MemoryPool.ofBytes(1 << 20);
-    onThreads(pool, 4, (id, config) -> {
-      try (ExternalSorter sorter = new ExternalSorter(config)) {
-        Random random = new Random(id);
-        for (int i = 0; i < 40_000; i++) {
-          sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
-          assertTrue(pool.used() <= pool.capacity());
-        }
-        assertEquals(40_000, finishInOrder(sorter));
-      }
-    });
+    onThreads(
+        pool,
+        4,
+        (id, config) -> {
+          try (ExternalSorter sorter = new ExternalSorter(config)) {
+            Random random = new Random(id);
+            for (int i = 0; i < 40_000; i++) {
+              sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[8]);
+              assertTrue(pool.used() <= pool.capacity());
+            }
+            assertEquals(40_000, finishInOrder(sorter));
+          }
+        });
   }
 
   @Test
   public void mixedEnginesOnSixThreadsStayCorrectWithinOnePool() throws Exception {
     MemoryPool pool = MemoryPool.ofBytes(2 << 20);
-    onThreads(pool, 6, (id, config) -> {
-      Random random = new Random(id);
-      if (id % 2 == 0) {
-        sumAndCheck(config, random, 60_000, 20_000);
-        return;
-      }
-      Map<Long, Integer> model = new HashMap<>();
-      try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
-        for (int i = 0; i < 60_000; i++) {
-          long k = random.nextInt(10_000);
-          groups.add(OrderedBytes.encodeLong(k), new byte[6]);
-          model.merge(k, 1, Integer::sum);
-          assertTrue(pool.used() <= pool.capacity());
-        }
-        Map<Long, Integer> out = new HashMap<>();
-        try (GroupCursor c = groups.finish()) {
-          while (c.next()) {
-            out.put(OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()),
-                (int) c.values().count());
+    onThreads(
+        pool,
+        6,
+        (id, config) -> {
+          Random random = new Random(id);
+          if (id % 2 == 0) {
+            sumAndCheck(config, random, 60_000, 20_000);
+            return;
           }
-        }
-        assertEquals(model, out);
-      }
-    });
+          Map<Long, Integer> model = new HashMap<>();
+          try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+            for (int i = 0; i < 60_000; i++) {
+              long k = random.nextInt(10_000);
+              groups.add(OrderedBytes.encodeLong(k), new byte[6]);
+              model.merge(k, 1, Integer::sum);
+              assertTrue(pool.used() <= pool.capacity());
+            }
+            Map<Long, Integer> out = new HashMap<>();
+            try (GroupCursor c = groups.finish()) {
+              while (c.next()) {
+                out.put(
+                    OrderedBytes.decodeLong(c.keyArray(), c.keyOffset()), (int) c.values().count());
+              }
+            }
+            assertEquals(model, out);
+          }
+        });
   }
 
   /** What one thread of {@link #onThreads} does, with a config on the shared pool. */
@@ -279,13 +300,15 @@ public class MemoryPoolTest {
     List<Thread> started = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      started.add(new Thread(() -> {
-        try {
-          run.run(id, SpillConfig.withPool(pool).withSpillDirectories(List.of(root)));
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
+      started.add(
+          new Thread(
+              () -> {
+                try {
+                  run.run(id, SpillConfig.withPool(pool).withSpillDirectories(List.of(root)));
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              }));
     }
     started.forEach(Thread::start);
     try {

@@ -102,8 +102,9 @@ public class MergingCursorTest {
       for (int i = 0; i < model.size(); i++) {
         order.add(i);
       }
-      order.sort(Comparator.<Integer, byte[]>comparing(modelKeys::get,
-          (a, b) -> Bytes.compare(a, 0, a.length, b, 0, b.length)));
+      order.sort(
+          Comparator.<Integer, byte[]>comparing(
+              modelKeys::get, (a, b) -> Bytes.compare(a, 0, a.length, b, 0, b.length)));
       List<String> expected = new ArrayList<>();
       order.forEach(i -> expected.add(model.get(i)));
 

@@ -25,8 +25,14 @@ final class ModelAssert {
       }
     }
     if (!problems.isEmpty()) {
-      fail(problems.size() + " of " + expected.size() + " keys differ (" + actual.size()
-          + " returned), for example " + problems.subList(0, Math.min(5, problems.size())));
+      fail(
+          problems.size()
+              + " of "
+              + expected.size()
+              + " keys differ ("
+              + actual.size()
+              + " returned), for example "
+              + problems.subList(0, Math.min(5, problems.size())));
     }
   }
 }

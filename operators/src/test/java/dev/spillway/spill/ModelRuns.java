@@ -8,16 +8,18 @@ import java.util.Random;
 
 /**
  * One engine run on seeded random records, its output checked against a model: the merger's sums,
- * the group-by's values (count and contents) per key, the sorter's records per key and their
- * order. The runner tests' soak run uses it too, through this module's test jar.
+ * the group-by's values (count and contents) per key, the sorter's records per key and their order.
+ * The runner tests' soak run uses it too, through this module's test jar.
  */
 final class ModelRuns {
   static final String[] ENGINES = {"merger", "group-by", "sorter"};
 
   private ModelRuns() {}
 
-  /** Runs 60,000 records over 20,000 keys through {@code engine}; see {@link #run(String,
-   * SpillConfig, long, int, int)}. */
+  /**
+   * Runs 60,000 records over 20,000 keys through {@code engine}; see {@link #run(String,
+   * SpillConfig, long, int, int)}.
+   */
   static SpillStats run(String engine, SpillConfig config, long seed) {
     return run(engine, config, seed, 60_000, 20_000);
   }
@@ -28,8 +30,7 @@ final class ModelRuns {
    *
    * @throws AssertionError if a record was lost, changed, repeated or put out of order
    */
-  static SpillStats run(String engine, SpillConfig config, long seed, int records,
-      int keySpace) {
+  static SpillStats run(String engine, SpillConfig config, long seed, int records, int keySpace) {
     Random random = new Random(seed);
     Map<ByteBuffer, Long> model = new HashMap<>();
     Map<ByteBuffer, Long> out = new HashMap<>();
@@ -46,8 +47,8 @@ final class ModelRuns {
           }
           try (CombineCursor<long[]> c = m.finish()) {
             while (c.next()) {
-              putOnce(out, Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()),
-                  c.accumulator()[0]);
+              putOnce(
+                  out, Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]);
             }
           }
           stats = m.stats();

@@ -19,9 +19,9 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * More sorted runs than the open-file limit allows at once: a child JVM under {@code ulimit -n
- * 64} sorts with a budget that would allow merging 64 runs at once (more descriptors than the
- * process has), and must instead merge within the limit, in rounds, with the right result.
+ * More sorted runs than the open-file limit allows at once: a child JVM under {@code ulimit -n 64}
+ * sorts with a budget that would allow merging 64 runs at once (more descriptors than the process
+ * has), and must instead merge within the limit, in rounds, with the right result.
  */
 public class OpenFileLimitTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -44,8 +44,9 @@ public class OpenFileLimitTest {
         byte[] previous = null;
         try (RecordCursor out = sorter.finish()) {
           while (out.next()) {
-            byte[] key = Arrays.copyOfRange(out.keyArray(), out.keyOffset(),
-                out.keyOffset() + out.keyLength());
+            byte[] key =
+                Arrays.copyOfRange(
+                    out.keyArray(), out.keyOffset(), out.keyOffset() + out.keyLength());
             if (previous != null && Arrays.compareUnsigned(previous, key) > 0) {
               throw new AssertionError("out of order at " + n);
             }
@@ -56,8 +57,13 @@ public class OpenFileLimitTest {
         if (n != records) {
           throw new AssertionError("sorted " + n + " of " + records);
         }
-        System.out.println("runs " + sorter.stats().spillCount() + " merge rounds "
-            + sorter.stats().mergeRounds() + " fan-in " + fanIn);
+        System.out.println(
+            "runs "
+                + sorter.stats().spillCount()
+                + " merge rounds "
+                + sorter.stats().mergeRounds()
+                + " fan-in "
+                + fanIn);
       }
       System.out.println("ok");
     }
@@ -72,16 +78,17 @@ public class OpenFileLimitTest {
     Assume.assumeTrue("needs bash and ulimit", Files.isExecutable(Paths.get("/bin/bash")));
     Path dir = tmp.newFolder("spill").toPath();
     try (EngineResources here = new EngineResources(config(dir))) {
-      assertEquals("with descriptors to spare, the budget allows the full fan-in",
-          SpillConfig.DEFAULT_MAX_FAN_IN, here.plan.fanIn());
+      assertEquals(
+          "with descriptors to spare, the budget allows the full fan-in",
+          SpillConfig.DEFAULT_MAX_FAN_IN,
+          here.plan.fanIn());
     }
-    ChildJvm child = ChildJvm.run(tmp.newFile("child.log"), "ulimit -n 64 &&", Child.class,
-        dir.toString());
+    ChildJvm child =
+        ChildJvm.run(tmp.newFile("child.log"), "ulimit -n 64 &&", Child.class, dir.toString());
     String log = child.log;
     assertEquals(log, 0, child.exitCode);
     assertTrue(log, log.contains("ok"));
-    Matcher m = Pattern
-        .compile("runs (\\d+) merge rounds (\\d+) fan-in (\\d+)").matcher(log);
+    Matcher m = Pattern.compile("runs (\\d+) merge rounds (\\d+) fan-in (\\d+)").matcher(log);
     assertTrue(log, m.find());
     int fanIn = Integer.parseInt(m.group(3));
     assertTrue("a fan-in within the limit: " + log, fanIn < 16);

@@ -20,16 +20,16 @@ public class OversizedRecordTest {
 
   @Rule public final SpillDirRule spill = new SpillDirRule();
 
-  private void assertRefused(Function<SpillConfig, SpillingEngine> make,
-      BiConsumer<SpillingEngine, byte[]> add) {
+  private void assertRefused(
+      Function<SpillConfig, SpillingEngine> make, BiConsumer<SpillingEngine, byte[]> add) {
     byte[] huge = new byte[4 * BUDGET];
     Random random = new Random(2);
     try (SpillingEngine engine = make.apply(spill.config(BUDGET))) {
       for (int i = 0; i < 5_000; i++) {
         add.accept(engine, new byte[8 + random.nextInt(8)]);
       }
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> add.accept(engine, huge));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> add.accept(engine, huge));
       assertThat(e.getMessage(), containsString("a record of " + (huge.length + 8) + " bytes"));
       assertThat(e.getMessage(), containsString("does not fit the memory budget of " + BUDGET));
     }
@@ -38,9 +38,11 @@ public class OversizedRecordTest {
   @Test
   public void everyEngineRefusesARecordFourTimesTheBudgetByName() {
     Random keys = new Random(1);
-    assertRefused(ExternalGroupBy::new, (e, v) ->
-        ((ExternalGroupBy) e).add(OrderedBytes.encodeLong(keys.nextInt(500)), v));
-    assertRefused(ExternalSorter::new, (e, v) ->
-        ((ExternalSorter) e).add(OrderedBytes.encodeLong(keys.nextLong()), v));
+    assertRefused(
+        ExternalGroupBy::new,
+        (e, v) -> ((ExternalGroupBy) e).add(OrderedBytes.encodeLong(keys.nextInt(500)), v));
+    assertRefused(
+        ExternalSorter::new,
+        (e, v) -> ((ExternalSorter) e).add(OrderedBytes.encodeLong(keys.nextLong()), v));
   }
 }

@@ -49,10 +49,12 @@ public class SegmentFormatTest {
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
       // A first segment, so that the one under test starts at a non-zero offset.
-      new SegmentWriter(file, codec, null, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE)
+      new SegmentWriter(
+              file, codec, null, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE)
           .finish();
-      SegmentWriter w = new SegmentWriter(file, codec, null, slot, resources.plan.blockBytes(), layout,
-          Order.ORDER_NONE);
+      SegmentWriter w =
+          new SegmentWriter(
+              file, codec, null, slot, resources.plan.blockBytes(), layout, Order.ORDER_NONE);
       for (byte[][] r : records) {
         if (layout == Layout.LAYOUT_KEY_VALUE) {
           w.append(r[0], 0, r[0].length, r[1], 0, r[1].length);
@@ -118,8 +120,8 @@ public class SegmentFormatTest {
       runs.add(new byte[][] {new byte[] {(byte) i}, new byte[8_000]});
     }
     for (CompressionCodec codec : CompressionCodec.values()) {
-      assertEquals(codec.name(), pairs(runs), readPairs(write(codec, Layout.LAYOUT_KEY_VALUE,
-          runs)));
+      assertEquals(
+          codec.name(), pairs(runs), readPairs(write(codec, Layout.LAYOUT_KEY_VALUE, runs)));
     }
   }
 
@@ -127,11 +129,10 @@ public class SegmentFormatTest {
   public void theBytesAreTheProtoMessagesOfSegmentProto() throws IOException {
     Random random = new Random(2);
     List<byte[][]> records = randomRecords(random, 50, 30);
-    SegmentLocation location =
-        write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUES, records);
+    SegmentLocation location = write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUES, records);
     byte[] file = Files.readAllBytes(location.file());
-    CodedInputStream in = CodedInputStream.newInstance(file, (int) location.offset(),
-        (int) location.length());
+    CodedInputStream in =
+        CodedInputStream.newInstance(file, (int) location.offset(), (int) location.length());
     SegmentHeader header = SegmentHeader.parseFrom(in.readByteArray());
     assertEquals(1, header.getFormatVersion());
     assertEquals(Codec.CODEC_SNAPPY, header.getCodec());
@@ -150,8 +151,8 @@ public class SegmentFormatTest {
       assertEquals(raw, block.length);
       for (Record r : Block.parseFrom(block).getRecordsList()) {
         for (ByteString v : r.getValuesList()) {
-          parsed.add(Arrays.toString(r.getKey().toByteArray()) + "="
-              + Arrays.toString(v.toByteArray()));
+          parsed.add(
+              Arrays.toString(r.getKey().toByteArray()) + "=" + Arrays.toString(v.toByteArray()));
         }
       }
       blocks++;
@@ -161,38 +162,52 @@ public class SegmentFormatTest {
   }
 
   private static int readLe(byte[] b, int p) {
-    return (b[p] & 0xFF) | (b[p + 1] & 0xFF) << 8 | (b[p + 2] & 0xFF) << 16
+    return (b[p] & 0xFF)
+        | (b[p + 1] & 0xFF) << 8
+        | (b[p + 2] & 0xFF) << 16
         | (b[p + 3] & 0xFF) << 24;
   }
 
   @Test
   public void protocWrittenBlocksAreRead() throws IOException {
     // A block written by the generated classes (which omit empty fields) reads back the same.
-    Block block = Block.newBuilder()
-        .addRecords(Record.newBuilder().setKey(ByteString.copyFromUtf8("k")).setValue(
-            ByteString.copyFromUtf8("v")))
-        .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("no key")))
-        .addRecords(Record.newBuilder().setKey(ByteString.copyFromUtf8("no value")))
-        .build();
+    Block block =
+        Block.newBuilder()
+            .addRecords(
+                Record.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("k"))
+                    .setValue(ByteString.copyFromUtf8("v")))
+            .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("no key")))
+            .addRecords(Record.newBuilder().setKey(ByteString.copyFromUtf8("no value")))
+            .build();
     byte[] raw = block.toByteArray();
-    SegmentHeader header = SegmentHeader.newBuilder().setFormatVersion(1)
-        .setCodec(Codec.CODEC_NONE).setRecordCount(3).setLayout(Layout.LAYOUT_KEY_VALUE)
-        .setOrder(Order.ORDER_NONE).build();
+    SegmentHeader header =
+        SegmentHeader.newBuilder()
+            .setFormatVersion(1)
+            .setCodec(Codec.CODEC_NONE)
+            .setRecordCount(3)
+            .setLayout(Layout.LAYOUT_KEY_VALUE)
+            .setOrder(Order.ORDER_NONE)
+            .build();
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     header.writeDelimitedTo(out);
     byte[] frame = new byte[12];
     FrameFormat.putIntLE(frame, 0, raw.length);
     FrameFormat.putIntLE(frame, 4, raw.length);
-    FrameFormat.putIntLE(frame, 8, FrameFormat.checksum(new CRC32C(), raw.length, raw, 0,
-        raw.length));
+    FrameFormat.putIntLE(
+        frame, 8, FrameFormat.checksum(new CRC32C(), raw.length, raw, 0, raw.length));
     out.write(frame);
     out.write(raw);
     Path file = spill.root().resolve("protoc.seg");
     Files.write(file, out.toByteArray());
     try {
       SegmentLocation location = new SegmentLocation(file, 0, out.size(), 3, 3, raw.length);
-      assertEquals(List.of("[107]=[118]", "[]=[110, 111, 32, 107, 101, 121]",
-          "[110, 111, 32, 118, 97, 108, 117, 101]=[]"), readPairs(location));
+      assertEquals(
+          List.of(
+              "[107]=[118]",
+              "[]=[110, 111, 32, 107, 101, 121]",
+              "[110, 111, 32, 118, 97, 108, 117, 101]=[]"),
+          readPairs(location));
     } finally {
       Files.delete(file);
     }
@@ -207,11 +222,12 @@ public class SegmentFormatTest {
 
   @Test
   public void aFlippedBitIsACrcMismatchNamingFileAndBlock() throws IOException {
-    SegmentLocation location = write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE,
-        randomRecords(new Random(3), 400, 1));
+    SegmentLocation location =
+        write(
+            CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(3), 400, 1));
     damaged(location, (int) location.length() - 5, (byte) 0x10);
-    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
-        () -> readPairs(location));
+    CorruptSegmentException e =
+        assertThrows(CorruptSegmentException.class, () -> readPairs(location));
     assertThat(e.getMessage(), containsString(location.file().toString()));
     assertThat(e.getMessage(), containsString("CRC32C mismatch"));
     assertTrue("the last block", e.block() > 5);
@@ -219,15 +235,27 @@ public class SegmentFormatTest {
 
   @Test
   public void aTruncatedSegmentIsNamed() {
-    SegmentLocation full = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
-        randomRecords(new Random(4), 400, 1));
-    SegmentLocation cut = new SegmentLocation(full.file(), full.offset(), full.length() - 30,
-        full.pairs(), full.records(), full.rawBytes());
+    SegmentLocation full =
+        write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(4), 400, 1));
+    SegmentLocation cut =
+        new SegmentLocation(
+            full.file(),
+            full.offset(),
+            full.length() - 30,
+            full.pairs(),
+            full.records(),
+            full.rawBytes());
     CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
     assertThat(e.getMessage(), containsString("truncated"));
     // A cut exactly at a frame boundary loses records: the count catches it.
-    SegmentLocation missingFrame = new SegmentLocation(full.file(), full.offset(),
-        firstFrameEnd(full), full.pairs(), full.records(), full.rawBytes());
+    SegmentLocation missingFrame =
+        new SegmentLocation(
+            full.file(),
+            full.offset(),
+            firstFrameEnd(full),
+            full.pairs(),
+            full.records(),
+            full.rawBytes());
     e = assertThrows(CorruptSegmentException.class, () -> readPairs(missingFrame));
     assertThat(e.getMessage(), containsString("truncated"));
   }
@@ -246,39 +274,40 @@ public class SegmentFormatTest {
 
   @Test
   public void anAbsurdLengthIsRejectedBeforeAllocating() throws IOException {
-    SegmentLocation location = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
-        randomRecords(new Random(5), 10, 1));
+    SegmentLocation location =
+        write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(5), 10, 1));
     byte[] bytes = Files.readAllBytes(location.file());
     int p = (int) location.offset();
     p += 1 + bytes[p];
     FrameFormat.putIntLE(bytes, p, Integer.MAX_VALUE - 3);
     Files.write(location.file(), bytes);
-    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
-        () -> readPairs(location));
+    CorruptSegmentException e =
+        assertThrows(CorruptSegmentException.class, () -> readPairs(location));
     assertThat(e.getMessage(), containsString("block 0"));
     assertThat(e.getMessage(), containsString("bytes are left in the segment"));
   }
 
   @Test
   public void anUnknownVersionIsRejected() throws IOException {
-    SegmentLocation location = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE,
-        randomRecords(new Random(6), 10, 1));
+    SegmentLocation location =
+        write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(6), 10, 1));
     // The header's first field is format_version = 1: tag 0x08, then the value.
     byte[] bytes = Files.readAllBytes(location.file());
     int at = (int) location.offset() + 1;
     assertEquals(0x08, bytes[at]);
     bytes[at + 1] = 9;
     Files.write(location.file(), bytes);
-    CorruptSegmentException e = assertThrows(CorruptSegmentException.class,
-        () -> readPairs(location));
+    CorruptSegmentException e =
+        assertThrows(CorruptSegmentException.class, () -> readPairs(location));
     assertThat(e.getMessage(), containsString("format version 9 is not supported"));
     assertEquals(-1, e.block());
   }
 
   @Test
   public void aReaderClosedEarlyReturnsItsBuffer() {
-    SegmentLocation location = write(CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE,
-        randomRecords(new Random(7), 100, 1));
+    SegmentLocation location =
+        write(
+            CompressionCodec.SNAPPY, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(7), 100, 1));
     int before = resources.buffers.slotsInUse();
     SegmentReader reader = resources.open(location);
     assertTrue(reader.next());

@@ -19,10 +19,10 @@ import org.junit.Test;
 /**
  * Seeded fuzzing of the segment reader: random segments and valid ones mutated (flipped bits,
  * overwritten and zeroed ranges, absurd length fields, truncation, inserted bytes), with every
- * codec, with and without encryption. Each read must either return exactly the records written
- * (a mutation outside the segment) or fail with {@link CorruptSegmentException}; it must end (the
- * test has a time limit) and allocate no more than a bound set by the segment's true size, never
- * an absurd length read from the damage.
+ * codec, with and without encryption. Each read must either return exactly the records written (a
+ * mutation outside the segment) or fail with {@link CorruptSegmentException}; it must end (the test
+ * has a time limit) and allocate no more than a bound set by the segment's true size, never an
+ * absurd length read from the damage.
  */
 public class SegmentFuzzTest {
   private static final int CASES = 600;
@@ -41,8 +41,13 @@ public class SegmentFuzzTest {
       int codecs = CompressionCodec.values().length;
       CompressionCodec codec = CompressionCodec.values()[c % codecs];
       boolean encrypted = (c / codecs) % 2 == 1;
-      try (EngineResources resources = new EngineResources(spill.config(4 << 20)
-          .withCodec(codec).withEncryption(encrypted).withMaxBlockBytes(512 + random.nextInt(4096)))) {
+      try (EngineResources resources =
+          new EngineResources(
+              spill
+                  .config(4 << 20)
+                  .withCodec(codec)
+                  .withEncryption(encrypted)
+                  .withMaxBlockBytes(512 + random.nextInt(4096)))) {
         Layout layout = random.nextBoolean() ? Layout.LAYOUT_KEY_VALUE : Layout.LAYOUT_KEY_VALUES;
         List<String> written = new ArrayList<>();
         SegmentLocation location = write(resources, layout, random, written);
@@ -52,8 +57,8 @@ public class SegmentFuzzTest {
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
         try {
           List<String> read = SegmentPairs.read(resources, location);
-          assertEquals("case " + c + " (" + mutation + "): a read that succeeds is true",
-              written, read);
+          assertEquals(
+              "case " + c + " (" + mutation + "): a read that succeeds is true", written, read);
           intact++;
         } catch (CorruptSegmentException e) {
           assertTrue(e.getMessage(), e.getMessage().contains(location.file().toString()));
@@ -64,8 +69,16 @@ public class SegmentFuzzTest {
         long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
         long bound = (8L << 20) + 40L * location.length();
         if (allocated > bound) {
-          fail("case " + c + " (" + mutation + ") allocated " + allocated + " bytes for a segment"
-              + " of " + location.length());
+          fail(
+              "case "
+                  + c
+                  + " ("
+                  + mutation
+                  + ") allocated "
+                  + allocated
+                  + " bytes for a segment"
+                  + " of "
+                  + location.length());
         }
       }
     }
@@ -86,8 +99,14 @@ public class SegmentFuzzTest {
         }
         file.write(junk, 0, junk.length);
         file.close();
-        SegmentLocation location = new SegmentLocation(file.path(), 0, junk.length,
-            random.nextInt(100), random.nextInt(100), random.nextInt(10_000));
+        SegmentLocation location =
+            new SegmentLocation(
+                file.path(),
+                0,
+                junk.length,
+                random.nextInt(100),
+                random.nextInt(100),
+                random.nextInt(10_000));
         try {
           SegmentPairs.read(resources, location);
           fail("random bytes read as a segment, case " + c);
@@ -99,8 +118,8 @@ public class SegmentFuzzTest {
     }
   }
 
-  private static SegmentLocation write(EngineResources resources, Layout layout, Random random,
-      List<String> pairs) {
+  private static SegmentLocation write(
+      EngineResources resources, Layout layout, Random random, List<String> pairs) {
     SpillFileWriter file = resources.newFile("fuzz");
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
@@ -133,43 +152,53 @@ public class SegmentFuzzTest {
   private static String mutate(byte[] bytes, int offset, int length, Random random) {
     int at = offset + random.nextInt(Math.max(1, length));
     switch (random.nextInt(6)) {
-      case 0: {
-        int bit = random.nextInt(8);
-        bytes[at] ^= (byte) (1 << bit);
-        return "bit " + bit + " of byte " + at;
-      }
-      case 1: {
-        int n = 1 + random.nextInt(Math.min(64, bytes.length - at));
-        for (int i = 0; i < n; i++) {
-          bytes[at + i] = (byte) random.nextInt(256);
+      case 0:
+        {
+          int bit = random.nextInt(8);
+          bytes[at] ^= (byte) (1 << bit);
+          return "bit " + bit + " of byte " + at;
         }
-        return n + " random bytes at " + at;
-      }
-      case 2: {
-        int n = 1 + random.nextInt(Math.min(256, bytes.length - at));
-        Arrays.fill(bytes, at, at + n, (byte) 0);
-        return n + " zero bytes at " + at;
-      }
-      case 3: {
-        // A 4-byte little-endian length field somewhere: absurdly large or negative.
-        int p = Math.min(at, bytes.length - 4);
-        FrameFormat.putIntLE(bytes, p, random.nextBoolean() ? Integer.MAX_VALUE - random.nextInt(9)
-            : -1 - random.nextInt(1000));
-        return "an absurd int at " + p;
-      }
-      case 4: {
-        // Truncation: the tail of the segment is gone (zeroed past the file's new end is what
-        // a reader of the recorded length sees as the file ending early).
-        int keep = at;
-        Arrays.fill(bytes, keep, bytes.length, (byte) 0);
-        return "truncated at " + keep;
-      }
-      default: {
-        // An inserted byte shifts everything after it by one.
-        System.arraycopy(bytes, at, bytes, at + 1, bytes.length - at - 1);
-        bytes[at] = (byte) random.nextInt(256);
-        return "a byte inserted at " + at;
-      }
+      case 1:
+        {
+          int n = 1 + random.nextInt(Math.min(64, bytes.length - at));
+          for (int i = 0; i < n; i++) {
+            bytes[at + i] = (byte) random.nextInt(256);
+          }
+          return n + " random bytes at " + at;
+        }
+      case 2:
+        {
+          int n = 1 + random.nextInt(Math.min(256, bytes.length - at));
+          Arrays.fill(bytes, at, at + n, (byte) 0);
+          return n + " zero bytes at " + at;
+        }
+      case 3:
+        {
+          // A 4-byte little-endian length field somewhere: absurdly large or negative.
+          int p = Math.min(at, bytes.length - 4);
+          FrameFormat.putIntLE(
+              bytes,
+              p,
+              random.nextBoolean()
+                  ? Integer.MAX_VALUE - random.nextInt(9)
+                  : -1 - random.nextInt(1000));
+          return "an absurd int at " + p;
+        }
+      case 4:
+        {
+          // Truncation: the tail of the segment is gone (zeroed past the file's new end is what
+          // a reader of the recorded length sees as the file ending early).
+          int keep = at;
+          Arrays.fill(bytes, keep, bytes.length, (byte) 0);
+          return "truncated at " + keep;
+        }
+      default:
+        {
+          // An inserted byte shifts everything after it by one.
+          System.arraycopy(bytes, at, bytes, at + 1, bytes.length - at - 1);
+          bytes[at] = (byte) random.nextInt(256);
+          return "a byte inserted at " + at;
+        }
     }
   }
 }

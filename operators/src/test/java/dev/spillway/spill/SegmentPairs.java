@@ -12,10 +12,18 @@ final class SegmentPairs {
     List<String> out = new ArrayList<>();
     try (SegmentReader reader = resources.open(location)) {
       while (reader.next()) {
-        out.add(Arrays.toString(Arrays.copyOfRange(reader.keyArray(), reader.keyOffset(),
-            reader.keyOffset() + reader.keyLength())) + "="
-            + Arrays.toString(Arrays.copyOfRange(reader.valueArray(), reader.valueOffset(),
-            reader.valueOffset() + reader.valueLength())));
+        out.add(
+            Arrays.toString(
+                    Arrays.copyOfRange(
+                        reader.keyArray(),
+                        reader.keyOffset(),
+                        reader.keyOffset() + reader.keyLength()))
+                + "="
+                + Arrays.toString(
+                    Arrays.copyOfRange(
+                        reader.valueArray(),
+                        reader.valueOffset(),
+                        reader.valueOffset() + reader.valueLength())));
       }
     }
     return out;

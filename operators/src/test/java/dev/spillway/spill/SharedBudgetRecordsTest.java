@@ -64,8 +64,10 @@ public class SharedBudgetRecordsTest {
             sums.add(big, 0, big.length, 5L);
             try (CombineCursor<long[]> out = sums.finish()) {
               assertTrue(out.next());
-              assertArrayEquals(big, java.util.Arrays.copyOfRange(out.keyArray(),
-                  out.keyOffset(), out.keyOffset() + out.keyLength()));
+              assertArrayEquals(
+                  big,
+                  java.util.Arrays.copyOfRange(
+                      out.keyArray(), out.keyOffset(), out.keyOffset() + out.keyLength()));
             }
           }
         }

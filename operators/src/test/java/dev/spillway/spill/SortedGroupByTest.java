@@ -38,7 +38,8 @@ public class SortedGroupByTest {
         random.nextBytes(sortKey);
         byte[] value = Keys.value(random, 40);
         groups.add(key, 0, key.length, sortKey, 0, sortKey.length, value, 0, value.length);
-        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
             .add(new Entry(sortKey, i, value));
       }
       Map<ByteBuffer, Boolean> seen = new HashMap<>();
@@ -47,14 +48,17 @@ public class SortedGroupByTest {
           ByteBuffer key = Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength());
           assertNull("key returned twice", seen.put(key, true));
           List<Entry> expected = new ArrayList<>(model.get(key));
-          expected.sort(Comparator.<Entry, byte[]>comparing(Entry::sortKey,
-              Arrays::compareUnsigned).thenComparingLong(Entry::seq));
+          expected.sort(
+              Comparator.<Entry, byte[]>comparing(Entry::sortKey, Arrays::compareUnsigned)
+                  .thenComparingLong(Entry::seq));
           for (int pass = 0; pass < 2; pass++) {
             ValueCursor values = out.values().cursor();
             for (Entry e : expected) {
               values.next();
-              assertArrayEquals(e.value(), Arrays.copyOfRange(values.array(), values.offset(),
-                  values.offset() + values.length()));
+              assertArrayEquals(
+                  e.value(),
+                  Arrays.copyOfRange(
+                      values.array(), values.offset(), values.offset() + values.length()));
             }
             assertEquals("no more values", false, values.next());
           }

@@ -14,9 +14,9 @@ import org.junit.rules.ExternalResource;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * A fresh spill root per test that must be empty when the test ends: every engine deletes its
- * files and its private directory, on success, failure and early close; and every pool made by
- * {@link #config} must be whole again (no engine kept a byte of it).
+ * A fresh spill root per test that must be empty when the test ends: every engine deletes its files
+ * and its private directory, on success, failure and early close; and every pool made by {@link
+ * #config} must be whole again (no engine kept a byte of it).
  */
 final class SpillDirRule extends ExternalResource {
   private final TemporaryFolder folder = new TemporaryFolder();
@@ -54,8 +54,11 @@ final class SpillDirRule extends ExternalResource {
 
   List<String> leftovers() {
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString())
-          .sorted().collect(Collectors.toList());
+      return files
+          .filter(p -> !p.equals(root))
+          .map(p -> root.relativize(p).toString())
+          .sorted()
+          .collect(Collectors.toList());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -30,18 +30,24 @@ public class SpillDirectoriesTest {
   @Test
   public void aMissingRootFailsBeforeAnyWork() {
     Path missing = folder.getRoot().toPath().resolve("nope");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
-            .withSpillDirectories(List.of(missing))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ExternalSorter(
+                    SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(missing))));
     assertThat(e.getMessage(), containsString(missing + " does not exist"));
   }
 
   @Test
   public void aFileIsNotADirectory() throws IOException {
     Path file = folder.newFile("plain").toPath();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ExternalGroupBy(SpillConfig.withBudget(1 << 20)
-            .withSpillDirectories(List.of(file))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ExternalGroupBy(
+                    SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(file))));
     assertThat(e.getMessage(), containsString(file + " is not a directory"));
   }
 
@@ -63,9 +69,12 @@ public class SpillDirectoriesTest {
   @Test
   public void anUnwritableRootIsNamedBeforeAnyWork() throws IOException {
     Path root = unwritableDirectory();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
-            .withSpillDirectories(List.of(root))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ExternalSorter(
+                    SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(root))));
     assertThat(e.getMessage(), containsString(root + " is not writable"));
   }
 
@@ -75,8 +84,9 @@ public class SpillDirectoriesTest {
     Path missing = folder.getRoot().toPath().resolve("missing");
     Path good = folder.newFolder("good").toPath();
     Random random = new Random(2);
-    try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(128 << 10)
-        .withSpillDirectories(List.of(bad, missing, good)))) {
+    try (ExternalSorter sorter =
+        new ExternalSorter(
+            SpillConfig.withBudget(128 << 10).withSpillDirectories(List.of(bad, missing, good)))) {
       for (int i = 0; i < 40_000; i++) {
         sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[4]);
       }
@@ -96,9 +106,12 @@ public class SpillDirectoriesTest {
     try (Stream<Path> left = Files.list(good)) {
       assertEquals(0, left.count());
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ExternalSorter(SpillConfig.withBudget(1 << 20)
-            .withSpillDirectories(List.of(bad, missing))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ExternalSorter(
+                    SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(bad, missing))));
     assertThat(e.getMessage(), containsString("no usable spill directory"));
     assertThat(e.getMessage(), containsString(bad + " is not writable"));
     assertThat(e.getMessage(), containsString(missing + " does not exist"));
@@ -109,8 +122,8 @@ public class SpillDirectoriesTest {
     Path a = folder.newFolder("a").toPath();
     Path b = folder.newFolder("b").toPath();
     Random random = new Random(1);
-    try (ExternalSorter sorter = new ExternalSorter(SpillConfig.withBudget(128 << 10)
-        .withSpillDirectories(List.of(a, b)))) {
+    try (ExternalSorter sorter =
+        new ExternalSorter(SpillConfig.withBudget(128 << 10).withSpillDirectories(List.of(a, b)))) {
       for (int i = 0; i < 40_000; i++) {
         sorter.add(OrderedBytes.encodeLong(random.nextLong()), new byte[4]);
       }
@@ -120,8 +133,10 @@ public class SpillDirectoriesTest {
       for (Path root : List.of(a, b)) {
         try (Stream<Path> all = Files.walk(root)) {
           List<Path> paths = all.filter(p -> !p.equals(root)).collect(Collectors.toList());
-          assertThat("files under " + root, (int) paths.stream().filter(Files::isRegularFile)
-              .count(), greaterThan(0));
+          assertThat(
+              "files under " + root,
+              (int) paths.stream().filter(Files::isRegularFile).count(),
+              greaterThan(0));
           for (Path p : paths) {
             String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
             (Files.isDirectory(p) ? dirModes : fileModes).add(mode);

@@ -32,8 +32,10 @@ public class SpillFaultsTest {
   }
 
   private static void assertDiskFull(RuntimeException e, Path root) {
-    UncheckedIOException io = e instanceof UncheckedIOException ? (UncheckedIOException) e
-        : (UncheckedIOException) e.getCause();
+    UncheckedIOException io =
+        e instanceof UncheckedIOException
+            ? (UncheckedIOException) e
+            : (UncheckedIOException) e.getCause();
     assertThat(io.getMessage(), containsString("No space left on device"));
     assertThat(io.getMessage(), containsString("in directory " + root));
   }
@@ -43,12 +45,17 @@ public class SpillFaultsTest {
     // Capacities from the first spill's first block to deep into the merge.
     for (long capacity : new long[] {100, 20_000, 150_000, 600_000}) {
       for (String engine : ModelRuns.ENGINES) {
-        SpillConfig config = spill.config(128 << 10).withMaxBlockBytes(1024)
-            .withFaults(diskOf(capacity));
-        RuntimeException e = assertThrows(engine + " with a disk of " + capacity,
-            RuntimeException.class, () -> ModelRuns.run(engine, config, 7));
+        SpillConfig config =
+            spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(capacity));
+        RuntimeException e =
+            assertThrows(
+                engine + " with a disk of " + capacity,
+                RuntimeException.class,
+                () -> ModelRuns.run(engine, config, 7));
         assertDiskFull(e, spill.root());
-        assertEquals(engine + " left files with a disk of " + capacity, java.util.List.of(),
+        assertEquals(
+            engine + " left files with a disk of " + capacity,
+            java.util.List.of(),
             spill.leftovers());
       }
     }

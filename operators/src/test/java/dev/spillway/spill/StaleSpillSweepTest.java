@@ -15,9 +15,9 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * A process killed mid-spill (no shutdown hook runs) leaves its private directory; the next
- * engine to use the root removes it, and leaves alone the directories of live processes and
- * names it does not know.
+ * A process killed mid-spill (no shutdown hook runs) leaves its private directory; the next engine
+ * to use the root removes it, and leaves alone the directories of live processes and names it does
+ * not know.
  */
 public class StaleSpillSweepTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -51,14 +51,15 @@ public class StaleSpillSweepTest {
     assertEquals(child.log, 9, child.exitCode);
     String left = "spillway-" + child.pid + "-";
     List<String> before = names(root);
-    assertTrue("the killed child left its directory: " + before,
+    assertTrue(
+        "the killed child left its directory: " + before,
         before.stream().anyMatch(n -> n.startsWith(left)));
 
     // A live process's directory (this one's) and a name without a PID must stay.
     Path mine = Files.createDirectory(root.resolve(StaleSpillSweeper.prefixOfThisProcess() + "x"));
     Path unknown = Files.createDirectory(root.resolve("spillway-unknown"));
-    try (ExternalSorter next = new ExternalSorter(
-        SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(root)))) {
+    try (ExternalSorter next =
+        new ExternalSorter(SpillConfig.withBudget(1 << 20).withSpillDirectories(List.of(root)))) {
       assertEquals(List.of(mine.getFileName().toString(), "spillway-unknown"), names(root));
     }
     Files.delete(mine);

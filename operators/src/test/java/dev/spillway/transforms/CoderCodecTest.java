@@ -21,8 +21,8 @@ import org.junit.Test;
 
 /**
  * Values decode in place from a slice of a larger array, as the engine hands them out, for coders
- * whose outer form reads to the end (byte arrays, strings) and varint ones; bytes left over are
- * an error, not ignored.
+ * whose outer form reads to the end (byte arrays, strings) and varint ones; bytes left over are an
+ * error, not ignored.
  */
 public class CoderCodecTest {
   private final Random random = new Random(8);
@@ -38,7 +38,8 @@ public class CoderCodecTest {
       long n = random.nextLong() >> random.nextInt(64);
       assertEquals(Long.valueOf(n), roundTrip(VarLongCoder.of(), n));
       KV<String, byte[]> kv = KV.of(text, bytes);
-      KV<String, byte[]> back = roundTrip(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()), kv);
+      KV<String, byte[]> back =
+          roundTrip(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()), kv);
       assertEquals(text, back.getKey());
       assertArrayEquals(bytes, back.getValue());
       String maybe = random.nextBoolean() ? null : text;
@@ -52,8 +53,9 @@ public class CoderCodecTest {
     ByteSink sink = new ByteSink();
     codec.encode(300L, sink);
     byte[] withExtra = Arrays.copyOf(sink.array(), sink.length() + 1);
-    UncheckedIOException e = assertThrows(UncheckedIOException.class,
-        () -> codec.decode(withExtra, 0, withExtra.length));
+    UncheckedIOException e =
+        assertThrows(
+            UncheckedIOException.class, () -> codec.decode(withExtra, 0, withExtra.length));
     assertThat(e.getMessage(), containsString("cannot decode with"));
     assertThat(e.getCause().getMessage(), containsString("1 bytes of 3 left after decoding"));
   }

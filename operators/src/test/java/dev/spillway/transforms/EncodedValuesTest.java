@@ -21,8 +21,7 @@ public class EncodedValuesTest {
       List<String> values = new ArrayList<>();
       EncodedValues.Builder builder = new EncodedValues.Builder();
       for (int i = random.nextInt(3_000); i > 0; i--) {
-        int length = random.nextInt(50) == 0 ? 70_000 + random.nextInt(10_000)
-            : random.nextInt(40);
+        int length = random.nextInt(50) == 0 ? 70_000 + random.nextInt(10_000) : random.nextInt(40);
         StringBuilder b = new StringBuilder();
         for (int c = 0; c < length; c++) {
           b.append((char) ('a' + random.nextInt(26)));
@@ -46,8 +45,8 @@ public class EncodedValuesTest {
     CoderCodec<String> keys = new CoderCodec<>(StringUtf8Coder.of());
     CoderCodec<Long> values = new CoderCodec<>(VarLongCoder.of());
     for (int i = 0; i < 20_000; i++) {
-      KV<String, Long> pair = KV.of(random.nextInt(30) == 0 ? "" : "k" + random.nextInt(1 << 20),
-          random.nextLong());
+      KV<String, Long> pair =
+          KV.of(random.nextInt(30) == 0 ? "" : "k" + random.nextInt(1 << 20), random.nextLong());
       pairs.add(pair);
       ByteSink k = new ByteSink();
       keys.encode(pair.getKey(), k);
@@ -60,7 +59,9 @@ public class EncodedValuesTest {
     assertEquals(pairs, new ArrayList<>(encoded));
     ByteSink one = new ByteSink();
     codec.encode(pairs.get(0), one);
-    assertEquals("encode writes the frame addPair writes", pairs.get(0),
+    assertEquals(
+        "encode writes the frame addPair writes",
+        pairs.get(0),
         codec.decode(one.array(), 0, one.length()));
   }
 }

@@ -46,8 +46,11 @@ public class EngineFnCleanupTest {
 
   /** A DoFn set up, in a bundle whose engine has spilled into {@code dir}. */
   private static SortingFn spilledMidBundle(Path dir) throws IOException {
-    SortingFn fn = new SortingFn(SpillOptions.create().withMemoryBudgetBytes(128 << 10)
-        .withSpillDirectories(List.of(dir.toString())));
+    SortingFn fn =
+        new SortingFn(
+            SpillOptions.create()
+                .withMemoryBudgetBytes(128 << 10)
+                .withSpillDirectories(List.of(dir.toString())));
     fn.setup();
     fn.startBundle(PipelineOptionsFactory.create());
     for (long i = 0; i < 50_000; i++) {
@@ -67,7 +70,9 @@ public class EngineFnCleanupTest {
   /** The smallest EngineFn: a sorter per bundle. */
   static final class SortingFn extends EngineFn<String, String, String, ExternalSorter> {
     SortingFn(SpillOptions options) {
-      super(StringUtf8Coder.of(), Windowing.of("SortingFn", WindowingStrategy.globalDefault()),
+      super(
+          StringUtf8Coder.of(),
+          Windowing.of("SortingFn", WindowingStrategy.globalDefault()),
           options);
     }
 

@@ -24,18 +24,20 @@ public final class PipelineAsserts {
    * (PAssert's {@code containsInAnyOrder} matches pairwise, which takes minutes at 10^4 elements).
    */
   public static <T> void assertSameElements(PCollection<T> actual, Collection<T> expected) {
-    PAssert.that(actual).satisfies(elements -> {
-      assertSameElementsIn("the output", elements, expected);
-      return null;
-    });
+    PAssert.that(actual)
+        .satisfies(
+            elements -> {
+              assertSameElementsIn("the output", elements, expected);
+              return null;
+            });
   }
 
   /**
    * Asserts that {@code actual} holds exactly {@code expected}, as a multiset; on a difference,
    * says how many elements of {@code what} differ and shows five.
    */
-  public static <T> void assertSameElementsIn(String what, Iterable<T> actual,
-      Collection<T> expected) {
+  public static <T> void assertSameElementsIn(
+      String what, Iterable<T> actual, Collection<T> expected) {
     HashMap<T, Integer> counts = countsOf(expected);
     HashMap<T, Integer> got = countsOf(actual);
     if (!got.equals(counts)) {
@@ -50,8 +52,12 @@ public final class PipelineAsserts {
           diff.add(t + " unexpected");
         }
       }
-      throw new AssertionError(what + ": " + diff.size() + " elements differ, for example "
-          + diff.subList(0, Math.min(5, diff.size())));
+      throw new AssertionError(
+          what
+              + ": "
+              + diff.size()
+              + " elements differ, for example "
+              + diff.subList(0, Math.min(5, diff.size())));
     }
   }
 
@@ -66,8 +72,10 @@ public final class PipelineAsserts {
   /** Asserts that {@code dir} holds nothing, at any depth. */
   public static void assertEmpty(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
-      assertEquals("files left in " + dir, List.of(), files.filter(p -> !p.equals(dir))
-          .map(Path::toString).collect(Collectors.toList()));
+      assertEquals(
+          "files left in " + dir,
+          List.of(),
+          files.filter(p -> !p.equals(dir)).map(Path::toString).collect(Collectors.toList()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

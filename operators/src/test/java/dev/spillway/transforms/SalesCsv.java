@@ -8,17 +8,19 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * A realistic CSV for the command line's jobs on a runner: RFC 4180 quotes around fields with commas and
- * quotes, Unicode, empty (null) amounts, negative decimals; {@code country,city} has about
- * {@code rows / 4} distinct values.
+ * A realistic CSV for the command line's jobs on a runner: RFC 4180 quotes around fields with
+ * commas and quotes, Unicode, empty (null) amounts, negative decimals; {@code country,city} has
+ * about {@code rows / 4} distinct values.
  */
 public final class SalesCsv {
   public static final String HEADER = "order_id,country,city,amount,note";
-  private static final String[] COUNTRIES = {"Deutschland", "España", "Česko", "日本",
-      "Côte d'Ivoire", "\"Quoted\" Land", "México, D.F."};
+  private static final String[] COUNTRIES = {
+    "Deutschland", "España", "Česko", "日本", "Côte d'Ivoire", "\"Quoted\" Land", "México, D.F."
+  };
   private static final String[] CITIES = {"Zürich", "São Paulo", "Łódź", "Москва", "大阪"};
-  private static final String[] NOTES = {"", "gift", "says \"rush\", call first",
-      "fragile, glass", "naïve café", "a;b"};
+  private static final String[] NOTES = {
+    "", "gift", "says \"rush\", call first", "fragile, glass", "naïve café", "a;b"
+  };
 
   private SalesCsv() {}
 
@@ -31,11 +33,18 @@ public final class SalesCsv {
       out.write('\n');
       for (int i = 0; i < rows; i++) {
         String city = CITIES[random.nextInt(CITIES.length)] + " " + random.nextInt(citiesPerName);
-        String amount = random.nextInt(10) == 0 ? ""
-            : String.format("%d.%02d", random.nextInt(2000) - 1000, random.nextInt(100));
-        out.write(String.join(",", Integer.toString(i),
-            quoted(COUNTRIES[random.nextInt(COUNTRIES.length)]), quoted(city), amount,
-            quoted(NOTES[random.nextInt(NOTES.length)])));
+        String amount =
+            random.nextInt(10) == 0
+                ? ""
+                : String.format("%d.%02d", random.nextInt(2000) - 1000, random.nextInt(100));
+        out.write(
+            String.join(
+                ",",
+                Integer.toString(i),
+                quoted(COUNTRIES[random.nextInt(COUNTRIES.length)]),
+                quoted(city),
+                amount,
+                quoted(NOTES[random.nextInt(NOTES.length)])));
         out.write('\n');
       }
     }

@@ -13,28 +13,35 @@ import java.util.List;
 /**
  * The command line's three jobs over {@link SalesCsv}'s columns, and how a runner's output is
  * compared with the DirectRunner's: the sort line for line; the aggregate and the group, whose
- * lines (one per key) come in an order of the runner's, as multisets, the group's values as a
- * set per key.
+ * lines (one per key) come in an order of the runner's, as multisets, the group's values as a set
+ * per key.
  */
 public final class SalesJobs {
   /** Each job's command and options, without input, output, memory or runner. */
-  public static final List<List<String>> JOBS = List.of(
-      List.of("aggregate", "-g", "country,city", "-a", "sum:amount,count,mean:amount,max:amount"),
-      List.of("group", "--key", "country,city", "--value", "order_id", "--separator", "|"),
-      List.of("sort", "--column", "city", "--descending"));
+  public static final List<List<String>> JOBS =
+      List.of(
+          List.of(
+              "aggregate", "-g", "country,city", "-a", "sum:amount,count,mean:amount,max:amount"),
+          List.of("group", "--key", "country,city", "--value", "order_id", "--separator", "|"),
+          List.of("sort", "--column", "city", "--descending"));
 
   private SalesJobs() {}
 
   /**
    * Runs each of {@link #JOBS} over a realistic CSV ({@link SalesCsv}, {@code seed}) with the
-   * DirectRunner of the jar the system property {@code jarProperty} names, and on another
-   * runner ({@code runnerArgs}, in a heap of {@code runnerHeap}, at a 512 KiB budget; outputs
-   * named after {@code label}), each in a child JVM ({@link JarRun}); asserts for each job the
-   * same output ({@link #assertSameOutput}), spills on the other runner, and the spill directory
-   * empty within 30 s (a cluster's workers delete their files as their tasks end).
+   * DirectRunner of the jar the system property {@code jarProperty} names, and on another runner
+   * ({@code runnerArgs}, in a heap of {@code runnerHeap}, at a 512 KiB budget; outputs named after
+   * {@code label}), each in a child JVM ({@link JarRun}); asserts for each job the same output
+   * ({@link #assertSameOutput}), spills on the other runner, and the spill directory empty within
+   * 30 s (a cluster's workers delete their files as their tasks end).
    */
-  public static void assertEachJobMatchesTheDirectRunner(String jarProperty, Path work, long seed,
-      String label, String runnerHeap, String... runnerArgs)
+  public static void assertEachJobMatchesTheDirectRunner(
+      String jarProperty,
+      Path work,
+      long seed,
+      String label,
+      String runnerHeap,
+      String... runnerArgs)
       throws IOException, InterruptedException {
     Path in = work.resolve("sales.csv");
     SalesCsv.write(in, 40_000, seed);
@@ -43,15 +50,36 @@ public final class SalesJobs {
       String name = job.get(0);
       Path direct = work.resolve(name + "-direct.csv");
       Path other = work.resolve(name + "-" + label + ".csv");
-      JarRun.run(jarProperty, work, name + "-direct", job, "-i", in.toString(),
-          "-o", direct.toString(), "--memory", "1m", "--spill-dir", spill.toString());
-      List<String> args = new ArrayList<>(List.of("-i", in.toString(), "-o", other.toString(),
-          "--memory", "512k", "--spill-dir", spill.toString()));
+      JarRun.run(
+          jarProperty,
+          work,
+          name + "-direct",
+          job,
+          "-i",
+          in.toString(),
+          "-o",
+          direct.toString(),
+          "--memory",
+          "1m",
+          "--spill-dir",
+          spill.toString());
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "-i",
+                  in.toString(),
+                  "-o",
+                  other.toString(),
+                  "--memory",
+                  "512k",
+                  "--spill-dir",
+                  spill.toString()));
       args.addAll(List.of(runnerArgs));
-      List<String> printed = JarRun.run(jarProperty, runnerHeap, work, name + "-" + label, job,
-          args.toArray(new String[0]));
-      assertTrue(name + " spilled nothing on " + label + ": " + printed,
-          JarRun.spills(printed) > 0);
+      List<String> printed =
+          JarRun.run(
+              jarProperty, runnerHeap, work, name + "-" + label, job, args.toArray(new String[0]));
+      assertTrue(
+          name + " spilled nothing on " + label + ": " + printed, JarRun.spills(printed) > 0);
       assertSameOutput(name, direct, other);
       PipelineAsserts.awaitEmpty(spill, 30_000);
     }

@@ -18,9 +18,15 @@ public class SpillwayPipelineOptionsTest {
 
   @Test
   public void theCommandLineConfiguresTransformsWithoutOptions() {
-    SpillOptions o = SpillOptions.resolve(null, args("--spillwayMemory=128k",
-        "--spillwayDirectories=/mnt/a,/mnt/b", "--spillwayCodec=SNAPPY", "--spillwayEncrypt=true",
-        "--parallelism=16"));
+    SpillOptions o =
+        SpillOptions.resolve(
+            null,
+            args(
+                "--spillwayMemory=128k",
+                "--spillwayDirectories=/mnt/a,/mnt/b",
+                "--spillwayCodec=SNAPPY",
+                "--spillwayEncrypt=true",
+                "--parallelism=16"));
     assertEquals(128 << 10, o.memoryBudgetBytes());
     assertEquals(List.of("/mnt/a", "/mnt/b"), o.spillDirectories());
     assertEquals(CompressionCodec.SNAPPY, o.codec());
@@ -32,12 +38,14 @@ public class SpillwayPipelineOptionsTest {
   public void shardsAreAtLeast32AndGivenOnesAreKept() {
     assertEquals(32, SpillOptions.resolve(null, args()).shards());
     assertEquals(32, SpillOptions.resolve(null, args("--parallelism=2")).shards());
-    assertEquals(7, SpillOptions.resolve(null, args("--spillwayShards=7",
-        "--parallelism=100")).shards());
-    assertEquals(400, SpillOptions.resolve(SpillOptions.create(), args("--parallelism=100"))
-        .shards());
+    assertEquals(
+        7, SpillOptions.resolve(null, args("--spillwayShards=7", "--parallelism=100")).shards());
+    assertEquals(
+        400, SpillOptions.resolve(SpillOptions.create(), args("--parallelism=100")).shards());
     SpillOptions given = SpillOptions.create().withShards(5).withMemoryBudgetBytes(1 << 20);
-    assertSame("given options win over the pipeline's", given,
+    assertSame(
+        "given options win over the pipeline's",
+        given,
         SpillOptions.resolve(given, args("--spillwayMemory=2g", "--parallelism=100")));
   }
 

@@ -44,68 +44,81 @@ import org.joda.time.Instant;
 
 /**
  * Windowed pipelines that consume spillway's outputs as users do — aggregated again in windows
- * downstream, read with their window, timestamp and pane — each beside Beam's built-in on the
- * same input, on whatever runner the pipeline has. Every comparison also checks the built-in
- * against a model, so that two empty outputs cannot pass.
+ * downstream, read with their window, timestamp and pane — each beside Beam's built-in on the same
+ * input, on whatever runner the pipeline has. Every comparison also checks the built-in against a
+ * model, so that two empty outputs cannot pass.
  */
 public final class WindowedScenarios {
   private WindowedScenarios() {}
 
   /** Timestamped (key, value) pairs: {@code keys} keys, times in {@code [0, span)} ms. */
-  public static List<TimestampedValue<KV<String, Long>>> events(long seed, int n, int keys, int span) {
+  public static List<TimestampedValue<KV<String, Long>>> events(
+      long seed, int n, int keys, int span) {
     Random random = new Random(seed);
     List<TimestampedValue<KV<String, Long>>> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       // Positive values: a sum of 0 can only be an empty pane.
       long value = 1 + random.nextInt(100);
-      out.add(TimestampedValue.of(KV.of("k" + random.nextInt(keys), value),
-          new Instant(random.nextInt(span))));
+      out.add(
+          TimestampedValue.of(
+              KV.of("k" + random.nextInt(keys), value), new Instant(random.nextInt(span))));
     }
     return out;
   }
 
-  public static PCollection<KV<String, Long>> input(Pipeline p, String name,
-      List<TimestampedValue<KV<String, Long>>> events) {
-    return p.apply(name, Create.timestamped(events)
-        .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+  public static PCollection<KV<String, Long>> input(
+      Pipeline p, String name, List<TimestampedValue<KV<String, Long>>> events) {
+    return p.apply(
+        name,
+        Create.timestamped(events).withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
   }
 
   /**
    * Defect 1 of the windowing issue: 100 keys with a value at 1 ms and at 12 ms, in 10 ms fixed
-   * windows, combined and grouped, then counted per window downstream: [100, 100], as the
-   * built-ins give. Before the fix spillway's outputs came behind the watermark and the
-   * downstream count was empty.
+   * windows, combined and grouped, then counted per window downstream: [100, 100], as the built-ins
+   * give. Before the fix spillway's outputs came behind the watermark and the downstream count was
+   * empty.
    */
-  public static void countedDownstreamInFixedWindows(Pipeline p, SpillOptions options, Runner runner) {
+  public static void countedDownstreamInFixedWindows(
+      Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = new ArrayList<>();
     for (int k = 0; k < 100; k++) {
       events.add(TimestampedValue.of(KV.of("k" + k, 1L), new Instant(1)));
       events.add(TimestampedValue.of(KV.of("k" + k, 1L), new Instant(12)));
     }
-    PCollection<KV<String, Long>> in = input(p, "Events", events)
-        .apply("Fixed10ms", Window.into(FixedWindows.of(Duration.millis(10))));
+    PCollection<KV<String, Long>> in =
+        input(p, "Events", events)
+            .apply("Fixed10ms", Window.into(FixedWindows.of(Duration.millis(10))));
     IntervalWindow first = new IntervalWindow(new Instant(0), new Instant(10));
     IntervalWindow second = new IntervalWindow(new Instant(10), new Instant(20));
 
-    PCollection<Long> spillingSums = in
-        .apply("SpillingSum", SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(options))
-        .apply("CountSpillingSums", Combine.globally(Count.<KV<String, Long>>combineFn())
-            .withoutDefaults());
-    PCollection<Long> spillingGroups = in
-        .apply("SpillingGroup", SpillingGroupByKey.<String, Long>create().withOptions(options))
-        .apply("GroupAgain", GroupByKey.create())
-        .apply("CountRegrouped", Combine.globally(
-            Count.<KV<String, Iterable<Iterable<Long>>>>combineFn()).withoutDefaults());
-    PCollection<Long> oneShard = in
-        .apply("SpillingSumOneShard", SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(options.withShards(1)))
-        .apply("CountOneShard", Combine.globally(Count.<KV<String, Long>>combineFn())
-            .withoutDefaults());
-    PCollection<Long> builtIn = in
-        .apply("BeamSum", Combine.perKey(Sum.ofLongs()))
-        .apply("CountBeamSums", Combine.globally(Count.<KV<String, Long>>combineFn())
-            .withoutDefaults());
+    PCollection<Long> spillingSums =
+        in.apply(
+                "SpillingSum",
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
+            .apply(
+                "CountSpillingSums",
+                Combine.globally(Count.<KV<String, Long>>combineFn()).withoutDefaults());
+    PCollection<Long> spillingGroups =
+        in.apply("SpillingGroup", SpillingGroupByKey.<String, Long>create().withOptions(options))
+            .apply("GroupAgain", GroupByKey.create())
+            .apply(
+                "CountRegrouped",
+                Combine.globally(Count.<KV<String, Iterable<Iterable<Long>>>>combineFn())
+                    .withoutDefaults());
+    PCollection<Long> oneShard =
+        in.apply(
+                "SpillingSumOneShard",
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(options.withShards(1)))
+            .apply(
+                "CountOneShard",
+                Combine.globally(Count.<KV<String, Long>>combineFn()).withoutDefaults());
+    PCollection<Long> builtIn =
+        in.apply("BeamSum", Combine.perKey(Sum.ofLongs()))
+            .apply(
+                "CountBeamSums",
+                Combine.globally(Count.<KV<String, Long>>combineFn()).withoutDefaults());
     for (PCollection<Long> counts : List.of(spillingSums, spillingGroups, oneShard, builtIn)) {
       PAssert.that(counts).inWindow(first).containsInAnyOrder(100L);
       PAssert.that(counts).inWindow(second).containsInAnyOrder(100L);
@@ -113,8 +126,10 @@ public final class WindowedScenarios {
         PAssert.that(counts).inOnTimePane(first).containsInAnyOrder(100L);
       }
     }
-    PCollection<KV<String, Long>> sums = in.apply("SpillingSumInWindow",
-        SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
+    PCollection<KV<String, Long>> sums =
+        in.apply(
+            "SpillingSumInWindow",
+            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
     List<KV<String, Long>> ones = new ArrayList<>();
     for (int k = 0; k < 100; k++) {
       ones.add(KV.of("k" + k, 1L));
@@ -128,72 +143,94 @@ public final class WindowedScenarios {
   }
 
   /**
-   * Combine and group in {@code windowing}, each beside the built-in: every output described
-   * with its window, timestamp and pane must be the same, and summed again per window downstream
-   * the same; the built-in's sums are also checked against a model of the windows.
+   * Combine and group in {@code windowing}, each beside the built-in: every output described with
+   * its window, timestamp and pane must be the same, and summed again per window downstream the
+   * same; the built-in's sums are also checked against a model of the windows.
    */
-  public static void sameAsBuiltIn(Pipeline p, String name,
-      Window<KV<String, Long>> windowing, List<TimestampedValue<KV<String, Long>>> events,
-      Map<String, Long> modelSumsByWindow, SpillOptions options, Runner runner) {
+  public static void sameAsBuiltIn(
+      Pipeline p,
+      String name,
+      Window<KV<String, Long>> windowing,
+      List<TimestampedValue<KV<String, Long>>> events,
+      Map<String, Long> modelSumsByWindow,
+      SpillOptions options,
+      Runner runner) {
     // With allowed lateness, whether the built-in's on-time pane is also its last depends on
     // how far the runner's watermark jumps at once (the DirectRunner's varies from run to run).
-    PCollection<KV<String, Long>> in = input(p, name + "Events", events)
-        .apply(name + "Windowing", windowing);
+    PCollection<KV<String, Long>> in =
+        input(p, name + "Events", events).apply(name + "Windowing", windowing);
     boolean sessions = in.getWindowingStrategy().needsMerge();
-    Panes panes = !runner.panesMatchBuiltIn ? Panes.NONE
-        : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO) ? Panes.ALL
-        : Panes.ALL_BUT_IS_LAST;
-    PCollection<KV<String, Long>> ourSums = in.apply(name + "SpillingSum",
-        SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
-    PCollection<KV<String, Long>> beamSums = in.apply(name + "BeamSum",
-        Combine.perKey(Sum.ofLongs()));
+    Panes panes =
+        !runner.panesMatchBuiltIn
+            ? Panes.NONE
+            : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
+                ? Panes.ALL
+                : Panes.ALL_BUT_IS_LAST;
+    PCollection<KV<String, Long>> ourSums =
+        in.apply(
+            name + "SpillingSum",
+            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
+    PCollection<KV<String, Long>> beamSums =
+        in.apply(name + "BeamSum", Combine.perKey(Sum.ofLongs()));
     if (runner.builtInFiresEmptyPanes) {
       // Events' values are positive: a sum of 0 is an empty pane.
-      beamSums = beamSums.apply(name + "NoEmptyBeamSums",
-          Filter.by((KV<String, Long> e) -> e.getValue() != 0));
+      beamSums =
+          beamSums.apply(
+              name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
     }
-    PCollection<KV<String, Iterable<Long>>> ourGroups = in.apply(name + "SpillingGroup",
-        SpillingGroupByKey.<String, Long>create().withOptions(options));
-    PCollection<KV<String, Iterable<Long>>> beamGroups = in.apply(name + "BeamGroup",
-        GroupByKey.create());
+    PCollection<KV<String, Iterable<Long>>> ourGroups =
+        in.apply(
+            name + "SpillingGroup", SpillingGroupByKey.<String, Long>create().withOptions(options));
+    PCollection<KV<String, Iterable<Long>>> beamGroups =
+        in.apply(name + "BeamGroup", GroupByKey.create());
     if (runner.builtInFiresEmptyPanes) {
-      beamGroups = beamGroups.apply(name + "NoEmptyBeamGroups",
-          Filter.by((KV<String, Iterable<Long>> e) -> e.getValue().iterator().hasNext()));
+      beamGroups =
+          beamGroups.apply(
+              name + "NoEmptyBeamGroups",
+              Filter.by((KV<String, Iterable<Long>> e) -> e.getValue().iterator().hasNext()));
     }
 
     Panes sumPanes = sessions && !runner.sessionCombinePanesMatch ? Panes.NONE : panes;
-    assertSame(name + "Sums", ourSums.apply(name + "DescribeOurSums", describe(sumPanes)),
+    assertSame(
+        name + "Sums",
+        ourSums.apply(name + "DescribeOurSums", describe(sumPanes)),
         beamSums.apply(name + "DescribeBeamSums", describe(sumPanes)));
     if (!sessions || runner.builtInMergesSessions) {
-      assertSame(name + "Groups", ourGroups.apply(name + "DescribeOurGroups", describe(panes)),
+      assertSame(
+          name + "Groups",
+          ourGroups.apply(name + "DescribeOurGroups", describe(panes)),
           beamGroups.apply(name + "DescribeBeamGroups", describe(panes)));
     }
     // Downstream: the sums of each window summed again, in the output's own windowing.
-    assertSame(name + "Totals",
-        ourSums.apply(name + "OurTotals", totalPerWindow())
-            .apply(name + "DOT", describe(sumPanes)),
-        beamSums.apply(name + "BeamTotals", totalPerWindow())
+    assertSame(
+        name + "Totals",
+        ourSums.apply(name + "OurTotals", totalPerWindow()).apply(name + "DOT", describe(sumPanes)),
+        beamSums
+            .apply(name + "BeamTotals", totalPerWindow())
             .apply(name + "DBT", describe(sumPanes)));
     assertSumsByWindow(name + "Beam", beamSums, modelSumsByWindow);
     assertSumsByWindow(name + "Ours", ourSums, modelSumsByWindow);
-    assertSumsByWindow(name + "OurGroups", ourGroups.apply(name + "SumGroups",
-        ParDo.of(new SumGroup())), modelSumsByWindow);
+    assertSumsByWindow(
+        name + "OurGroups",
+        ourGroups.apply(name + "SumGroups", ParDo.of(new SumGroup())),
+        modelSumsByWindow);
   }
 
   /** Asserts that {@code sums}, added up per window, are {@code model}. */
-  public static void assertSumsByWindow(String name, PCollection<KV<String, Long>> sums,
-      Map<String, Long> model) {
+  public static void assertSumsByWindow(
+      String name, PCollection<KV<String, Long>> sums, Map<String, Long> model) {
     PCollection<String> byWindow = sums.apply(name + "SumsByWindow", ParDo.of(new SumByWindow()));
     PAssert.that(byWindow.apply(name + "Global", Window.into(new GlobalWindows())))
-        .satisfies(described -> {
-          Map<String, Long> got = new HashMap<>();
-          for (String s : described) {
-            String[] parts = s.split("=");
-            got.merge(parts[0], Long.parseLong(parts[1]), Long::sum);
-          }
-          assertEquals(name + ": sums by window", model, got);
-          return null;
-        });
+        .satisfies(
+            described -> {
+              Map<String, Long> got = new HashMap<>();
+              for (String s : described) {
+                String[] parts = s.split("=");
+                got.merge(parts[0], Long.parseLong(parts[1]), Long::sum);
+              }
+              assertEquals(name + ": sums by window", model, got);
+              return null;
+            });
   }
 
   /** What a scenario may expect of the runner's own built-ins. */
@@ -225,13 +262,18 @@ public final class WindowedScenarios {
     final boolean panesMatchBuiltIn;
     final boolean builtInMergesSessions;
     final boolean builtInFiresEmptyPanes;
+
     /** Whether a {@code Combine.globally} downstream fires its window's on-time pane. */
     final boolean globalCombineFiresOnTime;
+
     /** Whether the built-in {@code Combine.perKey} gives sessions its GroupByKey's panes. */
     final boolean sessionCombinePanesMatch;
 
-    Runner(boolean panesMatchBuiltIn, boolean builtInMergesSessions,
-        boolean builtInFiresEmptyPanes, boolean globalCombineFiresOnTime,
+    Runner(
+        boolean panesMatchBuiltIn,
+        boolean builtInMergesSessions,
+        boolean builtInFiresEmptyPanes,
+        boolean globalCombineFiresOnTime,
         boolean sessionCombinePanesMatch) {
       this.panesMatchBuiltIn = panesMatchBuiltIn;
       this.builtInMergesSessions = builtInMergesSessions;
@@ -244,8 +286,8 @@ public final class WindowedScenarios {
   /** A group's values summed. */
   public static final class SumGroup extends DoFn<KV<String, Iterable<Long>>, KV<String, Long>> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<Long>> group,
-        OutputReceiver<KV<String, Long>> out) {
+    public void process(
+        @Element KV<String, Iterable<Long>> group, OutputReceiver<KV<String, Long>> out) {
       long sum = 0;
       for (long v : group.getValue()) {
         sum += v;
@@ -268,12 +310,15 @@ public final class WindowedScenarios {
     return new PTransform<>() {
       @Override
       public PCollection<KV<String, Long>> expand(PCollection<KV<String, Long>> in) {
-        return in.apply(ParDo.of(new DoFn<KV<String, Long>, KV<String, Long>>() {
-              @ProcessElement
-              public void process(@Element KV<String, Long> e, OutputReceiver<KV<String, Long>> o) {
-                o.output(KV.of("all", e.getValue()));
-              }
-            }))
+        return in.apply(
+                ParDo.of(
+                    new DoFn<KV<String, Long>, KV<String, Long>>() {
+                      @ProcessElement
+                      public void process(
+                          @Element KV<String, Long> e, OutputReceiver<KV<String, Long>> o) {
+                        o.output(KV.of("all", e.getValue()));
+                      }
+                    }))
             .apply(Combine.perKey(Sum.ofLongs()));
       }
     };
@@ -304,8 +349,12 @@ public final class WindowedScenarios {
     }
 
     @ProcessElement
-    public void process(@Element KV<String, V> e, BoundedWindow w, @Timestamp Instant ts,
-        PaneInfo pane, OutputReceiver<String> out) {
+    public void process(
+        @Element KV<String, V> e,
+        BoundedWindow w,
+        @Timestamp Instant ts,
+        PaneInfo pane,
+        OutputReceiver<String> out) {
       Object value = e.getValue();
       if (value instanceof Iterable) {
         List<String> values = new ArrayList<>();
@@ -315,50 +364,69 @@ public final class WindowedScenarios {
         Collections.sort(values);
         value = values;
       }
-      String paneText = panes == Panes.NONE ? "" : pane.getTiming() + " first=" + pane.isFirst()
-          + (panes == Panes.ALL ? " last=" + pane.isLast() : "") + " index=" + pane.getIndex()
-          + " onTimeIndex=" + pane.getNonSpeculativeIndex();
+      String paneText =
+          panes == Panes.NONE
+              ? ""
+              : pane.getTiming()
+                  + " first="
+                  + pane.isFirst()
+                  + (panes == Panes.ALL ? " last=" + pane.isLast() : "")
+                  + " index="
+                  + pane.getIndex()
+                  + " onTimeIndex="
+                  + pane.getNonSpeculativeIndex();
       out.output(e.getKey() + " " + w + " ts=" + ts.getMillis() + " " + paneText + " " + value);
     }
   }
 
   /** Asserts that two described outputs are the same multiset, and not empty. */
   public static void assertSame(String name, PCollection<String> ours, PCollection<String> beams) {
-    PCollection<String> tagged = PCollectionList
-        .of(ours.apply(name + "TagOurs", Window.into(new GlobalWindows()))
-            .apply(name + "Ours", ParDo.of(new Tag("ours"))))
-        .and(beams.apply(name + "TagBeams", Window.into(new GlobalWindows()))
-            .apply(name + "Beams", ParDo.of(new Tag("beam"))))
-        .apply(name + "Both", Flatten.pCollections());
-    PAssert.that(tagged).satisfies(all -> {
-      Map<String, Integer> ourCounts = new HashMap<>();
-      Map<String, Integer> beamCounts = new HashMap<>();
-      for (String s : all) {
-        int bar = s.indexOf('|');
-        (s.startsWith("ours") ? ourCounts : beamCounts).merge(s.substring(bar + 1), 1,
-            Integer::sum);
-      }
-      if (beamCounts.isEmpty()) {
-        throw new AssertionError(name + ": the built-in gave nothing");
-      }
-      if (!ourCounts.equals(beamCounts)) {
-        List<String> diff = new ArrayList<>();
-        beamCounts.forEach((k, v) -> {
-          if (!v.equals(ourCounts.get(k))) {
-            diff.add("built-in " + v + "x, spillway " + ourCounts.get(k) + "x: " + k);
-          }
-        });
-        ourCounts.forEach((k, v) -> {
-          if (!beamCounts.containsKey(k)) {
-            diff.add("spillway only " + v + "x: " + k);
-          }
-        });
-        Collections.sort(diff);
-        throw new AssertionError(name + ": " + diff.size() + " outputs differ, for example "
-            + diff.subList(0, Math.min(6, diff.size())));
-      }
-      return null;
-    });
+    PCollection<String> tagged =
+        PCollectionList.of(
+                ours.apply(name + "TagOurs", Window.into(new GlobalWindows()))
+                    .apply(name + "Ours", ParDo.of(new Tag("ours"))))
+            .and(
+                beams
+                    .apply(name + "TagBeams", Window.into(new GlobalWindows()))
+                    .apply(name + "Beams", ParDo.of(new Tag("beam"))))
+            .apply(name + "Both", Flatten.pCollections());
+    PAssert.that(tagged)
+        .satisfies(
+            all -> {
+              Map<String, Integer> ourCounts = new HashMap<>();
+              Map<String, Integer> beamCounts = new HashMap<>();
+              for (String s : all) {
+                int bar = s.indexOf('|');
+                (s.startsWith("ours") ? ourCounts : beamCounts)
+                    .merge(s.substring(bar + 1), 1, Integer::sum);
+              }
+              if (beamCounts.isEmpty()) {
+                throw new AssertionError(name + ": the built-in gave nothing");
+              }
+              if (!ourCounts.equals(beamCounts)) {
+                List<String> diff = new ArrayList<>();
+                beamCounts.forEach(
+                    (k, v) -> {
+                      if (!v.equals(ourCounts.get(k))) {
+                        diff.add("built-in " + v + "x, spillway " + ourCounts.get(k) + "x: " + k);
+                      }
+                    });
+                ourCounts.forEach(
+                    (k, v) -> {
+                      if (!beamCounts.containsKey(k)) {
+                        diff.add("spillway only " + v + "x: " + k);
+                      }
+                    });
+                Collections.sort(diff);
+                throw new AssertionError(
+                    name
+                        + ": "
+                        + diff.size()
+                        + " outputs differ, for example "
+                        + diff.subList(0, Math.min(6, diff.size())));
+              }
+              return null;
+            });
   }
 
   public static final class Tag extends DoFn<String, String> {
@@ -375,80 +443,116 @@ public final class WindowedScenarios {
   }
 
   /** Sums by window of {@code events} in fixed windows of {@code size} ms. */
-  public static Map<String, Long> fixedModel(List<TimestampedValue<KV<String, Long>>> events, long size) {
+  public static Map<String, Long> fixedModel(
+      List<TimestampedValue<KV<String, Long>>> events, long size) {
     Map<String, Long> model = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {
       long start = Math.floorDiv(e.getTimestamp().getMillis(), size) * size;
-      model.merge(new IntervalWindow(new Instant(start), new Instant(start + size)).toString(),
-          e.getValue().getValue(), Long::sum);
+      model.merge(
+          new IntervalWindow(new Instant(start), new Instant(start + size)).toString(),
+          e.getValue().getValue(),
+          Long::sum);
     }
     return model;
   }
 
   /** Sums by merged session window of {@code events}, with gap {@code gap} ms. */
-  public static Map<String, Long> sessionModel(List<TimestampedValue<KV<String, Long>>> events,
-      long gap) {
+  public static Map<String, Long> sessionModel(
+      List<TimestampedValue<KV<String, Long>>> events, long gap) {
     Map<String, List<long[]>> byKey = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {
-      byKey.computeIfAbsent(e.getValue().getKey(), k -> new ArrayList<>())
+      byKey
+          .computeIfAbsent(e.getValue().getKey(), k -> new ArrayList<>())
           .add(new long[] {e.getTimestamp().getMillis(), e.getValue().getValue()});
     }
     Map<String, Long> model = new HashMap<>();
-    byKey.forEach((key, list) -> {
-      list.sort((a, b) -> Long.compare(a[0], b[0]));
-      long start = list.get(0)[0];
-      long end = start + gap;
-      long sum = 0;
-      for (long[] e : list) {
-        if (e[0] >= end) {
-          model.merge(new IntervalWindow(new Instant(start), new Instant(end)).toString(), sum,
-              Long::sum);
-          start = e[0];
-          sum = 0;
-        }
-        end = Math.max(end, e[0] + gap);
-        sum += e[1];
-      }
-      model.merge(new IntervalWindow(new Instant(start), new Instant(end)).toString(), sum,
-          Long::sum);
-    });
+    byKey.forEach(
+        (key, list) -> {
+          list.sort((a, b) -> Long.compare(a[0], b[0]));
+          long start = list.get(0)[0];
+          long end = start + gap;
+          long sum = 0;
+          for (long[] e : list) {
+            if (e[0] >= end) {
+              model.merge(
+                  new IntervalWindow(new Instant(start), new Instant(end)).toString(),
+                  sum,
+                  Long::sum);
+              start = e[0];
+              sum = 0;
+            }
+            end = Math.max(end, e[0] + gap);
+            sum += e[1];
+          }
+          model.merge(
+              new IntervalWindow(new Instant(start), new Instant(end)).toString(), sum, Long::sum);
+        });
     return model;
   }
 
   /** Every windowing the transforms support, each compared with the built-in. */
   public static void allWindowings(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(5, 2_000, 60, 1_000);
-    sameAsBuiltIn(p, "Fixed", Window.into(FixedWindows.of(Duration.millis(100))), events,
-        fixedModel(events, 100), options,
+    sameAsBuiltIn(
+        p,
+        "Fixed",
+        Window.into(FixedWindows.of(Duration.millis(100))),
+        events,
+        fixedModel(events, 100),
+        options,
         runner);
-    sameAsBuiltIn(p, "FixedEarliest", Window.<KV<String, Long>>into(
-            FixedWindows.of(Duration.millis(100))).withTimestampCombiner(TimestampCombiner.EARLIEST),
-        events, fixedModel(events, 100), options,
+    sameAsBuiltIn(
+        p,
+        "FixedEarliest",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        fixedModel(events, 100),
+        options,
         runner);
-    sameAsBuiltIn(p, "FixedLatestLate", Window.<KV<String, Long>>into(
-            FixedWindows.of(Duration.millis(100)))
-            .triggering(AfterWatermark.pastEndOfWindow()
-                .withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(Duration.standardMinutes(1)).discardingFiredPanes()
+    sameAsBuiltIn(
+        p,
+        "FixedLatestLate",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .triggering(
+                AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(Duration.standardMinutes(1))
+            .discardingFiredPanes()
             .withTimestampCombiner(TimestampCombiner.LATEST),
-        events, fixedModel(events, 100), options,
+        events,
+        fixedModel(events, 100),
+        options,
         runner);
     // Sparse events, so that keys have several sessions.
     List<TimestampedValue<KV<String, Long>>> sparse = events(6, 2_000, 30, 100_000);
-    sameAsBuiltIn(p, "Sessions", Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
-        sparse, sessionModel(sparse, 1_500), options,
+    sameAsBuiltIn(
+        p,
+        "Sessions",
+        Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
+        sparse,
+        sessionModel(sparse, 1_500),
+        options,
         runner);
-    sameAsBuiltIn(p, "SessionsEarliest", Window.<KV<String, Long>>into(
-            Sessions.withGapDuration(Duration.millis(1_500)))
+    sameAsBuiltIn(
+        p,
+        "SessionsEarliest",
+        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
             .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        sparse, sessionModel(sparse, 1_500), options,
+        sparse,
+        sessionModel(sparse, 1_500),
+        options,
         runner);
-    sameAsBuiltIn(p, "SessionsLatest", Window.<KV<String, Long>>into(
-            Sessions.withGapDuration(Duration.millis(1_500)))
+    sameAsBuiltIn(
+        p,
+        "SessionsLatest",
+        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
             .withTimestampCombiner(TimestampCombiner.LATEST)
             .triggering(Repeatedly.forever(AfterWatermark.pastEndOfWindow()))
-            .withAllowedLateness(Duration.standardMinutes(1)).accumulatingFiredPanes(),
-        sparse, sessionModel(sparse, 1_500), options,
+            .withAllowedLateness(Duration.standardMinutes(1))
+            .accumulatingFiredPanes(),
+        sparse,
+        sessionModel(sparse, 1_500),
+        options,
         runner);
   }
 
@@ -459,12 +563,19 @@ public final class WindowedScenarios {
     for (TimestampedValue<KV<String, Long>> e : events) {
       long t = e.getTimestamp().getMillis();
       for (long start = Math.floorDiv(t, 50) * 50; start > t - 200; start -= 50) {
-        model.merge(new IntervalWindow(new Instant(start), new Instant(start + 200)).toString(),
-            e.getValue().getValue(), Long::sum);
+        model.merge(
+            new IntervalWindow(new Instant(start), new Instant(start + 200)).toString(),
+            e.getValue().getValue(),
+            Long::sum);
       }
     }
-    sameAsBuiltIn(p, "Sliding", Window.into(
-        SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50))), events, model,
-        options, Runner.DIRECT);
+    sameAsBuiltIn(
+        p,
+        "Sliding",
+        Window.into(SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50))),
+        events,
+        model,
+        options,
+        Runner.DIRECT);
   }
 }

@@ -84,9 +84,11 @@ public class FailuresAndEdgeCasesTest {
     for (int i = 0; i < 30_000; i++) {
       data.add(KV.of("k" + (i % 5_000), (long) i));
     }
-    pipeline.apply(Create.of(data))
-        .apply(SpillingCombine.<String, Long, Long>perKey(new FailingSum())
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10)));
+    pipeline
+        .apply(Create.of(data))
+        .apply(
+            SpillingCombine.<String, Long, Long>perKey(new FailingSum())
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10)));
     Exception e = assertThrows(Exception.class, () -> pipeline.run().waitUntilFinish());
     assertThat(e.toString(), containsString("extractOutput failed on purpose"));
     // The failing DoFn's engine is closed by the failure itself; engines of bundles that were
@@ -96,8 +98,8 @@ public class FailuresAndEdgeCasesTest {
   }
 
   /**
-   * Each run has exchange files of its own: the first run's exchange closes with it, and the
-   * second must not meet it closed (nor the first run's files).
+   * Each run has exchange files of its own: the first run's exchange closes with it, and the second
+   * must not meet it closed (nor the first run's files).
    */
   @Test
   public void aPipelineRunTwiceGivesItsResultsTwice() throws Exception {
@@ -111,9 +113,12 @@ public class FailuresAndEdgeCasesTest {
     }
     List<KV<String, Long>> expected = new ArrayList<>();
     model.forEach((k, v) -> expected.add(KV.of(k, v)));
-    PCollection<KV<String, Long>> sums = pipeline.apply(Create.of(data))
-        .apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
+    PCollection<KV<String, Long>> sums =
+        pipeline
+            .apply(Create.of(data))
+            .apply(
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
     PipelineAsserts.assertSameElements(sums, expected);
     for (int run = 0; run < 2; run++) {
       PipelineResult result = pipeline.run();
@@ -130,7 +135,8 @@ public class FailuresAndEdgeCasesTest {
     List<KV<String, String>> data = new ArrayList<>();
     Map<String, Long> counts = new HashMap<>();
     for (int i = 0; i < 6_000; i++) {
-      String key = random.nextInt(5) == 0 ? null : random.nextInt(4) == 0 ? "" : "k" + random.nextInt(300);
+      String key =
+          random.nextInt(5) == 0 ? null : random.nextInt(4) == 0 ? "" : "k" + random.nextInt(300);
       String value = random.nextInt(3) == 0 ? null : "v" + random.nextInt(50);
       data.add(KV.of(key, value));
       counts.merge(key == null ? "<null>" : key, 1L, Long::sum);
@@ -138,34 +144,41 @@ public class FailuresAndEdgeCasesTest {
     KvCoder<String, String> coder =
         KvCoder.of(NullableCoder.of(StringUtf8Coder.of()), NullableCoder.of(StringUtf8Coder.of()));
     PCollection<KV<String, String>> in = p.apply(Create.of(data).withCoder(coder));
-    PCollection<String> ours = in
-        .apply("Spilling", SpillingGroupByKey.<String, String>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)))
-        .apply("DescribeOurs", ParDo.of(new DescribeNullable()));
-    PCollection<String> beams = in.apply("Beam", GroupByKey.create())
-        .apply("DescribeBeams", ParDo.of(new DescribeNullable()));
+    PCollection<String> ours =
+        in.apply(
+                "Spilling",
+                SpillingGroupByKey.<String, String>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)))
+            .apply("DescribeOurs", ParDo.of(new DescribeNullable()));
+    PCollection<String> beams =
+        in.apply("Beam", GroupByKey.create())
+            .apply("DescribeBeams", ParDo.of(new DescribeNullable()));
     List<String> expected = new ArrayList<>();
     Map<String, List<String>> model = new HashMap<>();
     for (KV<String, String> kv : data) {
-      model.computeIfAbsent(String.valueOf(kv.getKey()), k -> new ArrayList<>())
+      model
+          .computeIfAbsent(String.valueOf(kv.getKey()), k -> new ArrayList<>())
           .add(String.valueOf(kv.getValue()));
     }
-    model.forEach((k, vs) -> {
-      vs.sort(null);
-      expected.add(k + "=" + vs);
-    });
+    model.forEach(
+        (k, vs) -> {
+          vs.sort(null);
+          expected.add(k + "=" + vs);
+        });
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
-    PCollection<KV<String, Long>> ourCounts = in.apply("SpillingCount",
-        SpillingCombine.<String, String, Long>perKey(Count.combineFn())
-            .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
+    PCollection<KV<String, Long>> ourCounts =
+        in.apply(
+            "SpillingCount",
+            SpillingCombine.<String, String, Long>perKey(Count.combineFn())
+                .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
     PCollection<KV<String, Long>> beamCounts = in.apply("BeamCount", Count.perKey());
     List<String> expectedCounts = new ArrayList<>();
     counts.forEach((k, n) -> expectedCounts.add(k + "=" + n));
-    PipelineAsserts.assertSameElements(ourCounts.apply("ShowOurs", ParDo.of(new ShowCount())),
-        expectedCounts);
-    PipelineAsserts.assertSameElements(beamCounts.apply("ShowBeams", ParDo.of(new ShowCount())),
-        expectedCounts);
+    PipelineAsserts.assertSameElements(
+        ourCounts.apply("ShowOurs", ParDo.of(new ShowCount())), expectedCounts);
+    PipelineAsserts.assertSameElements(
+        beamCounts.apply("ShowBeams", ParDo.of(new ShowCount())), expectedCounts);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
@@ -209,13 +222,20 @@ public class FailuresAndEdgeCasesTest {
       PCollectionList<KV<String, Long>> pieces = PCollectionList.empty(p);
       int per = (data.size() + bundles - 1) / bundles;
       for (int b = 0; b < bundles; b++) {
-        pieces = pieces.and(p.apply("Piece" + bundles + "_" + b,
-            Create.of(data.subList(b * per, Math.min(data.size(), (b + 1) * per)))
-                .withCoder(coder)));
+        pieces =
+            pieces.and(
+                p.apply(
+                    "Piece" + bundles + "_" + b,
+                    Create.of(data.subList(b * per, Math.min(data.size(), (b + 1) * per)))
+                        .withCoder(coder)));
       }
-      PCollection<KV<String, Long>> sums = pieces.apply("Flatten" + bundles, Flatten.pCollections())
-          .apply("Sum" + bundles, SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-              .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
+      PCollection<KV<String, Long>> sums =
+          pieces
+              .apply("Flatten" + bundles, Flatten.pCollections())
+              .apply(
+                  "Sum" + bundles,
+                  SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                      .withOptions(PipelineSupport.smallBudget(dir, 96 << 10)));
       PipelineAsserts.assertSameElements(sums, expected);
     }
     PipelineResult result = p.run();

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -34,14 +33,16 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The transforms on a real Flink session cluster: a JobManager and two TaskManagers, separate
- * JVMs ({@link FlinkSessionCluster}), jobs submitted over REST as a user's would be. The spill
+ * The transforms on a real Flink session cluster: a JobManager and two TaskManagers, separate JVMs
+ * ({@link FlinkSessionCluster}), jobs submitted over REST as a user's would be. The spill
  * directories the TaskManagers use are empty after every job.
  */
 public class FlinkClusterTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
   /** The system property naming the command line's jar (set by this module's build). */
   private static final String JAR = "spillway.jar";
+
   private static FlinkSessionCluster cluster;
 
   @BeforeClass
@@ -67,12 +68,18 @@ public class FlinkClusterTest {
     List<KV<Integer, Long>> expectedSums = new ArrayList<>();
     sums.forEach((k, v) -> expectedSums.add(KV.of(k, v)));
     var in = p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
-    PipelineAsserts.assertSameElements(in.apply("Sum",
-        SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedSums);
-    PipelineAsserts.assertSameElements(in.apply("Group", SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))
-            .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "Sum",
+            SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))),
+        expectedSums);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "Group",
+            SpillingGroupByKey.<Integer, Long>create()
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))
+                .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
         ProcessGroupsTest.expected(model));
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -92,8 +99,8 @@ public class FlinkClusterTest {
     ObjectMapper json = new ObjectMapper();
     JsonNode last = null;
     for (JsonNode job : json.readTree(cluster.rest("/jobs/overview")).get("jobs")) {
-      if (job.get("state").asText().equals("FINISHED") && (last == null
-          || job.get("end-time").asLong() > last.get("end-time").asLong())) {
+      if (job.get("state").asText().equals("FINISHED")
+          && (last == null || job.get("end-time").asLong() > last.get("end-time").asLong())) {
         last = job;
       }
     }
@@ -102,8 +109,8 @@ public class FlinkClusterTest {
     List<Long> records = new ArrayList<>();
     for (JsonNode vertex : json.readTree(cluster.rest(jobPath)).get("vertices")) {
       if (vertex.get("name").asText().contains(step)) {
-        JsonNode detail = json.readTree(
-            cluster.rest(jobPath + "/vertices/" + vertex.get("id").asText()));
+        JsonNode detail =
+            json.readTree(cluster.rest(jobPath + "/vertices/" + vertex.get("id").asText()));
         for (JsonNode subtask : detail.get("subtasks")) {
           records.add(subtask.get("metrics").get("read-records").asLong());
         }
@@ -113,9 +120,9 @@ public class FlinkClusterTest {
   }
 
   /**
-   * {@link FlinkRunnerTest}'s sums, combine feeding a combine, and group then sort, on the
-   * cluster with Flink's DataStream translation of batch ({@code --useDataStreamForBatch=true},
-   * the only one Flink 2 keeps): every spillway step of a TaskManager on one 256 KiB pool.
+   * {@link FlinkRunnerTest}'s sums, combine feeding a combine, and group then sort, on the cluster
+   * with Flink's DataStream translation of batch ({@code --useDataStreamForBatch=true}, the only
+   * one Flink 2 keeps): every spillway step of a TaskManager on one 256 KiB pool.
    */
   @Test
   public void combineGroupAndSortOnTheDataStreamTranslationEqualTheModel() throws Exception {
@@ -133,22 +140,30 @@ public class FlinkClusterTest {
   public void windowedOutputsAreCountedDownstreamOnTheCluster() throws Exception {
     Path dir = TMP.newFolder().toPath();
     Pipeline p = Pipeline.create(cluster.options());
-    WindowedScenarios.countedDownstreamInFixedWindows(p,
-        PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.FLINK);
+    WindowedScenarios.countedDownstreamInFixedWindows(
+        p, PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.FLINK);
     p.run().waitUntilFinish();
     PipelineAsserts.awaitEmpty(dir, 30_000);
   }
 
   /**
    * The command line's three jobs as a user runs them against the cluster ({@code java -jar
-   * spillway.jar JOB … --runner flink --flink-master HOST:PORT}: the jar travels with the job)
-   * over a realistic CSV: the same output as the same job on the DirectRunner ({@link
+   * spillway.jar JOB … --runner flink --flink-master HOST:PORT}: the jar travels with the job) over
+   * a realistic CSV: the same output as the same job on the DirectRunner ({@link
    * SalesJobs#assertSameOutput}), spilling on the TaskManagers, nothing left in the spill
    * directory.
    */
   @Test
   public void theJobsWriteOnTheClusterWhatTheyWriteOnTheDirectRunner() throws Exception {
-    SalesJobs.assertEachJobMatchesTheDirectRunner(JAR, TMP.newFolder().toPath(), 7, "flink",
-        "256m", "--runner", "flink", "--flink-master", cluster.restAddress());
+    SalesJobs.assertEachJobMatchesTheDirectRunner(
+        JAR,
+        TMP.newFolder().toPath(),
+        7,
+        "flink",
+        "256m",
+        "--runner",
+        "flink",
+        "--flink-master",
+        cluster.restAddress());
   }
 }

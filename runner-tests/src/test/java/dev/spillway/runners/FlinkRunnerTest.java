@@ -35,14 +35,13 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The three transforms on an existing distributed engine: Beam's Flink runner in its embedded
- * local mode ({@code --runner=FlinkRunner --flinkMaster=[local]}), with two parallel subtasks, so
- * bundles run concurrently and share one memory budget; and attempts that fail midway, restarted
- * by Flink, giving each key once and leaving no spill file.
+ * The three transforms on an existing distributed engine: Beam's Flink runner in its embedded local
+ * mode ({@code --runner=FlinkRunner --flinkMaster=[local]}), with two parallel subtasks, so bundles
+ * run concurrently and share one memory budget; and attempts that fail midway, restarted by Flink,
+ * giving each key once and leaving no spill file.
  */
 public class FlinkRunnerTest {
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
-
 
   @Test
   public void combineGroupAndSortOnFlinkEqualTheModel() throws Exception {
@@ -54,9 +53,9 @@ public class FlinkRunnerTest {
   }
 
   /**
-   * Sums per key (spillway's and Beam's), a combine feeding a combine, and a group whose values
-   * are then sorted, every spillway step on one 256 KiB pool spilling to {@code dir}; each
-   * output asserted against an in-memory model.
+   * Sums per key (spillway's and Beam's), a combine feeding a combine, and a group whose values are
+   * then sorted, every spillway step on one 256 KiB pool spilling to {@code dir}; each output
+   * asserted against an in-memory model.
    */
   static void combineGroupAndSortAgainstTheModel(Pipeline p, Path dir) {
     Random random = new Random(7);
@@ -70,16 +69,19 @@ public class FlinkRunnerTest {
       sums.merge(key, value, Long::sum);
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
     }
-    PCollection<KV<Integer, Long>> in = p.apply(Create.of(data)
-        .withCoder(KvCoder.of(VarIntCoder.of(), BigEndianLongCoder.of())));
+    PCollection<KV<Integer, Long>> in =
+        p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), BigEndianLongCoder.of())));
 
     List<KV<Integer, Long>> expectedSums = new ArrayList<>();
     sums.forEach((k, v) -> expectedSums.add(KV.of(k, v)));
-    PipelineAsserts.assertSameElements(in.apply("Sum",
-        SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedSums);
-    PipelineAsserts.assertSameElements(in.apply("BeamSum", Combine.perKey(Sum.ofLongs())),
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "Sum",
+            SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))),
         expectedSums);
+    PipelineAsserts.assertSameElements(
+        in.apply("BeamSum", Combine.perKey(Sum.ofLongs())), expectedSums);
 
     // A combine feeding the next combine on the same budget: Flink chains the second's engines
     // (one per bundle) after the first's merge step, which hands out sums it holds in memory.
@@ -87,36 +89,52 @@ public class FlinkRunnerTest {
     sums.values().forEach(sum -> keysPerDigit.merge(sum % 10, 1L, Long::sum));
     List<KV<Long, Long>> expectedKeysPerDigit = new ArrayList<>();
     keysPerDigit.forEach((digit, keys) -> expectedKeysPerDigit.add(KV.of(digit, keys)));
-    PipelineAsserts.assertSameElements(in
-        .apply("SumAgain", SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
-        .apply("LastDigit", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(),
-                TypeDescriptors.longs()))
-            .via(kv -> KV.of(kv.getValue() % 10, 1L)))
-        .setCoder(KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of()))
-        .apply("KeysPerDigit", SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))), expectedKeysPerDigit);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+                "SumAgain",
+                SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+            .apply(
+                "LastDigit",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                    .via(kv -> KV.of(kv.getValue() % 10, 1L)))
+            .setCoder(KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of()))
+            .apply(
+                "KeysPerDigit",
+                SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10))),
+        expectedKeysPerDigit);
 
     // Group, then sort each group's values by themselves as secondary keys.
     List<String> expectedSorted = new ArrayList<>();
-    groups.forEach((k, vs) -> {
-      List<Long> sorted = new ArrayList<>(vs);
-      sorted.sort(Comparator.naturalOrder());
-      expectedSorted.add(k + "=" + sorted);
-    });
-    PCollection<String> sorted = in
-        .apply("Pairs", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
-                TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
-            .via(kv -> KV.of(kv.getKey(), KV.of(kv.getValue(), kv.getValue()))))
-        .setCoder(KvCoder.of(VarIntCoder.of(),
-            KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of())))
-        .apply("Group", SpillingGroupByKey.<Integer, KV<Long, Long>>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
-        // One pool for every step: Flink chains the sort after the group's merge step on one
-        // thread, so the sort's engine starts while the group's is handing out its output.
-        .apply("Sort", SortValues.<Integer, Long, Long>create(
-            PipelineSupport.smallBudget(dir, 256 << 10)))
-        .apply("Describe", ParDo.of(new DescribeSorted()));
+    groups.forEach(
+        (k, vs) -> {
+          List<Long> sorted = new ArrayList<>(vs);
+          sorted.sort(Comparator.naturalOrder());
+          expectedSorted.add(k + "=" + sorted);
+        });
+    PCollection<String> sorted =
+        in.apply(
+                "Pairs",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.integers(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                    .via(kv -> KV.of(kv.getKey(), KV.of(kv.getValue(), kv.getValue()))))
+            .setCoder(
+                KvCoder.of(
+                    VarIntCoder.of(), KvCoder.of(BigEndianLongCoder.of(), BigEndianLongCoder.of())))
+            .apply(
+                "Group",
+                SpillingGroupByKey.<Integer, KV<Long, Long>>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+            // One pool for every step: Flink chains the sort after the group's merge step on one
+            // thread, so the sort's engine starts while the group's is handing out its output.
+            .apply(
+                "Sort",
+                SortValues.<Integer, Long, Long>create(PipelineSupport.smallBudget(dir, 256 << 10)))
+            .apply("Describe", ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(sorted, expectedSorted);
   }
 
@@ -125,10 +143,12 @@ public class FlinkRunnerTest {
     Path dir = tmp.newFolder().toPath();
     // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
     // job's restart strategy comes from the Flink configuration.
-    FlinkPipelineOptions options = PipelineSupport.localFlink(tmp.newFolder().toPath(),
-        "restart-strategy.type: fixed-delay\n"
-            + "restart-strategy.fixed-delay.attempts: 3\n"
-            + "restart-strategy.fixed-delay.delay: 0 s\n");
+    FlinkPipelineOptions options =
+        PipelineSupport.localFlink(
+            tmp.newFolder().toPath(),
+            "restart-strategy.type: fixed-delay\n"
+                + "restart-strategy.fixed-delay.attempts: 3\n"
+                + "restart-strategy.fixed-delay.delay: 0 s\n");
     Pipeline p = Pipeline.create(options);
 
     Random random = new Random(11);
@@ -142,8 +162,8 @@ public class FlinkRunnerTest {
     }
     List<KV<Integer, Long>> expected = new ArrayList<>();
     sums.forEach((k, v) -> expected.add(KV.of(k, v)));
-    PCollection<KV<Integer, Long>> in = p.apply(Create.of(data)
-        .withCoder(KvCoder.of(VarIntCoder.of(), BigEndianLongCoder.of())));
+    PCollection<KV<Integer, Long>> in =
+        p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), BigEndianLongCoder.of())));
 
     // Fails once while adding input before the shuffle (engines mid-spill), and once while
     // extracting outputs after it. 512 KiB: each subtask's thread runs both transforms' first
@@ -152,19 +172,24 @@ public class FlinkRunnerTest {
     FailingOnceSum.reset();
     SumGroupsFailingOnce.SEEN.set(0);
     SumGroupsFailingOnce.FAILED.set(false);
-    PipelineAsserts.assertSameElements(in.apply("Sum",
-        SpillingCombine.<Integer, Long, Long>perKey(new FailingOnceSum())
-            .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))), expected);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "Sum",
+            SpillingCombine.<Integer, Long, Long>perKey(new FailingOnceSum())
+                .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))),
+        expected);
     // Fails once downstream of a group, while the group's engine hands out its output.
-    PipelineAsserts.assertSameElements(in
-        .apply("Group", SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 512 << 10)))
-        .apply("SumGroups", ParDo.of(new SumGroupsFailingOnce())), expected);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+                "Group",
+                SpillingGroupByKey.<Integer, Long>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 512 << 10)))
+            .apply("SumGroups", ParDo.of(new SumGroupsFailingOnce())),
+        expected);
 
     org.apache.beam.sdk.PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertTrue("the engines spilled",
-        SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
+    assertTrue("the engines spilled", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
     assertTrue("the input failure happened", FailingOnceSum.FAILED_ADDING.get());
     assertTrue("the output failure happened", FailingOnceSum.FAILED_EXTRACTING.get());
     assertTrue("the downstream failure happened", SumGroupsFailingOnce.FAILED.get());
@@ -178,12 +203,14 @@ public class FlinkRunnerTest {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = Pipeline.create(PipelineSupport.localFlink());
     Map<Integer, long[]> model = new HashMap<>();
-    PipelineAsserts.assertSameElements(p
-        .apply(Create.of(ProcessGroupsTest.hotKeyInput(model))
-            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))
-            .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
+    PipelineAsserts.assertSameElements(
+        p.apply(
+                Create.of(ProcessGroupsTest.hotKeyInput(model))
+                    .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+            .apply(
+                SpillingGroupByKey.<Integer, Long>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 512 << 10))
+                    .thenProcess(new ProcessGroupsTest.CountAndChecksum())),
         ProcessGroupsTest.expected(model));
     org.apache.beam.sdk.PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -248,8 +275,8 @@ public class FlinkRunnerTest {
     static final AtomicBoolean FAILED = new AtomicBoolean();
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Long>> group,
-        OutputReceiver<KV<Integer, Long>> out) {
+    public void process(
+        @Element KV<Integer, Iterable<Long>> group, OutputReceiver<KV<Integer, Long>> out) {
       if (SEEN.incrementAndGet() == 500 && FAILED.compareAndSet(false, true)) {
         throw new IllegalStateException("injected failure downstream of the group");
       }
@@ -265,8 +292,8 @@ public class FlinkRunnerTest {
   static final class DescribeSorted
       extends org.apache.beam.sdk.transforms.DoFn<KV<Integer, Iterable<KV<Long, Long>>>, String> {
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<KV<Long, Long>>> e,
-        OutputReceiver<String> out) {
+    public void process(
+        @Element KV<Integer, Iterable<KV<Long, Long>>> e, OutputReceiver<String> out) {
       List<Long> keys = new ArrayList<>();
       e.getValue().forEach(kv -> keys.add(kv.getKey()));
       out.output(e.getKey() + "=" + keys);

@@ -21,12 +21,12 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * A real Flink 1.19 session cluster on this machine for tests: a JobManager ({@code
  * StandaloneSessionClusterEntrypoint}) and two TaskManagers ({@code TaskManagerRunner}), each a
  * separate JVM started from Flink's own entry points with this JVM's classpath (Flink's jars come
- * with Beam's Flink runner) and a generated configuration directory, REST and RPC on free
- * loopback ports. {@link #close()} stops every process it started, also when a test fails.
+ * with Beam's Flink runner) and a generated configuration directory, REST and RPC on free loopback
+ * ports. {@link #close()} stops every process it started, also when a test fails.
  *
  * <p>Started without Flink's shell scripts, a TaskManager needs {@code taskmanager.cpu.cores} and
- * explicit {@code taskmanager.memory.*} sizes; the TaskManagers' classpath already holds the
- * tests' classes, so jobs stage only an empty jar and load classes parent-first.
+ * explicit {@code taskmanager.memory.*} sizes; the TaskManagers' classpath already holds the tests'
+ * classes, so jobs stage only an empty jar and load classes parent-first.
  */
 final class FlinkSessionCluster implements AutoCloseable {
   private static final long START_TIMEOUT_SECONDS = 120;
@@ -41,11 +41,11 @@ final class FlinkSessionCluster implements AutoCloseable {
   }
 
   /**
-   * Starts a cluster whose two TaskManagers have {@code taskHeapMb} of task heap and one slot
-   * each, with its files under {@code work}; returns once both TaskManagers have registered.
+   * Starts a cluster whose two TaskManagers have {@code taskHeapMb} of task heap and one slot each,
+   * with its files under {@code work}; returns once both TaskManagers have registered.
    */
-  static FlinkSessionCluster start(Path work, int taskHeapMb) throws IOException,
-      InterruptedException {
+  static FlinkSessionCluster start(Path work, int taskHeapMb)
+      throws IOException, InterruptedException {
     FlinkSessionCluster cluster = new FlinkSessionCluster(work, freePort());
     try {
       cluster.launch(taskHeapMb);
@@ -61,56 +61,74 @@ final class FlinkSessionCluster implements AutoCloseable {
     Path conf = Files.createDirectories(work.resolve("conf"));
     Path tmp = Files.createDirectories(work.resolve("tmp"));
     Files.createDirectories(work.resolve("log"));
-    Files.writeString(conf.resolve("flink-conf.yaml"), String.join("\n",
-        "jobmanager.rpc.address: localhost",
-        "jobmanager.rpc.port: " + freePort(),
-        "jobmanager.bind-host: localhost",
-        "taskmanager.bind-host: localhost",
-        "taskmanager.host: localhost",
-        "rest.address: localhost",
-        "rest.bind-address: localhost",
-        "rest.port: " + restPort,
-        "blob.server.port: " + freePort(),
-        "taskmanager.rpc.port: 0",
-        "taskmanager.data.port: 0",
-        "taskmanager.numberOfTaskSlots: 1",
-        "parallelism.default: 2",
-        "classloader.resolve-order: parent-first",
-        "jobmanager.memory.process.size: 768m",
-        "io.tmp.dirs: " + tmp,
-        "web.tmpdir: " + tmp,
-        "taskmanager.cpu.cores: 1",
-        "taskmanager.memory.framework.heap.size: 128m",
-        "taskmanager.memory.framework.off-heap.size: 128m",
-        "taskmanager.memory.task.heap.size: " + taskHeapMb + "m",
-        "taskmanager.memory.task.off-heap.size: 0m",
-        "taskmanager.memory.managed.size: 128m",
-        "taskmanager.memory.network.min: 128m",
-        "taskmanager.memory.network.max: 128m",
-        // Batch jobs of many steps: each blocking partition asks for 512 buffers by default.
-        "taskmanager.network.sort-shuffle.min-buffers: 32",
-        "taskmanager.memory.jvm-metaspace.size: 256m",
-        "taskmanager.memory.jvm-overhead.min: 192m",
-        "taskmanager.memory.jvm-overhead.max: 192m",
-        ""));
-    processes.add(java("jm", 512, "org.apache.flink.runtime.entrypoint"
-        + ".StandaloneSessionClusterEntrypoint", conf));
+    Files.writeString(
+        conf.resolve("flink-conf.yaml"),
+        String.join(
+            "\n",
+            "jobmanager.rpc.address: localhost",
+            "jobmanager.rpc.port: " + freePort(),
+            "jobmanager.bind-host: localhost",
+            "taskmanager.bind-host: localhost",
+            "taskmanager.host: localhost",
+            "rest.address: localhost",
+            "rest.bind-address: localhost",
+            "rest.port: " + restPort,
+            "blob.server.port: " + freePort(),
+            "taskmanager.rpc.port: 0",
+            "taskmanager.data.port: 0",
+            "taskmanager.numberOfTaskSlots: 1",
+            "parallelism.default: 2",
+            "classloader.resolve-order: parent-first",
+            "jobmanager.memory.process.size: 768m",
+            "io.tmp.dirs: " + tmp,
+            "web.tmpdir: " + tmp,
+            "taskmanager.cpu.cores: 1",
+            "taskmanager.memory.framework.heap.size: 128m",
+            "taskmanager.memory.framework.off-heap.size: 128m",
+            "taskmanager.memory.task.heap.size: " + taskHeapMb + "m",
+            "taskmanager.memory.task.off-heap.size: 0m",
+            "taskmanager.memory.managed.size: 128m",
+            "taskmanager.memory.network.min: 128m",
+            "taskmanager.memory.network.max: 128m",
+            // Batch jobs of many steps: each blocking partition asks for 512 buffers by default.
+            "taskmanager.network.sort-shuffle.min-buffers: 32",
+            "taskmanager.memory.jvm-metaspace.size: 256m",
+            "taskmanager.memory.jvm-overhead.min: 192m",
+            "taskmanager.memory.jvm-overhead.max: 192m",
+            ""));
+    processes.add(
+        java(
+            "jm",
+            512,
+            "org.apache.flink.runtime.entrypoint" + ".StandaloneSessionClusterEntrypoint",
+            conf));
     for (int i = 1; i <= 2; i++) {
-      processes.add(java("tm" + i, taskHeapMb + 128,
-          "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", conf));
+      processes.add(
+          java(
+              "tm" + i,
+              taskHeapMb + 128,
+              "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+              conf));
     }
   }
 
   private Process java(String name, int heapMb, String mainClass, Path conf) throws IOException {
-    List<String> command = List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "-Xmx" + heapMb + "m", "-Djava.io.tmpdir=" + work.resolve("tmp"),
-        "-cp", System.getProperty("java.class.path"), mainClass,
-        "--configDir", conf.toString());
-    return new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(work.resolve("log").resolve(name + ".out").toFile()).start();
+    List<String> command =
+        List.of(
+            Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "-Xmx" + heapMb + "m",
+            "-Djava.io.tmpdir=" + work.resolve("tmp"),
+            "-cp",
+            System.getProperty("java.class.path"),
+            mainClass,
+            "--configDir",
+            conf.toString());
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve("log").resolve(name + ".out").toFile())
+        .start();
   }
 
   private void awaitTaskManagers(int count) throws IOException, InterruptedException {
@@ -119,8 +137,8 @@ final class FlinkSessionCluster implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       for (Process p : processes) {
         if (!p.isAlive()) {
-          throw new IllegalStateException("a Flink process exited with " + p.exitValue()
-              + "; see " + work.resolve("log"));
+          throw new IllegalStateException(
+              "a Flink process exited with " + p.exitValue() + "; see " + work.resolve("log"));
         }
       }
       overview = get("/overview");
@@ -129,14 +147,19 @@ final class FlinkSessionCluster implements AutoCloseable {
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException("the Flink cluster did not come up in "
-        + START_TIMEOUT_SECONDS + " s (last overview: " + overview + "); see " + work);
+    throw new IllegalStateException(
+        "the Flink cluster did not come up in "
+            + START_TIMEOUT_SECONDS
+            + " s (last overview: "
+            + overview
+            + "); see "
+            + work);
   }
 
   private String get(String path) {
     try {
-      HttpURLConnection c = (HttpURLConnection)
-          new URL("http://localhost:" + restPort + path).openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection) new URL("http://localhost:" + restPort + path).openConnection();
       c.setConnectTimeout(1000);
       c.setReadTimeout(2000);
       try (InputStream in = c.getInputStream()) {

@@ -15,7 +15,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * The windowed scenarios of {@link WindowingTest} on Beam's Flink runner (embedded, two parallel
  * subtasks): spillway's outputs equal the built-ins' there too, window, timestamp and value, and
- * the model's sums by window. What is not compared, and why: {@link WindowedScenarios.Runner#FLINK}.
+ * the model's sums by window. What is not compared, and why: {@link
+ * WindowedScenarios.Runner#FLINK}.
  */
 public class FlinkWindowingTest {
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
@@ -40,8 +41,8 @@ public class FlinkWindowingTest {
       throws Exception {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = Pipeline.create(options);
-    WindowedScenarios.countedDownstreamInFixedWindows(p,
-        PipelineSupport.smallBudget(dir, 192 << 10), runner);
+    WindowedScenarios.countedDownstreamInFixedWindows(
+        p, PipelineSupport.smallBudget(dir, 192 << 10), runner);
     WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 192 << 10), runner);
     PipelineResult result = p.run();
     result.waitUntilFinish();

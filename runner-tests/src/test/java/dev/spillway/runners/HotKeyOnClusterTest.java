@@ -34,11 +34,11 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * A hot key larger than a TaskManager's heap on a real Flink session cluster (two TaskManagers
- * of 700 MB heap): 90% of {@code hotkey.records} records of about 100 bytes on one key, grouped
- * and read twice by the streaming form, checked against a model; then Beam's built-in GroupByKey
- * on the same input, read twice, which fails. Not part of CI (minutes at full size); run with
- * {@code mvn -pl runner-tests test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}.
+ * A hot key larger than a TaskManager's heap on a real Flink session cluster (two TaskManagers of
+ * 700 MB heap): 90% of {@code hotkey.records} records of about 100 bytes on one key, grouped and
+ * read twice by the streaming form, checked against a model; then Beam's built-in GroupByKey on the
+ * same input, read twice, which fails. Not part of CI (minutes at full size); run with {@code mvn
+ * -pl runner-tests test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}.
  */
 public class HotKeyOnClusterTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -120,8 +120,8 @@ public class HotKeyOnClusterTest {
   }
 
   /**
-   * "key count orderChecksum valueSum": each pass checks that the values come sorted by their
-   * keys; the order checksum runs over the keys in the order they came (ties cannot change it).
+   * "key count orderChecksum valueSum": each pass checks that the values come sorted by their keys;
+   * the order checksum runs over the keys in the order they came (ties cannot change it).
    */
   static final class TwoSortedPasses extends GroupProcessor<Integer, KV<Long, byte[]>, String> {
     @Override
@@ -175,18 +175,26 @@ public class HotKeyOnClusterTest {
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
       Pipeline p = Pipeline.create(cluster.options());
-      PipelineAsserts.assertSameElements(p.apply(GenerateSequence.from(0).to(records))
+      PipelineAsserts.assertSameElements(
+          p.apply(GenerateSequence.from(0).to(records))
               .apply(ParDo.of(new GeneratePairs()))
-              .setCoder(KvCoder.of(VarIntCoder.of(),
-                  KvCoder.of(BigEndianLongCoder.of(), ByteArrayCoder.of())))
-              .apply(SpillingGroupByKey.<Integer, KV<Long, byte[]>>create()
-                  .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
-                  .thenProcessSorted(new TwoSortedPasses())),
+              .setCoder(
+                  KvCoder.of(
+                      VarIntCoder.of(), KvCoder.of(BigEndianLongCoder.of(), ByteArrayCoder.of())))
+              .apply(
+                  SpillingGroupByKey.<Integer, KV<Long, byte[]>>create()
+                      .withOptions(PipelineSupport.smallBudget(spill, 64L << 20))
+                      .thenProcessSorted(new TwoSortedPasses())),
           List.of("0 " + hot.count() + " " + order + " " + hot.checksum()));
       long start = System.nanoTime();
       PipelineResult result = p.run();
       result.waitUntilFinish();
-      report("sorted spillway", result, records, hot, hot.count() * (VALUE_BYTES + 1 + 8),
+      report(
+          "sorted spillway",
+          result,
+          records,
+          hot,
+          hot.count() * (VALUE_BYTES + 1 + 8),
           (System.nanoTime() - start) / 1_000_000_000L);
       PipelineAsserts.awaitEmpty(spill, 30_000);
     }
@@ -218,22 +226,35 @@ public class HotKeyOnClusterTest {
    * Groups the records with the streaming form on {@code p}, reads each key twice, checks the hot
    * key against the model, and prints what the run took.
    */
-  private static void readTwice(String label, Pipeline p, long records, HotKey hot,
-      SpillOptions options) {
-    PipelineAsserts.assertSameElements(input(p, records)
-            .apply(SpillingGroupByKey.<Integer, byte[]>create().withOptions(options)
-                .thenProcess(new TwoPasses())),
+  private static void readTwice(
+      String label, Pipeline p, long records, HotKey hot, SpillOptions options) {
+    PipelineAsserts.assertSameElements(
+        input(p, records)
+            .apply(
+                SpillingGroupByKey.<Integer, byte[]>create()
+                    .withOptions(options)
+                    .thenProcess(new TwoPasses())),
         List.of("0 " + hot.count() + " " + hot.checksum()));
     long start = System.nanoTime();
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    report(label, result, records, hot, hot.count() * (VALUE_BYTES + 1),
+    report(
+        label,
+        result,
+        records,
+        hot,
+        hot.count() * (VALUE_BYTES + 1),
         (System.nanoTime() - start) / 1_000_000_000L);
   }
 
   /** Prints what a run took, for BENCHMARKS.md. */
-  private static void report(String label, PipelineResult result, long records, HotKey hot,
-      long encodedBytes, long seconds) {
+  private static void report(
+      String label,
+      PipelineResult result,
+      long records,
+      HotKey hot,
+      long encodedBytes,
+      long seconds) {
     Map<String, Long> report = new TreeMap<>();
     report.put("records", records);
     report.put("hotKeyValues", hot.count());
@@ -257,32 +278,38 @@ public class HotKeyOnClusterTest {
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
-      readTwice("spillway", Pipeline.create(cluster.options()), records, hot,
+      readTwice(
+          "spillway",
+          Pipeline.create(cluster.options()),
+          records,
+          hot,
           PipelineSupport.smallBudget(spill, 64L << 20));
       PipelineAsserts.awaitEmpty(spill, 30_000);
 
       Pipeline builtIn = Pipeline.create(cluster.options());
-      input(builtIn, records).apply(GroupByKey.create())
-          .apply(ParDo.of(new TwoPassesOfBuiltIn()));
+      input(builtIn, records).apply(GroupByKey.create()).apply(ParDo.of(new TwoPassesOfBuiltIn()));
       long builtInStart = System.nanoTime();
-      RuntimeException failure = assertThrows(RuntimeException.class,
-          () -> builtIn.run().waitUntilFinish());
+      RuntimeException failure =
+          assertThrows(RuntimeException.class, () -> builtIn.run().waitUntilFinish());
       StringBuilder causes = new StringBuilder();
       for (Throwable t = failure; t != null; t = t.getCause()) {
         causes.append(t).append('\n');
       }
-      System.out.println("HOTKEY built-in failed after "
-          + (System.nanoTime() - builtInStart) / 1_000_000_000L + " s: " + causes);
+      System.out.println(
+          "HOTKEY built-in failed after "
+              + (System.nanoTime() - builtInStart) / 1_000_000_000L
+              + " s: "
+              + causes);
       assertThat(causes.toString(), containsString("not re-iterable"));
     }
   }
 
   /**
    * The same hot key on the DirectRunner, in this JVM: {@code -Dtest.heap=1g
-   * -Dhotkey.direct.records=6000000} (a hot key of half the heap). The shuffle is given by
-   * {@code -Dhotkey.shuffle} (AUTO: through files here); the DirectRunner's own checks that
-   * copy every element ({@code --enforceImmutability}, {@code --enforceEncodability}) are off,
-   * as they double what its bundles hold.
+   * -Dhotkey.direct.records=6000000} (a hot key of half the heap). The shuffle is given by {@code
+   * -Dhotkey.shuffle} (AUTO: through files here); the DirectRunner's own checks that copy every
+   * element ({@code --enforceImmutability}, {@code --enforceEncodability}) are off, as they double
+   * what its bundles hold.
    */
   @Test
   public void aHotKeyOfHalfTheHeapIsReadTwiceOnTheDirectRunner() throws Exception {
@@ -294,10 +321,14 @@ public class HotKeyOnClusterTest {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setEnforceImmutability(false);
     options.setEnforceEncodability(false);
-    readTwice("spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20)
-        + " MiB", Pipeline.create(options), records, hot,
-        PipelineSupport.smallBudget(spill, 64L << 20).withShuffle(
-            SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))));
+    readTwice(
+        "spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB",
+        Pipeline.create(options),
+        records,
+        hot,
+        PipelineSupport.smallBudget(spill, 64L << 20)
+            .withShuffle(
+                SpillOptions.Shuffle.valueOf(System.getProperty("hotkey.shuffle", "AUTO"))));
     PipelineAsserts.assertEmpty(spill);
   }
 }

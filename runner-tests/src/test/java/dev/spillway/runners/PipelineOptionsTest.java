@@ -37,8 +37,11 @@ public class PipelineOptionsTest {
   @Test
   public void flinksParallelismSetsTheShards() {
     PipelineOptionsFactory.register(SpillwayPipelineOptions.class);
-    FlinkPipelineOptions flink = PipelineOptionsFactory.fromArgs("--runner=FlinkRunner",
-        "--parallelism=24", "--spillwayMemory=1m").withValidation().as(FlinkPipelineOptions.class);
+    FlinkPipelineOptions flink =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=FlinkRunner", "--parallelism=24", "--spillwayMemory=1m")
+            .withValidation()
+            .as(FlinkPipelineOptions.class);
     assertEquals(24, (int) flink.as(SpillwayPipelineOptions.class).getParallelism());
     SpillOptions resolved = SpillOptions.resolve(null, flink);
     assertEquals(96, resolved.shards());
@@ -48,10 +51,16 @@ public class PipelineOptionsTest {
   @Test
   public void filesAsTheShuffleAreRefusedAtExpandOffTheDirectRunner() {
     Pipeline flink = Pipeline.create(PipelineSupport.localFlink());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> flink
-        .apply(Create.of(KV.of(1, 1L)))
-        .apply(SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(SpillOptions.create().withShuffle(SpillOptions.Shuffle.FILES))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                flink
+                    .apply(Create.of(KV.of(1, 1L)))
+                    .apply(
+                        SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+                            .withOptions(
+                                SpillOptions.create().withShuffle(SpillOptions.Shuffle.FILES))));
     assertThat(e.getMessage(), containsString("Shuffle.FILES needs the DirectRunner"));
     assertThat(e.getMessage(), containsString("FlinkRunner"));
   }
@@ -60,8 +69,14 @@ public class PipelineOptionsTest {
   public void aTransformWithoutOptionsSpillsWhereTheCommandLineSays() throws Exception {
     Path dir = tmp.newFolder("spill").toPath();
     PipelineOptionsFactory.register(SpillwayPipelineOptions.class);
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner",
-        "--spillwayMemory=128k", "--spillwayDirectories=" + dir).withValidation().create());
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(
+                    "--runner=DirectRunner",
+                    "--spillwayMemory=128k",
+                    "--spillwayDirectories=" + dir)
+                .withValidation()
+                .create());
     List<KV<Integer, Long>> data = new ArrayList<>();
     Map<Integer, Long> model = new HashMap<>();
     for (int i = 0; i < 60_000; i++) {
@@ -71,12 +86,15 @@ public class PipelineOptionsTest {
     }
     List<KV<Integer, Long>> expected = new ArrayList<>();
     model.forEach((k, v) -> expected.add(KV.of(k, v)));
-    PipelineAsserts.assertSameElements(p
-        .apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())), expected);
+    PipelineAsserts.assertSameElements(
+        p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+            .apply(SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())),
+        expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat("a 128 KiB budget spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
+    assertThat(
+        "a 128 KiB budget spills",
+        SpillMetrics.total(result, SpillMetrics.SPILL_COUNT),
         greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
   }

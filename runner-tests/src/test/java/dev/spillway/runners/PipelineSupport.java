@@ -28,12 +28,13 @@ final class PipelineSupport {
 
   /**
    * {@link #localFlink()} with {@code extraConfiguration} (flink-conf.yaml lines) in a
-   * configuration directory of its own, made in {@code confDir}; Flink's temporary directories
-   * stay private.
+   * configuration directory of its own, made in {@code confDir}; Flink's temporary directories stay
+   * private.
    */
   static FlinkPipelineOptions localFlink(Path confDir, String extraConfiguration)
       throws IOException {
-    Files.writeString(confDir.resolve("flink-conf.yaml"),
+    Files.writeString(
+        confDir.resolve("flink-conf.yaml"),
         Files.readString(LocalFlinkTemp.CONF.resolve("flink-conf.yaml")) + extraConfiguration);
     FlinkPipelineOptions options = localFlink();
     options.setFlinkConfDir(confDir.toString());
@@ -41,9 +42,9 @@ final class PipelineSupport {
   }
 
   /**
-   * A private temporary directory for the embedded Flink clusters of this JVM's tests, deleted
-   * when the JVM exits: Flink otherwise leaves {@code flink-web-upload} (and its RPC jar) in
-   * {@code java.io.tmpdir}. Pointed to by a generated configuration directory.
+   * A private temporary directory for the embedded Flink clusters of this JVM's tests, deleted when
+   * the JVM exits: Flink otherwise leaves {@code flink-web-upload} (and its RPC jar) in {@code
+   * java.io.tmpdir}. Pointed to by a generated configuration directory.
    */
   private static final class LocalFlinkTemp {
     static final Path CONF;
@@ -52,9 +53,14 @@ final class PipelineSupport {
       try {
         Path root = Files.createTempDirectory("spillway-runner-tests-flink-");
         Path conf = Files.createDirectories(root.resolve("conf"));
-        Files.writeString(conf.resolve("flink-conf.yaml"),
-            "io.tmp.dirs: " + Files.createDirectories(root.resolve("tmp")) + "\n"
-                + "web.tmpdir: " + Files.createDirectories(root.resolve("web")) + "\n");
+        Files.writeString(
+            conf.resolve("flink-conf.yaml"),
+            "io.tmp.dirs: "
+                + Files.createDirectories(root.resolve("tmp"))
+                + "\n"
+                + "web.tmpdir: "
+                + Files.createDirectories(root.resolve("web"))
+                + "\n");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
         CONF = conf;
       } catch (IOException e) {
@@ -73,7 +79,8 @@ final class PipelineSupport {
 
   /** A small budget, so that small inputs spill; spill files go to {@code dir}. */
   static SpillOptions smallBudget(Path dir, long bytes) {
-    return SpillOptions.create().withMemoryBudgetBytes(bytes)
+    return SpillOptions.create()
+        .withMemoryBudgetBytes(bytes)
         .withSpillDirectories(List.of(dir.toString()));
   }
 }

@@ -108,11 +108,12 @@ public class ProcessGroupsTest {
     Map<Integer, Long> counts = new HashMap<>();
     model.forEach((k, m) -> counts.put(k, m[0]));
     // Order across bundles is not defined, so compare counts and order-free sums here.
-    PCollection<String> out = p.apply(Create.of(data)
-            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
-            .thenProcess(new CountTwice()));
+    PCollection<String> out =
+        p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+            .apply(
+                SpillingGroupByKey.<Integer, Long>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                    .thenProcess(new CountTwice()));
     List<String> expected = new ArrayList<>();
     counts.forEach((k, n) -> expected.add(k + "=" + n + "," + n));
     PipelineAsserts.assertSameElements(out, expected);
@@ -123,16 +124,18 @@ public class ProcessGroupsTest {
   }
 
   @Test
-  public void valuesReadTwiceNestedAndPartiallyGiveTheSameValuesInTheSameOrder()
-      throws Exception {
+  public void valuesReadTwiceNestedAndPartiallyGiveTheSameValuesInTheSameOrder() throws Exception {
     Path dir = tmp.newFolder().toPath();
     Map<Integer, long[]> model = new HashMap<>();
-    PipelineAsserts.assertSameElements(p
-        .apply(Create.of(hotKeyInput(model))
-            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
-            .thenProcess(new CountAndChecksum())), expected(model));
+    PipelineAsserts.assertSameElements(
+        p.apply(
+                Create.of(hotKeyInput(model))
+                    .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+            .apply(
+                SpillingGroupByKey.<Integer, Long>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
+                    .thenProcess(new CountAndChecksum())),
+        expected(model));
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }
@@ -143,14 +146,16 @@ public class ProcessGroupsTest {
   @Test
   public void valuesKeptPastTheCallFailClearly() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    p.apply(Create.of(KV.of(1, 1L), KV.of(1, 2L))
-            .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
-            .thenProcess(new KeepValues()));
+    p.apply(
+            Create.of(KV.of(1, 1L), KV.of(1, 2L))
+                .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+        .apply(
+            SpillingGroupByKey.<Integer, Long>create()
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                .thenProcess(new KeepValues()));
     p.run().waitUntilFinish();
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> KEPT.get().iterator());
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> KEPT.get().iterator());
     assertThat(e.getMessage(), containsString("only while GroupProcessor.process runs"));
     assertThrows(IllegalStateException.class, () -> KEPT_ITERATOR.get().hasNext());
     PipelineAsserts.assertEmpty(dir);
@@ -164,8 +169,10 @@ public class ProcessGroupsTest {
       data.add(KV.of(7, i));
     }
     p.apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
-        .apply(SpillingGroupByKey.<Integer, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withMaxGroupBytes(10_000)));
+        .apply(
+            SpillingGroupByKey.<Integer, Long>create()
+                .withOptions(
+                    PipelineSupport.smallBudget(dir, 128 << 10).withMaxGroupBytes(10_000)));
     Pipeline.PipelineExecutionException e =
         assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
     assertThat(e.getMessage(), containsString("more than 10000 bytes"));
@@ -218,20 +225,26 @@ public class ProcessGroupsTest {
       model.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
     }
     List<String> expected = new ArrayList<>();
-    model.forEach((k, values) -> {
-      values.sort((a, b) -> Long.compare(a.getKey(), b.getKey()));
-      long checksum = 0;
-      for (KV<Long, String> v : values) {
-        checksum = checksum * 31 + v.getKey() * 7 + v.getValue().hashCode();
-      }
-      expected.add(k + "=" + values.size() + "/" + checksum);
-    });
-    PCollection<String> out = p
-        .apply(Create.of(data).withCoder(KvCoder.of(VarIntCoder.of(),
-            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of()))))
-        .apply(SpillingGroupByKey.<Integer, KV<Long, String>>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
-            .thenProcessSorted(new SortedChecksum()));
+    model.forEach(
+        (k, values) -> {
+          values.sort((a, b) -> Long.compare(a.getKey(), b.getKey()));
+          long checksum = 0;
+          for (KV<Long, String> v : values) {
+            checksum = checksum * 31 + v.getKey() * 7 + v.getValue().hashCode();
+          }
+          expected.add(k + "=" + values.size() + "/" + checksum);
+        });
+    PCollection<String> out =
+        p.apply(
+                Create.of(data)
+                    .withCoder(
+                        KvCoder.of(
+                            VarIntCoder.of(),
+                            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of()))))
+            .apply(
+                SpillingGroupByKey.<Integer, KV<Long, String>>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 128 << 10).withShards(4))
+                    .thenProcessSorted(new SortedChecksum()));
     PipelineAsserts.assertSameElements(out, expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -241,10 +254,15 @@ public class ProcessGroupsTest {
 
   @Test
   public void sortedGroupsNeedPairsAsValues() {
-    PCollection<KV<Integer, Long>> in = p.apply(Create.of(KV.of(1, 1L))
-        .withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.apply(
-        SpillingGroupByKey.<Integer, Long>create().thenProcessSorted(new CountTwice())));
+    PCollection<KV<Integer, Long>> in =
+        p.apply(Create.of(KV.of(1, 1L)).withCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                in.apply(
+                    SpillingGroupByKey.<Integer, Long>create()
+                        .thenProcessSorted(new CountTwice())));
     assertThat(e.getMessage(), containsString("must use a KvCoder"));
     p.enableAbandonedNodeEnforcement(false);
   }
@@ -254,16 +272,21 @@ public class ProcessGroupsTest {
   public void windowsAndTimestampsAreTheBuiltIns() throws Exception {
     Path dir = tmp.newFolder().toPath();
     List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(3, 2_000, 50, 1_000);
-    PCollection<KV<String, Long>> in = WindowedScenarios.input(p, "Events", events)
-        .apply(Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withTimestampCombiner(TimestampCombiner.EARLIEST));
-    PCollection<KV<String, Long>> ours = in.apply("Ours",
-        SpillingGroupByKey.<String, Long>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
-            .thenProcess(new SumValues())
-            .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PCollection<KV<String, Long>> in =
+        WindowedScenarios.input(p, "Events", events)
+            .apply(
+                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    PCollection<KV<String, Long>> ours =
+        in.apply(
+            "Ours",
+            SpillingGroupByKey.<String, Long>create()
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                .thenProcess(new SumValues())
+                .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
     PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
-    WindowedScenarios.assertSame("Processed",
+    WindowedScenarios.assertSame(
+        "Processed",
         ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
         beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
     p.run().waitUntilFinish();

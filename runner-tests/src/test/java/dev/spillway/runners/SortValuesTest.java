@@ -37,8 +37,8 @@ public class SortValuesTest {
 
   static final class Describe extends DoFn<KV<String, Iterable<KV<Long, String>>>, String> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<KV<Long, String>>> e,
-        OutputReceiver<String> out) {
+    public void process(
+        @Element KV<String, Iterable<KV<Long, String>>> e, OutputReceiver<String> out) {
       out.output(e.getKey() + "=" + e.getValue());
     }
   }
@@ -61,15 +61,22 @@ public class SortValuesTest {
       sorted.sort(Comparator.comparing(KV::getKey));
       expected.add("g" + g + "=" + sorted);
     }
-    PCollection<String> ours = p.apply(Create.of(groups).withCoder(KvCoder.of(
-            StringUtf8Coder.of(),
-            IterableCoder.of(KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
-        .apply(SortValues.<String, Long, String>create(PipelineSupport.smallBudget(dir, 256 << 10)))
-        .apply(ParDo.of(new Describe()));
+    PCollection<String> ours =
+        p.apply(
+                Create.of(groups)
+                    .withCoder(
+                        KvCoder.of(
+                            StringUtf8Coder.of(),
+                            IterableCoder.of(
+                                KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
+            .apply(
+                SortValues.<String, Long, String>create(
+                    PipelineSupport.smallBudget(dir, 256 << 10)))
+            .apply(ParDo.of(new Describe()));
     // Equal secondary keys may come in any order: compare only groups whose keys are distinct,
     // or accept any order among equals by comparing sorted (key, value) lists.
-    PipelineAsserts.assertSameElements(ours.apply("Canonical", ParDo.of(new Canonical())),
-        canonical(expected));
+    PipelineAsserts.assertSameElements(
+        ours.apply("Canonical", ParDo.of(new Canonical())), canonical(expected));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
@@ -77,8 +84,8 @@ public class SortValuesTest {
   }
 
   /**
-   * Checks that a described group's secondary keys ascend, then returns it with the values of
-   * equal keys in a canonical order.
+   * Checks that a described group's secondary keys ascend, then returns it with the values of equal
+   * keys in a canonical order.
    */
   static final class Canonical extends DoFn<String, String> {
     @ProcessElement
@@ -110,8 +117,8 @@ public class SortValuesTest {
         throw new AssertionError("not sorted at " + i + ": " + described.substring(0, eq));
       }
     }
-    pairs.sort(Comparator.<String[], Long>comparing(a -> Long.parseLong(a[0]))
-        .thenComparing(a -> a[1]));
+    pairs.sort(
+        Comparator.<String[], Long>comparing(a -> Long.parseLong(a[0])).thenComparing(a -> a[1]));
     StringBuilder b = new StringBuilder(described.substring(0, eq + 1));
     pairs.forEach(a -> b.append(a[0]).append(':').append(a[1]).append(';'));
     return b.toString();

@@ -25,7 +25,6 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
@@ -34,13 +33,14 @@ import org.apache.beam.sdk.transforms.Max;
 import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.MergeOverlappingIntervalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -81,13 +81,17 @@ public class SpillingCombineTest {
     counts.forEach((k, c) -> expectedMeans.add(KV.of(k, (double) c[0] / c[1])));
 
     PCollection<KV<String, Long>> in = p.apply(Create.of(data));
-    PCollection<KV<String, Long>> ours = in.apply("SpillingSum",
-        SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
+    PCollection<KV<String, Long>> ours =
+        in.apply(
+            "SpillingSum",
+            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
     PCollection<KV<String, Long>> beams = in.apply("BeamSum", Combine.perKey(Sum.ofLongs()));
-    PCollection<KV<String, Double>> ourMeans = in.apply("SpillingMean",
-        SpillingCombine.<String, Long, Double>perKey(Mean.<Long>of())
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
+    PCollection<KV<String, Double>> ourMeans =
+        in.apply(
+            "SpillingMean",
+            SpillingCombine.<String, Long, Double>perKey(Mean.<Long>of())
+                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)));
     PCollection<KV<String, Double>> beamMeans = in.apply("BeamMean", Mean.perKey());
     PipelineAsserts.assertSameElements(ours, expectedSums);
     PipelineAsserts.assertSameElements(beams, expectedSums);
@@ -141,19 +145,23 @@ public class SpillingCombineTest {
     Path dir = tmp.newFolder().toPath();
     List<KV<String, Long>> data = input(2, 60_000, 40);
     PCollection<KV<String, Long>> in = p.apply(Create.of(data));
-    PCollection<KV<String, String>> ours = in.apply("Spilling",
-        // The 64 KiB minimum: the 40 accumulators (about 240 KB encoded) do not fit, so they
-        // spill; concurrent bundles' engines take turns for their floors.
-        SpillingCombine.<String, Long, String>perKey(new CollectAll())
-            .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
+    PCollection<KV<String, String>> ours =
+        in.apply(
+            "Spilling",
+            // The 64 KiB minimum: the 40 accumulators (about 240 KB encoded) do not fit, so they
+            // spill; concurrent bundles' engines take turns for their floors.
+            SpillingCombine.<String, Long, String>perKey(new CollectAll())
+                .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
     PCollection<KV<String, String>> beams = in.apply("Beam", Combine.perKey(new CollectAll()));
     Map<String, List<Long>> model = new HashMap<>();
-    data.forEach(kv -> model.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue()));
+    data.forEach(
+        kv -> model.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue()));
     List<KV<String, String>> expected = new ArrayList<>();
-    model.forEach((k, vs) -> {
-      vs.sort(null);
-      expected.add(KV.of(k, vs.toString()));
-    });
+    model.forEach(
+        (k, vs) -> {
+          vs.sort(null);
+          expected.add(KV.of(k, vs.toString()));
+        });
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
     PipelineResult result = p.run();
@@ -165,10 +173,19 @@ public class SpillingCombineTest {
   /** Formats an element with its window and timestamp, so both can be compared. */
   static final class WithWindow<V> extends DoFn<KV<String, V>, String> {
     @ProcessElement
-    public void process(@Element KV<String, V> e, BoundedWindow w, @Timestamp Instant ts,
+    public void process(
+        @Element KV<String, V> e,
+        BoundedWindow w,
+        @Timestamp Instant ts,
         OutputReceiver<String> out) {
-      out.output(e.getKey() + "|" + ((IntervalWindow) w).start().getMillis() + "|"
-          + ts.getMillis() + "|" + e.getValue());
+      out.output(
+          e.getKey()
+              + "|"
+              + ((IntervalWindow) w).start().getMillis()
+              + "|"
+              + ts.getMillis()
+              + "|"
+              + e.getValue());
     }
   }
 
@@ -188,15 +205,20 @@ public class SpillingCombineTest {
     }
     List<String> expected = new ArrayList<>();
     model.forEach((k, v) -> expected.add(k + "|" + v));
-    PCollection<KV<String, Long>> in = p.apply(Create.timestamped(data)
-            .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
-        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))));
-    PCollection<String> ours = in.apply("Spilling",
-            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-                .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
-        .apply("OursWithWindow", ParDo.of(new WithWindow<>()));
-    PCollection<String> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()))
-        .apply("BeamWithWindow", ParDo.of(new WithWindow<>()));
+    PCollection<KV<String, Long>> in =
+        p.apply(
+                Create.timestamped(data)
+                    .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
+            .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))));
+    PCollection<String> ours =
+        in.apply(
+                "Spilling",
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+            .apply("OursWithWindow", ParDo.of(new WithWindow<>()));
+    PCollection<String> beams =
+        in.apply("Beam", Combine.perKey(Sum.ofLongs()))
+            .apply("BeamWithWindow", ParDo.of(new WithWindow<>()));
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
@@ -206,10 +228,13 @@ public class SpillingCombineTest {
   @Test
   public void aNonDeterministicKeyCoderIsRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
-    PCollection<KV<Double, Long>> in = pipeline.apply(Create.of(KV.of(1.5, 1L))
-        .withCoder(KvCoder.of(DoubleCoder.of(), VarLongCoder.of())));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> in.apply(SpillingCombine.<Double, Long, Long>perKey(Sum.ofLongs())));
+    PCollection<KV<Double, Long>> in =
+        pipeline.apply(
+            Create.of(KV.of(1.5, 1L)).withCoder(KvCoder.of(DoubleCoder.of(), VarLongCoder.of())));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> in.apply(SpillingCombine.<Double, Long, Long>perKey(Sum.ofLongs())));
     assertThat(e.getMessage(), containsString("SpillingCombine.perKey"));
     assertThat(e.getMessage(), containsString("must be deterministic"));
   }
@@ -225,14 +250,15 @@ public class SpillingCombineTest {
         in.apply(SpillingCombine.<String, Long, Long>perKey(Max.ofLongs()));
     assertThat(sums.getName(), containsString("SpillingCombine.perKey(SumLong)"));
     assertThat(maxima.getName(), containsString("SpillingCombine.perKey(MaxLong)"));
-    DisplayData data = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(
-        Sum.ofLongs()));
+    DisplayData data = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()));
     assertThat(data.asMap().keySet().toString(), containsString("combineFn"));
     // Not yet applied, without options of its own: the pipeline's will be read.
     assertThat(data.asMap().keySet().toString(), containsString("spillOptions"));
     // With options of its own: they are shown.
-    DisplayData applied = DisplayData.from(SpillingCombine.<String, Long, Long>perKey(
-        Sum.ofLongs()).withOptions(SpillOptions.create().withMemoryBudgetBytes(1 << 20)));
+    DisplayData applied =
+        DisplayData.from(
+            SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                .withOptions(SpillOptions.create().withMemoryBudgetBytes(1 << 20)));
     assertThat(applied.asMap().keySet().toString(), containsString("memoryBudgetBytes"));
   }
 
@@ -267,10 +293,12 @@ public class SpillingCombineTest {
   @Test
   public void mergingWindowsOtherThanSessionsAreRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
-    PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)))
-        .apply(Window.into(new OverlappingMinutes()));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
+    PCollection<KV<String, Long>> in =
+        pipeline.apply(Create.of(KV.of("a", 1L))).apply(Window.into(new OverlappingMinutes()));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
     assertThat(e.getMessage(), containsString("merges windows as Sessions does"));
   }
 }

@@ -70,17 +70,20 @@ public class SpillingGroupByKeyTest {
       model.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
     }
     List<String> expected = new ArrayList<>();
-    model.forEach((k, vs) -> {
-      vs.sort(null);
-      expected.add(k + "=" + vs);
-    });
+    model.forEach(
+        (k, vs) -> {
+          vs.sort(null);
+          expected.add(k + "=" + vs);
+        });
     PCollection<KV<Integer, String>> in = p.apply(Create.of(data));
-    PCollection<String> ours = in
-        .apply("Spilling", SpillingGroupByKey.<Integer, String>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
-        .apply("DescribeOurs", ParDo.of(new Describe()));
-    PCollection<String> beams = in.apply("Beam", GroupByKey.create())
-        .apply("DescribeBeams", ParDo.of(new Describe()));
+    PCollection<String> ours =
+        in.apply(
+                "Spilling",
+                SpillingGroupByKey.<Integer, String>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
+            .apply("DescribeOurs", ParDo.of(new Describe()));
+    PCollection<String> beams =
+        in.apply("Beam", GroupByKey.create()).apply("DescribeBeams", ParDo.of(new Describe()));
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
     PipelineResult result = p.run();
@@ -92,18 +95,22 @@ public class SpillingGroupByKeyTest {
   @Test
   public void aNonDeterministicKeyCoderIsRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
-    PCollection<KV<Double, String>> in = pipeline.apply(Create.of(KV.of(1.5, "a"))
-        .withCoder(KvCoder.of(DoubleCoder.of(), StringUtf8Coder.of())));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> in.apply(SpillingGroupByKey.<Double, String>create()));
+    PCollection<KV<Double, String>> in =
+        pipeline.apply(
+            Create.of(KV.of(1.5, "a"))
+                .withCoder(KvCoder.of(DoubleCoder.of(), StringUtf8Coder.of())));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> in.apply(SpillingGroupByKey.<Double, String>create()));
     assertThat(e.getMessage(), containsString("SpillingGroupByKey"));
     assertThat(e.getMessage(), containsString("must be deterministic"));
   }
 
   /**
-   * Defect 4 of the windowing issue: at the 64 KiB minimum, 20,000 small keys and a null key
-   * with 20,002 values, half of them null; gathering the hot key's values failed with "a record
-   * of 1 bytes does not fit the memory budget" in 6 runs of 10.
+   * Defect 4 of the windowing issue: at the 64 KiB minimum, 20,000 small keys and a null key with
+   * 20,002 values, half of them null; gathering the hot key's values failed with "a record of 1
+   * bytes does not fit the memory budget" in 6 runs of 10.
    */
   @Test
   public void aHotNullKeyAmongManySmallKeysAtTheSmallestBudget() throws Exception {
@@ -121,12 +128,19 @@ public class SpillingGroupByKeyTest {
     List<String> expected = new ArrayList<>();
     counts.forEach((k, n) -> expected.add(k + "=" + n + "/0"));
     expected.add("null=20002/10001");
-    PCollection<KV<Integer, Integer>> in = p.apply(Create.of(data).withCoder(KvCoder.of(
-        NullableCoder.of(VarIntCoder.of()), NullableCoder.of(VarIntCoder.of()))));
-    PipelineAsserts.assertSameElements(in
-        .apply("Spilling", SpillingGroupByKey.<Integer, Integer>create()
-            .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)))
-        .apply("CountOurs", ParDo.of(new CountValuesAndNulls())), expected);
+    PCollection<KV<Integer, Integer>> in =
+        p.apply(
+            Create.of(data)
+                .withCoder(
+                    KvCoder.of(
+                        NullableCoder.of(VarIntCoder.of()), NullableCoder.of(VarIntCoder.of()))));
+    PipelineAsserts.assertSameElements(
+        in.apply(
+                "Spilling",
+                SpillingGroupByKey.<Integer, Integer>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)))
+            .apply("CountOurs", ParDo.of(new CountValuesAndNulls())),
+        expected);
     // (The model alone: the DirectRunner's own GroupByKey takes minutes over 20,000 keys.)
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
@@ -135,8 +149,7 @@ public class SpillingGroupByKeyTest {
   /** "key=values/nulls among them". */
   static final class CountValuesAndNulls extends DoFn<KV<Integer, Iterable<Integer>>, String> {
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Integer>> group,
-        OutputReceiver<String> out) {
+    public void process(@Element KV<Integer, Iterable<Integer>> group, OutputReceiver<String> out) {
       long n = 0;
       long nulls = 0;
       for (Integer v : group.getValue()) {

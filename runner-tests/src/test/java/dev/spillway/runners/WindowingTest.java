@@ -41,9 +41,8 @@ public class WindowingTest {
   @Test
   public void windowedOutputsAreCountedDownstreamAsTheBuiltInsAre() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    WindowedScenarios.countedDownstreamInFixedWindows(p,
-        PipelineSupport.smallBudget(dir, 256 << 10),
-        WindowedScenarios.Runner.DIRECT);
+    WindowedScenarios.countedDownstreamInFixedWindows(
+        p, PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.DIRECT);
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }
@@ -52,8 +51,8 @@ public class WindowingTest {
   public void everyWindowingGivesWhatTheBuiltInsGiveAndSpills() throws Exception {
     Path dir = tmp.newFolder().toPath();
     // 64 KiB: the merge steps spill, and sort sessions through spilled runs.
-    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 64 << 10),
-        WindowedScenarios.Runner.DIRECT);
+    WindowedScenarios.allWindowings(
+        p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
@@ -63,11 +62,12 @@ public class WindowingTest {
   }
 
   @Test
-  public void everyWindowingGivesWhatTheBuiltInsGiveThroughTheRunnersShuffleToo()
-      throws Exception {
+  public void everyWindowingGivesWhatTheBuiltInsGiveThroughTheRunnersShuffleToo() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    WindowedScenarios.allWindowings(p, PipelineSupport.smallBudget(dir, 64 << 10)
-        .withShuffle(SpillOptions.Shuffle.RUNNER), WindowedScenarios.Runner.DIRECT);
+    WindowedScenarios.allWindowings(
+        p,
+        PipelineSupport.smallBudget(dir, 64 << 10).withShuffle(SpillOptions.Shuffle.RUNNER),
+        WindowedScenarios.Runner.DIRECT);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), is(0L));
@@ -77,24 +77,35 @@ public class WindowingTest {
   /**
    * With the combines' full tables before the shuffle flushed instead of spilled, fixed windows
    * (output at the earliest input: each flushed partial carries its own) and sessions still give
-   * what the built-ins give: windows, timestamps and panes. Enough keys and windows that the tables fill and flush (the DirectRunner's
-   * built-in grouping takes a bundle per key and window, so not many more).
+   * what the built-ins give: windows, timestamps and panes. Enough keys and windows that the tables
+   * fill and flush (the DirectRunner's built-in grouping takes a bundle per key and window, so not
+   * many more).
    */
   @Test
   public void windowsTimestampsAndPanesAreTheBuiltInsWithFlushedPartials() throws Exception {
     Path dir = tmp.newFolder().toPath();
     SpillOptions flushing = PipelineSupport.smallBudget(dir, 64 << 10).withFlushedPartials(true);
-    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(7, 4_000, 300,
-        1_000);
-    WindowedScenarios.sameAsBuiltIn(p, "FixedEarliest", Window.<KV<String, Long>>into(
-            FixedWindows.of(Duration.millis(100))).withTimestampCombiner(TimestampCombiner.EARLIEST),
-        events, WindowedScenarios.fixedModel(events, 100), flushing,
+    List<TimestampedValue<KV<String, Long>>> events =
+        WindowedScenarios.events(7, 4_000, 300, 1_000);
+    WindowedScenarios.sameAsBuiltIn(
+        p,
+        "FixedEarliest",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        WindowedScenarios.fixedModel(events, 100),
+        flushing,
         WindowedScenarios.Runner.DIRECT);
-    List<TimestampedValue<KV<String, Long>>> sparse = WindowedScenarios.events(8, 4_000, 150,
-        100_000);
-    WindowedScenarios.sameAsBuiltIn(p, "Sessions",
-        Window.into(Sessions.withGapDuration(Duration.millis(1_500))), sparse,
-        WindowedScenarios.sessionModel(sparse, 1_500), flushing, WindowedScenarios.Runner.DIRECT);
+    List<TimestampedValue<KV<String, Long>>> sparse =
+        WindowedScenarios.events(8, 4_000, 150, 100_000);
+    WindowedScenarios.sameAsBuiltIn(
+        p,
+        "Sessions",
+        Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
+        sparse,
+        WindowedScenarios.sessionModel(sparse, 1_500),
+        flushing,
+        WindowedScenarios.Runner.DIRECT);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT), greaterThan(0L));
@@ -112,16 +123,23 @@ public class WindowingTest {
   @Test
   public void earlyFiringsAreRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
-    PCollection<KV<String, Long>> in = pipeline.apply(Create.of(KV.of("a", 1L)))
-        .apply(Window.<KV<String, Long>>into(FixedWindows.of(Duration.standardMinutes(1)))
-            .triggering(AfterWatermark.pastEndOfWindow()
-                .withEarlyFirings(AfterPane.elementCountAtLeast(2)))
-            .withAllowedLateness(Duration.ZERO).discardingFiredPanes());
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
+    PCollection<KV<String, Long>> in =
+        pipeline
+            .apply(Create.of(KV.of("a", 1L)))
+            .apply(
+                Window.<KV<String, Long>>into(FixedWindows.of(Duration.standardMinutes(1)))
+                    .triggering(
+                        AfterWatermark.pastEndOfWindow()
+                            .withEarlyFirings(AfterPane.elementCountAtLeast(2)))
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
     assertThat(e.getMessage(), containsString("SpillingCombine.perKey(SumLong)"));
     assertThat(e.getMessage(), containsString("fire once"));
-    assertThrows(IllegalStateException.class,
-        () -> in.apply(SpillingGroupByKey.<String, Long>create()));
+    assertThrows(
+        IllegalStateException.class, () -> in.apply(SpillingGroupByKey.<String, Long>create()));
   }
 }

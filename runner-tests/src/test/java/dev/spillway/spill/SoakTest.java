@@ -40,11 +40,11 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The endurance run: engines and pipelines back to back for {@code -Dsoak.minutes} (default 3)
- * with random budgets, inputs, codecs, encryption and injected full disks, every result checked
- * against an in-memory model; heap (after GC) and open files must stay flat and no spill file may
- * remain. Not part of the default build: {@code mvn -pl runner-tests verify -Psoak}. Writes its
- * figures to {@code runner-tests/target/soak-report.txt}.
+ * The endurance run: engines and pipelines back to back for {@code -Dsoak.minutes} (default 3) with
+ * random budgets, inputs, codecs, encryption and injected full disks, every result checked against
+ * an in-memory model; heap (after GC) and open files must stay flat and no spill file may remain.
+ * Not part of the default build: {@code mvn -pl runner-tests verify -Psoak}. Writes its figures to
+ * {@code runner-tests/target/soak-report.txt}.
  */
 public class SoakTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -78,12 +78,25 @@ public class SoakTest {
     }
     long heapAfter = heapAfterGc();
     long filesAfter = openFiles();
-    String report = String.format(Locale.ROOT,
-        "soak: %.1f minutes, seed %d: %,d runs (%,d pipelines), %,d records, %,d spills,"
-            + " %,d faults injected (%,d runs failed cleanly on them), records lost: 0,"
-            + " heap after GC %,d -> %,d bytes, open files %d -> %d, spill files left: %d%n",
-        minutes, seed, runs, pipelines, records, spills, faultsInjected, faultFailures,
-        heapBefore, heapAfter, filesBefore, filesAfter, leftovers(root).size());
+    String report =
+        String.format(
+            Locale.ROOT,
+            "soak: %.1f minutes, seed %d: %,d runs (%,d pipelines), %,d records, %,d spills,"
+                + " %,d faults injected (%,d runs failed cleanly on them), records lost: 0,"
+                + " heap after GC %,d -> %,d bytes, open files %d -> %d, spill files left: %d%n",
+            minutes,
+            seed,
+            runs,
+            pipelines,
+            records,
+            spills,
+            faultsInjected,
+            faultFailures,
+            heapBefore,
+            heapAfter,
+            filesBefore,
+            filesAfter,
+            leftovers(root).size());
     System.out.print(report);
     Files.writeString(Paths.get("target", "soak-report.txt"), report);
     assertTrue("heap grew: " + report, heapAfter < heapBefore + (64L << 20));
@@ -96,20 +109,23 @@ public class SoakTest {
     String engine = ModelRuns.ENGINES[random.nextInt(ModelRuns.ENGINES.length)];
     int n = 10_000 + random.nextInt(300_000);
     int keySpace = 1 + random.nextInt(random.nextBoolean() ? 1_000 : 200_000);
-    SpillConfig config = SpillConfig.withBudget((64 << 10) + random.nextInt(4 << 20))
-        .withSpillDirectories(List.of(root))
-        .withCodec(CompressionCodec.values()[random.nextInt(CompressionCodec.values().length)])
-        .withEncryption(random.nextInt(4) == 0);
+    SpillConfig config =
+        SpillConfig.withBudget((64 << 10) + random.nextInt(4 << 20))
+            .withSpillDirectories(List.of(root))
+            .withCodec(CompressionCodec.values()[random.nextInt(CompressionCodec.values().length)])
+            .withEncryption(random.nextInt(4) == 0);
     boolean fault = random.nextInt(5) == 0;
     if (fault) {
       faultsInjected++;
       long capacity = random.nextInt(2 << 20);
       AtomicLong used = new AtomicLong();
-      config = config.withFaults((file, bytes) -> {
-        if (used.addAndGet(bytes) > capacity) {
-          throw new IOException("No space left on device (injected)");
-        }
-      });
+      config =
+          config.withFaults(
+              (file, bytes) -> {
+                if (used.addAndGet(bytes) > capacity) {
+                  throw new IOException("No space left on device (injected)");
+                }
+              });
     }
     long recordSeed = random.nextLong();
     try {
@@ -136,8 +152,8 @@ public class SoakTest {
 
   static final class SumGroup extends DoFn<KV<String, Iterable<Long>>, KV<String, Long>> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<Long>> g,
-        OutputReceiver<KV<String, Long>> out) {
+    public void process(
+        @Element KV<String, Iterable<Long>> g, OutputReceiver<KV<String, Long>> out) {
       long s = 0;
       for (long v : g.getValue()) {
         s += v;
@@ -160,19 +176,22 @@ public class SoakTest {
       data.add(KV.of(k, v));
       model.merge(k, v, Long::sum);
     }
-    SpillOptions options = SpillOptions.create()
-        .withMemoryBudgetBytes((96 << 10) + random.nextInt(2 << 20))
-        .withSpillDirectories(List.of(root.toString()))
-        .withSpillEncryption(random.nextBoolean());
+    SpillOptions options =
+        SpillOptions.create()
+            .withMemoryBudgetBytes((96 << 10) + random.nextInt(2 << 20))
+            .withSpillDirectories(List.of(root.toString()))
+            .withSpillEncryption(random.nextBoolean());
     DirectOptions o = PipelineOptionsFactory.as(DirectOptions.class);
     o.setRunner(DirectRunner.class);
     Pipeline p = Pipeline.create(o);
-    var in = p.apply(Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(),
-        VarLongCoder.of())));
-    var sums = random.nextBoolean()
-        ? in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
-        : in.apply(SpillingGroupByKey.<String, Long>create().withOptions(options))
-            .apply(ParDo.of(new SumGroup()));
+    var in =
+        p.apply(Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    var sums =
+        random.nextBoolean()
+            ? in.apply(
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
+            : in.apply(SpillingGroupByKey.<String, Long>create().withOptions(options))
+                .apply(ParDo.of(new SumGroup()));
     sums.apply(ParDo.of(new Collect()));
     RESULTS.clear();
     PipelineResult result = p.run();

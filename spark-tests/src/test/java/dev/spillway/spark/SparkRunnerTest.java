@@ -45,10 +45,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The transforms on Beam's Spark runner ({@code local[2]}): sums, groups, groups streamed from
- * the engine (read twice, and sorted) and windowed outputs counted downstream, each against
- * Beam's built-in on the same runner and an in-memory model, at budgets that force spills; the
- * spill directory is empty after every pipeline.
+ * The transforms on Beam's Spark runner ({@code local[2]}): sums, groups, groups streamed from the
+ * engine (read twice, and sorted) and windowed outputs counted downstream, each against Beam's
+ * built-in on the same runner and an in-memory model, at budgets that force spills; the spill
+ * directory is empty after every pipeline.
  */
 public class SparkRunnerTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -86,12 +86,14 @@ public class SparkRunnerTest {
   }
 
   private static PCollection<KV<String, Long>> input(Pipeline p) {
-    return p.apply(GenerateSequence.from(0).to(RECORDS)).apply(ParDo.of(new Records()))
+    return p.apply(GenerateSequence.from(0).to(RECORDS))
+        .apply(ParDo.of(new Records()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
 
   private SpillOptions smallBudget(Path dir) {
-    return SpillOptions.create().withMemoryBudgetBytes(256 << 10)
+    return SpillOptions.create()
+        .withMemoryBudgetBytes(256 << 10)
         .withSpillDirectories(List.of(dir.toString()));
   }
 
@@ -130,8 +132,8 @@ public class SparkRunnerTest {
 
   static final class ByTime extends DoFn<KV<String, Long>, KV<String, KV<Long, Long>>> {
     @ProcessElement
-    public void process(@Element KV<String, Long> kv,
-        OutputReceiver<KV<String, KV<Long, Long>>> out) {
+    public void process(
+        @Element KV<String, Long> kv, OutputReceiver<KV<String, KV<Long, Long>>> out) {
       out.output(KV.of(kv.getKey(), KV.of(kv.getValue() * 7919 % 1000, kv.getValue())));
     }
   }
@@ -167,38 +169,54 @@ public class SparkRunnerTest {
     List<String> groupLines = new ArrayList<>();
     List<String> passLines = new ArrayList<>();
     List<String> countLines = new ArrayList<>();
-    groups.forEach((k, vs) -> {
-      vs.sort(null);
-      groupLines.add(k + "=" + vs);
-      passLines.add(k + " " + vs.size() + " " + sums.get(k));
-      countLines.add(k + " " + vs.size());
-    });
+    groups.forEach(
+        (k, vs) -> {
+          vs.sort(null);
+          groupLines.add(k + "=" + vs);
+          passLines.add(k + " " + vs.size() + " " + sums.get(k));
+          countLines.add(k + " " + vs.size());
+        });
 
     Pipeline p = spark();
     PCollection<KV<String, Long>> in = input(p);
     SpillOptions options = smallBudget(dir);
-    PipelineAsserts.assertSameElements(in
-        .apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
-        .apply("ShowOurSums", ParDo.of(new ShowSum())), sumLines);
-    PipelineAsserts.assertSameElements(in.apply(Sum.longsPerKey())
-        .apply("ShowBeamSums", ParDo.of(new ShowSum())), sumLines);
-    PipelineAsserts.assertSameElements(in
-        .apply(SpillingGroupByKey.<String, Long>create().withOptions(options))
-        .apply("ShowOurGroups", ParDo.of(new ShowGroup())), groupLines);
-    PipelineAsserts.assertSameElements(in.apply(GroupByKey.create())
-        .apply("ShowBeamGroups", ParDo.of(new ShowGroup())), groupLines);
-    PipelineAsserts.assertSameElements(in
-        .apply("Streamed", SpillingGroupByKey.<String, Long>create().withOptions(options)
-            .thenProcess(new TwoPasses())), passLines);
-    PipelineAsserts.assertSameElements(in.apply(ParDo.of(new ByTime()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(),
-            KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
-        .apply("Sorted", SpillingGroupByKey.<String, KV<Long, Long>>create()
-            .withOptions(options).thenProcessSorted(new CheckSorted())), countLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options))
+            .apply("ShowOurSums", ParDo.of(new ShowSum())),
+        sumLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(Sum.longsPerKey()).apply("ShowBeamSums", ParDo.of(new ShowSum())), sumLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(SpillingGroupByKey.<String, Long>create().withOptions(options))
+            .apply("ShowOurGroups", ParDo.of(new ShowGroup())),
+        groupLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(GroupByKey.create()).apply("ShowBeamGroups", ParDo.of(new ShowGroup())),
+        groupLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "Streamed",
+            SpillingGroupByKey.<String, Long>create()
+                .withOptions(options)
+                .thenProcess(new TwoPasses())),
+        passLines);
+    PipelineAsserts.assertSameElements(
+        in.apply(ParDo.of(new ByTime()))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(), KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
+            .apply(
+                "Sorted",
+                SpillingGroupByKey.<String, KV<Long, Long>>create()
+                    .withOptions(options)
+                    .thenProcessSorted(new CheckSorted())),
+        countLines);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    assertEquals("the partial results crossed Spark's own shuffle", 0L,
+    assertEquals(
+        "the partial results crossed Spark's own shuffle",
+        0L,
         SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES));
     PipelineAsserts.assertEmpty(dir);
   }
@@ -206,10 +224,19 @@ public class SparkRunnerTest {
   /** "key window.end timestamp value", what a user's windowed step downstream sees. */
   static final class Describe extends DoFn<KV<String, Long>, String> {
     @ProcessElement
-    public void process(@Element KV<String, Long> kv, @Timestamp Instant time,
-        BoundedWindow window, OutputReceiver<String> out) {
-      out.output(kv.getKey() + " " + window.maxTimestamp().getMillis() + " " + time.getMillis()
-          + " " + kv.getValue());
+    public void process(
+        @Element KV<String, Long> kv,
+        @Timestamp Instant time,
+        BoundedWindow window,
+        OutputReceiver<String> out) {
+      out.output(
+          kv.getKey()
+              + " "
+              + window.maxTimestamp().getMillis()
+              + " "
+              + time.getMillis()
+              + " "
+              + kv.getValue());
     }
   }
 
@@ -217,29 +244,36 @@ public class SparkRunnerTest {
   public void windowedOutputsAreCountedDownstreamAsTheBuiltInsAre() throws Exception {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = spark();
-    PCollection<KV<String, Long>> windowed = input(p).apply(
-        Window.into(FixedWindows.of(Duration.standardMinutes(1))));
+    PCollection<KV<String, Long>> windowed =
+        input(p).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
     // Sum per key and window, then count per window downstream how many keys had a sum: an
     // output dropped as late or put in the wrong window changes the counts.
-    PCollection<String> ours = windowed
-        .apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
-            .withOptions(smallBudget(dir)))
-        .apply("OurWindowOfSum", ParDo.of(new KeyByWindow()))
-        .apply("OurCount", Count.perKey())
-        .apply("DescribeOurs", ParDo.of(new Describe()));
-    PCollection<String> beams = windowed.apply(Combine.perKey(Sum.ofLongs()))
-        .apply("BeamWindowOfSum", ParDo.of(new KeyByWindow()))
-        .apply("BeamCount", Count.perKey())
-        .apply("DescribeBeams", ParDo.of(new Describe()));
+    PCollection<String> ours =
+        windowed
+            .apply(
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(smallBudget(dir)))
+            .apply("OurWindowOfSum", ParDo.of(new KeyByWindow()))
+            .apply("OurCount", Count.perKey())
+            .apply("DescribeOurs", ParDo.of(new Describe()));
+    PCollection<String> beams =
+        windowed
+            .apply(Combine.perKey(Sum.ofLongs()))
+            .apply("BeamWindowOfSum", ParDo.of(new KeyByWindow()))
+            .apply("BeamCount", Count.perKey())
+            .apply("DescribeBeams", ParDo.of(new Describe()));
     Map<Long, java.util.Set<String>> keysByMinute = new TreeMap<>();
     for (long i = 0; i < RECORDS; i++) {
-      keysByMinute.computeIfAbsent(timeOf(i) / 60_000, m -> new java.util.HashSet<>()).add(keyOf(i));
+      keysByMinute
+          .computeIfAbsent(timeOf(i) / 60_000, m -> new java.util.HashSet<>())
+          .add(keyOf(i));
     }
     List<String> expected = new ArrayList<>();
-    keysByMinute.forEach((minute, keys) -> {
-      long end = (minute + 1) * 60_000 - 1;
-      expected.add("w " + end + " " + end + " " + keys.size());
-    });
+    keysByMinute.forEach(
+        (minute, keys) -> {
+          long end = (minute + 1) * 60_000 - 1;
+          expected.add("w " + end + " " + end + " " + keys.size());
+        });
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
     p.run().waitUntilFinish();
@@ -247,11 +281,10 @@ public class SparkRunnerTest {
   }
 
   /** "key count sum" of a sorted group, if its pairs came sorted by their keys, else fails. */
-  static final class CheckSortedGroup
-      extends DoFn<KV<String, Iterable<KV<Long, Long>>>, String> {
+  static final class CheckSortedGroup extends DoFn<KV<String, Iterable<KV<Long, Long>>>, String> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<KV<Long, Long>>> group,
-        OutputReceiver<String> out) {
+    public void process(
+        @Element KV<String, Iterable<KV<Long, Long>>> group, OutputReceiver<String> out) {
       long n = 0;
       long sum = 0;
       long previous = Long.MIN_VALUE;
@@ -279,13 +312,17 @@ public class SparkRunnerTest {
     List<String> expected = new ArrayList<>();
     model.forEach((k, m) -> expected.add(k + " " + m[0] + " " + m[1]));
     Pipeline p = spark();
-    PipelineAsserts.assertSameElements(input(p).apply(ParDo.of(new ByTime()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(),
-            KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
-        .apply(GroupByKey.create())
-        // The hot key's group (15,000 pairs) is larger than the budget's in-memory share.
-        .apply(SortValues.<String, Long, Long>create(smallBudget(dir)))
-        .apply(ParDo.of(new CheckSortedGroup())), expected);
+    PipelineAsserts.assertSameElements(
+        input(p)
+            .apply(ParDo.of(new ByTime()))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(), KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
+            .apply(GroupByKey.create())
+            // The hot key's group (15,000 pairs) is larger than the budget's in-memory share.
+            .apply(SortValues.<String, Long, Long>create(smallBudget(dir)))
+            .apply(ParDo.of(new CheckSortedGroup())),
+        expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
@@ -296,11 +333,15 @@ public class SparkRunnerTest {
   public void everyWindowingGivesWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
     Pipeline p = spark();
-    WindowedScenarios.countedDownstreamInFixedWindows(p, smallBudget(dir),
-        WindowedScenarios.Runner.SPARK);
+    WindowedScenarios.countedDownstreamInFixedWindows(
+        p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
     // 128 KiB: the merge steps spill, and sort sessions through spilled runs.
-    WindowedScenarios.allWindowings(p, SpillOptions.create().withMemoryBudgetBytes(128 << 10)
-        .withSpillDirectories(List.of(dir.toString())), WindowedScenarios.Runner.SPARK);
+    WindowedScenarios.allWindowings(
+        p,
+        SpillOptions.create()
+            .withMemoryBudgetBytes(128 << 10)
+            .withSpillDirectories(List.of(dir.toString())),
+        WindowedScenarios.Runner.SPARK);
     WindowedScenarios.slidingWindows(p, smallBudget(dir));
     PipelineResult result = p.run();
     result.waitUntilFinish();

@@ -72,18 +72,22 @@ public class SparkThroughputTest {
     }
   }
 
-  private static long run(long records, long keys,
-      PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> work, long expected) {
+  private static long run(
+      long records,
+      long keys,
+      PTransform<PCollection<KV<Long, Long>>, PCollection<Long>> work,
+      long expected) {
     SparkPipelineOptions options = PipelineOptionsFactory.as(SparkPipelineOptions.class);
     options.setRunner(SparkRunner.class);
     options.setSparkMaster("local[2]");
     options.setEnableSparkMetricSinks(false);
     Pipeline p = Pipeline.create(options);
-    PCollection<Long> checksum = p.apply(GenerateSequence.from(0).to(records))
-        .apply(ParDo.of(new Records(keys)))
-        .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()))
-        .apply(work)
-        .apply(Sum.longsGlobally());
+    PCollection<Long> checksum =
+        p.apply(GenerateSequence.from(0).to(records))
+            .apply(ParDo.of(new Records(keys)))
+            .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()))
+            .apply(work)
+            .apply(Sum.longsGlobally());
     org.apache.beam.sdk.testing.PAssert.thatSingleton(checksum).isEqualTo(expected);
     long start = System.nanoTime();
     p.run().waitUntilFinish();
@@ -105,19 +109,29 @@ public class SparkThroughputTest {
       expected += k * 31L + sums[k];
     }
     java.io.File spill = tmp.newFolder();
-    SpillOptions options = SpillOptions.create().withMemoryBudgetBytes(64L << 20)
-        .withSpillDirectories(List.of(spill.toString()));
+    SpillOptions options =
+        SpillOptions.create()
+            .withMemoryBudgetBytes(64L << 20)
+            .withSpillDirectories(List.of(spill.toString()));
     for (int round = 0; round < 2; round++) {
-      long ourSum = run(records, keys,
-          summed(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(options)),
-          expected);
+      long ourSum =
+          run(
+              records,
+              keys,
+              summed(SpillingCombine.<Long, Long, Long>perKey(Sum.ofLongs()).withOptions(options)),
+              expected);
       long beamSum = run(records, keys, summed(Combine.perKey(Sum.ofLongs())), expected);
-      long ourGroup = run(records, keys,
-          grouped(SpillingGroupByKey.<Long, Long>create().withOptions(options)), expected);
+      long ourGroup =
+          run(
+              records,
+              keys,
+              grouped(SpillingGroupByKey.<Long, Long>create().withOptions(options)),
+              expected);
       long beamGroup = run(records, keys, grouped(GroupByKey.create()), expected);
-      System.out.printf("SPARK round %d, %d records, %d keys: combine spillway %d ms, built-in %d"
-          + " ms; group spillway %d ms, built-in %d ms%n", round, records, keys, ourSum, beamSum,
-          ourGroup, beamGroup);
+      System.out.printf(
+          "SPARK round %d, %d records, %d keys: combine spillway %d ms, built-in %d"
+              + " ms; group spillway %d ms, built-in %d ms%n",
+          round, records, keys, ourSum, beamSum, ourGroup, beamGroup);
     }
     assertEquals("spill files left", 0, spill.list().length);
   }

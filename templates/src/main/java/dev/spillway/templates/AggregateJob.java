@@ -42,23 +42,35 @@ public final class AggregateJob {
         Aggregate.parseAll(options.getAggregate(), setup.header(), numeric);
     Pipeline p = Pipeline.create(options);
     Csv out = new Csv(setup.csv().delimiter());
-    ReadInput<KV<String, Numbers>> read = new ReadInput<>(setup.files(), setup.csv(),
-        setup.header(), new RowParser(groupBy, numeric, setup.header(), out),
-        KvCoder.of(StringUtf8Coder.of(), Numbers.coder(numeric.size())),
-        options.getSkipBadRecords());
+    ReadInput<KV<String, Numbers>> read =
+        new ReadInput<>(
+            setup.files(),
+            setup.csv(),
+            setup.header(),
+            new RowParser(groupBy, numeric, setup.header(), out),
+            KvCoder.of(StringUtf8Coder.of(), Numbers.coder(numeric.size())),
+            options.getSkipBadRecords());
     FormatFn format = new FormatFn(aggregates, out.delimiter());
     String header = setup.header().present() ? outputHeader(setup, groupBy, aggregates) : null;
     if (JobSetup.shufflesThroughFiles(options)) {
-      TextOutput.writeThroughFiles(p, "Aggregate", read,
+      TextOutput.writeThroughFiles(
+          p,
+          "Aggregate",
+          read,
           new AggregateExchange.Producer(numeric.size()),
-          new AggregateExchange.Merger(numeric.size(), format), options, setup, header);
+          new AggregateExchange.Merger(numeric.size(), format),
+          options,
+          setup,
+          header);
       return p;
     }
-    PCollection<String> lines = p
-        .apply("Read", read)
-        .apply("Aggregate", SpillingCombine.<String, Numbers, Stats>perKey(
-            new AggregateFn(numeric.size())).withOptions(setup.spill()))
-        .apply("Format", ParDo.of(format));
+    PCollection<String> lines =
+        p.apply("Read", read)
+            .apply(
+                "Aggregate",
+                SpillingCombine.<String, Numbers, Stats>perKey(new AggregateFn(numeric.size()))
+                    .withOptions(setup.spill()))
+            .apply("Format", ParDo.of(format));
     TextOutput.write(lines, setup, header);
     return p;
   }

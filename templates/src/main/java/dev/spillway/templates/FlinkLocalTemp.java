@@ -10,10 +10,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * A private temporary directory for a Flink cluster embedded in the job's process ({@code
- * --flink-master [local]}): Flink's mini cluster otherwise leaves its RPC jar (22 MB), its
- * {@code minicluster_*} directories and {@code flink-web-upload} in {@code java.io.tmpdir}
- * after every run. Its temporary and web directories are pointed here through a generated
- * configuration directory, and the whole of it is deleted when the job ends.
+ * --flink-master [local]}): Flink's mini cluster otherwise leaves its RPC jar (22 MB), its {@code
+ * minicluster_*} directories and {@code flink-web-upload} in {@code java.io.tmpdir} after every
+ * run. Its temporary and web directories are pointed here through a generated configuration
+ * directory, and the whole of it is deleted when the job ends.
  */
 final class FlinkLocalTemp {
   private FlinkLocalTemp() {}
@@ -28,8 +28,8 @@ final class FlinkLocalTemp {
   }
 
   /**
-   * Makes the directory and configures {@code options} to use it, if they run an embedded
-   * Flink cluster and name no configuration directory of their own; else returns null.
+   * Makes the directory and configures {@code options} to use it, if they run an embedded Flink
+   * cluster and name no configuration directory of their own; else returns null.
    */
   static Path configure(PipelineOptions options) throws IOException {
     if (!isEmbeddedFlink(options)) {
@@ -39,13 +39,14 @@ final class FlinkLocalTemp {
     if (flink.getFlinkConfDir() != null) {
       return null;
     }
-    Path dir = Files.createTempDirectory(
-        Paths.get(System.getProperty("java.io.tmpdir")), "spillway-flink-");
+    Path dir =
+        Files.createTempDirectory(
+            Paths.get(System.getProperty("java.io.tmpdir")), "spillway-flink-");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path web = Files.createDirectories(dir.resolve("web"));
     Path conf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(conf.resolve("flink-conf.yaml"),
-        "io.tmp.dirs: " + tmp + "\nweb.tmpdir: " + web + "\n");
+    Files.writeString(
+        conf.resolve("flink-conf.yaml"), "io.tmp.dirs: " + tmp + "\nweb.tmpdir: " + web + "\n");
     flink.setFlinkConfDir(conf.toString());
     return dir;
   }

@@ -20,8 +20,8 @@ import org.apache.beam.sdk.values.KV;
  * The {@code group} job's two sides of a {@link dev.spillway.templates.exchange.FileExchange}:
  * producers hand each (key, value) to the exchange as it is read; the consumer of a partition
  * groups its records in an {@link ExternalGroupBy} and writes each key's line straight from the
- * engine, so a key's values are never gathered on the heap, however many there are: one pass
- * over them decides whether the joined field needs quotes, a second writes it.
+ * engine, so a key's values are never gathered on the heap, however many there are: one pass over
+ * them decides whether the joined field needs quotes, a second writes it.
  */
 final class GroupExchange {
   private GroupExchange() {}
@@ -115,8 +115,10 @@ final class GroupExchange {
     private boolean needsQuote(byte[] bytes, int offset, int length) {
       for (int i = offset; i < offset + length; i++) {
         byte b = bytes[i];
-        if (b == QUOTE || b == '\n' || b == '\r' || startsWith(bytes, i, offset + length,
-            delimiter)) {
+        if (b == QUOTE
+            || b == '\n'
+            || b == '\r'
+            || startsWith(bytes, i, offset + length, delimiter)) {
           return true;
         }
       }
@@ -135,8 +137,8 @@ final class GroupExchange {
       return true;
     }
 
-    private static void write(byte[] bytes, int offset, int length, boolean quote,
-        OutputStream line) throws IOException {
+    private static void write(
+        byte[] bytes, int offset, int length, boolean quote, OutputStream line) throws IOException {
       if (!quote) {
         line.write(bytes, offset, length);
         return;

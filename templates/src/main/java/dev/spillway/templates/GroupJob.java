@@ -36,9 +36,14 @@ public final class GroupJob {
     int value = valueName == null || valueName.isEmpty() ? -1 : setup.header().indexOf(valueName);
     Csv out = new Csv(setup.csv().delimiter());
     Pipeline p = Pipeline.create(options);
-    ReadInput<KV<String, String>> read = new ReadInput<>(setup.files(), setup.csv(),
-        setup.header(), new KeyValueParser(key, value, setup, out),
-        KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()), options.getSkipBadRecords());
+    ReadInput<KV<String, String>> read =
+        new ReadInput<>(
+            setup.files(),
+            setup.csv(),
+            setup.header(),
+            new KeyValueParser(key, value, setup, out),
+            KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()),
+            options.getSkipBadRecords());
     String header = null;
     if (setup.header().present()) {
       List<String> names = new ArrayList<>();
@@ -49,15 +54,21 @@ public final class GroupJob {
       header = out.join(names);
     }
     if (JobSetup.shufflesThroughFiles(options)) {
-      TextOutput.writeThroughFiles(p, "Group", read, new GroupExchange.Producer(),
-          new GroupExchange.Writer(out.delimiter(), options.getSeparator()), options, setup,
+      TextOutput.writeThroughFiles(
+          p,
+          "Group",
+          read,
+          new GroupExchange.Producer(),
+          new GroupExchange.Writer(out.delimiter(), options.getSeparator()),
+          options,
+          setup,
           header);
       return p;
     }
-    PCollection<String> lines = p
-        .apply("Read", read)
-        .apply("Group", SpillingGroupByKey.<String, String>create().withOptions(setup.spill()))
-        .apply("Format", ParDo.of(new FormatFn(out, options.getSeparator())));
+    PCollection<String> lines =
+        p.apply("Read", read)
+            .apply("Group", SpillingGroupByKey.<String, String>create().withOptions(setup.spill()))
+            .apply("Format", ParDo.of(new FormatFn(out, options.getSeparator())));
     TextOutput.write(lines, setup, header);
     return p;
   }

@@ -21,8 +21,8 @@ import org.joda.time.Duration;
 
 /**
  * Runs a job: checks its setup before any work, runs its pipeline with progress on stderr, ends
- * with a one-line summary or a clear error, and removes the job's work directory either way.
- * Exit codes: 0 done, 1 the job failed (bad input, I/O), 2 the job was set up wrong.
+ * with a one-line summary or a clear error, and removes the job's work directory either way. Exit
+ * codes: 0 done, 1 the job failed (bad input, I/O), 2 the job was set up wrong.
  */
 public final class JobLauncher {
   /** Builds a job's pipeline from its options and checked setup. */
@@ -37,8 +37,8 @@ public final class JobLauncher {
   private JobLauncher() {}
 
   /** Runs a job from Beam-style arguments ({@code --input=a.csv --output=b.csv ...}). */
-  public static <O extends JobOptions> int launchFromArgs(String[] args, Class<O> type,
-      JobBuilder<O> builder) {
+  public static <O extends JobOptions> int launchFromArgs(
+      String[] args, Class<O> type, JobBuilder<O> builder) {
     exitOnUncaughtOutOfMemory(System.err);
     PipelineOptionsFactory.register(type);
     O options;
@@ -51,9 +51,11 @@ public final class JobLauncher {
     return launch(options, builder, System.err, false);
   }
 
-  /** Runs a job; progress and the summary or error go to {@code err} ({@code quiet}: no progress). */
-  public static <O extends JobOptions> int launch(O options, JobBuilder<O> builder,
-      PrintStream err, boolean quiet) {
+  /**
+   * Runs a job; progress and the summary or error go to {@code err} ({@code quiet}: no progress).
+   */
+  public static <O extends JobOptions> int launch(
+      O options, JobBuilder<O> builder, PrintStream err, boolean quiet) {
     JobSetup setup;
     Pipeline pipeline;
     try {
@@ -80,16 +82,19 @@ public final class JobLauncher {
     try {
       runnerTemp = privateTemp(options);
     } catch (IOException e) {
-      err.println("error: cannot make a temporary directory for the runner (" + e.getMessage()
-          + ")");
+      err.println(
+          "error: cannot make a temporary directory for the runner (" + e.getMessage() + ")");
       return 1;
     }
-    Thread onTerm = new Thread(() -> {
-      deleteRecursively(setup.workDirectory(), err);
-      if (runnerTemp != null) {
-        deleteRecursively(runnerTemp, err);
-      }
-    }, "spillway-work-directory-cleanup");
+    Thread onTerm =
+        new Thread(
+            () -> {
+              deleteRecursively(setup.workDirectory(), err);
+              if (runnerTemp != null) {
+                deleteRecursively(runnerTemp, err);
+              }
+            },
+            "spillway-work-directory-cleanup");
     try {
       for (Path stale : WorkDirectory.sweepStale(setup.output())) {
         err.println("removed " + stale + ", left by a job that did not end");
@@ -115,8 +120,12 @@ public final class JobLauncher {
       progress.summary(result, setup.output(), options.getSkipBadRecords());
       return 0;
     } catch (IOException e) {
-      err.println("error: cannot make the work directory " + setup.workDirectory() + " ("
-          + e.getMessage() + ")");
+      err.println(
+          "error: cannot make the work directory "
+              + setup.workDirectory()
+              + " ("
+              + e.getMessage()
+              + ")");
       return 1;
     } catch (RuntimeException | OutOfMemoryError e) {
       err.println("error: " + describe(e));
@@ -147,7 +156,8 @@ public final class JobLauncher {
     if (options.getRunner() == FlinkRunner.class) {
       return "Flink's web UI, http://" + options.as(FlinkPipelineOptions.class).getFlinkMaster();
     }
-    return RunnerPlugins.running(options).map(r -> r.monitoring(options))
+    return RunnerPlugins.running(options)
+        .map(r -> r.monitoring(options))
         .orElse("the runner's own monitoring");
   }
 
@@ -167,8 +177,8 @@ public final class JobLauncher {
 
   /**
    * Cancels a job that ended badly and waits a little for its bundles to stop: a failed
-   * DirectRunner job can still have bundles running, which must not write into the work
-   * directory while it is deleted.
+   * DirectRunner job can still have bundles running, which must not write into the work directory
+   * while it is deleted.
    */
   private static void stop(PipelineResult result) {
     if (result == null || result.getState() == PipelineResult.State.DONE) {
@@ -208,7 +218,9 @@ public final class JobLauncher {
     // file F in directory D (No space left on device)"); the root alone would not.
     for (int i = chain.size() - 2; i >= 0; i--) {
       String outer = chain.get(i).getMessage();
-      if (outer != null && outer.contains(message) && outer.length() > message.length()
+      if (outer != null
+          && outer.contains(message)
+          && outer.length() > message.length()
           && !outer.equals(root.toString())) {
         return String.format(Locale.ROOT, "%s (%s)", outer, root.getClass().getSimpleName());
       }
@@ -217,43 +229,50 @@ public final class JobLauncher {
   }
 
   static String outOfMemory() {
-    return String.format(Locale.ROOT, "out of memory: this JVM's heap of %d MiB is too small for"
-        + " the job beside its --memory budget (a job needs the budget plus about %d MiB); give"
-        + " java a larger -Xmx or the job a smaller --memory", Runtime.getRuntime().maxMemory() >> 20,
+    return String.format(
+        Locale.ROOT,
+        "out of memory: this JVM's heap of %d MiB is too small for"
+            + " the job beside its --memory budget (a job needs the budget plus about %d MiB); give"
+            + " java a larger -Xmx or the job a smaller --memory",
+        Runtime.getRuntime().maxMemory() >> 20,
         JobSetup.HEAP_BESIDE_BUDGET >> 20);
   }
 
   /**
-   * Ends the process with a clear message and exit code 1 when any thread runs out of memory
-   * and nothing caught it: a runner's worker thread that dies of it can leave the job waiting
-   * forever for its bundle. The exit runs the shutdown hooks (the work directory goes); a halt
-   * follows if they do not end in time.
+   * Ends the process with a clear message and exit code 1 when any thread runs out of memory and
+   * nothing caught it: a runner's worker thread that dies of it can leave the job waiting forever
+   * for its bundle. The exit runs the shutdown hooks (the work directory goes); a halt follows if
+   * they do not end in time.
    */
   public static void exitOnUncaughtOutOfMemory(PrintStream err) {
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
-    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-      if (findCause(e, OutOfMemoryError.class) == null) {
-        if (previous != null) {
-          previous.uncaughtException(thread, e);
-        } else {
-          e.printStackTrace();
-        }
-        return;
-      }
-      err.println("error: " + outOfMemory() + " (in thread " + thread.getName() + ")");
-      err.flush();
-      Thread halt = new Thread(() -> {
-        try {
-          Thread.sleep(STOP_WAIT_MILLIS * 2);
-        } catch (InterruptedException ignored) {
-          // halting now is as good
-        }
-        Runtime.getRuntime().halt(1);
-      }, "spillway-halt-after-out-of-memory");
-      halt.setDaemon(true);
-      halt.start();
-      System.exit(1);
-    });
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (findCause(e, OutOfMemoryError.class) == null) {
+            if (previous != null) {
+              previous.uncaughtException(thread, e);
+            } else {
+              e.printStackTrace();
+            }
+            return;
+          }
+          err.println("error: " + outOfMemory() + " (in thread " + thread.getName() + ")");
+          err.flush();
+          Thread halt =
+              new Thread(
+                  () -> {
+                    try {
+                      Thread.sleep(STOP_WAIT_MILLIS * 2);
+                    } catch (InterruptedException ignored) {
+                      // halting now is as good
+                    }
+                    Runtime.getRuntime().halt(1);
+                  },
+                  "spillway-halt-after-out-of-memory");
+          halt.setDaemon(true);
+          halt.start();
+          System.exit(1);
+        });
   }
 
   static <T extends Throwable> T findCause(Throwable e, Class<T> type) {

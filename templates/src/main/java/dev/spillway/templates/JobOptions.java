@@ -1,7 +1,6 @@
 package dev.spillway.templates;
 
 import dev.spillway.transforms.SpillOptions;
-
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -13,8 +12,9 @@ import org.apache.beam.sdk.options.Validation;
  * {@link PipelineOptions}: {@code --input=... --output=... --memory=256m} on any runner.
  */
 public interface JobOptions extends PipelineOptions {
-  @Description("Input: a file, a directory (its files), or a glob such as data/*.csv;"
-      + " comma-separated for several")
+  @Description(
+      "Input: a file, a directory (its files), or a glob such as data/*.csv;"
+          + " comma-separated for several")
   @Validation.Required
   String getInput();
 
@@ -55,14 +55,14 @@ public interface JobOptions extends PipelineOptions {
 
   void setHeader(Boolean header);
 
-  @Description("How records reach the step that merges them: AUTO (FILES on the DirectRunner,"
-      + " RUNNER elsewhere), FILES (through files in the work directory; every worker must see"
-      + " it) or RUNNER (the runner's own shuffle)")
+  @Description(
+      "How records reach the step that merges them: AUTO (FILES on the DirectRunner,"
+          + " RUNNER elsewhere), FILES (through files in the work directory; every worker must see"
+          + " it) or RUNNER (the runner's own shuffle)")
   @Default.Enum("AUTO")
   SpillOptions.Shuffle getShuffle();
 
   void setShuffle(SpillOptions.Shuffle shuffle);
-
 
   @Description("Count and report malformed lines instead of failing on the first")
   @Default.Boolean(false)

@@ -17,6 +17,7 @@ final class JobProgress {
 
   /** Null when the job runs in this JVM, else where its progress shows (a cluster's web UI). */
   private final String remote;
+
   private final long liveReadAtStart = LiveProgress.recordsRead();
 
   JobProgress(PrintStream err, long startNanos, String remote) {
@@ -27,13 +28,21 @@ final class JobProgress {
 
   void print(PipelineResult result) {
     if (remote != null) {
-      err.printf(Locale.ROOT, "[%s] running on the cluster; its progress shows at %s%n",
-          elapsed(), remote);
+      err.printf(
+          Locale.ROOT,
+          "[%s] running on the cluster; its progress shows at %s%n",
+          elapsed(),
+          remote);
       return;
     }
-    long read = Math.max(counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
-        LiveProgress.recordsRead() - liveReadAtStart);
-    err.printf(Locale.ROOT, "[%s] read %,d records, %,d spills, %s spilled to disk%n", elapsed(),
+    long read =
+        Math.max(
+            counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+            LiveProgress.recordsRead() - liveReadAtStart);
+    err.printf(
+        Locale.ROOT,
+        "[%s] read %,d records, %,d spills, %s spilled to disk%n",
+        elapsed(),
         read,
         counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
         bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
@@ -47,11 +56,16 @@ final class JobProgress {
     } catch (IOException e) {
       size = -1;
     }
-    err.printf(Locale.ROOT, "done in %s: read %,d records%s, wrote %,d lines (%s) to %s;"
+    err.printf(
+        Locale.ROOT,
+        "done in %s: read %,d records%s, wrote %,d lines (%s) to %s;"
             + " spilled %,d times, %s to disk%n",
-        elapsed(), counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+        elapsed(),
+        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
         skipping ? String.format(Locale.ROOT, ", skipped %,d bad", bad) : "",
-        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN), bytes(size), output,
+        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN),
+        bytes(size),
+        output,
         counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
         bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
   }

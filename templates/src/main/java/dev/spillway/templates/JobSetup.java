@@ -1,10 +1,10 @@
 package dev.spillway.templates;
 
-import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.Csv;
 import dev.spillway.templates.io.Header;
 import dev.spillway.templates.io.InputFiles;
 import dev.spillway.templates.io.MalformedLineException;
+import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.transforms.MemorySize;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
@@ -42,10 +42,11 @@ public final class JobSetup {
   public static JobSetup check(JobOptions options) {
     long budget = MemorySize.parse(options.getMemory());
     checkBudgetFitsTheHeap(options, budget, Runtime.getRuntime().maxMemory());
-    SpillOptions spill = SpillOptions.create()
-        .withMemoryBudgetBytes(budget)
-        .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()))
-        .withShuffle(options.getShuffle());
+    SpillOptions spill =
+        SpillOptions.create()
+            .withMemoryBudgetBytes(budget)
+            .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()))
+            .withShuffle(options.getShuffle());
     List<String> dirs = options.getSpillDirs();
     if (dirs != null && !dirs.isEmpty()) {
       spill = spill.withSpillDirectories(dirs);
@@ -63,14 +64,15 @@ public final class JobSetup {
     if (Boolean.FALSE.equals(options.getHeader())) {
       header = Header.numbered(first == null ? 0 : csv.split(first).length);
     } else if (first == null) {
-      throw new IllegalArgumentException("every input file is empty, so there is no header"
-          + " line to name the columns (use --no-header for headerless input)");
+      throw new IllegalArgumentException(
+          "every input file is empty, so there is no header"
+              + " line to name the columns (use --no-header for headerless input)");
     } else {
       try {
         header = Header.fromLine(csv, first);
       } catch (MalformedLineException e) {
-        throw new IllegalArgumentException(files.get(firstFile) + ":1: the header line does not"
-            + " parse: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            files.get(firstFile) + ":1: the header line does not" + " parse: " + e.getMessage(), e);
       }
       InputFiles.checkHeaders(files, firstLines);
     }
@@ -80,9 +82,9 @@ public final class JobSetup {
 
   /**
    * The heap a job needs beside its budget when it runs in this JVM: the runner, the readers and
-   * writers, the exchange's buffers and the garbage collector's headroom. Measured: the
-   * aggregate job over 4M rows and 4M keys completes at -Xmx160m with --memory 64m and at
-   * -Xmx128m with --memory 32m (BENCHMARKS.md).
+   * writers, the exchange's buffers and the garbage collector's headroom. Measured: the aggregate
+   * job over 4M rows and 4M keys completes at -Xmx160m with --memory 64m and at -Xmx128m with
+   * --memory 32m (BENCHMARKS.md).
    */
   static final long HEAP_BESIDE_BUDGET = 64L << 20;
 
@@ -92,12 +94,16 @@ public final class JobSetup {
    */
   static void checkBudgetFitsTheHeap(JobOptions options, long budget, long maxHeap) {
     if (runsInThisJvm(options) && budget > maxHeap - HEAP_BESIDE_BUDGET) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "--memory %s does not fit this JVM's heap of %d MiB: a job needs its budget plus about"
-              + " %d MiB; give java a larger heap (-Xmx%dm) or a smaller --memory (at most %dm)",
-          options.getMemory(), maxHeap >> 20, HEAP_BESIDE_BUDGET >> 20,
-          (budget + HEAP_BESIDE_BUDGET + (1 << 20) - 1) >> 20,
-          Math.max(0, maxHeap - HEAP_BESIDE_BUDGET) >> 20));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "--memory %s does not fit this JVM's heap of %d MiB: a job needs its budget plus about"
+                  + " %d MiB; give java a larger heap (-Xmx%dm) or a smaller --memory (at most %dm)",
+              options.getMemory(),
+              maxHeap >> 20,
+              HEAP_BESIDE_BUDGET >> 20,
+              (budget + HEAP_BESIDE_BUDGET + (1 << 20) - 1) >> 20,
+              Math.max(0, maxHeap - HEAP_BESIDE_BUDGET) >> 20));
     }
   }
 
@@ -106,7 +112,8 @@ public final class JobSetup {
    * plugin's runner with a local master.
    */
   static boolean runsInThisJvm(JobOptions options) {
-    return options.getRunner() == DirectRunner.class || FlinkLocalTemp.isEmbeddedFlink(options)
+    return options.getRunner() == DirectRunner.class
+        || FlinkLocalTemp.isEmbeddedFlink(options)
         || RunnerPlugins.running(options).map(r -> r.runsInThisJvm(options)).orElse(false);
   }
 
@@ -120,9 +127,12 @@ public final class JobSetup {
     }
     if (Files.exists(out) && !Files.isRegularFile(out)) {
       // The finished output is renamed over the old one: that would replace a device or a pipe.
-      throw new IllegalArgumentException("output " + name + " is not a regular file (a device,"
-          + " pipe or socket); spillway writes a whole file and renames it into place, so name"
-          + " a file");
+      throw new IllegalArgumentException(
+          "output "
+              + name
+              + " is not a regular file (a device,"
+              + " pipe or socket); spillway writes a whole file and renames it into place, so name"
+              + " a file");
     }
     if (inputs.contains(out.toString())) {
       throw new IllegalArgumentException("output " + name + " is also an input");
@@ -134,8 +144,15 @@ public final class JobSetup {
       Path probe = Files.createTempFile(dir, ".spillway-probe-", ".tmp");
       Files.delete(probe);
     } catch (IOException | SecurityException e) {
-      throw new IllegalArgumentException("cannot write the output " + name + ": directory " + dir
-          + " is not writable (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          "cannot write the output "
+              + name
+              + ": directory "
+              + dir
+              + " is not writable ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     return out;
   }
@@ -178,9 +195,10 @@ public final class JobSetup {
    * target parallelism, else the cores), so that one slow partition does not hold the job.
    */
   public static int exchangePartitions(JobOptions options) {
-    int threads = options.getRunner() == DirectRunner.class
-        ? options.as(DirectOptions.class).getTargetParallelism()
-        : Runtime.getRuntime().availableProcessors();
+    int threads =
+        options.getRunner() == DirectRunner.class
+            ? options.as(DirectOptions.class).getTargetParallelism()
+            : Runtime.getRuntime().availableProcessors();
     return 2 * Math.max(1, threads);
   }
 

@@ -15,8 +15,8 @@ public interface RunnerPlugin {
   String name();
 
   /**
-   * Sets {@code options} to run on this runner at {@code master} (a cluster's address, or a
-   * local master such as {@code local[*]}) with {@code parallelism} (0: the runner's default).
+   * Sets {@code options} to run on this runner at {@code master} (a cluster's address, or a local
+   * master such as {@code local[*]}) with {@code parallelism} (0: the runner's default).
    */
   void configure(PipelineOptions options, String master, int parallelism);
 
@@ -30,8 +30,8 @@ public interface RunnerPlugin {
   String monitoring(PipelineOptions options);
 
   /**
-   * Makes a private temporary directory for a runner in this JVM and points the runner at it,
-   * or returns null; the launcher deletes it when the job ends.
+   * Makes a private temporary directory for a runner in this JVM and points the runner at it, or
+   * returns null; the launcher deletes it when the job ends.
    */
   Path privateTemp(PipelineOptions options) throws IOException;
 }

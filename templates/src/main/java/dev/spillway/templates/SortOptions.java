@@ -24,7 +24,8 @@ public interface SortOptions extends JobOptions {
 
   void setDescending(Boolean descending);
 
-  @Description("Key ranges sorted in parallel, each reading the input once (a sample picks their bounds)")
+  @Description(
+      "Key ranges sorted in parallel, each reading the input once (a sample picks their bounds)")
   @Default.Integer(4)
   Integer getRanges();
 

@@ -37,9 +37,23 @@ public class AggregateJobTest {
     Path spill = tmp.newFolder("spill").toPath();
     Path out = tmp.getRoot().toPath().resolve("out/sums.csv");
 
-    Cli run = Cli.run("aggregate", "--input", data + "/*.csv", "--output", out.toString(),
-        "--group-by", "key", "--aggregate", "sum:value,count,min:value,max:value,mean:value",
-        "--memory", "256k", "--spill-dir", spill.toString(), "--quiet").expect(0);
+    Cli run =
+        Cli.run(
+                "aggregate",
+                "--input",
+                data + "/*.csv",
+                "--output",
+                out.toString(),
+                "--group-by",
+                "key",
+                "--aggregate",
+                "sum:value,count,min:value,max:value,mean:value",
+                "--memory",
+                "256k",
+                "--spill-dir",
+                spill.toString(),
+                "--quiet")
+            .expect(0);
 
     List<String> lines = Cli.lines(out);
     assertEquals("key,sum_value,count,min_value,max_value,mean_value", lines.get(0));
@@ -61,22 +75,36 @@ public class AggregateJobTest {
   @Test
   public void handWrittenTsvWithQuotesDecimalsNegativesAndTwoGroupColumns() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("sales.tsv");
-    Files.write(in, List.of(
-        "region\tproduct\tamount\tnote",
-        "north\t\"big\tbox\"\t10\tx",
-        "north\t\"big\tbox\"\t-2.5\t\"quoted \"\"note\"\"\"",
-        "south\tpen\t3\t",
-        "north\tpen\t9223372036854775807\ty",
-        "north\tpen\t1\ty",
-        "south\tpen\t4\tz"), StandardCharsets.UTF_8);
+    Files.write(
+        in,
+        List.of(
+            "region\tproduct\tamount\tnote",
+            "north\t\"big\tbox\"\t10\tx",
+            "north\t\"big\tbox\"\t-2.5\t\"quoted \"\"note\"\"\"",
+            "south\tpen\t3\t",
+            "north\tpen\t9223372036854775807\ty",
+            "north\tpen\t1\ty",
+            "south\tpen\t4\tz"),
+        StandardCharsets.UTF_8);
     Path out = tmp.getRoot().toPath().resolve("totals.tsv");
 
-    Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "region,product",
-        "-a", "count,sum:amount,min:amount,max:amount", "-q").expect(0);
+    Cli.run(
+            "aggregate",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-g",
+            "region,product",
+            "-a",
+            "count,sum:amount,min:amount,max:amount",
+            "-q")
+        .expect(0);
 
     List<String> lines = Cli.lines(out);
     assertEquals("region\tproduct\tcount\tsum_amount\tmin_amount\tmax_amount", lines.get(0));
-    assertEquals(Map.of(
+    assertEquals(
+        Map.of(
             "north\t\"big\tbox\"", "2\t7.5\t-2.5\t10",
             // The sum passes a long's range and stays exact.
             "north\tpen", "2\t9223372036854775808\t1\t9223372036854775807",

@@ -50,8 +50,10 @@ final class Cli {
   /** What is in {@code dir} (recursively), as relative paths: empty means nothing was left. */
   static List<String> contents(Path dir) throws IOException {
     try (Stream<Path> all = Files.walk(dir)) {
-      return all.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
-          .sorted().collect(Collectors.toList());
+      return all.filter(p -> !p.equals(dir))
+          .map(p -> dir.relativize(p).toString())
+          .sorted()
+          .collect(Collectors.toList());
     }
   }
 }

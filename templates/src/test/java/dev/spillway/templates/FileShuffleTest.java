@@ -23,8 +23,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The jobs' shuffle through files (the default on the DirectRunner): the same output as the
- * runner's shuffle and as a model, spilling on both sides at tiny budgets, nothing left behind;
- * and a job over many more keys than the heap holds completes in a small heap.
+ * runner's shuffle and as a model, spilling on both sides at tiny budgets, nothing left behind; and
+ * a job over many more keys than the heap holds completes in a small heap.
  */
 public class FileShuffleTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -37,9 +37,25 @@ public class FileShuffleTest {
     List<List<String>> outputs = new ArrayList<>();
     for (String shuffle : List.of("files", "runner")) {
       Path out = tmp.getRoot().toPath().resolve("out-" + shuffle + "/sums.csv");
-      Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g",
-          "country,city", "-a", "sum:qty,count,min:amount,max:amount,mean:amount", "--memory",
-          "256k", "--spill-dir", spill.toString(), "--shuffle", shuffle, "-q").expect(0);
+      Cli run =
+          Cli.run(
+                  "aggregate",
+                  "-i",
+                  in.toString(),
+                  "-o",
+                  out.toString(),
+                  "-g",
+                  "country,city",
+                  "-a",
+                  "sum:qty,count,min:amount,max:amount,mean:amount",
+                  "--memory",
+                  "256k",
+                  "--spill-dir",
+                  spill.toString(),
+                  "--shuffle",
+                  shuffle,
+                  "-q")
+              .expect(0);
       assertThat(shuffle + " spills", AggregateJobTest.spills(run.stderr), greaterThan(0L));
       assertThat(Cli.contents(spill), empty());
       assertEquals(List.of("sums.csv"), Cli.contents(out.getParent()));
@@ -54,7 +70,9 @@ public class FileShuffleTest {
     assertEquals("files and runner shuffles", outputs.get(1), outputs.get(0));
     for (String line : outputs.get(0)) {
       String key = AggregateJobTest.keyOf(line, 2, ',');
-      assertEquals(line, Long.toString(model.qtyByKey.get(key)),
+      assertEquals(
+          line,
+          Long.toString(model.qtyByKey.get(key)),
           line.substring(key.length() + 1).split(",")[0]);
     }
   }
@@ -66,9 +84,23 @@ public class FileShuffleTest {
     List<List<String>> outputs = new ArrayList<>();
     for (boolean encrypt : new boolean[] {false, true}) {
       Path out = tmp.getRoot().toPath().resolve("out-" + encrypt + "/sums.csv");
-      List<String> args = new ArrayList<>(List.of("aggregate", "-i", in.toString(), "-o",
-          out.toString(), "-g", "country,city", "-a", "sum:amount,count", "--memory", "256k",
-          "--shuffle", "files", "-q"));
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "aggregate",
+                  "-i",
+                  in.toString(),
+                  "-o",
+                  out.toString(),
+                  "-g",
+                  "country,city",
+                  "-a",
+                  "sum:amount,count",
+                  "--memory",
+                  "256k",
+                  "--shuffle",
+                  "files",
+                  "-q"));
       if (encrypt) {
         args.add("--encrypt-spills");
       }
@@ -84,15 +116,31 @@ public class FileShuffleTest {
     SalesFile model = SalesFile.write(in, 30_000, 11);
     Path spill = tmp.newFolder("spill").toPath();
     Path out = tmp.getRoot().toPath().resolve("out/groups.csv");
-    Cli run = Cli.run("group", "-i", in.toString(), "-o", out.toString(), "-k", "country,city",
-        "-v", "note", "--memory", "256k", "--spill-dir", spill.toString(), "-q").expect(0);
+    Cli run =
+        Cli.run(
+                "group",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "-k",
+                "country,city",
+                "-v",
+                "note",
+                "--memory",
+                "256k",
+                "--spill-dir",
+                spill.toString(),
+                "-q")
+            .expect(0);
     assertThat(AggregateJobTest.spills(run.stderr), greaterThan(0L));
     assertThat(Cli.contents(spill), empty());
     Csv csv = new Csv(',');
     List<String> expected = new ArrayList<>();
     for (Map.Entry<String, List<String>> e : model.notesByKey.entrySet()) {
-      expected.add(csv.appendField(new StringBuilder(e.getKey()).append(','),
-          String.join(";", e.getValue())).toString());
+      expected.add(
+          csv.appendField(new StringBuilder(e.getKey()).append(','), String.join(";", e.getValue()))
+              .toString());
     }
     Collections.sort(expected);
     List<String> lines = Cli.lines(out);
@@ -109,15 +157,41 @@ public class FileShuffleTest {
     // needs its budget and a fixed overhead.
     Path dir = tmp.getRoot().toPath();
     Path in = dir.resolve("keys.csv");
-    Cli.run("generate", "--workload", "combine", "--records", "600000", "--keys", "100000000",
-        "-o", in.toString()).expect(0);
+    Cli.run(
+            "generate",
+            "--workload",
+            "combine",
+            "--records",
+            "600000",
+            "--keys",
+            "100000000",
+            "-o",
+            in.toString())
+        .expect(0);
     Path out = dir.resolve("sums.csv");
-    Process job = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java")
-            .toString(), "-Xmx96m", "-Djava.io.tmpdir=" + tmp.newFolder("jvm-tmp"), "-cp",
-            System.getProperty("java.class.path"), "dev.spillway.templates.cli.SpillwayCommand",
-            "aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "key", "-a",
-            "sum:value,count", "--memory", "16m", "-q")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("job.log").toFile()).start();
+    Process job =
+        new ProcessBuilder(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx96m",
+                "-Djava.io.tmpdir=" + tmp.newFolder("jvm-tmp"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.spillway.templates.cli.SpillwayCommand",
+                "aggregate",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "-g",
+                "key",
+                "-a",
+                "sum:value,count",
+                "--memory",
+                "16m",
+                "-q")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("job.log").toFile())
+            .start();
     try {
       assertTrue("finished in time", job.waitFor(180, TimeUnit.SECONDS));
     } finally {
@@ -132,8 +206,21 @@ public class FileShuffleTest {
     Path in = tmp.getRoot().toPath().resolve("in.csv");
     Files.writeString(in, "k,v\na,1\n");
     long heapMiB = Runtime.getRuntime().maxMemory() >> 20;
-    Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", tmp.getRoot() + "/out.csv", "-g",
-        "k", "-a", "count", "--memory", (heapMiB - 32) + "m", "-q").expect(2);
+    Cli run =
+        Cli.run(
+                "aggregate",
+                "-i",
+                in.toString(),
+                "-o",
+                tmp.getRoot() + "/out.csv",
+                "-g",
+                "k",
+                "-a",
+                "count",
+                "--memory",
+                (heapMiB - 32) + "m",
+                "-q")
+            .expect(2);
     assertThat(run.stderr, containsString("does not fit this JVM's heap of " + heapMiB + " MiB"));
     assertFalse(Files.exists(tmp.getRoot().toPath().resolve("out.csv")));
   }

@@ -24,14 +24,33 @@ public class FlinkJobTest {
     Map<String, Long> model = new HashMap<>();
     for (long i = 0; i < 30_000; i++) {
       long r = Generator.rand(42, i);
-      model.merge(Long.toString(Generator.key(Workload.COMBINE, r, 1_000)),
-          (long) Generator.value(r), Long::sum);
+      model.merge(
+          Long.toString(Generator.key(Workload.COMBINE, r, 1_000)),
+          (long) Generator.value(r),
+          Long::sum);
     }
     Path out = tmp.getRoot().toPath().resolve("sums.csv");
 
-    Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "key",
-        "-a", "sum:value", "--memory", "256k", "--runner", "flink", "--flink-master", "[local]",
-        "--parallelism", "2", "-q").expect(0);
+    Cli.run(
+            "aggregate",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-g",
+            "key",
+            "-a",
+            "sum:value",
+            "--memory",
+            "256k",
+            "--runner",
+            "flink",
+            "--flink-master",
+            "[local]",
+            "--parallelism",
+            "2",
+            "-q")
+        .expect(0);
 
     List<String> lines = Cli.lines(out);
     assertEquals("key,sum_value", lines.get(0));

@@ -32,15 +32,34 @@ public class GroupJobTest {
     Map<String, List<String>> model = new HashMap<>();
     for (long i = 0; i < records; i++) {
       long r = Generator.rand(42, i);
-      model.computeIfAbsent(Long.toString(Generator.key(Workload.SKEW, r, 2_000)),
-          k -> new ArrayList<>()).add(Integer.toString(Generator.value(r)));
+      model
+          .computeIfAbsent(
+              Long.toString(Generator.key(Workload.SKEW, r, 2_000)), k -> new ArrayList<>())
+          .add(Integer.toString(Generator.value(r)));
     }
     Path spill = tmp.newFolder("spill").toPath();
     Path out = tmp.getRoot().toPath().resolve("groups.csv");
 
-    Cli run = Cli.run("group", "-i", in.toString(), "-o", out.toString(), "--key", "key",
-        "--value", "value", "--separator", "|", "--memory", "128k", "--encrypt-spills",
-        "--spill-dir", spill.toString(), "-q").expect(0);
+    Cli run =
+        Cli.run(
+                "group",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "--key",
+                "key",
+                "--value",
+                "value",
+                "--separator",
+                "|",
+                "--memory",
+                "128k",
+                "--encrypt-spills",
+                "--spill-dir",
+                spill.toString(),
+                "-q")
+            .expect(0);
 
     List<String> lines = Cli.lines(out);
     assertEquals("key,value", lines.get(0));
@@ -60,8 +79,8 @@ public class GroupJobTest {
   @Test
   public void wholeLinesAreCollectedWhenNoValueColumnIsNamed() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("visits.csv");
-    Files.write(in, List.of("user,page", "ann,/a", "bob,/b", "ann,\"/c,d\""),
-        StandardCharsets.UTF_8);
+    Files.write(
+        in, List.of("user,page", "ann,/a", "bob,/b", "ann,\"/c,d\""), StandardCharsets.UTF_8);
     Path out = tmp.getRoot().toPath().resolve("by-user.csv");
 
     Cli.run("group", "-i", in.toString(), "-o", out.toString(), "-k", "user", "-q").expect(0);
@@ -72,8 +91,10 @@ public class GroupJobTest {
     Collections.sort(body);
     // ann's two lines, in either order, joined by ';' and quoted as one field.
     String ann = body.get(0);
-    assertEquals(true, ann.equals("ann,\"ann,/a;ann,\"\"/c,d\"\"\"")
-        || ann.equals("ann,\"ann,\"\"/c,d\"\";ann,/a\""));
+    assertEquals(
+        true,
+        ann.equals("ann,\"ann,/a;ann,\"\"/c,d\"\"\"")
+            || ann.equals("ann,\"ann,\"\"/c,d\"\";ann,/a\""));
     assertEquals("bob,\"bob,/b\"", body.get(1));
   }
 }

@@ -21,8 +21,8 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The output is never a device or pipe replaced by a file, and no work directory stays beside
- * it: not after a SIGTERM, and not after a SIGKILL once the next job has run.
+ * The output is never a device or pipe replaced by a file, and no work directory stays beside it:
+ * not after a SIGTERM, and not after a SIGKILL once the next job has run.
  */
 public class OutputAndWorkDirectoryTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -40,8 +40,10 @@ public class OutputAndWorkDirectoryTest {
 
   private List<String> workDirectories() throws Exception {
     try (Stream<Path> all = Files.list(dir)) {
-      return all.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".spillway-"))
-          .sorted().collect(Collectors.toList());
+      return all.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(".spillway-"))
+          .sorted()
+          .collect(Collectors.toList());
     }
   }
 
@@ -50,8 +52,19 @@ public class OutputAndWorkDirectoryTest {
     Path fifo = dir.resolve("pipe");
     assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
     for (Path target : List.of(fifo, Paths.get("/dev/null"))) {
-      Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", target.toString(), "-g", "k",
-          "-a", "count", "-q").expect(2);
+      Cli run =
+          Cli.run(
+                  "aggregate",
+                  "-i",
+                  in.toString(),
+                  "-o",
+                  target.toString(),
+                  "-g",
+                  "k",
+                  "-a",
+                  "count",
+                  "-q")
+              .expect(2);
       assertThat(run.stderr, containsString("is not a regular file"));
       assertTrue(Files.exists(target));
       assertFalse(target + " was replaced by a file", Files.isRegularFile(target));
@@ -67,14 +80,25 @@ public class OutputAndWorkDirectoryTest {
     Path stale = dir.resolve(".spillway-out.csv-" + dead + "-" + UUID.randomUUID());
     Files.createDirectories(stale);
     Files.writeString(stale.resolve("part-0"), "a half-written part\n");
-    Path live = dir.resolve(".spillway-out.csv-" + ProcessHandle.current().pid() + "-"
-        + UUID.randomUUID());
+    Path live =
+        dir.resolve(".spillway-out.csv-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
     Files.createDirectories(live);
     Path unrelated = dir.resolve(".spillway-other.csv-" + dead + "-" + UUID.randomUUID());
     Files.createDirectories(unrelated);
 
-    Cli run = Cli.run("aggregate", "-i", in.toString(), "-o", out.toString(), "-g", "k", "-a",
-        "count", "-q").expect(0);
+    Cli run =
+        Cli.run(
+                "aggregate",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "-g",
+                "k",
+                "-a",
+                "count",
+                "-q")
+            .expect(0);
     assertThat(run.stderr, containsString("removed " + stale));
     assertFalse(Files.exists(stale));
     assertTrue("a running process's directory is kept", Files.exists(live));
@@ -86,11 +110,27 @@ public class OutputAndWorkDirectoryTest {
     Path big = dir.resolve("big.csv");
     Cli.run("generate", "--workload", "combine", "--records", "3000000", "-o", big.toString())
         .expect(0);
-    Process job = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java")
-            .toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-            "dev.spillway.templates.cli.SpillwayCommand", "aggregate", "-i", big.toString(), "-o",
-            out.toString(), "-g", "key", "-a", "sum:value", "--memory", "16m")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("job.log").toFile()).start();
+    Process job =
+        new ProcessBuilder(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.spillway.templates.cli.SpillwayCommand",
+                "aggregate",
+                "-i",
+                big.toString(),
+                "-o",
+                out.toString(),
+                "-g",
+                "key",
+                "-a",
+                "sum:value",
+                "--memory",
+                "16m")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("job.log").toFile())
+            .start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (workDirectories().isEmpty() && job.isAlive() && System.nanoTime() < deadline) {
@@ -110,35 +150,57 @@ public class OutputAndWorkDirectoryTest {
   @Test
   public void generatedDataFilesAreReadableByOthersAsTheUmaskAllows() throws Exception {
     Path data = dir.resolve("data.csv");
-    Cli.run("generate", "--workload", "group", "--records", "100", "-o", data.toString())
-        .expect(0);
+    Cli.run("generate", "--workload", "group", "--records", "100", "-o", data.toString()).expect(0);
     Path plain = Files.createFile(dir.resolve("plain"));
-    assertEquals("the same permissions as any new file",
-        Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(data));
+    assertEquals(
+        "the same permissions as any new file",
+        Files.getPosixFilePermissions(plain),
+        Files.getPosixFilePermissions(data));
   }
 
   /**
    * Nothing of spillway's or its libraries' stays in the temporary directory after a run, on the
-   * DirectRunner or an embedded Flink cluster (which had left its 22 MB RPC jar, minicluster_*
-   * and flink-web-upload there), including lz4-java's native library.
+   * DirectRunner or an embedded Flink cluster (which had left its 22 MB RPC jar, minicluster_* and
+   * flink-web-upload there), including lz4-java's native library.
    */
   @Test
   public void runsLeaveNothingInTheTemporaryDirectory() throws Exception {
     Path temp = tmp.newFolder("java-io-tmpdir").toPath();
-    for (List<String> runner : List.of(List.<String>of(),
-        List.of("--runner", "flink", "--flink-master", "[local]"))) {
-      List<String> command = new java.util.ArrayList<>(List.of(
-          Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-          "-Djava.io.tmpdir=" + temp, "-cp", System.getProperty("java.class.path"),
-          "dev.spillway.templates.cli.SpillwayCommand", "aggregate", "-i", in.toString(), "-o",
-          out.toString(), "-g", "k", "-a", "sum:v", "--memory", "64k", "-q"));
+    for (List<String> runner :
+        List.of(List.<String>of(), List.of("--runner", "flink", "--flink-master", "[local]"))) {
+      List<String> command =
+          new java.util.ArrayList<>(
+              List.of(
+                  Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx512m",
+                  "-Djava.io.tmpdir=" + temp,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "dev.spillway.templates.cli.SpillwayCommand",
+                  "aggregate",
+                  "-i",
+                  in.toString(),
+                  "-o",
+                  out.toString(),
+                  "-g",
+                  "k",
+                  "-a",
+                  "sum:v",
+                  "--memory",
+                  "64k",
+                  "-q"));
       command.addAll(runner);
-      Process job = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("job.log").toFile()).start();
+      Process job =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("job.log").toFile())
+              .start();
       assertTrue(job.waitFor(120, TimeUnit.SECONDS));
       assertEquals(Files.readString(dir.resolve("job.log")), 0, job.exitValue());
       try (Stream<Path> left = Files.list(temp)) {
-        assertEquals("left in java.io.tmpdir by " + runner, List.of(),
+        assertEquals(
+            "left in java.io.tmpdir by " + runner,
+            List.of(),
             left.map(p -> p.getFileName().toString()).collect(Collectors.toList()));
       }
     }

@@ -42,9 +42,24 @@ public class SortJobTest {
     Path spill = tmp.newFolder("spill").toPath();
     Path out = tmp.getRoot().toPath().resolve("sorted.csv");
 
-    Cli run = Cli.run("sort", "-i", in.toString(), "-o", out.toString(), "--column", "key",
-        "--numeric", "--ranges", "5", "--memory", "256k", "--spill-dir", spill.toString(), "-q")
-        .expect(0);
+    Cli run =
+        Cli.run(
+                "sort",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "--column",
+                "key",
+                "--numeric",
+                "--ranges",
+                "5",
+                "--memory",
+                "256k",
+                "--spill-dir",
+                spill.toString(),
+                "-q")
+            .expect(0);
 
     List<String> lines = Cli.lines(out);
     assertEquals("key,value", lines.get(0));
@@ -62,12 +77,28 @@ public class SortJobTest {
   public void textDescendingAndNumbersKeepInputOrderForEqualKeys() throws Exception {
     Random random = new Random(7);
     String[] words = {"", "a", "ab", "b", "a\u0000", "é", "z", "\uD83D\uDE00", "Z", "aa"};
-    String[] numbers = {"-1", "-0.5", "0", "-0", "0.0", "2", "10", "1e3", "9007199254740993",
-        "9007199254740992", "-9223372036854775808", "3.25"};
+    String[] numbers = {
+      "-1",
+      "-0.5",
+      "0",
+      "-0",
+      "0.0",
+      "2",
+      "10",
+      "1e3",
+      "9007199254740993",
+      "9007199254740992",
+      "-9223372036854775808",
+      "3.25"
+    };
     List<String[]> rows = new ArrayList<>();
     for (int i = 0; i < 600; i++) {
-      rows.add(new String[] {words[random.nextInt(words.length)],
-          numbers[random.nextInt(numbers.length)], Integer.toString(i)});
+      rows.add(
+          new String[] {
+            words[random.nextInt(words.length)],
+            numbers[random.nextInt(numbers.length)],
+            Integer.toString(i)
+          });
     }
     List<String> file = new ArrayList<>();
     file.add("word,number,id");
@@ -78,8 +109,19 @@ public class SortJobTest {
     Files.write(in, file, StandardCharsets.UTF_8);
 
     Path byWord = tmp.getRoot().toPath().resolve("by-word.csv");
-    Cli.run("sort", "-i", in.toString(), "-o", byWord.toString(), "-c", "word", "--descending",
-        "--ranges", "3", "-q").expect(0);
+    Cli.run(
+            "sort",
+            "-i",
+            in.toString(),
+            "-o",
+            byWord.toString(),
+            "-c",
+            "word",
+            "--descending",
+            "--ranges",
+            "3",
+            "-q")
+        .expect(0);
     List<String[]> expectWords = new ArrayList<>(rows);
     Comparator<String[]> codePoints =
         (a, b) -> Arrays.compare(a[0].codePoints().toArray(), b[0].codePoints().toArray());

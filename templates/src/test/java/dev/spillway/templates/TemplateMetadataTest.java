@@ -21,8 +21,14 @@ import org.junit.Test;
  * the required ones as such, and its validation regexes accept good values and refuse bad ones.
  */
 public class TemplateMetadataTest {
-  private static final Map<String, Class<? extends JobOptions>> JOBS = Map.of(
-      "aggregate", AggregateOptions.class, "group", GroupOptions.class, "sort", SortOptions.class);
+  private static final Map<String, Class<? extends JobOptions>> JOBS =
+      Map.of(
+          "aggregate",
+          AggregateOptions.class,
+          "group",
+          GroupOptions.class,
+          "sort",
+          SortOptions.class);
 
   @Test
   public void metadataMatchesTheOptionsInterfaces() throws Exception {
@@ -32,7 +38,8 @@ public class TemplateMetadataTest {
       Class.forName(doc.get("mainClass").asText()).getMethod("main", String[].class);
       Map<String, Boolean> declared = new TreeMap<>(); // name -> optional
       for (Method m : job.getValue().getMethods()) {
-        if (m.getName().startsWith("get") && m.getDeclaringClass() != PipelineOptions.class
+        if (m.getName().startsWith("get")
+            && m.getDeclaringClass() != PipelineOptions.class
             && JobOptions.class.isAssignableFrom(m.getDeclaringClass())) {
           String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
           declared.put(name, m.getAnnotation(Validation.Required.class) == null);
@@ -52,9 +59,15 @@ public class TemplateMetadataTest {
 
   @Test
   public void regexesAcceptGoodValuesAndRefuseBadOnes() throws Exception {
-    check("aggregate", "memory", List.of("64m", "2g", "1048576", "512K", "64mb"),
+    check(
+        "aggregate",
+        "memory",
+        List.of("64m", "2g", "1048576", "512K", "64mb"),
         List.of("lots", "64x", "-1m", ""));
-    check("aggregate", "aggregate", List.of("count", "sum:price,count,mean:price", "max:3"),
+    check(
+        "aggregate",
+        "aggregate",
+        List.of("count", "sum:price,count,mean:price", "max:3"),
         List.of("median:x", "sum", "count,", ""));
     check("aggregate", "delimiter", List.of("auto", "tab", ";", "|"), List.of("ab", "\"", ""));
     check("sort", "ranges", List.of("1", "16", "4096"), List.of("0", "10000", "x"));
@@ -75,8 +88,9 @@ public class TemplateMetadataTest {
   }
 
   private static JsonNode read(String job) throws Exception {
-    try (InputStream in = TemplateMetadataTest.class.getResourceAsStream(
-        "/dev/spillway/templates/metadata/" + job + ".json")) {
+    try (InputStream in =
+        TemplateMetadataTest.class.getResourceAsStream(
+            "/dev/spillway/templates/metadata/" + job + ".json")) {
       return new ObjectMapper().readTree(in);
     }
   }

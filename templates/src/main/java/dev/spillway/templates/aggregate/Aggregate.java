@@ -11,10 +11,17 @@ public final class Aggregate implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** What is computed. */
-  public enum Kind { COUNT, SUM, MIN, MAX, MEAN }
+  public enum Kind {
+    COUNT,
+    SUM,
+    MIN,
+    MAX,
+    MEAN
+  }
 
   private final Kind kind;
   private final String column;
+
   /** The index of the column among the job's numeric columns (not the input's). */
   private final int slot;
 
@@ -59,8 +66,12 @@ public final class Aggregate implements Serializable {
       try {
         kind = Kind.valueOf(kindName.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown aggregate '" + kindName + "' in '" + spec
-            + "'; known: count, sum:COL, min:COL, max:COL, mean:COL");
+        throw new IllegalArgumentException(
+            "unknown aggregate '"
+                + kindName
+                + "' in '"
+                + spec
+                + "'; known: count, sum:COL, min:COL, max:COL, mean:COL");
       }
       if (kind == Kind.COUNT) {
         if (colon >= 0) {
@@ -70,8 +81,8 @@ public final class Aggregate implements Serializable {
         continue;
       }
       if (colon < 0 || colon == p.length() - 1) {
-        throw new IllegalArgumentException(kindName + " needs a column, as " + kindName
-            + ":COL, in '" + spec + "'");
+        throw new IllegalArgumentException(
+            kindName + " needs a column, as " + kindName + ":COL, in '" + spec + "'");
       }
       String column = p.substring(colon + 1);
       int index = header.indexOf(column);

@@ -37,9 +37,12 @@ public final class AggregateExchange {
 
     @Override
     public Task<KV<String, Numbers>> start(SpillConfig config, RecordSink out) {
-      PartialCombiner<Numbers, Stats> partial = new PartialCombiner<>(
-          new CombineFnAggregator<>(new AggregateFn(columns)),
-          new CoderCodec<>(new Stats.StatsCoder(columns)), config, out);
+      PartialCombiner<Numbers, Stats> partial =
+          new PartialCombiner<>(
+              new CombineFnAggregator<>(new AggregateFn(columns)),
+              new CoderCodec<>(new Stats.StatsCoder(columns)),
+              config,
+              out);
       return new Task<>() {
         @Override
         public void add(KV<String, Numbers> record) {
@@ -80,17 +83,22 @@ public final class AggregateExchange {
     public SpillingEngine consume(SpillConfig config, Consumer<RecordSink> records, Lines out)
         throws IOException {
       CoderCodec<Stats> codec = new CoderCodec<>(new Stats.StatsCoder(columns));
-      ExternalMerger<Numbers, Stats> merger = new ExternalMerger<>(
-          new CombineFnAggregator<>(new AggregateFn(columns)), codec, config);
+      ExternalMerger<Numbers, Stats> merger =
+          new ExternalMerger<>(new CombineFnAggregator<>(new AggregateFn(columns)), codec, config);
       try {
-        records.accept((k, kOff, kLen, v, vOff, vLen) ->
-            merger.addAccumulator(k, kOff, kLen, codec.decode(v, vOff, vLen)));
+        records.accept(
+            (k, kOff, kLen, v, vOff, vLen) ->
+                merger.addAccumulator(k, kOff, kLen, codec.decode(v, vOff, vLen)));
         try (CombineCursor<Stats> merged = merger.finish()) {
           while (merged.next()) {
-            String key = new String(merged.keyArray(), merged.keyOffset(), merged.keyLength(),
-                StandardCharsets.UTF_8);
-            out.stream().write(format.format(key, merged.accumulator())
-                .getBytes(StandardCharsets.UTF_8));
+            String key =
+                new String(
+                    merged.keyArray(),
+                    merged.keyOffset(),
+                    merged.keyLength(),
+                    StandardCharsets.UTF_8);
+            out.stream()
+                .write(format.format(key, merged.accumulator()).getBytes(StandardCharsets.UTF_8));
             out.endLine();
           }
         }

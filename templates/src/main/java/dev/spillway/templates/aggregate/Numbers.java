@@ -11,19 +11,22 @@ import org.apache.beam.sdk.util.VarInt;
 /**
  * The numeric columns of one input line. A number written in plain decimal notation that fits a
  * {@code long} once its point is dropped ({@code 12}, {@code -0.50}, up to 19 digits) is kept
- * exactly, as its unscaled value and its scale ({@code -0.50}: -50 and 2), so that sums are
- * exact and print as written; anything else ({@code 1e3}, more digits) as a {@code double}. An
- * empty field is a null, which the aggregates skip (as SQL's do).
+ * exactly, as its unscaled value and its scale ({@code -0.50}: -50 and 2), so that sums are exact
+ * and print as written; anything else ({@code 1e3}, more digits) as a {@code double}. An empty
+ * field is a null, which the aggregates skip (as SQL's do).
  */
 public final class Numbers {
   static final int MAX_COLUMNS = 64;
+
   /** {@link #scales} of a null. */
   static final byte NULL = -1;
+
   /** {@link #scales} of a double, whose bits are the value. */
   static final byte DOUBLE = -2;
 
   /** Per column: the scale of an exact value (0..19), or {@link #NULL} or {@link #DOUBLE}. */
   final byte[] scales;
+
   /** Per column: the unscaled value, or a double's bits. */
   final long[] values;
 

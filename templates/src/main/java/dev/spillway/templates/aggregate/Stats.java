@@ -14,11 +14,11 @@ import org.apache.beam.sdk.util.VarInt;
 /**
  * The running aggregates of one group: its row count and, per numeric column, the count of its
  * non-null values and their sum, min and max. While every value of a column was exact (plain
- * decimal notation, see {@link Numbers}) they are exact: the sum as an unscaled {@code long} at
- * the largest scale seen, or a {@link BigDecimal} once that overflows, so that the result is the
- * same whatever order the runner adds and merges in, and prints as written ({@code 1.50 + 2.25}
- * is {@code 3.75}). A column with a value in exponent notation, or with more digits than a long
- * holds, is summed as doubles.
+ * decimal notation, see {@link Numbers}) they are exact: the sum as an unscaled {@code long} at the
+ * largest scale seen, or a {@link BigDecimal} once that overflows, so that the result is the same
+ * whatever order the runner adds and merges in, and prints as written ({@code 1.50 + 2.25} is
+ * {@code 3.75}). A column with a value in exponent notation, or with more digits than a long holds,
+ * is summed as doubles.
  */
 public final class Stats {
   private static final long[] POW10 = new long[19];
@@ -31,21 +31,27 @@ public final class Stats {
   }
 
   long rows;
+
   /** Per column: its non-null values. */
   final long[] count;
+
   /** Per column: whether a double was among its values. */
   final boolean[] inexact;
+
   final double[] doubleSum;
   final double[] doubleMin;
   final double[] doubleMax;
+
   /** Per column, while exact: the sum, unscaled at {@link #sumScale}, unless in {@link #bigSum}. */
   final long[] sum;
+
   final int[] sumScale;
   final BigDecimal[] bigSum;
   final long[] minUnscaled;
   final byte[] minScale;
   final long[] maxUnscaled;
   final byte[] maxScale;
+
   /** Bit i: column i has seen an exact value, so its exact min and max are set. */
   private long exactBounds;
 
@@ -106,8 +112,7 @@ public final class Stats {
       } else {
         addExact(i, other.sum[i], other.sumScale[i]);
       }
-      minMax(i, other.minUnscaled[i], other.minScale[i], other.maxUnscaled[i],
-          other.maxScale[i]);
+      minMax(i, other.minUnscaled[i], other.minScale[i], other.maxUnscaled[i], other.maxScale[i]);
     }
   }
 
@@ -176,7 +181,8 @@ public final class Stats {
     long p = POW10[by];
     long high = Math.multiplyHigh(u, p);
     long low = u * p;
-    return (high == 0 && low >= 0) || (high == -1 && low < 0) ? (low == OVERFLOW ? OVERFLOW : low)
+    return (high == 0 && low >= 0) || (high == -1 && low < 0)
+        ? (low == OVERFLOW ? OVERFLOW : low)
         : OVERFLOW;
   }
 
@@ -193,8 +199,11 @@ public final class Stats {
   }
 
   private static double toDouble(long u, int scale) {
-    return scale == 0 ? u : scale < POW10.length ? (double) u / POW10[scale]
-        : BigDecimal.valueOf(u, scale).doubleValue();
+    return scale == 0
+        ? u
+        : scale < POW10.length
+            ? (double) u / POW10[scale]
+            : BigDecimal.valueOf(u, scale).doubleValue();
   }
 
   /** The value of {@code a} for this group, as printed; empty for a column of nulls only. */
@@ -211,15 +220,19 @@ public final class Stats {
       case SUM:
         return exact ? exactSum(i).toPlainString() : formatDouble(doubleSum[i]);
       case MIN:
-        return exact ? BigDecimal.valueOf(minUnscaled[i], minScale[i]).toPlainString()
+        return exact
+            ? BigDecimal.valueOf(minUnscaled[i], minScale[i]).toPlainString()
             : formatDouble(doubleMin[i]);
       case MAX:
-        return exact ? BigDecimal.valueOf(maxUnscaled[i], maxScale[i]).toPlainString()
+        return exact
+            ? BigDecimal.valueOf(maxUnscaled[i], maxScale[i]).toPlainString()
             : formatDouble(doubleMax[i]);
       case MEAN:
         return exact
-            ? exactSum(i).divide(BigDecimal.valueOf(count[i]), MathContext.DECIMAL64)
-                .stripTrailingZeros().toPlainString()
+            ? exactSum(i)
+                .divide(BigDecimal.valueOf(count[i]), MathContext.DECIMAL64)
+                .stripTrailingZeros()
+                .toPlainString()
             : formatDouble(doubleSum[i] / count[i]);
       default:
         throw new AssertionError(a.kind());
@@ -236,9 +249,9 @@ public final class Stats {
   }
 
   /**
-   * Coder: rows, then per column its count and, if any: whether it is inexact; the double sum,
-   * min and max if so, else the exact sum (a long and its scale, or a big decimal's scale and
-   * bytes) and the exact min and max (each a long and its scale).
+   * Coder: rows, then per column its count and, if any: whether it is inexact; the double sum, min
+   * and max if so, else the exact sum (a long and its scale, or a big decimal's scale and bytes)
+   * and the exact min and max (each a long and its scale).
    */
   static final class StatsCoder extends CustomCoder<Stats> {
     private static final long serialVersionUID = 1L;

@@ -8,20 +8,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = AggregateJob.NAME, mixinStandardHelpOptions = true,
+@Command(
+    name = AggregateJob.NAME,
+    mixinStandardHelpOptions = true,
     description = "Group lines by columns and compute count, sum, min, max, mean per group.",
-    footer = {"", "Example:",
-        "  spillway aggregate --input sales.csv --output totals.csv \\",
-        "      --group-by region,product --aggregate sum:amount,count,mean:price"})
+    footer = {
+      "",
+      "Example:",
+      "  spillway aggregate --input sales.csv --output totals.csv \\",
+      "      --group-by region,product --aggregate sum:amount,count,mean:price"
+    })
 final class AggregateCommand implements Callable<Integer> {
-  @Mixin
-  JobArgs job;
+  @Mixin JobArgs job;
 
-  @Option(names = {"-g", "--group-by"}, required = true, paramLabel = "COLS",
+  @Option(
+      names = {"-g", "--group-by"},
+      required = true,
+      paramLabel = "COLS",
       description = "Columns to group by: header names or 1-based numbers, comma-separated.")
   String groupBy;
 
-  @Option(names = {"-a", "--aggregate"}, required = true, paramLabel = "AGGS",
+  @Option(
+      names = {"-a", "--aggregate"},
+      required = true,
+      paramLabel = "AGGS",
       description = "Comma-separated: count, sum:COL, min:COL, max:COL, mean:COL.")
   String aggregate;
 

@@ -8,24 +8,39 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
     description = "Write a standard workload (benchmarks/WORKLOADS.md) as a CSV file key,value.",
-    footer = {"", "Example:",
-        "  spillway generate --workload combine --records 2000000 --output data/combine.csv"})
+    footer = {
+      "",
+      "Example:",
+      "  spillway generate --workload combine --records 2000000 --output data/combine.csv"
+    })
 final class GenerateCommand implements Callable<Integer> {
-  @Option(names = {"-w", "--workload"}, required = true, paramLabel = "NAME",
+  @Option(
+      names = {"-w", "--workload"},
+      required = true,
+      paramLabel = "NAME",
       description = "combine, group, skew or sort.")
   Workload workload;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "FILE",
       description = "The CSV file to write.")
   Path output;
 
-  @Option(names = "--records", paramLabel = "N",
+  @Option(
+      names = "--records",
+      paramLabel = "N",
       description = "Records (default: the workload's N).")
   Long records;
 
-  @Option(names = "--keys", paramLabel = "K",
+  @Option(
+      names = "--keys",
+      paramLabel = "K",
       description = "Key space (default: the workload's K).")
   Long keys;
 
@@ -42,8 +57,14 @@ final class GenerateCommand implements Callable<Integer> {
     }
     long start = System.nanoTime();
     long size = WorkloadFile.write(workload, n, k, seed, output);
-    System.err.printf(Locale.ROOT, "wrote %,d %s records (%,d bytes) to %s in %.1f s%n", n,
-        workload.id(), size, output.toAbsolutePath(), (System.nanoTime() - start) / 1e9);
+    System.err.printf(
+        Locale.ROOT,
+        "wrote %,d %s records (%,d bytes) to %s in %.1f s%n",
+        n,
+        workload.id(),
+        size,
+        output.toAbsolutePath(),
+        (System.nanoTime() - start) / 1e9);
     return 0;
   }
 }

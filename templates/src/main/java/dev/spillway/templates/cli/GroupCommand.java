@@ -8,23 +8,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = GroupJob.NAME, mixinStandardHelpOptions = true,
+@Command(
+    name = GroupJob.NAME,
+    mixinStandardHelpOptions = true,
     description = "Collect all values of each key; write one line per key, values joined.",
-    footer = {"", "Example:",
-        "  spillway group --input visits.csv --output by-user.csv --key user --value page"})
+    footer = {
+      "",
+      "Example:",
+      "  spillway group --input visits.csv --output by-user.csv --key user --value page"
+    })
 final class GroupCommand implements Callable<Integer> {
-  @Mixin
-  JobArgs job;
+  @Mixin JobArgs job;
 
-  @Option(names = {"-k", "--key"}, required = true, paramLabel = "COLS",
+  @Option(
+      names = {"-k", "--key"},
+      required = true,
+      paramLabel = "COLS",
       description = "Key columns: header names or 1-based numbers, comma-separated.")
   String key;
 
-  @Option(names = {"-v", "--value"}, paramLabel = "COL",
+  @Option(
+      names = {"-v", "--value"},
+      paramLabel = "COL",
       description = "The column to collect (default: the whole line).")
   String value;
 
-  @Option(names = "--separator", defaultValue = ";", paramLabel = "TEXT",
+  @Option(
+      names = "--separator",
+      defaultValue = ";",
+      paramLabel = "TEXT",
       description = "What joins a key's values (default: ${DEFAULT-VALUE}).")
   String separator;
 

@@ -16,69 +16,113 @@ import picocli.CommandLine.Option;
 /** The options every job command takes; copied into the job's {@link JobOptions}. */
 final class JobArgs {
   /** Where the pipeline runs. */
-  enum Runner { DIRECT, FLINK, SPARK }
+  enum Runner {
+    DIRECT,
+    FLINK,
+    SPARK
+  }
 
-  @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH",
-      description = "Input: a file, a directory or a glob (data/*.csv); comma-separated for"
-          + " several.")
+  @Option(
+      names = {"-i", "--input"},
+      required = true,
+      paramLabel = "PATH",
+      description =
+          "Input: a file, a directory or a glob (data/*.csv); comma-separated for" + " several.")
   String input;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "FILE",
       description = "Output file; it appears only when the job has succeeded.")
   String output;
 
-  @Option(names = {"-m", "--memory"}, defaultValue = "64m", paramLabel = "SIZE",
+  @Option(
+      names = {"-m", "--memory"},
+      defaultValue = "64m",
+      paramLabel = "SIZE",
       description = "Memory budget for spilling, e.g. 64m, 2g (default: ${DEFAULT-VALUE}).")
   String memory;
 
-  @Option(names = "--spill-dir", paramLabel = "DIR",
+  @Option(
+      names = "--spill-dir",
+      paramLabel = "DIR",
       description = "A directory to spill to; repeat for several (default: java.io.tmpdir).")
   List<String> spillDirs = new ArrayList<>();
 
-  @Option(names = "--encrypt-spills",
+  @Option(
+      names = "--encrypt-spills",
       description = "Encrypt spilled data (AES-GCM, a fresh key per engine, never written).")
   boolean encryptSpills;
 
-  @Option(names = {"-d", "--delimiter"}, defaultValue = "auto", paramLabel = "CHAR",
+  @Option(
+      names = {"-d", "--delimiter"},
+      defaultValue = "auto",
+      paramLabel = "CHAR",
       description = "Field delimiter: auto (comma; tab for .tsv), tab, or one character.")
   String delimiter;
 
-  @Option(names = "--no-header", negatable = false,
+  @Option(
+      names = "--no-header",
+      negatable = false,
       description = "The input has no header line; name columns by number (1, 2, ...).")
   boolean noHeader;
 
-  @Option(names = "--skip-bad-records",
+  @Option(
+      names = "--skip-bad-records",
       description = "Count and report malformed lines instead of failing on the first.")
   boolean skipBadRecords;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress lines, only the summary.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress lines, only the summary.")
   boolean quiet;
 
-  @Option(names = "--runner", defaultValue = "direct", paramLabel = "RUNNER",
-      description = "direct (Beam's DirectRunner, in this process), flink (Beam's Flink runner;"
-          + " see --flink-master) or spark (Beam's Spark runner, in spillway-spark.jar; see"
-          + " --spark-master). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runner",
+      defaultValue = "direct",
+      paramLabel = "RUNNER",
+      description =
+          "direct (Beam's DirectRunner, in this process), flink (Beam's Flink runner;"
+              + " see --flink-master) or spark (Beam's Spark runner, in spillway-spark.jar; see"
+              + " --spark-master). Default: ${DEFAULT-VALUE}.")
   Runner runner;
 
-  @Option(names = "--shuffle", defaultValue = "auto", paramLabel = "HOW",
-      description = "How records reach the step that merges them: auto (files on the"
-          + " DirectRunner, the runner's shuffle elsewhere), files (through the work directory:"
-          + " memory bounded by --memory whatever the input) or runner. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--shuffle",
+      defaultValue = "auto",
+      paramLabel = "HOW",
+      description =
+          "How records reach the step that merges them: auto (files on the"
+              + " DirectRunner, the runner's shuffle elsewhere), files (through the work directory:"
+              + " memory bounded by --memory whatever the input) or runner. Default: ${DEFAULT-VALUE}.")
   SpillOptions.Shuffle shuffle;
 
-  @Option(names = "--flink-master", defaultValue = "[local]", paramLabel = "HOST:PORT",
-      description = "The Flink cluster's JobManager, or [local] for an embedded one"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--flink-master",
+      defaultValue = "[local]",
+      paramLabel = "HOST:PORT",
+      description =
+          "The Flink cluster's JobManager, or [local] for an embedded one"
+              + " (default: ${DEFAULT-VALUE}).")
   String flinkMaster;
 
-  @Option(names = "--spark-master", defaultValue = "local[*]", paramLabel = "MASTER",
-      description = "The Spark master: local[N] runs Spark in this process, spark://HOST:PORT"
-          + " submits to a cluster (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--spark-master",
+      defaultValue = "local[*]",
+      paramLabel = "MASTER",
+      description =
+          "The Spark master: local[N] runs Spark in this process, spark://HOST:PORT"
+              + " submits to a cluster (default: ${DEFAULT-VALUE}).")
   String sparkMaster;
 
-  @Option(names = "--parallelism", defaultValue = "0", paramLabel = "N",
-      description = "Parallelism: DirectRunner threads, Flink slots or local Spark threads"
-          + " (default: the cores).")
+  @Option(
+      names = "--parallelism",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Parallelism: DirectRunner threads, Flink slots or local Spark threads"
+              + " (default: the cores).")
   int parallelism;
 
   /** New options of {@code type} holding these values. */
@@ -95,10 +139,14 @@ final class JobArgs {
     o.setSkipBadRecords(skipBadRecords);
     o.setShuffle(shuffle);
     if (runner == Runner.SPARK) {
-      RunnerPlugin spark = RunnerPlugins.named("spark").orElseThrow(() ->
-          new IllegalArgumentException("--runner spark: Beam's Spark runner is not in this jar;"
-              + " run the jobs with spillway-spark.jar (templates-spark/target/spillway-spark.jar),"
-              + " which carries it"));
+      RunnerPlugin spark =
+          RunnerPlugins.named("spark")
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "--runner spark: Beam's Spark runner is not in this jar;"
+                              + " run the jobs with spillway-spark.jar (templates-spark/target/spillway-spark.jar),"
+                              + " which carries it"));
       spark.configure(o, sparkMaster, parallelism);
     } else if (runner == Runner.FLINK) {
       FlinkPipelineOptions flink = o.as(FlinkPipelineOptions.class);

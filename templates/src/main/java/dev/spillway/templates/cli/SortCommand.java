@@ -8,27 +8,42 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = SortJob.NAME, mixinStandardHelpOptions = true,
+@Command(
+    name = SortJob.NAME,
+    mixinStandardHelpOptions = true,
     description = "Sort lines by a column into one totally ordered file; ties keep input order.",
-    footer = {"", "Example:",
-        "  spillway sort --input events.csv --output by-time.csv --column time --numeric"})
+    footer = {
+      "",
+      "Example:",
+      "  spillway sort --input events.csv --output by-time.csv --column time --numeric"
+    })
 final class SortCommand implements Callable<Integer> {
-  @Mixin
-  JobArgs job;
+  @Mixin JobArgs job;
 
-  @Option(names = {"-c", "--column"}, required = true, paramLabel = "COL",
+  @Option(
+      names = {"-c", "--column"},
+      required = true,
+      paramLabel = "COL",
       description = "The column to sort by: header name or 1-based number.")
   String column;
 
-  @Option(names = {"-n", "--numeric"}, description = "Compare as numbers (default: as text).")
+  @Option(
+      names = {"-n", "--numeric"},
+      description = "Compare as numbers (default: as text).")
   boolean numeric;
 
-  @Option(names = {"-r", "--descending"}, description = "Largest first.")
+  @Option(
+      names = {"-r", "--descending"},
+      description = "Largest first.")
   boolean descending;
 
-  @Option(names = "--ranges", defaultValue = "4", paramLabel = "N",
-      description = "Key ranges sorted in parallel, each reading the input once"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ranges",
+      defaultValue = "4",
+      paramLabel = "N",
+      description =
+          "Key ranges sorted in parallel, each reading the input once"
+              + " (default: ${DEFAULT-VALUE}).")
   int ranges;
 
   @Override

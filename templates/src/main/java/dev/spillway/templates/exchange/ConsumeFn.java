@@ -25,9 +25,9 @@ import org.apache.beam.sdk.values.KV;
 
 /**
  * The consumer task of one partition of a {@link FileExchange}: feeds the partition's files (from
- * every producer) to the {@link ExchangeConsumer}, which merges them and writes its lines to
- * {@code part-pNNNNN} of the work directory ({@link PartFile}: whole or not at all);
- * deletes the files it consumed and emits the part's path.
+ * every producer) to the {@link ExchangeConsumer}, which merges them and writes its lines to {@code
+ * part-pNNNNN} of the work directory ({@link PartFile}: whole or not at all); deletes the files it
+ * consumed and emits the part's path.
  */
 final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
   private static final long serialVersionUID = 1L;
@@ -39,8 +39,8 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
   private final Counter written = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN);
   private transient SpillMetrics metrics;
 
-  ConsumeFn(ExchangeConsumer consumer, String workDirectory, SpillOptions options,
-      ExchangeKey key) {
+  ConsumeFn(
+      ExchangeConsumer consumer, String workDirectory, SpillOptions options, ExchangeKey key) {
     this.consumer = consumer;
     this.workDirectory = workDirectory;
     this.options = options;
@@ -64,23 +64,32 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
     // Producer order, so that a key's records meet in the same order on every run.
     Collections.sort(files);
     SpillConfig config = options.toConfig();
-    Consumer<RecordSink> records = sink -> {
-      for (Path file : files) {
-        try (ExchangeReader in = new ExchangeReader(config, file, key)) {
-          while (in.next()) {
-            sink.accept(in.keyArray(), in.keyOffset(), in.keyLength(), in.valueArray(),
-                in.valueOffset(), in.valueLength());
+    Consumer<RecordSink> records =
+        sink -> {
+          for (Path file : files) {
+            try (ExchangeReader in = new ExchangeReader(config, file, key)) {
+              while (in.next()) {
+                sink.accept(
+                    in.keyArray(),
+                    in.keyOffset(),
+                    in.keyLength(),
+                    in.valueArray(),
+                    in.valueOffset(),
+                    in.valueLength());
+              }
+            }
           }
-        }
-      }
-    };
-    long lines = PartFile.write(part, file -> {
-      ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
-      try (SpillingEngine engine = consumer.consume(config, records, output)) {
-        metrics.publish(engine.stats());
-      }
-      return output.count();
-    });
+        };
+    long lines =
+        PartFile.write(
+            part,
+            file -> {
+              ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
+              try (SpillingEngine engine = consumer.consume(config, records, output)) {
+                metrics.publish(engine.stats());
+              }
+              return output.count();
+            });
     for (Path f : files) {
       Files.deleteIfExists(f); // consumed: the disk is given back as the job goes
     }

@@ -10,14 +10,14 @@ import java.util.function.Consumer;
 
 /**
  * What the consumer task of one partition of a {@link FileExchange} does: merges every record the
- * producers handed to that partition (each key's records all arrive here) in a spilling engine,
- * and writes the output lines of its keys.
+ * producers handed to that partition (each key's records all arrive here) in a spilling engine, and
+ * writes the output lines of its keys.
  */
 public interface ExchangeConsumer extends Serializable {
   /**
    * Feeds {@code records} (call it once: it reads the partition's files, one at a time, into the
-   * sink) to an engine it makes with {@code config}, then writes one UTF-8 line per output
-   * record, each ending with a newline, to {@code out}.
+   * sink) to an engine it makes with {@code config}, then writes one UTF-8 line per output record,
+   * each ending with a newline, to {@code out}.
    *
    * @return the engine, finished and drained, for its statistics (the caller closes it)
    */

@@ -19,9 +19,9 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * A producer task of a {@link FileExchange}: reads one input range (the element is its number)
- * with the job's reader, hands its records to the {@link ExchangeProducer}, which writes them
- * into a file per partition; emits (partition, file) for each partition it wrote to.
+ * A producer task of a {@link FileExchange}: reads one input range (the element is its number) with
+ * the job's reader, hands its records to the {@link ExchangeProducer}, which writes them into a
+ * file per partition; emits (partition, file) for each partition it wrote to.
  */
 final class ProduceFn<T> extends DoFn<Integer, KV<Integer, String>> {
   private static final long serialVersionUID = 1L;
@@ -34,8 +34,13 @@ final class ProduceFn<T> extends DoFn<Integer, KV<Integer, String>> {
   private final ExchangeKey key;
   private transient SpillMetrics metrics;
 
-  ProduceFn(List<LineSource<T>> ranges, ExchangeProducer<T> producer, int partitions,
-      String workDirectory, SpillOptions options, ExchangeKey key) {
+  ProduceFn(
+      List<LineSource<T>> ranges,
+      ExchangeProducer<T> producer,
+      int partitions,
+      String workDirectory,
+      SpillOptions options,
+      ExchangeKey key) {
     this.ranges = new ArrayList<>(ranges);
     this.producer = producer;
     this.partitions = partitions;
@@ -50,8 +55,11 @@ final class ProduceFn<T> extends DoFn<Integer, KV<Integer, String>> {
   }
 
   @ProcessElement
-  public void process(@Element Integer range, PipelineOptions pipelineOptions,
-      OutputReceiver<KV<Integer, String>> out) throws IOException {
+  public void process(
+      @Element Integer range,
+      PipelineOptions pipelineOptions,
+      OutputReceiver<KV<Integer, String>> out)
+      throws IOException {
     Path dir = FileExchange.directory(WorkDirectory.existing(workDirectory));
     try {
       // Not createDirectories: a task of a stopped job must not make the work directory again.
@@ -61,11 +69,10 @@ final class ProduceFn<T> extends DoFn<Integer, KV<Integer, String>> {
     }
     SpillConfig config = options.toConfig();
     List<Path> files;
-    try (ExchangeWriter exchange = new ExchangeWriter(config, dir,
-            String.format("range-%05d", range), partitions, key);
+    try (ExchangeWriter exchange =
+            new ExchangeWriter(config, dir, String.format("range-%05d", range), partitions, key);
         ExchangeProducer.Task<T> task = producer.start(config, exchange);
-        BoundedSource.BoundedReader<T> reader =
-            ranges.get(range).createReader(pipelineOptions)) {
+        BoundedSource.BoundedReader<T> reader = ranges.get(range).createReader(pipelineOptions)) {
       for (boolean more = reader.start(); more; more = reader.advance()) {
         task.add(reader.getCurrent());
       }

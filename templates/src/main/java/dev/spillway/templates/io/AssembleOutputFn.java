@@ -15,10 +15,10 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
- * Makes the job's output file from its parts: the header line, then every part in the order of
- * the parts' names, into one temporary file in the work directory, renamed to the output only
- * when complete. Runs once (the element is the output path), after every part is written (the
- * parts arrive as a side input; a part that a retry wrote twice appears once).
+ * Makes the job's output file from its parts: the header line, then every part in the order of the
+ * parts' names, into one temporary file in the work directory, renamed to the output only when
+ * complete. Runs once (the element is the output path), after every part is written (the parts
+ * arrive as a side input; a part that a retry wrote twice appears once).
  */
 public final class AssembleOutputFn extends DoFn<String, Void> {
   private static final long serialVersionUID = 1L;
@@ -27,8 +27,8 @@ public final class AssembleOutputFn extends DoFn<String, Void> {
   private final String workDirectory;
   private final String headerLine;
 
-  public AssembleOutputFn(PCollectionView<List<String>> parts, String workDirectory,
-      String headerLine) {
+  public AssembleOutputFn(
+      PCollectionView<List<String>> parts, String workDirectory, String headerLine) {
     this.parts = parts;
     this.workDirectory = workDirectory;
     this.headerLine = headerLine;
@@ -40,8 +40,12 @@ public final class AssembleOutputFn extends DoFn<String, Void> {
     Path dir = WorkDirectory.existing(workDirectory);
     TreeSet<String> ordered = new TreeSet<>(context.sideInput(parts));
     Path whole = dir.resolve("output.inprogress");
-    try (FileChannel out = FileChannel.open(whole, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(
+            whole,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       if (headerLine != null) {
         ByteBuffer header = ByteBuffer.wrap((headerLine + "\n").getBytes(StandardCharsets.UTF_8));
         while (header.hasRemaining()) {

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One line of delimited text (CSV or TSV) split into fields and joined back: fields may be
- * quoted with {@code "} and a quote inside a quoted field is doubled (RFC 4180), but a field may
- * not span lines.
+ * One line of delimited text (CSV or TSV) split into fields and joined back: fields may be quoted
+ * with {@code "} and a quote inside a quoted field is doubled (RFC 4180), but a field may not span
+ * lines.
  */
 public final class Csv implements Serializable {
   private static final long serialVersionUID = 1L;

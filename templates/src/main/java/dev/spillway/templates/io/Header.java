@@ -4,13 +4,14 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * The column names of the input: from its header line, or "1", "2", ... when it has none. A
- * column is named by its header name or, failing that, by its 1-based number.
+ * The column names of the input: from its header line, or "1", "2", ... when it has none. A column
+ * is named by its header name or, failing that, by its 1-based number.
  */
 public final class Header implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final List<String> names;
+
   /** The header line as it appears in every input file, or null when the input has none. */
   private final String line;
 
@@ -58,8 +59,11 @@ public final class Header implements Serializable {
     } catch (NumberFormatException ignored) {
       // not a number: unknown
     }
-    throw new IllegalArgumentException("no column '" + column + "' in the input; "
-        + (present() ? "its header has " + names : "it has no header: name columns 1, 2, ..."));
+    throw new IllegalArgumentException(
+        "no column '"
+            + column
+            + "' in the input; "
+            + (present() ? "its header has " + names : "it has no header: name columns 1, 2, ..."));
   }
 
   /**
@@ -67,8 +71,12 @@ public final class Header implements Serializable {
    * input's), or null if nothing is.
    */
   public String problemWithHeader(String firstLine) {
-    return firstLine.equals(line) ? null
-        : "the header differs from the first input's: \"" + firstLine + "\" is not \"" + line
+    return firstLine.equals(line)
+        ? null
+        : "the header differs from the first input's: \""
+            + firstLine
+            + "\" is not \""
+            + line
             + "\"";
   }
 

@@ -12,9 +12,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The files an input specification names: comma-separated entries, each a file, a directory
- * (its regular, non-hidden files) or a glob in its last path element ({@code data/part-*.csv}).
- * Every entry must match at least one readable file, so a typo fails before the job starts.
+ * The files an input specification names: comma-separated entries, each a file, a directory (its
+ * regular, non-hidden files) or a glob in its last path element ({@code data/part-*.csv}). Every
+ * entry must match at least one readable file, so a typo fails before the job starts.
  */
 public final class InputFiles {
   private InputFiles() {}
@@ -39,8 +39,8 @@ public final class InputFiles {
     if (last.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
       Path dir = path.getParent() == null ? Paths.get(".") : path.getParent();
       if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("input " + entry + ": directory " + dir
-            + " does not exist");
+        throw new IllegalArgumentException(
+            "input " + entry + ": directory " + dir + " does not exist");
       }
       List<String> out = new ArrayList<>();
       try (DirectoryStream<Path> matches = Files.newDirectoryStream(dir, last)) {
@@ -60,9 +60,11 @@ public final class InputFiles {
     }
     if (Files.isDirectory(path)) {
       try (Stream<Path> list = Files.list(path)) {
-        List<String> out = list
-            .filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("."))
-            .map(InputFiles::checkReadable).sorted().collect(Collectors.toList());
+        List<String> out =
+            list.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("."))
+                .map(InputFiles::checkReadable)
+                .sorted()
+                .collect(Collectors.toList());
         if (out.isEmpty()) {
           throw new IllegalArgumentException("input directory " + entry + " has no files");
         }
@@ -85,11 +87,11 @@ public final class InputFiles {
   }
 
   /**
-   * The first line of every file, in order (null for an empty file), each file opened once.
-   * Refuses an input that is not text: a first line holding a NUL byte (an archive, an image, a
-   * UTF-16 file) or bytes that are not UTF-8. Checked before any work, so that such a file is a
-   * set-up mistake named as such rather than a bad line deep in a job; a NUL inside a later
-   * field is data (CSV allows it).
+   * The first line of every file, in order (null for an empty file), each file opened once. Refuses
+   * an input that is not text: a first line holding a NUL byte (an archive, an image, a UTF-16
+   * file) or bytes that are not UTF-8. Checked before any work, so that such a file is a set-up
+   * mistake named as such rather than a bad line deep in a job; a NUL inside a later field is data
+   * (CSV allows it).
    */
   public static List<String> firstLines(List<String> files) {
     List<String> lines = new ArrayList<>(files.size());
@@ -99,9 +101,14 @@ public final class InputFiles {
         if (line != null) {
           int nul = line.indexOf('\u0000');
           if (nul >= 0 || (line.indexOf('\uFFFD') >= 0 && !r.lastLineIsValidUtf8())) {
-            throw new IllegalArgumentException("input " + f + " is not a text file (its first"
-                + " line " + (nul >= 0 ? "holds a NUL byte" : "is not UTF-8") + "): spillway"
-                + " reads CSV/TSV text in UTF-8");
+            throw new IllegalArgumentException(
+                "input "
+                    + f
+                    + " is not a text file (its first"
+                    + " line "
+                    + (nul >= 0 ? "holds a NUL byte" : "is not UTF-8")
+                    + "): spillway"
+                    + " reads CSV/TSV text in UTF-8");
           }
         }
         lines.add(line);
@@ -113,9 +120,9 @@ public final class InputFiles {
   }
 
   /**
-   * Checks that every non-empty file starts with the same header as the first non-empty one
-   * (lines from {@link #firstLines}): a file whose columns are named in another order would
-   * otherwise be read with the first file's order.
+   * Checks that every non-empty file starts with the same header as the first non-empty one (lines
+   * from {@link #firstLines}): a file whose columns are named in another order would otherwise be
+   * read with the first file's order.
    */
   public static void checkHeaders(List<String> files, List<String> firstLines) {
     int first = -1;
@@ -127,9 +134,17 @@ public final class InputFiles {
       if (first < 0) {
         first = i;
       } else if (!line.equals(firstLines.get(first))) {
-        throw new IllegalArgumentException("input " + files.get(i) + " has the header \"" + line
-            + "\", but " + files.get(first) + " has \"" + firstLines.get(first) + "\": every"
-            + " input must name the same columns in the same order");
+        throw new IllegalArgumentException(
+            "input "
+                + files.get(i)
+                + " has the header \""
+                + line
+                + "\", but "
+                + files.get(first)
+                + " has \""
+                + firstLines.get(first)
+                + "\": every"
+                + " input must name the same columns in the same order");
       }
     }
   }

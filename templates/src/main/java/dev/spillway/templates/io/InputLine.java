@@ -1,9 +1,9 @@
 package dev.spillway.templates.io;
 
 /**
- * One line of input as a parser sees it: its fields, its text, and where it came from (the index
- * of its file among the job's inputs and its byte offset), which the sort job uses to keep equal
- * keys in input order.
+ * One line of input as a parser sees it: its fields, its text, and where it came from (the index of
+ * its file among the job's inputs and its byte offset), which the sort job uses to keep equal keys
+ * in input order.
  */
 public final class InputLine {
   private String[] fields;
@@ -33,8 +33,12 @@ public final class InputLine {
   /** Field {@code index}, or a {@link MalformedLineException} naming {@code column}. */
   public String field(int index, String column) {
     if (index >= fields.length) {
-      throw new MalformedLineException("missing column '" + column + "' (the line has "
-          + fields.length + (fields.length == 1 ? " field)" : " fields)"));
+      throw new MalformedLineException(
+          "missing column '"
+              + column
+              + "' (the line has "
+              + fields.length
+              + (fields.length == 1 ? " field)" : " fields)"));
     }
     return fields[index];
   }

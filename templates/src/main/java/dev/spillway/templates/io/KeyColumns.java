@@ -3,9 +3,9 @@ package dev.spillway.templates.io;
 import java.io.Serializable;
 
 /**
- * The columns that make a line's key (group-by or key columns), and the key as it will be
- * printed: the fields joined by the output delimiter, each quoted if it must be, so that lines are
- * grouped by the exact text of their key.
+ * The columns that make a line's key (group-by or key columns), and the key as it will be printed:
+ * the fields joined by the output delimiter, each quoted if it must be, so that lines are grouped
+ * by the exact text of their key.
  */
 public final class KeyColumns implements Serializable {
   private static final long serialVersionUID = 1L;

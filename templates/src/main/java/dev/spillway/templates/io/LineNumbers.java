@@ -11,12 +11,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Line numbers of byte offsets, for messages about bad lines. Readers of a file's byte ranges
- * know offsets, not line numbers; counting line breaks from the start of the file for every bad
- * line made a job that skipped a thousand bad lines of a 548 MB file 14 times slower. So each
- * file keeps checkpoints (the line number at every {@value #CHECKPOINT_BYTES} bytes scanned),
- * shared by every reader in the JVM: all lookups of a file together scan it about once, each
- * at most one checkpoint's span more.
+ * Line numbers of byte offsets, for messages about bad lines. Readers of a file's byte ranges know
+ * offsets, not line numbers; counting line breaks from the start of the file for every bad line
+ * made a job that skipped a thousand bad lines of a 548 MB file 14 times slower. So each file keeps
+ * checkpoints (the line number at every {@value #CHECKPOINT_BYTES} bytes scanned), shared by every
+ * reader in the JVM: all lookups of a file together scan it about once, each at most one
+ * checkpoint's span more.
  */
 final class LineNumbers {
   static final long CHECKPOINT_BYTES = 1 << 20;
@@ -24,6 +24,7 @@ final class LineNumbers {
 
   /** Offset → number of the line starting at or containing it; always holds 0 → 1. */
   private final TreeMap<Long, Long> checkpoints = new TreeMap<>(Map.of(0L, 1L));
+
   private final Path file;
   private long scannedBytes;
 
@@ -34,8 +35,11 @@ final class LineNumbers {
   /** The 1-based number of the line at byte {@code offset} of {@code file}; -1 if unreadable. */
   static long at(Path file, long offset) {
     try {
-      FileVersion version = new FileVersion(file.toAbsolutePath().normalize(), Files.size(file),
-          Files.getLastModifiedTime(file).toMillis());
+      FileVersion version =
+          new FileVersion(
+              file.toAbsolutePath().normalize(),
+              Files.size(file),
+              Files.getLastModifiedTime(file).toMillis());
       return FILES.computeIfAbsent(version, v -> new LineNumbers(v.path())).lineAt(offset);
     } catch (IOException e) {
       return -1;

@@ -4,17 +4,17 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Reads UTF-8 lines from a file starting at a byte position, knowing the byte offset at which
- * each line starts (a line ends at {@code \n}; a {@code \r} before it is dropped).
+ * Reads UTF-8 lines from a file starting at a byte position, knowing the byte offset at which each
+ * line starts (a line ends at {@code \n}; a {@code \r} before it is dropped).
  */
 final class LineReader implements Closeable {
   private static final int BUFFER_BYTES = 64 << 10;
@@ -22,9 +22,12 @@ final class LineReader implements Closeable {
   private final ReadableByteChannel channel;
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
   private byte[] line = new byte[256];
+
   /** The file offset of the next byte {@code buffer} will return. */
   private long position;
+
   private long lineStart;
+
   /** The length of the line last returned, in {@link #line}. */
   private int lastLength;
 
@@ -50,13 +53,14 @@ final class LineReader implements Closeable {
   }
 
   /**
-   * Whether the line last returned was valid UTF-8. {@link #readLine} replaces malformed bytes
-   * with U+FFFD, so call this when a line holds one: two Latin-1 keys ({@code café} and {@code
-   * cafè}) would otherwise both become {@code caf\uFFFD} and merge.
+   * Whether the line last returned was valid UTF-8. {@link #readLine} replaces malformed bytes with
+   * U+FFFD, so call this when a line holds one: two Latin-1 keys ({@code café} and {@code cafè})
+   * would otherwise both become {@code caf\uFFFD} and merge.
    */
   boolean lastLineIsValidUtf8() {
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(line, 0, lastLength));
@@ -106,7 +110,10 @@ final class LineReader implements Closeable {
       length--;
     }
     lastLength = length;
-    if (lineStart == 0 && length >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB
+    if (lineStart == 0
+        && length >= 3
+        && line[0] == (byte) 0xEF
+        && line[1] == (byte) 0xBB
         && line[2] == (byte) 0xBF) {
       // A UTF-8 byte order mark, as spreadsheet programs write: not part of the first column.
       return new String(line, 3, length - 3, StandardCharsets.UTF_8);

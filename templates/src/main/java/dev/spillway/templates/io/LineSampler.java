@@ -19,8 +19,8 @@ import java.util.Random;
 public final class LineSampler {
   private LineSampler() {}
 
-  public static <T> List<T> sample(List<String> files, Csv csv, Header header,
-      LineParser<T> parser, int count, long seed) {
+  public static <T> List<T> sample(
+      List<String> files, Csv csv, Header header, LineParser<T> parser, int count, long seed) {
     Random random = new Random(seed);
     long[] sizes = new long[files.size()];
     long total = 0;

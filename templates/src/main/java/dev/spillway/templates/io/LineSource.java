@@ -21,15 +21,15 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * it by byte ranges and read the pieces in parallel (a line belongs to the range in which it
  * starts, as in Beam's TextIO), and the DirectRunner reads it as a primitive read.
  *
- * <p>A line the parser rejects fails the read with a {@link BadRecordException} naming the file
- * and line number, or, with {@code skipBadRecords}, is counted in {@code spillway-job/badRecords}
- * and the first ten of each range are reported on stderr. Line numbers are counted only for a reported line, so
- * the normal path reads each byte once.
+ * <p>A line the parser rejects fails the read with a {@link BadRecordException} naming the file and
+ * line number, or, with {@code skipBadRecords}, is counted in {@code spillway-job/badRecords} and
+ * the first ten of each range are reported on stderr. Line numbers are counted only for a reported
+ * line, so the normal path reads each byte once.
  *
  * <p>Runners may split a reader's range while it reads (the DirectRunner does, which keeps its
- * bundles small), so both kinds of counting wait until a line is known to be in the range: a
- * record once the tracker has accepted it (the next is asked for), a skipped line once a later
- * record is accepted or, at the end, if it lies before the range's final end.
+ * bundles small), so both kinds of counting wait until a line is known to be in the range: a record
+ * once the tracker has accepted it (the next is asked for), a skipped line once a later record is
+ * accepted or, at the end, if it lies before the range's final end.
  */
 public final class LineSource<T> extends FileBasedSource<T> {
   private static final long serialVersionUID = 1L;
@@ -42,8 +42,16 @@ public final class LineSource<T> extends FileBasedSource<T> {
   private final Coder<T> coder;
   private final boolean skipBadRecords;
 
-  private LineSource(MatchResult.Metadata file, long start, long end, int fileIndex, Csv csv,
-      Header header, LineParser<T> parser, Coder<T> coder, boolean skipBadRecords) {
+  private LineSource(
+      MatchResult.Metadata file,
+      long start,
+      long end,
+      int fileIndex,
+      Csv csv,
+      Header header,
+      LineParser<T> parser,
+      Coder<T> coder,
+      boolean skipBadRecords) {
     super(file, MIN_BUNDLE_BYTES, start, end);
     this.fileIndex = fileIndex;
     this.csv = csv;
@@ -54,23 +62,29 @@ public final class LineSource<T> extends FileBasedSource<T> {
   }
 
   /** The whole of input file {@code fileIndex}, {@code path}. */
-  public static <T> LineSource<T> of(String path, int fileIndex, Csv csv, Header header,
-      LineParser<T> parser, Coder<T> coder, boolean skipBadRecords) {
+  public static <T> LineSource<T> of(
+      String path,
+      int fileIndex,
+      Csv csv,
+      Header header,
+      LineParser<T> parser,
+      Coder<T> coder,
+      boolean skipBadRecords) {
     MatchResult.Metadata file;
     try {
       file = FileSystems.matchSingleFileSpec(path);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot open input " + path + ": " + e.getMessage(), e);
     }
-    return new LineSource<>(file, 0, Long.MAX_VALUE, fileIndex, csv, header, parser, coder,
-        skipBadRecords);
+    return new LineSource<>(
+        file, 0, Long.MAX_VALUE, fileIndex, csv, header, parser, coder, skipBadRecords);
   }
 
   @Override
-  protected FileBasedSource<T> createForSubrangeOfFile(MatchResult.Metadata file, long start,
-      long end) {
-    return new LineSource<>(file, start, end, fileIndex, csv, header, parser, coder,
-        skipBadRecords);
+  protected FileBasedSource<T> createForSubrangeOfFile(
+      MatchResult.Metadata file, long start, long end) {
+    return new LineSource<>(
+        file, start, end, fileIndex, csv, header, parser, coder, skipBadRecords);
   }
 
   @Override
@@ -85,6 +99,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
 
   private static final class Reader<T> extends FileBasedReader<T> {
     private static final int REPORTED_BAD_RECORDS = 10;
+
     /** Skipped lines this reader has reported (a few per range, so a bad file does not flood). */
     private int reported;
 
@@ -93,18 +108,22 @@ public final class LineSource<T> extends FileBasedSource<T> {
     private final InputLine input = new InputLine();
     private final Counter recordsRead =
         Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ);
-    private final Counter badRecords = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.BAD_RECORDS);
+    private final Counter badRecords =
+        Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.BAD_RECORDS);
     private LineReader lines;
     private T current;
     private long currentOffset;
+
     /**
-     * The record last parsed, not yet counted: the reader reads one line past its range's end
-     * and the range tracker then refuses it, so a record is counted only once the next is asked
-     * for (or the file ends), which means the tracker took it.
+     * The record last parsed, not yet counted: the reader reads one line past its range's end and
+     * the range tracker then refuses it, so a record is counted only once the next is asked for (or
+     * the file ends), which means the tracker took it.
      */
     private boolean uncounted;
+
     /** Skipped lines not yet known to be in this reader's range: offsets and problems. */
     private final List<Long> pendingOffsets = new ArrayList<>();
+
     private final List<String> pendingProblems = new ArrayList<>();
 
     Reader(LineSource<T> source) {
@@ -155,8 +174,9 @@ public final class LineSource<T> extends FileBasedSource<T> {
           continue;
         }
         if (text.indexOf('\uFFFD') >= 0 && !lines.lastLineIsValidUtf8()) {
-          bad("the line is not valid UTF-8 (spillway reads UTF-8; convert the file first, for"
-              + " example with iconv -f latin1 -t utf-8)");
+          bad(
+              "the line is not valid UTF-8 (spillway reads UTF-8; convert the file first, for"
+                  + " example with iconv -f latin1 -t utf-8)");
           continue;
         }
         try {
@@ -173,8 +193,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
 
     private void bad(String problem) {
       if (!source.skipBadRecords) {
-        throw new BadRecordException(path.toString(),
-            LineNumbers.at(path, currentOffset), problem);
+        throw new BadRecordException(path.toString(), LineNumbers.at(path, currentOffset), problem);
       }
       pendingOffsets.add(currentOffset);
       pendingProblems.add(problem);
@@ -189,8 +208,13 @@ public final class LineSource<T> extends FileBasedSource<T> {
         }
         badRecords.inc();
         if (reported++ < REPORTED_BAD_RECORDS) {
-          System.err.println("skipped " + path + ":" + LineNumbers.at(path, offset)
-              + ": " + pendingProblems.get(i));
+          System.err.println(
+              "skipped "
+                  + path
+                  + ":"
+                  + LineNumbers.at(path, offset)
+                  + ": "
+                  + pendingProblems.get(i));
         }
       }
       pendingOffsets.clear();

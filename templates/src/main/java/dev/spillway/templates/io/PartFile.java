@@ -24,11 +24,13 @@ public final class PartFile {
   /** Writes {@code part} with {@code body}; returns the lines it wrote. */
   public static long write(Path part, Body body) {
     try {
-      return WholeFile.write(part, file -> {
-        try (OutputStream buffered = new BufferedOutputStream(file, 1 << 16)) {
-          return body.write(buffered);
-        }
-      });
+      return WholeFile.write(
+          part,
+          file -> {
+            try (OutputStream buffered = new BufferedOutputStream(file, 1 << 16)) {
+              return body.write(buffered);
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + part + ": " + e.getMessage(), e);
     }

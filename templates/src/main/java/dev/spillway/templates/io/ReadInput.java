@@ -21,8 +21,13 @@ public final class ReadInput<T> extends PTransform<PBegin, PCollection<T>> {
   private final Coder<T> coder;
   private final boolean skipBadRecords;
 
-  public ReadInput(List<String> files, Csv csv, Header header, LineParser<T> parser,
-      Coder<T> coder, boolean skipBadRecords) {
+  public ReadInput(
+      List<String> files,
+      Csv csv,
+      Header header,
+      LineParser<T> parser,
+      Coder<T> coder,
+      boolean skipBadRecords) {
     this.files = List.copyOf(files);
     this.csv = csv;
     this.header = header;

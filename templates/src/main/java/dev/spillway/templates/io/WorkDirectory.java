@@ -3,10 +3,10 @@ package dev.spillway.templates.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,14 +30,19 @@ public final class WorkDirectory {
    * named after this process so that the next job can tell one left by a process that died.
    */
   public static Path nameFor(Path output) {
-    return output.resolveSibling(PREFIX + output.getFileName() + "-"
-        + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
+    return output.resolveSibling(
+        PREFIX
+            + output.getFileName()
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + UUID.randomUUID());
   }
 
   /**
-   * Deletes the work directories beside {@code output} left by processes that no longer run (a
-   * job killed with SIGKILL, or that ran out of memory); those of running processes are kept.
-   * Returns the directories deleted.
+   * Deletes the work directories beside {@code output} left by processes that no longer run (a job
+   * killed with SIGKILL, or that ran out of memory); those of running processes are kept. Returns
+   * the directories deleted.
    */
   public static List<Path> sweepStale(Path output) throws IOException {
     String prefix = PREFIX + output.getFileName() + "-";
@@ -73,9 +78,9 @@ public final class WorkDirectory {
   }
 
   /**
-   * Deletes {@code dir} and all in it. Tasks of a job being stopped may still add a file while
-   * this runs (one they were opening), so a directory found not empty is walked again, a few
-   * times; a task cannot make the work directory again once it is gone ({@link #existing}).
+   * Deletes {@code dir} and all in it. Tasks of a job being stopped may still add a file while this
+   * runs (one they were opening), so a directory found not empty is walked again, a few times; a
+   * task cannot make the work directory again once it is gone ({@link #existing}).
    */
   public static void deleteRecursively(Path dir) throws IOException {
     for (int attempt = 1; ; attempt++) {
@@ -103,9 +108,12 @@ public final class WorkDirectory {
   public static Path existing(String name) throws IOException {
     Path dir = Paths.get(name);
     if (!Files.isDirectory(dir)) {
-      throw new IOException("the job's work directory " + dir + " does not exist: the job's"
-          + " launcher makes it before the pipeline runs and deletes it when the job ends (on a"
-          + " cluster it must be on a filesystem every worker shares)");
+      throw new IOException(
+          "the job's work directory "
+              + dir
+              + " does not exist: the job's"
+              + " launcher makes it before the pipeline runs and deletes it when the job ends (on a"
+              + " cluster it must be on a filesystem every worker shares)");
     }
     return dir;
   }

@@ -13,10 +13,10 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 
 /**
- * Writes each bundle's lines to a part file of its own in the work directory and emits the
- * part's path when the bundle finishes. A failed bundle's part is never emitted (its output is
- * discarded and the retry writes a new one), so {@link AssembleOutputFn} joins each line once;
- * leftovers go with the work directory.
+ * Writes each bundle's lines to a part file of its own in the work directory and emits the part's
+ * path when the bundle finishes. A failed bundle's part is never emitted (its output is discarded
+ * and the retry writes a new one), so {@link AssembleOutputFn} joins each line once; leftovers go
+ * with the work directory.
  *
  * <p>Beam's TextIO does the same on most runners, but on the DirectRunner it shards every line
  * through a GroupByKey, whose in-memory state the DirectRunner copies on every bundle.

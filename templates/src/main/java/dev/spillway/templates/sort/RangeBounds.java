@@ -10,8 +10,8 @@ import java.util.List;
  * compared as unsigned bytes.
  *
  * <p>The sample is taken up front (from the input files, by random seeks) rather than in the
- * pipeline: a sample made in the pipeline reaches the ranging step as a side input, and until it
- * is ready the DirectRunner holds back every element on the heap.
+ * pipeline: a sample made in the pipeline reaches the ranging step as a side input, and until it is
+ * ready the DirectRunner holds back every element on the heap.
  */
 public final class RangeBounds {
   /** Samples per range to aim at. */

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
  * <ul>
  *   <li>number: 8 bytes of the value as an order-preserving double, then 8 bytes of it as an
  *       order-preserving long, so integers beyond 2^53 that share a double still sort exactly;
- *   <li>text: its UTF-8 bytes (code point order) with 0x00 escaped as 0x00 0xFF and ended by
- *       0x00 0x00, so no key is a prefix of another and the position can follow;
+ *   <li>text: its UTF-8 bytes (code point order) with 0x00 escaped as 0x00 0xFF and ended by 0x00
+ *       0x00, so no key is a prefix of another and the position can follow;
  *   <li>descending: the key bytes complemented (the position is not, to keep input order).
  * </ul>
  */
@@ -62,7 +62,10 @@ public final class SortKeys implements Serializable {
       } catch (NumberFormatException e) {
         throw new MalformedLineException("column '" + column + "' is not a number: '" + text + "'");
       }
-      if (Double.isNaN(d) || text.endsWith("d") || text.endsWith("f") || text.endsWith("D")
+      if (Double.isNaN(d)
+          || text.endsWith("d")
+          || text.endsWith("f")
+          || text.endsWith("D")
           || text.endsWith("F")) {
         throw new MalformedLineException("column '" + column + "' is not a number: '" + text + "'");
       }

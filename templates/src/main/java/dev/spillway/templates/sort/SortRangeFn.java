@@ -3,10 +3,10 @@ package dev.spillway.templates.sort;
 import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.templates.io.FileScanner;
-import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.templates.io.JobMetrics;
 import dev.spillway.templates.io.LiveProgress;
 import dev.spillway.templates.io.PartFile;
+import dev.spillway.templates.io.WorkDirectory;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import java.io.IOException;
@@ -20,10 +20,10 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Sorts one key range (the element is its number): reads the whole input, keeps the lines whose
- * key falls in the range, sorts them with spillway's {@link ExternalSorter} (sorted runs spilled
- * and merged within the budget) and writes them, in order, to {@code part-NNNNN} of the work
- * directory; emits the part's path.
+ * Sorts one key range (the element is its number): reads the whole input, keeps the lines whose key
+ * falls in the range, sorts them with spillway's {@link ExternalSorter} (sorted runs spilled and
+ * merged within the budget) and writes them, in order, to {@code part-NNNNN} of the work directory;
+ * emits the part's path.
  *
  * <p>Each range reads the input itself rather than receiving its lines through the runner's
  * shuffle: on the DirectRunner that shuffle holds every line on the heap, which is what a sort of
@@ -45,8 +45,12 @@ public final class SortRangeFn extends DoFn<Integer, String> {
   private final Counter written = Metrics.counter(JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN);
   private transient SpillMetrics metrics;
 
-  public SortRangeFn(FileScanner<KV<byte[], String>> input, List<byte[]> bounds,
-      boolean skipBadRecords, String workDirectory, SpillOptions options) {
+  public SortRangeFn(
+      FileScanner<KV<byte[], String>> input,
+      List<byte[]> bounds,
+      boolean skipBadRecords,
+      String workDirectory,
+      SpillOptions options) {
     this.input = input;
     this.bounds = new ArrayList<>(bounds);
     this.skipBadRecords = skipBadRecords;
@@ -70,31 +74,38 @@ public final class SortRangeFn extends DoFn<Integer, String> {
     long[] reported = {0};
     long lines;
     try (ExternalSorter sorter = new ExternalSorter(options.toConfig())) {
-      input.scan(record -> {
-        if (RangeBounds.rangeOf(bounds, record.getKey()) == range) {
-          sorter.add(record.getKey(), record.getValue().getBytes(StandardCharsets.UTF_8));
-          read.inc();
-          LiveProgress.recordRead();
-        }
-      }, !skipBadRecords ? null : (file, line, problem) -> {
-        if (range == 0) {
-          bad.inc();
-          if (reported[0]++ < REPORTED_BAD_RECORDS) {
-            System.err.println("skipped " + file + ":" + line + ": " + problem);
-          }
-        }
-      });
-      lines = PartFile.write(part, file -> {
-        long n = 0;
-        try (RecordCursor sorted = sorter.finish()) {
-          while (sorted.next()) {
-            file.write(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
-            file.write('\n');
-            n++;
-          }
-        }
-        return n;
-      });
+      input.scan(
+          record -> {
+            if (RangeBounds.rangeOf(bounds, record.getKey()) == range) {
+              sorter.add(record.getKey(), record.getValue().getBytes(StandardCharsets.UTF_8));
+              read.inc();
+              LiveProgress.recordRead();
+            }
+          },
+          !skipBadRecords
+              ? null
+              : (file, line, problem) -> {
+                if (range == 0) {
+                  bad.inc();
+                  if (reported[0]++ < REPORTED_BAD_RECORDS) {
+                    System.err.println("skipped " + file + ":" + line + ": " + problem);
+                  }
+                }
+              });
+      lines =
+          PartFile.write(
+              part,
+              file -> {
+                long n = 0;
+                try (RecordCursor sorted = sorter.finish()) {
+                  while (sorted.next()) {
+                    file.write(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
+                    file.write('\n');
+                    n++;
+                  }
+                }
+                return n;
+              });
       metrics.publish(sorter.stats());
     }
     written.inc(lines);

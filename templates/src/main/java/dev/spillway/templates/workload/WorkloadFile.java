@@ -11,9 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 /**
- * Writes a workload of benchmarks/WORKLOADS.md as a CSV file {@code key,value}: for combine,
- * group and skew the record's key and value; for sort the signed 64-bit key and the record index.
- * Written under a temporary name and renamed when complete.
+ * Writes a workload of benchmarks/WORKLOADS.md as a CSV file {@code key,value}: for combine, group
+ * and skew the record's key and value; for sort the signed 64-bit key and the record index. Written
+ * under a temporary name and renamed when complete.
  */
 public final class WorkloadFile {
   private WorkloadFile() {}
@@ -27,8 +27,10 @@ public final class WorkloadFile {
     // (the process's umask decides, as for any file a tool writes).
     Path tmp = dir.resolve("." + output.getFileName() + "-" + UUID.randomUUID() + ".inprogress");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), 1 << 16)) {
+      try (OutputStream out =
+          new BufferedOutputStream(
+              Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              1 << 16)) {
         out.write("key,value\n".getBytes(StandardCharsets.US_ASCII));
         byte[] line = new byte[48];
         for (long i = 0; i < records; i++) {

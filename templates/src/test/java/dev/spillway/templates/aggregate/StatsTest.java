@@ -22,8 +22,10 @@ public class StatsTest {
   private static final String[] COLUMNS = {"x"};
 
   private static List<Aggregate> aggregates() {
-    return Aggregate.parseAll("count,sum:x,min:x,max:x,mean:x",
-        Header.fromLine(new dev.spillway.templates.io.Csv(','), "x"), new ArrayList<>());
+    return Aggregate.parseAll(
+        "count,sum:x,min:x,max:x,mean:x",
+        Header.fromLine(new dev.spillway.templates.io.Csv(','), "x"),
+        new ArrayList<>());
   }
 
   private static String formatted(Stats s) {
@@ -71,18 +73,29 @@ public class StatsTest {
           texts.add(""); // a null
           continue;
         }
-        BigDecimal v = round % 5 == 0
-            ? BigDecimal.valueOf(Long.MAX_VALUE - random.nextInt(1000), random.nextInt(3))
-            : BigDecimal.valueOf(random.nextInt(2_000_000) - 1_000_000, random.nextInt(5));
+        BigDecimal v =
+            round % 5 == 0
+                ? BigDecimal.valueOf(Long.MAX_VALUE - random.nextInt(1000), random.nextInt(3))
+                : BigDecimal.valueOf(random.nextInt(2_000_000) - 1_000_000, random.nextInt(5));
         texts.add(v.toPlainString());
         sum = sum.add(v);
         min = min == null || v.compareTo(min) < 0 ? v : min;
         max = max == null || v.compareTo(max) > 0 ? v : max;
         n++;
       }
-      String expected = texts.size() + "|" + sum.toPlainString() + "|" + min.toPlainString() + "|"
-          + max.toPlainString() + "|" + sum.divide(BigDecimal.valueOf(n), MathContext.DECIMAL64)
-              .stripTrailingZeros().toPlainString() + "|";
+      String expected =
+          texts.size()
+              + "|"
+              + sum.toPlainString()
+              + "|"
+              + min.toPlainString()
+              + "|"
+              + max.toPlainString()
+              + "|"
+              + sum.divide(BigDecimal.valueOf(n), MathContext.DECIMAL64)
+                  .stripTrailingZeros()
+                  .toPlainString()
+              + "|";
       assertEquals(expected, formatted(aggregate(texts, random)));
       Collections.shuffle(texts, random);
       assertEquals("another order", expected, formatted(aggregate(texts, random)));
@@ -96,7 +109,8 @@ public class StatsTest {
 
   @Test
   public void exponentNotationMakesTheColumnInexact() throws IOException {
-    assertEquals("3|1001.5|0.5|1000|333.8333333333333|",
+    assertEquals(
+        "3|1001.5|0.5|1000|333.8333333333333|",
         formatted(aggregate(List.of("1e3", "0.5", "1"), new Random(1))));
   }
 }

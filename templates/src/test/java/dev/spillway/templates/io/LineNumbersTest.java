@@ -31,8 +31,7 @@ public class LineNumbersTest {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
       while (offset < (20L << 20)) {
         lineStarts.add(offset);
-        byte[] line = ("x".repeat(random.nextInt(200)) + ",é\n")
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] line = ("x".repeat(random.nextInt(200)) + ",é\n").getBytes(StandardCharsets.UTF_8);
         out.write(line);
         offset += line.length;
       }
@@ -44,7 +43,7 @@ public class LineNumbersTest {
     }
     long scanned = LineNumbers.scannedBytes(file);
     // Counting from the start each time would scan about lookups × size / 2 = 600 MiB.
-    assertTrue("scanned " + scanned, scanned <= Files.size(file)
-        + lookups * LineNumbers.CHECKPOINT_BYTES);
+    assertTrue(
+        "scanned " + scanned, scanned <= Files.size(file) + lookups * LineNumbers.CHECKPOINT_BYTES);
   }
 }

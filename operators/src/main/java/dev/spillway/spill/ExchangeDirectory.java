@@ -81,16 +81,14 @@ public final class ExchangeDirectory {
    */
   public static <T> T write(SpillConfig config, String id, Function<Path, T> writer) {
     checkId(id);
-    Exchange exchange = OPEN.computeIfAbsent(id, Exchange::new);
+    Exchange exchange = openExchange(id);
+    if (exchange == null) {
+      throw closedException(id);
+    }
     exchange.lock.readLock().lock();
     try {
-      if (exchange.closed || CLOSED.contains(id)) {
-        OPEN.remove(id, exchange); // made by this late call, after the exchange closed
-        throw new IllegalStateException(
-            "exchange "
-                + id
-                + " is closed: its pipeline has ended"
-                + " (failed, was cancelled or finished) while this bundle still ran");
+      if (exchange.closed) {
+        throw closedException(id);
       }
       return writer.apply(exchange.directory(config).resolve(UUID.randomUUID().toString()));
     } finally {
@@ -98,12 +96,31 @@ public final class ExchangeDirectory {
     }
   }
 
+  private static IllegalStateException closedException(String id) {
+    return new IllegalStateException(
+        "exchange "
+            + id
+            + " is closed: its pipeline has ended"
+            + " (failed, was cancelled or finished) while this bundle still ran");
+  }
+
+  /**
+   * The open exchange {@code id}, made if needed, or null once it has closed. Deciding inside the
+   * map's atomic step matters: {@link #close} marks the id closed before it takes the exchange out
+   * of the map, so a call that sees no exchange also sees the mark, and no exchange is ever made
+   * (nor removed) behind {@link #close}'s back.
+   */
+  private static Exchange openExchange(String id) {
+    return OPEN.compute(
+        id, (key, open) -> open != null || CLOSED.contains(key) ? open : new Exchange(key));
+  }
+
   /** Counts a user of exchange {@code id} in this JVM. */
   public static void join(String id) {
-    if (CLOSED.contains(id)) {
+    Exchange exchange = openExchange(id);
+    if (exchange == null) {
       return; // a late bundle's DoFn: it can write nothing, and may never be torn down
     }
-    Exchange exchange = OPEN.computeIfAbsent(id, Exchange::new);
     synchronized (exchange) {
       exchange.users++;
     }
@@ -138,7 +155,7 @@ public final class ExchangeDirectory {
    * refuses any file after. Idempotent.
    */
   public static void close(String id) {
-    CLOSED.add(id);
+    CLOSED.add(id); // first: from here on, no exchange of this id is made again
     Exchange exchange = OPEN.remove(id);
     if (exchange == null) {
       return;

@@ -18,16 +18,6 @@ import java.util.Arrays;
  * empty.
  */
 final class AppendBuffer {
-  /**
-   * Whether a table holding {@code keys} keys for {@code records} records should give way to an
-   * append buffer: when it combines less than {@code minReduction} of its records. Engines ask once
-   * a fill of the table has taken half of their memory, so an input that fits in memory is never
-   * spilled for it.
-   */
-  static boolean tableStopsPaying(int keys, long records, double minReduction) {
-    return keys > (1 - minReduction) * records;
-  }
-
   private static final int MIN_PAGE = 256;
   private static final int MAX_PAGE = 64 << 10;
 
@@ -77,7 +67,7 @@ final class AppendBuffer {
 
   /** Appends a record; false if memory was refused (nothing stored: spill, retry). */
   boolean add(byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
-    int partition = PartitionedSpillWriter.partitionOf(hash, partitions);
+    int partition = HashPartitions.of(hash, partitions);
     int length = Varint.size(kLen) + kLen + Varint.size(vLen) + vLen;
     Chain chain = chains[partition];
     int last = chain.count - 1;

@@ -7,42 +7,48 @@ public final class ByteSink {
   private byte[] buf;
   private int length;
 
+  /** An empty sink with room for 64 bytes before it grows. */
   public ByteSink() {
     this(64);
   }
 
+  /** An empty sink with room for {@code initialCapacity} bytes (at least 16) before it grows. */
   public ByteSink(int initialCapacity) {
     buf = new byte[Math.max(16, initialCapacity)];
   }
 
+  /** Appends the low eight bits of {@code b}. */
   public void write(int b) {
     ensure(1);
     buf[length++] = (byte) b;
   }
 
+  /** Appends {@code len} bytes of {@code src} from {@code offset}. */
   public void write(byte[] src, int offset, int len) {
     ensure(len);
     System.arraycopy(src, offset, buf, length, len);
     length += len;
   }
 
+  /** Appends all of {@code src}. */
   public void write(byte[] src) {
     write(src, 0, src.length);
   }
 
-  /** Eight bytes, big-endian. */
   /** Appends {@code v} as a {@link Varint}. */
   public void writeVarint(int v) {
     ensure(5);
     length = Varint.put(buf, length, v);
   }
 
+  /** Appends {@code v} as eight bytes, big-endian. */
   public void writeLong(long v) {
     ensure(8);
     OrderedBytes.putUnsignedLong(v, buf, length);
     length += 8;
   }
 
+  /** Empties the sink, keeping its array for the next value. */
   public void clear() {
     length = 0;
   }
@@ -52,10 +58,12 @@ public final class ByteSink {
     return buf;
   }
 
+  /** How many bytes were written since the last {@link #clear}. */
   public int length() {
     return length;
   }
 
+  /** A copy of the bytes written since the last {@link #clear}. */
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, length);
   }

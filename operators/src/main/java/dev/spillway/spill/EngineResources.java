@@ -15,7 +15,7 @@ final class EngineResources implements AutoCloseable {
   final SpillPlan plan;
   final MemoryReservation reservation;
   final IoBuffers buffers;
-  final StatsCounter stats = new StatsCounter();
+  private final StatsCounter stats = new StatsCounter();
 
   /** Null unless spills are encrypted: the key lives and dies with this engine. */
   private final FrameCipher cipher;
@@ -110,8 +110,21 @@ final class EngineResources implements AutoCloseable {
     }
   }
 
+  /** A new spill file of {@code kind} (a word in its name), deleted at the latest by close. */
   SpillFileWriter newFile(String kind) {
     return new SpillFileWriter(files.create(kind), config.faults());
+  }
+
+  /** A new spill file of {@code kind} with a block buffer of its own: see {@link SpillOutput}. */
+  SpillOutput openSpill(String kind) {
+    SpillFileWriter file = newFile(kind);
+    try {
+      return new SpillOutput(this, file, buffers.acquire());
+    } catch (RuntimeException e) {
+      file.close();
+      deleteFile(file.path());
+      throw e;
+    }
   }
 
   void deleteFile(Path file) {
@@ -167,6 +180,33 @@ final class EngineResources implements AutoCloseable {
   /** Bytes in use for records (all but the I/O reserve): what a spill frees. */
   long recordBytes() {
     return reservation.used() - plan.ioBytes();
+  }
+
+  /** Counts a spill that freed {@code memoryBytes} of records. */
+  void recordSpill(long memoryBytes) {
+    stats.spillCount++;
+    stats.memoryBytesSpilled += memoryBytes;
+  }
+
+  /** Counts {@code bytes} written to spill files. */
+  void recordDiskBytes(long bytes) {
+    stats.diskBytesSpilled += bytes;
+  }
+
+  void recordRepartition() {
+    stats.repartitions++;
+  }
+
+  void recordSortedMerge() {
+    stats.sortedMerges++;
+  }
+
+  void recordMergeRound() {
+    stats.mergeRounds++;
+  }
+
+  void recordFlush() {
+    stats.flushes++;
   }
 
   SpillStats stats() {

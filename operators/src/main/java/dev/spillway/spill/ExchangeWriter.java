@@ -85,7 +85,7 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
 
   /** The partition of a key among {@code partitions}: the same in every JVM and run. */
   public static int partitionOf(byte[] key, int offset, int length, int partitions) {
-    return PartitionedSpillWriter.partitionOf(
+    return HashPartitions.of(
         KeyHasher.DEFAULT.hash(key, offset, length, EXCHANGE_SEED), partitions);
   }
 

@@ -58,15 +58,10 @@ public final class ExternalGroupBy implements SpillingEngine {
    */
   private AppendBuffer appendBuffer;
 
-  /** Values added since the table was last emptied, to judge how many keys repeated. */
-  private long recordsInFill;
-
-  /** Record bytes at which the table is judged, once per fill: half the memory for records. */
-  private long judgeAtBytes;
-
-  private boolean judged;
+  private final TableJudge judge = new TableJudge(MIN_REDUCTION);
   private boolean finished;
 
+  /** A group-by within {@code config}'s budget, spilling hash partitions to its disks. */
   public ExternalGroupBy(SpillConfig config) {
     this.resources = new EngineResources(config);
     try {
@@ -105,15 +100,12 @@ public final class ExternalGroupBy implements SpillingEngine {
     if (appendBuffer != null) {
       return appendBuffer.add(key, kOff, kLen, hash, value, vOff, vLen);
     }
-    recordsInFill++;
+    judge.countRecord();
     if (!table.add(key, kOff, kLen, hash, value, vOff, vLen)) {
       return false;
     }
-    if (!judged && resources.recordBytes() > judgeAtBytes) {
-      judged = true;
-      if (AppendBuffer.tableStopsPaying(table.size(), recordsInFill, MIN_REDUCTION)) {
-        spill();
-      }
+    if (judge.stopsPayingMidFill(resources.recordBytes(), table.size())) {
+      spill();
     }
     return true;
   }
@@ -144,8 +136,7 @@ public final class ExternalGroupBy implements SpillingEngine {
 
   /** A new fill of the table: it is judged again when it takes half the memory for records. */
   private void startFill() {
-    judged = false;
-    judgeAtBytes = (resources.reservation.fairShare() - resources.plan.ioBytes()) / 2;
+    judge.startFill((resources.reservation.fairShare() - resources.plan.ioBytes()) / 2);
   }
 
   /** For tests: whether input now goes to the append buffer. */
@@ -166,8 +157,8 @@ public final class ExternalGroupBy implements SpillingEngine {
 
   /**
    * Writes the buffered input as one spill file and empties the buffer. When the table just spilled
-   * stopped paying ({@link AppendBuffer#tableStopsPaying}), it is dropped for an {@link
-   * AppendBuffer} for the rest of the input.
+   * stopped paying ({@link TableJudge}), it is dropped for an {@link AppendBuffer} for the rest of
+   * the input.
    */
   private void spill() {
     if (appendBuffer != null) {
@@ -182,11 +173,10 @@ public final class ExternalGroupBy implements SpillingEngine {
     }
     spills.write(Layout.LAYOUT_KEY_VALUES, table.recordBytes(), this::writeTable);
     table.reset(SEED);
-    if (AppendBuffer.tableStopsPaying(keys, recordsInFill, MIN_REDUCTION)) {
+    if (judge.stopsPaying(keys)) {
       table.shrink(SEED);
       appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
     }
-    recordsInFill = 0;
     startFill();
   }
 

@@ -64,18 +64,16 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   private final ByteSink encoded = new ByteSink();
 
-  /** Records added since the table was last emptied, to judge how much it combined. */
-  private long recordsInFill;
-
-  /** Record bytes at which the table is judged, once per fill: half the memory for records. */
-  private long judgeAtBytes;
-
-  private boolean judged;
+  private final TableJudge judge = new TableJudge(MIN_REDUCTION);
   private boolean finished;
 
   /** Where a full table's entries go instead of a spill file, or null: {@link #flushWhenFull}. */
   private Flush<A> flush;
 
+  /**
+   * A combiner folding values into accumulators with {@code aggregator}, encoding accumulators with
+   * {@code accumulatorCodec} when it spills, within {@code config}'s budget and disks.
+   */
   public ExternalMerger(
       Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec, SpillConfig config) {
     this.resources = new EngineResources(config);
@@ -129,32 +127,35 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     if (appendBuffer != null) {
       return append(key, offset, length, aggregator.createAccumulator(value));
     }
-    recordsInFill++;
-    return table.addInput(key, offset, length, value) && judged();
+    judge.countRecord();
+    if (!table.addInput(key, offset, length, value)) {
+      return false;
+    }
+    spillIfTheTableStopsPaying();
+    return true;
   }
 
   /**
    * Spills early, switching to the append buffer, when a table combines too little (not when
    * flushing: a flushed table costs no disk however little it combines).
    */
-  private boolean judged() {
-    if (!judged && flush == null && resources.recordBytes() > judgeAtBytes) {
-      judged = true;
-      if (AppendBuffer.tableStopsPaying(table.size(), recordsInFill, MIN_REDUCTION)) {
-        spillInput();
-      }
+  private void spillIfTheTableStopsPaying() {
+    if (flush == null && judge.stopsPayingMidFill(resources.recordBytes(), table.size())) {
+      spillInput();
     }
-    return true;
   }
 
   private boolean tryAddAccumulator(byte[] key, int offset, int length, A accumulator) {
     if (appendBuffer != null) {
       return append(key, offset, length, accumulator);
     }
-    recordsInFill++;
-    return table.mergeAccumulator(
-            key, offset, length, table.index().hash(key, offset, length), accumulator)
-        && judged();
+    judge.countRecord();
+    if (!table.mergeAccumulator(
+        key, offset, length, table.index().hash(key, offset, length), accumulator)) {
+      return false;
+    }
+    spillIfTheTableStopsPaying();
+    return true;
   }
 
   private boolean append(byte[] key, int offset, int length, A accumulator) {
@@ -194,9 +195,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       flush.accept(
           index.keyArray(id), index.keyOffset(id), index.keyLength(id), table.accumulator(id));
     }
-    resources.stats.flushes++;
+    resources.recordFlush();
     table.reset(root.seed);
-    recordsInFill = 0;
     startFill();
   }
 
@@ -214,9 +214,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   }
 
   /**
-   * Spills the input side. When the table just spilled stopped paying ({@link
-   * AppendBuffer#tableStopsPaying}), it is dropped for an {@link AppendBuffer} for the rest of the
-   * input.
+   * Spills the input side. When the table just spilled stopped paying ({@link TableJudge}), it is
+   * dropped for an {@link AppendBuffer} for the rest of the input.
    */
   private void spillInput() {
     if (appendBuffer != null) {
@@ -225,11 +224,10 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     }
     int entries = table.size();
     root.spill();
-    if (flush == null && AppendBuffer.tableStopsPaying(entries, recordsInFill, MIN_REDUCTION)) {
+    if (flush == null && judge.stopsPaying(entries)) {
       table.shrink(root.seed);
       appendBuffer = new AppendBuffer(resources, resources.reservation.fairShare());
     }
-    recordsInFill = 0;
     startFill();
   }
 
@@ -253,8 +251,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   /** A new fill of the table: it is judged again when it takes half the memory for records. */
   private void startFill() {
-    judged = false;
-    judgeAtBytes = (resources.reservation.fairShare() - resources.plan.ioBytes()) / 2;
+    judge.startFill((resources.reservation.fairShare() - resources.plan.ioBytes()) / 2);
   }
 
   /** For tests: whether input now goes to the append buffer. */
@@ -459,7 +456,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
               return;
             }
             // Repartition: the table so far becomes the child's first spill, under its seed.
-            resources.stats.repartitions++;
+            resources.recordRepartition();
             child = level.child();
             table.index().rehash(child.seed);
             child.spill();

@@ -40,6 +40,9 @@ public final class ExternalSorter implements SpillingEngine {
   private final List<SegmentLocation> runs = new ArrayList<>();
   private boolean finished;
 
+  /**
+   * A sorter with its own resources (memory reservation, spill directories) from {@code config}.
+   */
   public ExternalSorter(SpillConfig config) {
     this(new EngineResources(config), true);
   }
@@ -64,7 +67,7 @@ public final class ExternalSorter implements SpillingEngine {
    * deletes the runs.
    */
   static RecordCursor sortSegments(EngineResources resources, List<SegmentLocation> segments) {
-    resources.stats.sortedMerges++;
+    resources.recordSortedMerge();
     ExternalSorter sorter = new ExternalSorter(resources, false);
     try {
       for (SegmentLocation segment : segments) {
@@ -170,18 +173,14 @@ public final class ExternalSorter implements SpillingEngine {
     long freed = buffer.recordBytes();
     buffer.sort();
     runs.add(writeRun(buffer.cursor()));
-    resources.stats.spillCount++;
-    resources.stats.memoryBytesSpilled += freed;
+    resources.recordSpill(freed);
     buffer.reset();
   }
 
   /** Writes {@code sorted} as a new run and returns where it is. */
   private SegmentLocation writeRun(RecordCursor sorted) {
-    SpillFileWriter file = resources.newFile("run");
-    IoBuffers.Slot slot = resources.buffers.acquire();
-    try {
-      SegmentWriter out =
-          resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
+    try (SpillOutput file = resources.openSpill("run")) {
+      SegmentWriter out = file.newSegment(Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
       while (sorted.next()) {
         out.append(
             sorted.keyArray(),
@@ -192,11 +191,8 @@ public final class ExternalSorter implements SpillingEngine {
             sorted.valueLength());
       }
       SegmentLocation run = out.finish();
-      resources.stats.diskBytesSpilled += file.position();
+      file.finish();
       return run;
-    } finally {
-      file.close();
-      resources.buffers.release(slot);
     }
   }
 
@@ -205,7 +201,7 @@ public final class ExternalSorter implements SpillingEngine {
    * their records' arrival, which keeps equal keys in input order), and deletes them.
    */
   private void mergeRound(int fanIn) {
-    resources.stats.mergeRounds++;
+    resources.recordMergeRound();
     List<SegmentLocation> group = new ArrayList<>(runs.subList(0, fanIn));
     runs.subList(0, fanIn).clear();
     try (MergingCursor merge = new MergingCursor(openRuns(group))) {

@@ -241,7 +241,7 @@ final class KeyIndex {
    * 1} long) with where each partition begins; returns the ids.
    */
   int[] partitionOrder(int partitions, int[] starts) {
-    PartitionedSpillWriter.partitionOrder(hashes, size, partitions, starts, order);
+    HashPartitions.order(hashes, size, partitions, starts, order);
     return order;
   }
 }

@@ -16,6 +16,7 @@ public final class MemoryLease implements AutoCloseable {
   private static final long CHUNK_BYTES = 64 << 10;
   private final MemoryReservation reservation;
 
+  /** A lease holding nothing yet from {@code pool}. */
   public MemoryLease(MemoryPool pool) {
     this.reservation = new MemoryReservation(pool, CHUNK_BYTES);
   }

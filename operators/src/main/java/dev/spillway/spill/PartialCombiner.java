@@ -33,12 +33,16 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
   private final Aggregator<V, A> aggregator;
   private final RecordSink sink;
   private final ByteSink encoded = new ByteSink();
-  private long recordsInFill;
+  private final TableJudge judge = new TableJudge(MIN_REDUCTION);
   private long flushes;
   private long recordsOut;
   private boolean passThrough;
   private boolean finished;
 
+  /**
+   * A combiner that hands each full table's accumulators to {@code sink} instead of spilling them,
+   * within {@code config}'s budget; accumulators are encoded with {@code accumulatorCodec}.
+   */
   public PartialCombiner(
       Aggregator<V, A> aggregator,
       ValueCodec<A> accumulatorCodec,
@@ -66,7 +70,7 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
       recordsOut++;
       return;
     }
-    recordsInFill++;
+    judge.countRecord();
     if (!table.addInput(key, offset, length, value)) {
       resources.makeRoom(
           () -> table.addInput(key, offset, length, value),
@@ -97,13 +101,13 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     if (n > 0) {
       flushes++;
     }
-    if (AppendBuffer.tableStopsPaying(n, recordsInFill, MIN_REDUCTION)) {
+    if (judge.stopsPaying(n)) {
       passThrough = true;
       table.shrink(SEED);
     } else {
       table.reset(SEED);
     }
-    recordsInFill = 0;
+    judge.startFill(Long.MAX_VALUE); // judged at each flush only
   }
 
   /** Ends the input: hands what is held to the sink. Can be called once. */

@@ -30,6 +30,7 @@ public final class SortedGroupBy implements SpillingEngine {
   private final byte[] lengthBytes = new byte[5];
   private boolean finished;
 
+  /** A group-by that sorts every record, within {@code config}'s budget and disks. */
   public SortedGroupBy(SpillConfig config) {
     this.resources = new EngineResources(config);
     try {

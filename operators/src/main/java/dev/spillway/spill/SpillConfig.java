@@ -175,30 +175,37 @@ public final class SpillConfig {
     SpillDirectories.checkRoot(root);
   }
 
+  /** The pool every engine given this config reserves its memory from. */
   public MemoryPool pool() {
     return pool;
   }
 
+  /** The roots spill files go to, round-robin; the first usable one also holds exchanges. */
   public List<Path> spillDirectories() {
     return spillDirectories;
   }
 
+  /** The codec spilled blocks are compressed with. */
   public CompressionCodec codec() {
     return codec;
   }
 
+  /** Hash partitions per level of a spilling table. */
   public int partitions() {
     return partitions;
   }
 
+  /** The most runs merged at once, before an engine's own file-descriptor cap. */
   public int maxFanIn() {
     return maxFanIn;
   }
 
+  /** The raw size of a spill block. */
   public int maxBlockBytes() {
     return maxBlockBytes;
   }
 
+  /** Whether spilled blocks are encrypted with a key held only in the engine's memory. */
   public boolean encryption() {
     return encryption;
   }

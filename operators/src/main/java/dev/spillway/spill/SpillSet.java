@@ -35,8 +35,7 @@ final class SpillSet {
     } finally {
       writer.close();
     }
-    resources.stats.spillCount++;
-    resources.stats.memoryBytesSpilled += freedBytes;
+    resources.recordSpill(freedBytes);
   }
 
   boolean isEmpty() {

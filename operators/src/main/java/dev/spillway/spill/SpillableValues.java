@@ -74,9 +74,8 @@ final class SpillableValues implements GroupValues {
     } finally {
       resources.buffers.release(slot);
     }
-    resources.stats.spillCount++;
-    resources.stats.memoryBytesSpilled += freed;
-    resources.stats.diskBytesSpilled += file.position() - before;
+    resources.recordSpill(freed);
+    resources.recordDiskBytes(file.position() - before);
     arena.reset();
     head = ValueChain.END;
     tail = ValueChain.END;

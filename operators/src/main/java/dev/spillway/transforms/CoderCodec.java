@@ -12,6 +12,7 @@ import org.apache.beam.sdk.coders.CoderException;
 public final class CoderCodec<T> implements ValueCodec<T> {
   private final Coder<T> coder;
 
+  /** Encodes and decodes with {@code coder}. */
   public CoderCodec(Coder<T> coder) {
     this.coder = coder;
   }

@@ -12,6 +12,7 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<InputT, AccumT> {
   private final CombineFn<InputT, AccumT, ?> fn;
 
+  /** Aggregates with {@code fn}'s accumulator methods. */
   public CombineFnAggregator(CombineFn<InputT, AccumT, ?> fn) {
     this.fn = fn;
   }

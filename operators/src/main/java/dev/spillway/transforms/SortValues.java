@@ -27,7 +27,9 @@ import org.apache.beam.sdk.values.PCollection;
  * <pre>{@code
  * PCollection<KV<String, Iterable<KV<Long, String>>>> grouped = ...; // after a GroupByKey
  * PCollection<KV<String, Iterable<KV<Long, String>>>> sorted =
- *     grouped.apply(SortValues.<String, Long, String>create(SpillOptions.create()));
+ *     grouped.apply(
+ *         SortValues.<String, Long, String>create()
+ *             .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20)));
  * }</pre>
  *
  * <p>Secondary keys are ordered by their encoded bytes, compared as unsigned, shorter first on a
@@ -60,8 +62,11 @@ public final class SortValues<K, K2, V>
     return new SortValues<>(null);
   }
 
-  /** Sorts each group's values by their keys within {@code options}' budget and disks. */
-  public static <K, K2, V> SortValues<K, K2, V> create(SpillOptions options) {
+  /**
+   * The memory budget, spill directories and codec to use, in place of the pipeline's {@link
+   * SpillwayPipelineOptions}.
+   */
+  public SortValues<K, K2, V> withOptions(SpillOptions options) {
     return new SortValues<>(Objects.requireNonNull(options, "options"));
   }
 

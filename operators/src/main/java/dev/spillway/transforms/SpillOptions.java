@@ -1,13 +1,12 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.CompressionCodec;
-import dev.spillway.spill.MemoryPool;
+import dev.spillway.spill.JvmMemoryPools;
 import dev.spillway.spill.SpillConfig;
 import java.io.Serializable;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -24,8 +23,8 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
  * }</pre>
  *
  * <p>The budget is per JVM, not per bundle: every bundle of every spillway transform in one JVM
- * with the same budget draws on one shared {@link MemoryPool}, so N concurrent bundles cannot use N
- * budgets.
+ * with the same budget draws on one shared pool ({@link JvmMemoryPools}), so N concurrent bundles
+ * cannot use N budgets.
  */
 public final class SpillOptions implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -38,8 +37,6 @@ public final class SpillOptions implements Serializable {
 
   /** Shards per unit of the runner's parallelism when none are given. */
   static final int SHARDS_PER_SLOT = 4;
-
-  private static final ConcurrentHashMap<Long, MemoryPool> POOLS = new ConcurrentHashMap<>();
 
   /** How the partial results of a transform cross the runner's shuffle. */
   public enum Shuffle {
@@ -273,8 +270,10 @@ public final class SpillOptions implements Serializable {
    * one of the engines ({@link dev.spillway.spill.ExternalSorter} ...) inside its own DoFn.
    */
   public SpillConfig toConfig() {
-    MemoryPool pool = POOLS.computeIfAbsent(memoryBudgetBytes, MemoryPool::ofBytes);
-    SpillConfig config = SpillConfig.withPool(pool).withCodec(codec).withEncryption(encryptSpills);
+    SpillConfig config =
+        SpillConfig.withPool(JvmMemoryPools.ofBytes(memoryBudgetBytes))
+            .withCodec(codec)
+            .withEncryption(encryptSpills);
     return spillDirectories.isEmpty()
         ? config
         : config.withSpillDirectories(

@@ -8,8 +8,13 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -68,5 +73,38 @@ public class SpillFaultsTest {
     // The retry, with room: the model comparison checks every key comes out once.
     SpillStats stats = ModelRuns.run("merger", spill.config(128 << 10), 11);
     assertTrue(stats.spillCount() > 0);
+  }
+
+  @Test
+  public void aSpillThatFailsHalfWayDeletesItsFileAtOnce() throws IOException {
+    byte[] value = new byte[100];
+    for (String engine : List.of("sorter", "groupBy")) {
+      SpillConfig config =
+          spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(5_000));
+      ExternalSorter sorter = engine.equals("sorter") ? new ExternalSorter(config) : null;
+      ExternalGroupBy groups = sorter == null ? new ExternalGroupBy(config) : null;
+      try {
+        assertThrows(
+            RuntimeException.class,
+            () -> {
+              for (int i = 0; ; i++) {
+                byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
+                if (sorter != null) {
+                  sorter.add(key, value);
+                } else {
+                  groups.add(key, value);
+                }
+              }
+            });
+        try (Stream<Path> files = Files.walk(spill.root())) {
+          assertEquals(
+              engine + ": the failed spill's file is gone before the engine is closed",
+              List.of(),
+              files.filter(Files::isRegularFile).collect(Collectors.toList()));
+        }
+      } finally {
+        (sorter != null ? sorter : groups).close();
+      }
+    }
   }
 }

@@ -133,7 +133,8 @@ public class FlinkRunnerTest {
             // thread, so the sort's engine starts while the group's is handing out its output.
             .apply(
                 "Sort",
-                SortValues.<Integer, Long, Long>create(PipelineSupport.smallBudget(dir, 256 << 10)))
+                SortValues.<Integer, Long, Long>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
             .apply("Describe", ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(sorted, expectedSorted);
   }

@@ -70,8 +70,8 @@ public class SortValuesTest {
                             IterableCoder.of(
                                 KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
             .apply(
-                SortValues.<String, Long, String>create(
-                    PipelineSupport.smallBudget(dir, 256 << 10)))
+                SortValues.<String, Long, String>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
             .apply(ParDo.of(new Describe()));
     // Equal secondary keys may come in any order: compare only groups whose keys are distinct,
     // or accept any order among equals by comparing sorted (key, value) lists.

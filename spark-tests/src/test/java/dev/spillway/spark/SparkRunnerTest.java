@@ -320,7 +320,7 @@ public class SparkRunnerTest {
                     StringUtf8Coder.of(), KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
             .apply(GroupByKey.create())
             // The hot key's group (15,000 pairs) is larger than the budget's in-memory share.
-            .apply(SortValues.<String, Long, Long>create(smallBudget(dir)))
+            .apply(SortValues.<String, Long, Long>create().withOptions(smallBudget(dir)))
             .apply(ParDo.of(new CheckSortedGroup())),
         expected);
     PipelineResult result = p.run();

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.Rule;
@@ -76,35 +77,39 @@ public class SpillFaultsTest {
   }
 
   @Test
-  public void aSpillThatFailsHalfWayDeletesItsFileAtOnce() throws IOException {
+  public void aSorterRunThatFailsHalfWayIsDeletedAtOnce() throws IOException {
+    try (ExternalSorter sorter = new ExternalSorter(configWithASmallDisk())) {
+      assertAFailedSpillLeavesNoFile(sorter::add);
+    }
+  }
+
+  @Test
+  public void aGroupBySpillThatFailsHalfWayIsDeletedAtOnce() throws IOException {
+    try (ExternalGroupBy groups = new ExternalGroupBy(configWithASmallDisk())) {
+      assertAFailedSpillLeavesNoFile(groups::add);
+    }
+  }
+
+  /** A budget that spills every few hundred records onto a disk that fills during the first. */
+  private SpillConfig configWithASmallDisk() {
+    return spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(5_000));
+  }
+
+  /** Adds records until a spill fails; the engine, still open, must have no file left. */
+  private void assertAFailedSpillLeavesNoFile(BiConsumer<byte[], byte[]> add) throws IOException {
     byte[] value = new byte[100];
-    for (String engine : List.of("sorter", "groupBy")) {
-      SpillConfig config =
-          spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(5_000));
-      ExternalSorter sorter = engine.equals("sorter") ? new ExternalSorter(config) : null;
-      ExternalGroupBy groups = sorter == null ? new ExternalGroupBy(config) : null;
-      try {
-        assertThrows(
-            RuntimeException.class,
-            () -> {
-              for (int i = 0; ; i++) {
-                byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
-                if (sorter != null) {
-                  sorter.add(key, value);
-                } else {
-                  groups.add(key, value);
-                }
-              }
-            });
-        try (Stream<Path> files = Files.walk(spill.root())) {
-          assertEquals(
-              engine + ": the failed spill's file is gone before the engine is closed",
-              List.of(),
-              files.filter(Files::isRegularFile).collect(Collectors.toList()));
-        }
-      } finally {
-        (sorter != null ? sorter : groups).close();
-      }
+    assertThrows(
+        RuntimeException.class,
+        () -> {
+          for (int i = 0; ; i++) {
+            add.accept(("key-" + i).getBytes(StandardCharsets.UTF_8), value);
+          }
+        });
+    try (Stream<Path> files = Files.walk(spill.root())) {
+      assertEquals(
+          "the failed spill's file is gone before the engine is closed",
+          List.of(),
+          files.filter(Files::isRegularFile).collect(Collectors.toList()));
     }
   }
 }

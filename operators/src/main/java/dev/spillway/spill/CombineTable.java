@@ -74,13 +74,10 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
       return false;
     }
     if (id < 0) {
-      id = -id - 1;
-      accumulators[id] = aggregator.createAccumulator(value);
-      weighNew(id);
+      insert(-id - 1, aggregator.createAccumulator(value));
     } else {
-      @SuppressWarnings("unchecked")
-      A acc = (A) accumulators[id];
-      accumulators[id] = aggregator.addInput(acc, value);
+      A acc = accumulator(id);
+      replace(id, acc, aggregator.addInput(acc, value));
       if (fixedWeight < 0 && Integer.bitCount(++additions[id]) == 1) {
         reweigh(id);
       }
@@ -95,18 +92,61 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
       return false;
     }
     if (id < 0) {
-      id = -id - 1;
-      accumulators[id] = accumulator;
-      weighNew(id);
+      insert(-id - 1, accumulator);
     } else {
-      @SuppressWarnings("unchecked")
-      A acc = (A) accumulators[id];
-      accumulators[id] = aggregator.mergeAccumulators(acc, accumulator);
-      if (fixedWeight < 0) {
-        reweigh(id);
-      }
+      A acc = accumulator(id);
+      replace(id, acc, aggregator.mergeAccumulators(acc, accumulator));
+      reweighMerged(id);
     }
     return true;
+  }
+
+  /**
+   * Merges the encoded accumulator {@code bytes[valueOffset, valueOffset+valueLength)}, decoding it
+   * only for a new key; false if there was no memory for a new key (nothing changed).
+   */
+  boolean mergeEncoded(
+      byte[] key,
+      int offset,
+      int length,
+      int hash,
+      byte[] bytes,
+      int valueOffset,
+      int valueLength) {
+    int id = index.findOrInsert(key, offset, length, hash);
+    if (id == KeyIndex.NO_MEMORY) {
+      return false;
+    }
+    if (id < 0) {
+      insert(-id - 1, codec.decode(bytes, valueOffset, valueLength));
+    } else {
+      A acc = accumulator(id);
+      replace(id, acc, aggregator.mergeEncoded(acc, codec, bytes, valueOffset, valueLength));
+      reweighMerged(id);
+    }
+    return true;
+  }
+
+  private void insert(int id, A accumulator) {
+    accumulators[id] = accumulator;
+    weighNew(id);
+  }
+
+  /**
+   * Stores an entry's new accumulator only when it is a new object: an aggregator that adds in
+   * place (most do) then costs no reference store, whose GC write barrier is otherwise a good part
+   * of a merged record's cost.
+   */
+  private void replace(int id, A old, A updated) {
+    if (updated != old) {
+      accumulators[id] = updated;
+    }
+  }
+
+  private void reweighMerged(int id) {
+    if (fixedWeight < 0) {
+      reweigh(id);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -187,7 +227,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   }
 
   /** Merges the encoded accumulator {@code bytes[offset, offset+length)} into {@code acc}. */
-  A mergeDecoded(A acc, byte[] bytes, int offset, int length) {
-    return aggregator.mergeAccumulators(acc, codec.decode(bytes, offset, length));
+  A mergeEncoded(A acc, byte[] bytes, int offset, int length) {
+    return aggregator.mergeEncoded(acc, codec, bytes, offset, length);
   }
 }

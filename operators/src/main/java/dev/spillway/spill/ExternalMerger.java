@@ -299,11 +299,12 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       return new Level(depth + 1, totalPartitions * partitions);
     }
 
-    /** Merges an accumulator into the table under this level's seed, spilling to make room. */
-    void merge(byte[] key, int offset, int length, int hash, A acc) {
-      if (!table.mergeAccumulator(key, offset, length, hash, acc)) {
+    /** Merges an encoded accumulator into the table under this level's seed, spilling for room. */
+    void merge(byte[] key, int offset, int length, byte[] acc, int accOffset, int accLength) {
+      int hash = table.index().hash(key, offset, length);
+      if (!table.mergeEncoded(key, offset, length, hash, acc, accOffset, accLength)) {
         resources.makeRoom(
-            () -> table.mergeAccumulator(key, offset, length, hash, acc),
+            () -> table.mergeEncoded(key, offset, length, hash, acc, accOffset, accLength),
             this::spill,
             () -> table.shrink(seed),
             length);
@@ -440,13 +441,15 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
             byte[] k = reader.keyArray();
             int ko = reader.keyOffset();
             int kl = reader.keyLength();
-            A acc = table.decode(reader.valueArray(), reader.valueOffset(), reader.valueLength());
+            byte[] v = reader.valueArray();
+            int vo = reader.valueOffset();
+            int vl = reader.valueLength();
             if (child != null) {
-              child.merge(k, ko, kl, table.index().hash(k, ko, kl), acc);
+              child.merge(k, ko, kl, v, vo, vl);
               continue;
             }
             int hash = table.index().hash(k, ko, kl);
-            boolean ok = table.mergeAccumulator(k, ko, kl, hash, acc);
+            boolean ok = table.mergeEncoded(k, ko, kl, hash, v, vo, vl);
             if (ok && !table.overBudget()) {
               continue;
             }
@@ -461,7 +464,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
             table.index().rehash(child.seed);
             child.spill();
             if (!ok) {
-              child.merge(k, ko, kl, table.index().hash(k, ko, kl), acc);
+              child.merge(k, ko, kl, v, vo, vl);
             }
           }
         }
@@ -532,7 +535,7 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       accumulator = table.decode(r.valueArray(), r.valueOffset(), r.valueLength());
       while (runs.nextInRun()) {
         accumulator =
-            table.mergeDecoded(accumulator, r.valueArray(), r.valueOffset(), r.valueLength());
+            table.mergeEncoded(accumulator, r.valueArray(), r.valueOffset(), r.valueLength());
       }
       return true;
     }

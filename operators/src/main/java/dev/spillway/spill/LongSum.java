@@ -19,10 +19,7 @@ public final class LongSum implements Aggregator<Long, long[]> {
 
         @Override
         public long[] decode(byte[] bytes, int offset, int length) {
-          if (length != 8) {
-            throw new IllegalArgumentException("a long sum is 8 bytes, got " + length);
-          }
-          return new long[] {OrderedBytes.getUnsignedLong(bytes, offset)};
+          return new long[] {decodeSum(bytes, offset, length)};
         }
 
         @Override
@@ -46,5 +43,26 @@ public final class LongSum implements Aggregator<Long, long[]> {
   public long[] mergeAccumulators(long[] first, long[] second) {
     first[0] += second[0];
     return first;
+  }
+
+  /**
+   * Adds an encoded sum in place, without decoding it to an array first, when it is {@link
+   * #CODEC}'s.
+   */
+  @Override
+  public long[] mergeEncoded(
+      long[] accumulator, ValueCodec<long[]> codec, byte[] bytes, int offset, int length) {
+    if (codec != CODEC) {
+      return Aggregator.super.mergeEncoded(accumulator, codec, bytes, offset, length);
+    }
+    accumulator[0] += decodeSum(bytes, offset, length);
+    return accumulator;
+  }
+
+  private static long decodeSum(byte[] bytes, int offset, int length) {
+    if (length != 8) {
+      throw new IllegalArgumentException("a long sum is 8 bytes, got " + length);
+    }
+    return OrderedBytes.getUnsignedLong(bytes, offset);
   }
 }

@@ -320,6 +320,96 @@ public class ExternalMergerTest {
     }
   }
 
+  /** Sums into a new array at every step, as an aggregator of immutable accumulators does. */
+  private static final class FreshSum implements Aggregator<Long, long[]> {
+    @Override
+    public long[] createAccumulator(Long value) {
+      return new long[] {value};
+    }
+
+    @Override
+    public long[] addInput(long[] acc, Long value) {
+      return new long[] {acc[0] + value};
+    }
+
+    @Override
+    public long[] mergeAccumulators(long[] a, long[] b) {
+      return new long[] {a[0] + b[0]};
+    }
+  }
+
+  /**
+   * A long sum as a zig-zag varint: not {@link LongSum#CODEC}, whose bytes LongSum reads itself.
+   */
+  private static final ValueCodec<long[]> VARINT_SUM =
+      new ValueCodec<>() {
+        @Override
+        public void encode(long[] value, ByteSink out) {
+          long z = (value[0] << 1) ^ (value[0] >> 63);
+          while ((z & ~0x7FL) != 0) {
+            out.write((byte) ((z & 0x7F) | 0x80));
+            z >>>= 7;
+          }
+          out.write((byte) z);
+        }
+
+        @Override
+        public long[] decode(byte[] bytes, int offset, int length) {
+          long z = 0;
+          for (int i = 0; i < length; i++) {
+            z |= (bytes[offset + i] & 0x7FL) << (7 * i);
+          }
+          return new long[] {(z >>> 1) ^ -(z & 1)};
+        }
+      };
+
+  /**
+   * The merge hands spilled accumulators to {@link Aggregator#mergeEncoded} and keeps what it
+   * returns: an aggregator that returns a new object at every step, and LongSum under a codec of
+   * another encoding (it must decode, not read the bytes as its own), give the model's sums through
+   * spills, repartitioning and the sorted merge.
+   */
+  @Test
+  public void spilledAccumulatorsMergeWhateverTheAggregatorReturnsAndTheCodecWrites() {
+    SpillConfig repartitioning = spill.config(96 << 10).withPartitions(4);
+    SpillConfig sorting =
+        spill.config(96 << 10).withPartitions(64).withHasher((k, off, len, seed) -> 7);
+    for (SpillConfig config : List.of(repartitioning, sorting)) {
+      SpillStats fresh = checkSums(new FreshSum(), LongSum.CODEC, config, 80_000, 30_000);
+      SpillStats varint = checkSums(SUM, VARINT_SUM, config, 80_000, 30_000);
+      assertThat(fresh.repartitions() + fresh.sortedMerges(), greaterThan(0L));
+      assertThat(varint.repartitions() + varint.sortedMerges(), greaterThan(0L));
+    }
+  }
+
+  private SpillStats checkSums(
+      Aggregator<Long, long[]> sum,
+      ValueCodec<long[]> codec,
+      SpillConfig config,
+      int records,
+      int keySpace) {
+    Random random = new Random(records ^ keySpace);
+    Map<ByteBuffer, Long> model = new HashMap<>();
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(sum, codec, config)) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = Keys.key(random, keySpace, 12);
+        long value = random.nextInt(1_000_000) - 500_000;
+        merger.add(key, value);
+        model.merge(ByteBuffer.wrap(key), value, Long::sum);
+      }
+      Map<ByteBuffer, Long> out = new HashMap<>();
+      try (CombineCursor<long[]> c = merger.finish()) {
+        while (c.next()) {
+          assertEquals(
+              null,
+              out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]));
+        }
+      }
+      ModelAssert.assertSameMap(model, out);
+      return merger.stats();
+    }
+  }
+
   /** Collects every value: an accumulator that grows, weighed by encoding. */
   private static final class Collect implements Aggregator<Long, List<Long>> {
     static final ValueCodec<List<Long>> CODEC =

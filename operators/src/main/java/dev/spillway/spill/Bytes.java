@@ -38,12 +38,18 @@ final class Bytes {
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   /**
    * The first eight bytes of a range as a big-endian number, zero-padded: comparing two prefixes as
    * unsigned longs orders them as {@link #compare} would, except that equal prefixes need the full
    * comparison.
    */
   static long prefix(byte[] a, int offset, int length) {
+    if (length >= 8) {
+      return (long) BIG_ENDIAN_LONGS.get(a, offset);
+    }
     long p = 0;
     int n = Math.min(8, length);
     for (int i = 0; i < n; i++) {

@@ -209,6 +209,10 @@ final class EngineResources implements AutoCloseable {
     stats.flushes++;
   }
 
+  void recordHotKeys(int count) {
+    stats.hotKeys += count;
+  }
+
   SpillStats stats() {
     return stats.snapshot(reservation.peak());
   }

@@ -16,9 +16,12 @@ import java.util.List;
  *       pages and are spilled as they come, with no cache miss per record.
  *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition whose
  *       spilled size fits the budget is loaded into the table and its groups returned.
- *   <li>A partition that does not fit (or whose load runs out of memory) is merged sorted: an
- *       {@link ExternalSorter} on the same budget orders its records by key bytes (the seed's
- *       {@code _merge_sorted_items}), and each key's values are gathered in {@link
+ *   <li>A partition that does not fit because of a few hot keys ({@link HotKeys}: keys holding a
+ *       quarter of a sample of its values) is loaded without them: each hot key's values go
+ *       straight to {@link SpillableValues} of its own, returned after the table's groups.
+ *   <li>A partition that does not fit otherwise (or whose load runs out of memory) is merged
+ *       sorted: an {@link ExternalSorter} on the same budget orders its records by key bytes (the
+ *       seed's {@code _merge_sorted_items}), and each key's values are gathered in {@link
  *       SpillableValues}, so a key with more values than the budget holds still comes out whole and
  *       re-iterable.
  * </ol>
@@ -207,6 +210,11 @@ public final class ExternalGroupBy implements SpillingEngine {
     private final boolean spilled;
     private int partition = -1;
     private int nextEntry;
+    private final HotKeys hotKeys = new HotKeys(resources);
+
+    /** In table mode, after the table's groups: the next hot key to return. */
+    private int nextHot;
+
     private boolean tableMode;
     private SortedKeyGroups sorted;
     private byte[] keyArray;
@@ -228,6 +236,10 @@ public final class ExternalGroupBy implements SpillingEngine {
       while (true) {
         if (tableMode && nextEntry < table.size()) {
           fromTable(nextEntry++);
+          return true;
+        }
+        if (tableMode && nextHot < hotKeys.size()) {
+          fromHotKey(nextHot++);
           return true;
         }
         if (sorted != null) {
@@ -269,44 +281,72 @@ public final class ExternalGroupBy implements SpillingEngine {
           };
     }
 
+    /** Returns a hot key's group, first freeing the previous one's values (no longer valid). */
+    private void fromHotKey(int i) {
+      if (i > 0) {
+        hotKeys.group(i - 1).values.clear();
+      }
+      HotKeys.Group hot = hotKeys.group(i);
+      keyArray = hot.key;
+      keyOffset = 0;
+      keyLength = hot.key.length;
+      values = hot.values;
+    }
+
     private void load() {
       table.reset(SEED);
+      hotKeys.clear();
       List<SegmentLocation> segments = spills.segmentsOf(partition);
       if (segments.isEmpty()) {
         return;
       }
       long available =
           resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
-      if (loadedSize(segments) <= available && loadIntoTable(segments)) {
+      boolean fits = loadedSize(segments) <= available;
+      if (!fits) {
+        hotKeys.sample(segments, table.index());
+      }
+      if ((fits || !hotKeys.isEmpty()) && loadIntoTable(segments)) {
+        resources.recordHotKeys(hotKeys.size());
         tableMode = true;
         nextEntry = 0;
+        nextHot = 0;
         return;
       }
+      hotKeys.clear();
       table.shrink(SEED);
       sorted =
           new SortedKeyGroups(
               ExternalSorter.sortSegments(resources, segments), KeyRuns.KeyPart.WHOLE, resources);
     }
 
-    /** Loads the segments into the table; false if memory ran out (the table is then reset). */
+    /**
+     * Loads the segments into the table, hot keys' values into their own {@link SpillableValues};
+     * false if memory ran out even with the hot keys' values spilled (the caller then sorts).
+     */
     private boolean loadIntoTable(List<SegmentLocation> segments) {
       KeyIndex index = table.index();
       for (SegmentLocation segment : segments) {
         try (SegmentReader reader = resources.open(segment)) {
           int hash = 0;
+          SpillableValues hot = null;
           while (reader.next()) {
             byte[] k = reader.keyArray();
+            int ko = reader.keyOffset();
+            int kl = reader.keyLength();
+            byte[] v = reader.valueArray();
+            int vo = reader.valueOffset();
+            int vl = reader.valueLength();
             if (!reader.sameKey()) {
-              hash = index.hash(k, reader.keyOffset(), reader.keyLength());
+              hash = index.hash(k, ko, kl);
+              hot = hotKeys.isEmpty() ? null : hotKeys.find(k, ko, kl, hash);
             }
-            if (!table.add(
-                k,
-                reader.keyOffset(),
-                reader.keyLength(),
-                hash,
-                reader.valueArray(),
-                reader.valueOffset(),
-                reader.valueLength())) {
+            boolean added =
+                hot != null
+                    ? hot.tryAdd(v, vo, vl) || (hotKeys.spill() && hot.tryAdd(v, vo, vl))
+                    : table.add(k, ko, kl, hash, v, vo, vl)
+                        || (hotKeys.spill() && table.add(k, ko, kl, hash, v, vo, vl));
+            if (!added) {
               return false;
             }
           }
@@ -343,6 +383,7 @@ public final class ExternalGroupBy implements SpillingEngine {
       }
       closed = true;
       try {
+        hotKeys.clear();
         if (sorted != null) {
           sorted.close();
         }

@@ -12,6 +12,8 @@ package dev.spillway.spill;
  * @param mergeRounds intermediate merge passes needed because more runs than the fan-in existed
  * @param flushes times a full table's entries were handed on instead of spilled ({@link
  *     ExternalMerger#flushWhenFull})
+ * @param hotKeys keys whose values were gathered apart, spilling as they grew, so that their
+ *     partition loaded into the table instead of being merged sorted ({@link ExternalGroupBy})
  */
 public record SpillStats(
     long spillCount,
@@ -21,9 +23,10 @@ public record SpillStats(
     long repartitions,
     long sortedMerges,
     long mergeRounds,
-    long flushes) {
+    long flushes,
+    long hotKeys) {
 
-  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0, 0);
+  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** The sum of two engines' statistics (the peak is the larger one). */
   public SpillStats plus(SpillStats o) {
@@ -35,6 +38,7 @@ public record SpillStats(
         repartitions + o.repartitions,
         sortedMerges + o.sortedMerges,
         mergeRounds + o.mergeRounds,
-        flushes + o.flushes);
+        flushes + o.flushes,
+        hotKeys + o.hotKeys);
   }
 }

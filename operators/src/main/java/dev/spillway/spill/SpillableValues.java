@@ -37,7 +37,8 @@ final class SpillableValues implements GroupValues {
     }
   }
 
-  private boolean tryAdd(byte[] value, int offset, int length) {
+  /** Adds a value if the reservation grants its memory; false (nothing added) if not. */
+  boolean tryAdd(byte[] value, int offset, int length) {
     long address = ValueChain.store(arena, value, offset, length);
     if (address == ByteArena.NO_MEMORY) {
       return false;
@@ -52,9 +53,10 @@ final class SpillableValues implements GroupValues {
     return true;
   }
 
-  private void spill() {
+  /** Writes the values held in memory to the file and frees their memory; false if none. */
+  boolean spill() {
     if (head == ValueChain.END) {
-      return;
+      return false;
     }
     if (file == null) {
       file = resources.newFile("values");
@@ -79,6 +81,7 @@ final class SpillableValues implements GroupValues {
     arena.reset();
     head = ValueChain.END;
     tail = ValueChain.END;
+    return true;
   }
 
   @Override

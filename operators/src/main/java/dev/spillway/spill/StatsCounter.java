@@ -9,6 +9,7 @@ final class StatsCounter {
   long sortedMerges;
   long mergeRounds;
   long flushes;
+  long hotKeys;
 
   SpillStats snapshot(long peakMemoryBytes) {
     return new SpillStats(
@@ -19,6 +20,7 @@ final class StatsCounter {
         repartitions,
         sortedMerges,
         mergeRounds,
-        flushes);
+        flushes,
+        hotKeys);
   }
 }

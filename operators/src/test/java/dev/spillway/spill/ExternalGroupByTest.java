@@ -93,17 +93,18 @@ public class ExternalGroupByTest {
 
   @Test
   public void aHotKeyLargerThanTheBudgetComesOutWholeAndReiterable() {
-    // Half of 60,000 values (about 0.5 MB) on one key, with a 128 KiB budget: its partition is
-    // merged sorted and the key's values spill.
+    // Half of 60,000 values (about 0.5 MB) on one key, with a 128 KiB budget: the key's values are
+    // gathered apart, spilling, and the rest of its partition loads into the table.
     SpillStats stats = check(spill.config(128 << 10), 2, 60_000, 5_000, 0.5);
-    assertThat(stats.sortedMerges(), greaterThan(0L));
+    assertThat(stats.hotKeys(), greaterThan(0L));
+    assertEquals(0, stats.sortedMerges());
   }
 
   @Test
   public void appendModeWithAHotKeyAgainstModel() {
     SpillConfig config = spill.config(128 << 10);
     SpillStats stats = check(config, 12, 60_000, 200_000, 0.3);
-    assertThat(stats.sortedMerges(), greaterThan(0L));
+    assertThat(stats.hotKeys(), greaterThan(0L));
     try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
       Random random = new Random(13);
       for (int i = 0; i < 5_000; i++) {
@@ -112,6 +113,98 @@ public class ExternalGroupByTest {
       assertTrue(groups.appending());
       groups.finish().close();
     }
+  }
+
+  /** Hashes two hot keys into partition 0 under distinct hashes, a third key onto the first's. */
+  private static final KeyHasher TWO_HOT_KEYS_AND_A_TWIN =
+      (k, off, len, seed) -> {
+        if (len == 3 && k[off] == 1) {
+          return 0x10; // {1, 2, 3}
+        }
+        if (len == 3 && k[off] == 4) {
+          return 0x20; // {4, 5, 6}
+        }
+        if (len == 1 && k[off] == 8) {
+          return 0x10; // {8}: the first hot key's hash, not its bytes
+        }
+        return KeyHasher.DEFAULT.hash(k, off, len, seed);
+      };
+
+  /**
+   * Two hot keys of one partition, each with more values than the budget, are both gathered apart;
+   * a key sharing the first one's hash stays a key of its own; every value comes out, in input
+   * order, and each group re-iterates. Closing the output while a hot key's spilled values are
+   * being read deletes every file.
+   */
+  @Test
+  public void twoHotKeysOfOnePartitionAreGatheredApart() {
+    SpillConfig config = spill.config(128 << 10).withHasher(TWO_HOT_KEYS_AND_A_TWIN);
+    byte[][] special = {{1, 2, 3}, {4, 5, 6}, {8}};
+    Random random = new Random(31);
+    Map<ByteBuffer, List<ByteBuffer>> model = new HashMap<>();
+    try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+      for (int i = 0; i < 90_000; i++) {
+        int pick = random.nextInt(10);
+        byte[] key =
+            pick < 3
+                ? special[0]
+                : pick < 6 ? special[1] : OrderedBytes.encodeLong(random.nextInt(20_000));
+        if (i == 0) {
+          key = special[0]; // met before its twin, so it claims the hash
+        } else if (i % 97 == 0) {
+          key = special[2];
+        }
+        byte[] value = ByteBuffer.allocate(4).putInt(i).array();
+        groups.add(key, value);
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+            .add(ByteBuffer.wrap(value));
+      }
+      // Values kept in input order: the model's lists are in input order, and so must the output
+      // be.
+      Map<ByteBuffer, List<ByteBuffer>> out = new HashMap<>();
+      try (GroupCursor cursor = groups.finish()) {
+        while (cursor.next()) {
+          List<ByteBuffer> values = read(cursor.values());
+          assertEquals("second iteration", values, read(cursor.values()));
+          assertEquals(values.size(), cursor.values().count());
+          out.put(Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength()), values);
+        }
+      }
+      ModelAssert.assertSameMap(model, out);
+      assertEquals(2, groups.stats().hotKeys());
+      assertEquals(0, groups.stats().sortedMerges());
+    }
+    try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+      for (int i = 0; i < 90_000; i++) {
+        groups.add(
+            i % 2 == 0 ? special[0] : OrderedBytes.encodeLong(random.nextInt(20_000)), new byte[8]);
+      }
+      GroupCursor cursor = groups.finish();
+      while (cursor.next()) {
+        if (Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength())
+            .equals(ByteBuffer.wrap(special[0]))) {
+          ValueCursor values = cursor.values().cursor();
+          assertTrue(values.next()); // reading the hot key's first spilled segment
+          break;
+        }
+      }
+      assertThat(spill.leftovers().size(), greaterThan(0));
+      cursor.close();
+      assertEquals(List.of(), spill.leftovers());
+    }
+  }
+
+  /**
+   * When every key shares one hash, the sample calls that hash hot, but the rest of the partition
+   * still does not fit: the hot key's values are dropped and the partition merged sorted.
+   */
+  @Test
+  public void aPartitionTooBigBesidesItsHotKeyIsMergedSorted() {
+    SpillStats stats =
+        check(spill.config(96 << 10).withHasher((k, off, len, seed) -> 7), 5, 40_000, 8_000, 0.3);
+    assertEquals(0, stats.hotKeys());
+    assertThat(stats.sortedMerges(), greaterThan(0L));
   }
 
   @Test
@@ -179,32 +272,37 @@ public class ExternalGroupByTest {
   }
 
   /**
-   * A key's values come out in the order they were added, through spills, the append buffer and the
-   * sorted fallback (a hot key larger than the budget).
+   * A key's values come out in the order they were added, through spills, the append buffer, a hot
+   * key gathered apart and the sorted fallback (a partition too big even without its hot key).
    */
   @Test
   public void valuesKeepTheirInputOrderThroughEveryPath() {
-    Random random = new Random(12);
-    Map<ByteBuffer, Integer> last = new HashMap<>();
-    try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(96 << 10))) {
-      for (int i = 0; i < 80_000; i++) {
-        byte[] key = random.nextInt(3) == 0 ? new byte[] {7} : Keys.key(random, 30_000, 8);
-        groups.add(key, ByteBuffer.allocate(4).putInt(i).array());
-      }
-      try (GroupCursor out = groups.finish()) {
-        while (out.next()) {
-          int previous = -1;
-          ValueCursor values = out.values().cursor();
-          while (values.next()) {
-            int seq = ByteBuffer.wrap(values.array(), values.offset(), 4).getInt();
-            assertTrue(seq + " after " + previous, seq > previous);
-            previous = seq;
-          }
-          last.put(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()), previous);
+    SpillConfig hotKeyApart = spill.config(96 << 10);
+    SpillConfig sorted = spill.config(96 << 10).withHasher((k, off, len, seed) -> 7);
+    for (SpillConfig config : List.of(hotKeyApart, sorted)) {
+      Random random = new Random(12);
+      Map<ByteBuffer, Integer> last = new HashMap<>();
+      try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
+        for (int i = 0; i < 80_000; i++) {
+          byte[] key = random.nextInt(3) == 0 ? new byte[] {7} : Keys.key(random, 30_000, 8);
+          groups.add(key, ByteBuffer.allocate(4).putInt(i).array());
         }
+        try (GroupCursor out = groups.finish()) {
+          while (out.next()) {
+            int previous = -1;
+            ValueCursor values = out.values().cursor();
+            while (values.next()) {
+              int seq = ByteBuffer.wrap(values.array(), values.offset(), 4).getInt();
+              assertTrue(seq + " after " + previous, seq > previous);
+              previous = seq;
+            }
+            last.put(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength()), previous);
+          }
+        }
+        SpillStats stats = groups.stats();
+        assertThat(config == sorted ? stats.sortedMerges() : stats.hotKeys(), greaterThan(0L));
       }
-      assertThat(groups.stats().sortedMerges(), greaterThan(0L));
+      assertTrue(last.size() > 1_000);
     }
-    assertTrue(last.size() > 1_000);
   }
 }

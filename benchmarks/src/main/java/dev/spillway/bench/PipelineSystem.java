@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -36,10 +38,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
@@ -108,9 +112,7 @@ final class PipelineSystem implements WorkloadSystem {
                 SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
             .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
     PCollection<KV<Long, Long>> records =
-        p.apply("Generate", GenerateSequence.from(0).to(spec.records()))
-            .apply("Records", ParDo.of(new RecordFn(spec.workload(), spec.seed(), spec.keys())))
-            .setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
+        generate(p, spec).setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
     if (transforms == Transforms.NONE) {
       records.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else if (spec.workload() == Workload.SORT) {
@@ -140,6 +142,30 @@ final class PipelineSystem implements WorkloadSystem {
             SpillMetrics.total(result, "checksum", "outputKeys"),
             SpillMetrics.total(result, "checksum", "sum")));
   }
+
+  /**
+   * The workload's records. On Flink, {@value #GENERATOR_SHARDS} shards of the record indexes are
+   * spread over the workers and each generates its range in one call of a DoFn: Beam's Flink source
+   * wrapper, which {@code GenerateSequence} goes through, walks every metric cell of its task after
+   * each record it reads (half of a TaskManager's samples in BENCHMARKS.md's profile), which no job
+   * reading real files through a ParDo pays per record. Every system gets the same records either
+   * way. {@code -Dspillway.source=sequence} keeps {@code GenerateSequence} on Flink too (the source
+   * of the batches measured before 2026-12-04); the DirectRunner always uses it, since it holds a
+   * bundle's outputs in memory and a shard's would be millions of records.
+   */
+  private PCollection<KV<Long, Long>> generate(Pipeline p, WorkloadSpec spec) {
+    RecordFn records = new RecordFn(spec.workload(), spec.seed(), spec.keys());
+    if (flinkMaster == null || "sequence".equals(System.getProperty("spillway.source"))) {
+      return p.apply("Generate", GenerateSequence.from(0).to(spec.records()))
+          .apply("Records", ParDo.of(records));
+    }
+    List<Long> shards = LongStream.range(0, GENERATOR_SHARDS).boxed().collect(Collectors.toList());
+    return p.apply("Shards", Create.of(shards))
+        .apply("SpreadShards", Reshuffle.viaRandomKey())
+        .apply("Records", ParDo.of(new ShardRecordsFn(records, spec.records(), GENERATOR_SHARDS)));
+  }
+
+  private static final int GENERATOR_SHARDS = 64;
 
   /**
    * sort: a sample of the keys, taken up front, sets {@value #SORT_RANGES} key ranges; each range
@@ -286,6 +312,28 @@ final class PipelineSystem implements WorkloadSystem {
     public void process(@Element Long i, OutputReceiver<KV<Long, Long>> out) {
       long r = Generator.rand(seed, i);
       out.output(KV.of(Generator.key(workload, r, keys), (long) Generator.value(r)));
+    }
+  }
+
+  /** Generates the records of shard {@code s}: indexes [s * records / shards, (s+1) * ...). */
+  static final class ShardRecordsFn extends DoFn<Long, KV<Long, Long>> {
+    private final RecordFn records;
+    private final long recordCount;
+    private final int shards;
+
+    ShardRecordsFn(RecordFn records, long recordCount, int shards) {
+      this.records = records;
+      this.recordCount = recordCount;
+      this.shards = shards;
+    }
+
+    @ProcessElement
+    public void process(@Element Long shard, OutputReceiver<KV<Long, Long>> out) {
+      long from = shard * recordCount / shards;
+      long to = (shard + 1) * recordCount / shards;
+      for (long i = from; i < to; i++) {
+        records.process(i, out);
+      }
     }
   }
 

@@ -3,24 +3,35 @@ package dev.spillway.spill;
 import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
  * What every engine owns and releases in {@link #close()}: its memory reservation (with the I/O
  * reserve of its {@link SpillPlan} taken up front), its private spill directories and files, its
  * block buffers and its statistics.
+ *
+ * <p>An engine that works for another (the sorter of a hash engine's sorted fallback) runs on a
+ * {@link #borrow() borrowed view}: the same budget, disks, buffers and statistics, but closing the
+ * view deletes only the files made through it, and the owner alone decides when to spill on demand
+ * and how much room to leave for fused engines.
  */
 final class EngineResources implements AutoCloseable {
   final SpillConfig config;
   final SpillPlan plan;
   final MemoryReservation reservation;
   final IoBuffers buffers;
-  private final StatsCounter stats = new StatsCounter();
+  private final StatsCounter stats;
 
   /** Null unless spills are encrypted: the key lives and dies with this engine. */
   private final FrameCipher cipher;
 
   private final SpillFileRegistry files;
+
+  /** Null for an owner; for a borrowed view, the files made through it and not yet deleted. */
+  private final Set<Path> borrowedFiles;
+
   private boolean closed;
 
   EngineResources(SpillConfig config) {
@@ -33,6 +44,7 @@ final class EngineResources implements AutoCloseable {
    */
   EngineResources(SpillConfig config, boolean spills) {
     this.config = config;
+    this.stats = new StatsCounter();
     MemoryPool pool = config.pool();
     SpillPlan planned = planFor(config, pool.shareForNewConsumer());
     this.plan = spills ? planned : planned.withoutIo();
@@ -56,6 +68,31 @@ final class EngineResources implements AutoCloseable {
       throw e;
     }
     this.reservation = r;
+    this.borrowedFiles = null;
+  }
+
+  private EngineResources(EngineResources owner) {
+    this.config = owner.config;
+    this.plan = owner.plan;
+    this.reservation = owner.reservation;
+    this.buffers = owner.buffers;
+    this.stats = owner.stats;
+    this.cipher = owner.cipher;
+    this.files = owner.files;
+    this.borrowedFiles = new LinkedHashSet<>();
+  }
+
+  /** A borrowed view of these resources, for an engine working for this one: see the class. */
+  EngineResources borrow() {
+    return new EngineResources(this);
+  }
+
+  /**
+   * True for a borrowed view: the engine on it gives its memory back before handing out output,
+   * since the owner needs it for what it does with that output.
+   */
+  boolean borrowed() {
+    return borrowedFiles != null;
   }
 
   /** The plan of an engine whose share of the pool would be {@code share}. */
@@ -69,7 +106,9 @@ final class EngineResources implements AutoCloseable {
    * one waiting for it. {@code spill} is only asked between the engine's own calls.
    */
   void spillOnDemand(Runnable spill) {
-    reservation.onDemand(spill);
+    if (!borrowed()) {
+      reservation.onDemand(spill);
+    }
   }
 
   /**
@@ -81,7 +120,7 @@ final class EngineResources implements AutoCloseable {
    * the engine holds more than that now: it must spill before handing anything out.
    */
   boolean leaveRoomForFusedEngines() {
-    if (!config.roomForFusedEngines()) {
+    if (!config.roomForFusedEngines() || borrowed()) {
       return false;
     }
     MemoryPool pool = config.pool();
@@ -112,7 +151,11 @@ final class EngineResources implements AutoCloseable {
 
   /** A new spill file of {@code kind} (a word in its name), deleted at the latest by close. */
   SpillFileWriter newFile(String kind) {
-    return new SpillFileWriter(files.create(kind), config.faults());
+    Path path = files.create(kind);
+    if (borrowedFiles != null) {
+      borrowedFiles.add(path);
+    }
+    return new SpillFileWriter(path, config.faults());
   }
 
   /** A new spill file of {@code kind} with a block buffer of its own: see {@link SpillOutput}. */
@@ -129,6 +172,9 @@ final class EngineResources implements AutoCloseable {
 
   void deleteFile(Path file) {
     files.delete(file);
+    if (borrowedFiles != null) {
+      borrowedFiles.remove(file);
+    }
   }
 
   /** A new segment at the end of {@code file}, in buffer {@code slot}. */
@@ -225,13 +271,22 @@ final class EngineResources implements AutoCloseable {
     return closed;
   }
 
-  /** Deletes every spill file and directory and returns all memory; idempotent. */
+  /**
+   * Deletes every spill file and directory and returns all memory; idempotent. A borrowed view
+   * deletes the files made through it and leaves the rest to the owner.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
+    if (borrowedFiles != null) {
+      for (Path file : Set.copyOf(borrowedFiles)) {
+        deleteFile(file);
+      }
+      return;
+    }
     try {
       files.close();
     } finally {

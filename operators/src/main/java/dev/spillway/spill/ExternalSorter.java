@@ -32,10 +32,6 @@ import java.util.List;
  */
 public final class ExternalSorter implements SpillingEngine {
   private final EngineResources resources;
-
-  /** False when the sorter serves another engine's sorted fallback and shares its resources. */
-  private final boolean ownsResources;
-
   private final SortBuffer buffer;
   private final List<SegmentLocation> runs = new ArrayList<>();
   private boolean finished;
@@ -44,19 +40,17 @@ public final class ExternalSorter implements SpillingEngine {
    * A sorter with its own resources (memory reservation, spill directories) from {@code config}.
    */
   public ExternalSorter(SpillConfig config) {
-    this(new EngineResources(config), true);
+    this(new EngineResources(config));
   }
 
-  ExternalSorter(EngineResources resources, boolean ownsResources) {
+  /** A sorter on {@code resources}, its own or a view borrowed from the engine it works for. */
+  ExternalSorter(EngineResources resources) {
     this.resources = resources;
-    this.ownsResources = ownsResources;
     try {
       this.buffer = new SortBuffer(resources);
-      if (ownsResources) {
-        resources.spillOnDemand(this::spillOnDemand);
-      }
+      resources.spillOnDemand(this::spillOnDemand);
     } catch (RuntimeException e) {
-      close();
+      resources.close();
       throw e;
     }
   }
@@ -68,7 +62,7 @@ public final class ExternalSorter implements SpillingEngine {
    */
   static RecordCursor sortSegments(EngineResources resources, List<SegmentLocation> segments) {
     resources.recordSortedMerge();
-    ExternalSorter sorter = new ExternalSorter(resources, false);
+    ExternalSorter sorter = new ExternalSorter(resources.borrow());
     try {
       for (SegmentLocation segment : segments) {
         try (SegmentReader reader = resources.open(segment)) {
@@ -111,14 +105,15 @@ public final class ExternalSorter implements SpillingEngine {
   public RecordCursor finish() {
     resources.checkFinishing("sorter", finished);
     finished = true;
-    boolean crowded = ownsResources && resources.leaveRoomForFusedEngines();
-    if (runs.isEmpty() && ownsResources && !crowded) {
+    boolean crowded = resources.leaveRoomForFusedEngines();
+    if (runs.isEmpty() && !resources.borrowed() && !crowded) {
       buffer.sort();
       return new Output(buffer.cursor());
     }
     int fanIn = resources.plan.fanIn();
-    if (runs.size() + 1 > fanIn || !ownsResources || crowded) {
-      // A nested sorter spills its last run too, even its only one, and gives back its memory:
+    if (runs.size() + 1 > fanIn || resources.borrowed() || crowded) {
+      // A sorter on borrowed resources spills its last run too, even its only one, and gives back
+      // its memory:
       // the engine it serves needs that memory for what it does with the sorted stream (a
       // key's values gathered in SpillableValues, which cannot make the sorter spill). So does
       // one holding more than it may while its output is read (room for fused engines).
@@ -145,16 +140,14 @@ public final class ExternalSorter implements SpillingEngine {
   /** Deletes every spill file and returns all memory. Idempotent. */
   @Override
   public void close() {
-    if (ownsResources) {
+    if (resources.closed()) {
+      return;
+    }
+    runs.clear();
+    try {
+      buffer.release();
+    } finally {
       resources.close();
-    } else {
-      for (SegmentLocation run : runs) {
-        resources.deleteFile(run.file());
-      }
-      runs.clear();
-      if (buffer != null) {
-        buffer.release();
-      }
     }
   }
 

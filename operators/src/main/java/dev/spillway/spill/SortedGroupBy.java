@@ -34,7 +34,7 @@ public final class SortedGroupBy implements SpillingEngine {
   public SortedGroupBy(SpillConfig config) {
     this.resources = new EngineResources(config);
     try {
-      this.sorter = new ExternalSorter(resources, false);
+      this.sorter = new ExternalSorter(resources.borrow());
     } catch (RuntimeException e) {
       resources.close();
       throw e;

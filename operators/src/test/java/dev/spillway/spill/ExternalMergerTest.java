@@ -26,26 +26,43 @@ public class ExternalMergerTest {
   /** Runs {@code records} random records through a merger and checks every key's sum. */
   private SpillStats checkSums(
       SpillConfig config, long seed, int records, int keySpace, int maxKeyLength) {
+    return checkSums(SUM, LongSum.CODEC, config, seed, records, keySpace, maxKeyLength, 1000);
+  }
+
+  /** As above, for any long-sum aggregator and codec, with values in ±{@code valueRange / 2}. */
+  private SpillStats checkSums(
+      Aggregator<Long, long[]> sum,
+      ValueCodec<long[]> codec,
+      SpillConfig config,
+      long seed,
+      int records,
+      int keySpace,
+      int maxKeyLength,
+      int valueRange) {
     Random random = new Random(seed);
     Map<ByteBuffer, Long> model = new HashMap<>();
-    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(SUM, LongSum.CODEC, config)) {
+    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(sum, codec, config)) {
       for (int i = 0; i < records; i++) {
         byte[] key = Keys.key(random, keySpace, maxKeyLength);
-        long value = random.nextInt(1000) - 500;
+        long value = random.nextInt(valueRange) - valueRange / 2;
         merger.add(key, value);
         model.merge(ByteBuffer.wrap(key), value, Long::sum);
       }
-      Map<ByteBuffer, Long> out = new HashMap<>();
-      try (CombineCursor<long[]> cursor = merger.finish()) {
-        while (cursor.next()) {
-          ByteBuffer k = Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength());
-          Long previous = out.put(k, cursor.accumulator()[0]);
-          assertEquals("key returned twice", null, previous);
-        }
-      }
-      ModelAssert.assertSameMap(model, out);
+      ModelAssert.assertSameMap(model, sums(merger));
       return merger.stats();
     }
+  }
+
+  /** Finishes {@code merger} and returns each key's sum, failing if a key comes twice. */
+  private static Map<ByteBuffer, Long> sums(ExternalMerger<Long, long[]> merger) {
+    Map<ByteBuffer, Long> out = new HashMap<>();
+    try (CombineCursor<long[]> c = merger.finish()) {
+      while (c.next()) {
+        ByteBuffer k = Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength());
+        assertEquals("key returned twice", null, out.put(k, c.accumulator()[0]));
+      }
+    }
+    return out;
   }
 
   @Test
@@ -97,15 +114,7 @@ public class ExternalMergerTest {
         model.merge(ByteBuffer.wrap(key), v, Long::sum);
       }
       assertTrue("switched to the append buffer", merger.appending());
-      Map<ByteBuffer, Long> out = new HashMap<>();
-      try (CombineCursor<long[]> c = merger.finish()) {
-        while (c.next()) {
-          assertEquals(
-              null,
-              out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]));
-        }
-      }
-      ModelAssert.assertSameMap(model, out);
+      ModelAssert.assertSameMap(model, sums(merger));
       assertThat(merger.stats().spillCount(), greaterThan(3L));
     }
   }
@@ -265,14 +274,7 @@ public class ExternalMergerTest {
         merger.add(key, 1L);
         model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
       }
-      Map<ByteBuffer, Long> out = new HashMap<>();
-      try (CombineCursor<long[]> cursor = merger.finish()) {
-        while (cursor.next()) {
-          out.put(
-              Keys.wrap(cursor.keyArray(), cursor.keyOffset(), cursor.keyLength()),
-              cursor.accumulator()[0]);
-        }
-      }
+      Map<ByteBuffer, Long> out = sums(merger);
       ModelAssert.assertSameMap(model, out);
       assertThat(out.get(ByteBuffer.wrap(new byte[0])), greaterThan(25_000L - 1));
       assertThat(merger.stats().spillCount(), greaterThan(0L));
@@ -310,13 +312,7 @@ public class ExternalMergerTest {
           }
         }
       }
-      Map<ByteBuffer, Long> out = new HashMap<>();
-      try (CombineCursor<long[]> c = total.finish()) {
-        while (c.next()) {
-          out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]);
-        }
-      }
-      ModelAssert.assertSameMap(model, out);
+      ModelAssert.assertSameMap(model, sums(total));
     }
   }
 
@@ -375,38 +371,11 @@ public class ExternalMergerTest {
     SpillConfig sorting =
         spill.config(96 << 10).withPartitions(64).withHasher((k, off, len, seed) -> 7);
     for (SpillConfig config : List.of(repartitioning, sorting)) {
-      SpillStats fresh = checkSums(new FreshSum(), LongSum.CODEC, config, 80_000, 30_000);
-      SpillStats varint = checkSums(SUM, VARINT_SUM, config, 80_000, 30_000);
+      SpillStats fresh =
+          checkSums(new FreshSum(), LongSum.CODEC, config, 41, 80_000, 30_000, 12, 1_000_000);
+      SpillStats varint = checkSums(SUM, VARINT_SUM, config, 42, 80_000, 30_000, 12, 1_000_000);
       assertThat(fresh.repartitions() + fresh.sortedMerges(), greaterThan(0L));
       assertThat(varint.repartitions() + varint.sortedMerges(), greaterThan(0L));
-    }
-  }
-
-  private SpillStats checkSums(
-      Aggregator<Long, long[]> sum,
-      ValueCodec<long[]> codec,
-      SpillConfig config,
-      int records,
-      int keySpace) {
-    Random random = new Random(records ^ keySpace);
-    Map<ByteBuffer, Long> model = new HashMap<>();
-    try (ExternalMerger<Long, long[]> merger = new ExternalMerger<>(sum, codec, config)) {
-      for (int i = 0; i < records; i++) {
-        byte[] key = Keys.key(random, keySpace, 12);
-        long value = random.nextInt(1_000_000) - 500_000;
-        merger.add(key, value);
-        model.merge(ByteBuffer.wrap(key), value, Long::sum);
-      }
-      Map<ByteBuffer, Long> out = new HashMap<>();
-      try (CombineCursor<long[]> c = merger.finish()) {
-        while (c.next()) {
-          assertEquals(
-              null,
-              out.put(Keys.wrap(c.keyArray(), c.keyOffset(), c.keyLength()), c.accumulator()[0]));
-        }
-      }
-      ModelAssert.assertSameMap(model, out);
-      return merger.stats();
     }
   }
 

@@ -2,9 +2,7 @@ package dev.spillway.spill;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The hot keys of a group-by partition too big to load: keys holding at least {@link #HOT_SHARE} of
@@ -54,29 +52,49 @@ final class HotKeys {
   /**
    * Reads up to {@link #SAMPLE_PAIRS} pairs from the start of the segments (a share of each) and
    * keeps the hashes, under {@code index}'s seed, of the keys holding {@link #HOT_SHARE} of them.
+   * The sample's array is reserved from the budget while it lives; without room, nothing is sampled
+   * and no key is hot.
    */
   void sample(List<SegmentLocation> segments, KeyIndex index) {
-    int perSegment = Math.max(MIN_SAMPLE_PER_SEGMENT, SAMPLE_PAIRS / segments.size());
-    Map<Integer, int[]> counts = new HashMap<>();
-    int sampled = 0;
-    for (SegmentLocation segment : segments) {
-      try (SegmentReader reader = resources.open(segment)) {
-        int hash = 0;
-        for (int n = 0; n < perSegment && reader.next(); n++) {
-          if (!reader.sameKey()) {
-            hash = index.hash(reader.keyArray(), reader.keyOffset(), reader.keyLength());
+    long sampleBytes = 4L * SAMPLE_PAIRS;
+    if (!resources.reservation.tryReserve(sampleBytes)) {
+      return;
+    }
+    try {
+      int[] hashes = new int[SAMPLE_PAIRS];
+      int perSegment = Math.max(MIN_SAMPLE_PER_SEGMENT, SAMPLE_PAIRS / segments.size());
+      int sampled = 0;
+      for (SegmentLocation segment : segments) {
+        try (SegmentReader reader = resources.open(segment)) {
+          int hash = 0;
+          for (int n = 0; n < perSegment && sampled < SAMPLE_PAIRS && reader.next(); n++) {
+            if (!reader.sameKey()) {
+              hash = index.hash(reader.keyArray(), reader.keyOffset(), reader.keyLength());
+            }
+            hashes[sampled++] = hash;
           }
-          counts.computeIfAbsent(hash, h -> new int[1])[0]++;
-          sampled++;
         }
       }
+      hotHashes = frequent(hashes, sampled, (int) Math.ceil(sampled * HOT_SHARE));
+    } finally {
+      resources.reservation.release(sampleBytes);
     }
-    int least = (int) Math.ceil(sampled * HOT_SHARE);
-    hotHashes =
-        counts.entrySet().stream()
-            .filter(e -> e.getValue()[0] >= least)
-            .mapToInt(Map.Entry::getKey)
-            .toArray();
+  }
+
+  /** The values occurring at least {@code least} times among {@code values[0, n)}. */
+  private static int[] frequent(int[] values, int n, int least) {
+    Arrays.sort(values, 0, n);
+    int[] found = new int[0];
+    for (int start = 0, i = 1; i <= n; i++) {
+      if (i == n || values[i] != values[start]) {
+        if (i - start >= least) {
+          found = Arrays.copyOf(found, found.length + 1);
+          found[found.length - 1] = values[start];
+        }
+        start = i;
+      }
+    }
+    return found;
   }
 
   boolean isEmpty() {

@@ -4,6 +4,7 @@ import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sorts (key, value) records by key bytes (unsigned, shorter first on a common prefix) under a hard
@@ -165,24 +166,32 @@ public final class ExternalSorter implements SpillingEngine {
     }
     long freed = buffer.recordBytes();
     buffer.sort();
-    runs.add(writeRun(buffer.cursor()));
+    runs.add(writeRun(buffer::writeSortedTo));
     resources.recordSpill(freed);
     buffer.reset();
   }
 
   /** Writes {@code sorted} as a new run and returns where it is. */
   private SegmentLocation writeRun(RecordCursor sorted) {
+    return writeRun(
+        out -> {
+          while (sorted.next()) {
+            out.append(
+                sorted.keyArray(),
+                sorted.keyOffset(),
+                sorted.keyLength(),
+                sorted.valueArray(),
+                sorted.valueOffset(),
+                sorted.valueLength());
+          }
+        });
+  }
+
+  /** Writes a new run with {@code records}, which appends it in key order; returns where it is. */
+  private SegmentLocation writeRun(Consumer<SegmentWriter> records) {
     try (SpillOutput file = resources.openSpill("run")) {
       SegmentWriter out = file.newSegment(Layout.LAYOUT_KEY_VALUE, Order.ORDER_KEY_BYTES);
-      while (sorted.next()) {
-        out.append(
-            sorted.keyArray(),
-            sorted.keyOffset(),
-            sorted.keyLength(),
-            sorted.valueArray(),
-            sorted.valueOffset(),
-            sorted.valueLength());
-      }
+      records.accept(out);
       SegmentLocation run = out.finish();
       file.finish();
       return run;

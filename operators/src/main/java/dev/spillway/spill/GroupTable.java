@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The in-memory state of an {@link ExternalGroupBy}: a {@link KeyIndex} whose entries hold the
- * head, tail and count of a {@link ValueChain} in the same arena as the keys.
+ * first and last of a key's {@link ValueBlocks} and its value count, in the same arena as the keys.
  */
 final class GroupTable implements KeyIndex.Columns {
   private final ByteArena arena;
@@ -44,22 +44,20 @@ final class GroupTable implements KeyIndex.Columns {
     if (id == KeyIndex.NO_MEMORY) {
       return false;
     }
-    boolean fresh = id < 0;
-    if (fresh) {
+    if (id < 0) {
       id = -id - 1;
-      heads[id] = ValueChain.END;
+      heads[id] = ValueBlocks.END;
+      tails[id] = ValueBlocks.END;
       counts[id] = 0;
     }
-    long address = ValueChain.store(arena, value, vOff, vLen);
-    if (address == ByteArena.NO_MEMORY) {
+    long tail = ValueBlocks.append(arena, tails[id], value, vOff, vLen);
+    if (tail == ByteArena.NO_MEMORY) {
       return false; // a fresh key stays with no values; spills skip it
     }
-    if (heads[id] == ValueChain.END) {
-      heads[id] = address;
-    } else {
-      ValueChain.link(arena, tails[id], address);
+    if (heads[id] == ValueBlocks.END) {
+      heads[id] = tail;
     }
-    tails[id] = address;
+    tails[id] = tail;
     counts[id]++;
     return true;
   }
@@ -69,7 +67,7 @@ final class GroupTable implements KeyIndex.Columns {
   }
 
   ValueCursor values(int id) {
-    return new ValueChain.Cursor(arena, heads[id]);
+    return new ValueBlocks.Cursor(arena, heads[id]);
   }
 
   /** Bytes of keys and values held (what a spill frees). */

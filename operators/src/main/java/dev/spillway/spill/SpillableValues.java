@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * The values of one key, when they may not fit in memory: PySpark's {@code ExternalList}. Values
- * are kept in a {@link ValueChain} until the reservation refuses a page; then the chain is written
- * to a segment of a private spill file and memory starts over. Re-iterable: a cursor reads the
- * file's segments in order, then the chain. {@link #clear()} deletes the file.
+ * are kept in a {@link ValueBlocks} until the reservation refuses a page; then the blocks are
+ * written to a segment of a private spill file and memory starts over. Re-iterable: a cursor reads
+ * the file's segments in order, then the chain. {@link #clear()} deletes the file.
  */
 final class SpillableValues implements GroupValues {
   private static final byte[] NO_KEY = new byte[0];
@@ -22,8 +22,8 @@ final class SpillableValues implements GroupValues {
   private final List<Cursor> openCursors = new ArrayList<>();
 
   private SpillFileWriter file;
-  private long head = ValueChain.END;
-  private long tail = ValueChain.END;
+  private long head = ValueBlocks.END;
+  private long tail = ValueBlocks.END;
   private long count;
 
   SpillableValues(EngineResources resources) {
@@ -39,23 +39,21 @@ final class SpillableValues implements GroupValues {
 
   /** Adds a value if the reservation grants its memory; false (nothing added) if not. */
   boolean tryAdd(byte[] value, int offset, int length) {
-    long address = ValueChain.store(arena, value, offset, length);
-    if (address == ByteArena.NO_MEMORY) {
+    long newTail = ValueBlocks.append(arena, tail, value, offset, length);
+    if (newTail == ByteArena.NO_MEMORY) {
       return false;
     }
-    if (head == ValueChain.END) {
-      head = address;
-    } else {
-      ValueChain.link(arena, tail, address);
+    if (head == ValueBlocks.END) {
+      head = newTail;
     }
-    tail = address;
+    tail = newTail;
     count++;
     return true;
   }
 
   /** Writes the values held in memory to the file and frees their memory; false if none. */
   boolean spill() {
-    if (head == ValueChain.END) {
+    if (head == ValueBlocks.END) {
       return false;
     }
     if (file == null) {
@@ -68,7 +66,7 @@ final class SpillableValues implements GroupValues {
       SegmentWriter writer =
           resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUES, Order.ORDER_NONE);
       writer.startKey(NO_KEY, 0, 0);
-      ValueCursor values = new ValueChain.Cursor(arena, head);
+      ValueCursor values = new ValueBlocks.Cursor(arena, head);
       while (values.next()) {
         writer.appendValue(values.array(), values.offset(), values.length());
       }
@@ -79,8 +77,8 @@ final class SpillableValues implements GroupValues {
     resources.recordSpill(freed);
     resources.recordDiskBytes(file.position() - before);
     arena.reset();
-    head = ValueChain.END;
-    tail = ValueChain.END;
+    head = ValueBlocks.END;
+    tail = ValueBlocks.END;
     return true;
   }
 
@@ -101,8 +99,8 @@ final class SpillableValues implements GroupValues {
     }
     openCursors.clear();
     arena.reset();
-    head = ValueChain.END;
-    tail = ValueChain.END;
+    head = ValueBlocks.END;
+    tail = ValueBlocks.END;
     count = 0;
     spilled.clear();
     if (file != null) {
@@ -116,7 +114,7 @@ final class SpillableValues implements GroupValues {
   private final class Cursor implements ValueCursor {
     private int nextSegment;
     private SegmentReader reader;
-    private ValueChain.Cursor memory;
+    private ValueBlocks.Cursor memory;
     private ValueCursor current;
 
     @Override
@@ -135,7 +133,7 @@ final class SpillableValues implements GroupValues {
           continue;
         }
         if (memory == null) {
-          memory = new ValueChain.Cursor(arena, head);
+          memory = new ValueBlocks.Cursor(arena, head);
         }
         current = memory;
         return memory.next();

@@ -48,8 +48,13 @@ final class ValueBlocks {
         return tail;
       }
     }
-    int previous = tail == END ? 0 : (int) INTS.get(arena.page(tail), arena.offset(tail) + 8);
-    int capacity = Math.max(need, Math.min(MAX_BLOCK - HEADER, Math.max(MIN_BLOCK, 2 * previous)));
+    // A key's first block fits its first value exactly (most keys of a high-cardinality group have
+    // one value); later blocks double from MIN_BLOCK up to MAX_BLOCK.
+    int capacity = need;
+    if (tail != END) {
+      int previous = (int) INTS.get(arena.page(tail), arena.offset(tail) + 8);
+      capacity = Math.max(need, Math.min(MAX_BLOCK - HEADER, Math.max(MIN_BLOCK, 2 * previous)));
+    }
     long block = arena.allocate(HEADER + capacity);
     if (block == ByteArena.NO_MEMORY) {
       return block;

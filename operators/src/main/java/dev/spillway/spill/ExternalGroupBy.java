@@ -8,7 +8,8 @@ import java.util.List;
  * keys and values kept in serialized pages.
  *
  * <ol>
- *   <li>Values are appended to their key's chain in one in-memory table ({@link GroupTable}).
+ *   <li>Values are appended to their key's {@link ValueBlocks} in one in-memory table ({@link
+ *       GroupTable}).
  *   <li>When the budget is reached, the table is written as one spill file with a segment per hash
  *       partition, a key's values in KEY_VALUES records; the table is emptied.
  *   <li>When a fill holds fewer than ten values a key (judged once it takes half the memory), the
@@ -183,7 +184,7 @@ public final class ExternalGroupBy implements SpillingEngine {
     startFill();
   }
 
-  /** Writes each key with its value chain as KEY_VALUES records, partition by partition. */
+  /** Writes each key with its values as KEY_VALUES records, partition by partition. */
   private void writeTable(PartitionedSpillWriter writer) {
     KeyIndex index = table.index();
     writer.writeEntries(
@@ -339,7 +340,7 @@ public final class ExternalGroupBy implements SpillingEngine {
             int vl = reader.valueLength();
             if (!reader.sameKey()) {
               hash = index.hash(k, ko, kl);
-              hot = hotKeys.isEmpty() ? null : hotKeys.find(k, ko, kl, hash);
+              hot = hotKeys.find(k, ko, kl, hash);
             }
             boolean added =
                 hot != null

@@ -114,10 +114,9 @@ public final class ExternalSorter implements SpillingEngine {
     int fanIn = resources.plan.fanIn();
     if (runs.size() + 1 > fanIn || resources.borrowed() || crowded) {
       // A sorter on borrowed resources spills its last run too, even its only one, and gives back
-      // its memory:
-      // the engine it serves needs that memory for what it does with the sorted stream (a
-      // key's values gathered in SpillableValues, which cannot make the sorter spill). So does
-      // one holding more than it may while its output is read (room for fused engines).
+      // its memory: the engine it serves needs that memory for what it does with the sorted
+      // stream (a key's values gathered in SpillableValues, which cannot make the sorter spill).
+      // So does one holding more than it may while its output is read (room for fused engines).
       spill();
       buffer.shrink();
     } else {

@@ -238,14 +238,17 @@ final class SortBuffer {
   }
 
   private void appendFromPage(long address, SegmentWriter out) {
-    byte[] page = arena.page(address);
-    int p = arena.offset(address);
-    int k = Varint.get(page, p);
-    p += Varint.size(k);
-    int v = Varint.get(page, p);
-    p += Varint.size(v);
-    out.append(page, p, k, page, p + k, v);
+    unstaged.read(address);
+    out.append(
+        unstaged.page,
+        unstaged.keyOffset,
+        unstaged.keyLength,
+        unstaged.page,
+        unstaged.keyOffset + unstaged.keyLength,
+        unstaged.valueLength);
   }
+
+  private final Record unstaged = new Record();
 
   /** The sorted records, in order; valid until the buffer changes. */
   RecordCursor cursor() {

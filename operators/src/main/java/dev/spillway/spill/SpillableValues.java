@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * The values of one key, when they may not fit in memory: PySpark's {@code ExternalList}. Values
- * are kept in a {@link ValueBlocks} until the reservation refuses a page; then the blocks are
- * written to a segment of a private spill file and memory starts over. Re-iterable: a cursor reads
- * the file's segments in order, then the chain. {@link #clear()} deletes the file.
+ * are kept in {@link ValueBlocks} until the reservation refuses a page; then the blocks are written
+ * to a segment of a private spill file and memory starts over. Re-iterable: a cursor reads the
+ * file's segments in order, then the blocks in memory. {@link #clear()} deletes the file.
  */
 final class SpillableValues implements GroupValues {
   private static final byte[] NO_KEY = new byte[0];
@@ -110,7 +110,7 @@ final class SpillableValues implements GroupValues {
     }
   }
 
-  /** Reads the spilled segments in order, then the in-memory chain. */
+  /** Reads the spilled segments in order, then the blocks in memory. */
   private final class Cursor implements ValueCursor {
     private int nextSegment;
     private SegmentReader reader;

@@ -5,6 +5,7 @@ import dev.spillway.templates.workload.Workload;
 import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -26,34 +27,53 @@ import java.util.function.Function;
  * names a session cluster's REST address (parallelism 2: the two TaskManagers of {@code
  * scripts/flink-cluster.sh}; {@code --memory-mb} is then each TaskManager's budget). The floors
  * ({@code direct-floor}, {@code flink-floor}) are not a workload's implementation: their checksum
- * is of the records, as {@code combine}'s checksum would be of one record per key.
+ * is of the records, as {@code combine}'s checksum would be of one record per key. The Spark
+ * systems are in a jar of their own: {@code SparkWorkloadRunner} of the benchmarks-spark module.
  */
 public final class WorkloadRunner {
-  /** Each system, made from the {@code --flink-master} the Flink ones submit to. */
-  private static final Map<String, Function<String, WorkloadSystem>> SYSTEMS =
+  /**
+   * Each system, made from the command line's options (the Flink ones read {@code --flink-master}).
+   */
+  private static final Map<String, Function<Map<String, String>, WorkloadSystem>> SYSTEMS =
       Map.of(
           "spillway",
-          master -> new SpillwaySystem(),
+          opts -> new SpillwaySystem(),
           "in-memory",
-          master -> new FastInMemorySystem(),
+          opts -> new FastInMemorySystem(),
           "in-memory-boxed",
-          master -> new BoxedInMemorySystem(),
+          opts -> new BoxedInMemorySystem(),
           "spillway-direct",
-          master -> PipelineSystem.direct("spillway-direct", Transforms.SPILLWAY),
+          opts -> PipelineSystem.direct("spillway-direct", Transforms.SPILLWAY),
           "beam-direct",
-          master -> PipelineSystem.direct("beam-direct", Transforms.BUILT_IN),
+          opts -> PipelineSystem.direct("beam-direct", Transforms.BUILT_IN),
           "direct-floor",
-          master -> PipelineSystem.direct("direct-floor", Transforms.NONE),
+          opts -> PipelineSystem.direct("direct-floor", Transforms.NONE),
           "spillway-flink",
-          master -> PipelineSystem.flink("spillway-flink", Transforms.SPILLWAY, master),
+          opts -> PipelineSystem.flink("spillway-flink", Transforms.SPILLWAY, flinkMaster(opts)),
           "beam-flink",
-          master -> PipelineSystem.flink("beam-flink", Transforms.BUILT_IN, master),
+          opts -> PipelineSystem.flink("beam-flink", Transforms.BUILT_IN, flinkMaster(opts)),
           "flink-floor",
-          master -> PipelineSystem.flink("flink-floor", Transforms.NONE, master));
+          opts -> PipelineSystem.flink("flink-floor", Transforms.NONE, flinkMaster(opts)));
 
   private WorkloadRunner() {}
 
+  private static String flinkMaster(Map<String, String> opts) {
+    return opts.getOrDefault("flink-master", "[local]");
+  }
+
   public static void main(String[] args) throws Exception {
+    run(args, SYSTEMS, "--flink-master HOST:PORT|[local]");
+  }
+
+  /**
+   * Runs the workload of {@code args} on one of {@code systems}, made from the parsed options;
+   * {@code systemOptions} describes the options the systems read, for the usage line.
+   */
+  static void run(
+      String[] args,
+      Map<String, Function<Map<String, String>, WorkloadSystem>> systems,
+      String systemOptions)
+      throws Exception {
     WorkloadSpec spec;
     WorkloadSystem system;
     int warmups;
@@ -74,12 +94,13 @@ public final class WorkloadRunner {
               opts.getOrDefault("codec", "lz4"),
               Boolean.parseBoolean(opts.getOrDefault("encrypt", "false")),
               dir == null ? null : Paths.get(dir));
-      Function<String, WorkloadSystem> factory =
-          SYSTEMS.get(opts.getOrDefault("system", "spillway"));
+      String name = opts.getOrDefault("system", systems.containsKey("spillway") ? "spillway" : "");
+      Function<Map<String, String>, WorkloadSystem> factory = systems.get(name);
       if (factory == null) {
-        throw new IllegalArgumentException("unknown --system; known: " + SYSTEMS.keySet());
+        throw new IllegalArgumentException(
+            "unknown --system " + name + "; known: " + new TreeSet<>(systems.keySet()));
       }
-      system = factory.apply(opts.getOrDefault("flink-master", "[local]"));
+      system = factory.apply(opts);
       warmups = Integer.parseInt(opts.getOrDefault("warmup", "0"));
       if (warmups < 0) {
         throw new IllegalArgumentException("--warmup must be 0 or more, not " + warmups);
@@ -88,10 +109,11 @@ public final class WorkloadRunner {
       System.err.println("error: " + e.getMessage());
       System.err.println(
           "usage: --workload combine|group|skew|sort --records N [--keys K]"
-              + " [--seed 42] [--memory-mb 64]"
-              + " [--system spillway|in-memory|in-memory-boxed|spillway-direct|beam-direct|direct-floor"
-              + "|spillway-flink|beam-flink|flink-floor] [--flink-master HOST:PORT|[local]]"
-              + " [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR] [--warmup R]");
+              + " [--seed 42] [--memory-mb 64] [--system "
+              + String.join("|", new TreeSet<>(systems.keySet()))
+              + "] ["
+              + systemOptions
+              + "] [--codec lz4|snappy|none] [--encrypt true|false] [--spill-dir DIR] [--warmup R]");
       System.exit(2);
       return;
     }

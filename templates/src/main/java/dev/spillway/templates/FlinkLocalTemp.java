@@ -1,5 +1,6 @@
 package dev.spillway.templates;
 
+import dev.spillway.templates.io.WorkDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * run. Its temporary and web directories are pointed here through a generated configuration
  * directory, and the whole of it is deleted when the job ends.
  */
-final class FlinkLocalTemp {
+public final class FlinkLocalTemp {
   private FlinkLocalTemp() {}
 
   /** Whether {@code options} run the job on a Flink cluster embedded in this process. */
@@ -49,5 +50,24 @@ final class FlinkLocalTemp {
         conf.resolve("flink-conf.yaml"), "io.tmp.dirs: " + tmp + "\nweb.tmpdir: " + web + "\n");
     flink.setFlinkConfDir(conf.toString());
     return dir;
+  }
+
+  /**
+   * As {@link #configure}, for a process that runs its pipelines until it exits (the benchmarks'
+   * workload runner): the directory is deleted when the JVM exits.
+   */
+  public static void configureUntilExit(PipelineOptions options) throws IOException {
+    Path dir = configure(options);
+    if (dir != null) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      WorkDirectory.deleteRecursively(dir);
+    } catch (IOException e) {
+      // the JVM is exiting: a leftover is all that can happen
+    }
   }
 }

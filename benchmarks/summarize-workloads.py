@@ -12,7 +12,11 @@ import sys
 runs = [json.loads(line) for line in sys.stdin if line.startswith("{")]
 groups = {}
 for r in runs:
-    groups.setdefault((r["workload"], r["system"], r.get("heap", "")), []).append(r)
+    # Runs at another budget than the default 64 MiB (run-cluster.sh's 16 MiB ones) apart.
+    heap = r.get("heap", "")
+    if r.get("memory_mb", 64) != 64:
+        heap = "%s, %d MiB" % (heap, r["memory_mb"]) if heap else "%d MiB" % r["memory_mb"]
+    groups.setdefault((r["workload"], r["system"], heap), []).append(r)
 
 checks = {}
 for r in runs:

@@ -64,17 +64,19 @@ public final class EnginePhases {
     return SpillConfig.withBudget(64 << 20);
   }
 
+  /** The workload at full N, seed 42, 64 MiB and LZ4, the records of the workload runner. */
+  private static WorkloadSpec spec(Workload workload) {
+    return new WorkloadSpec(
+        workload, workload.defaultRecords(), workload.defaultKeys(), SEED, 64, "lz4", false, null);
+  }
+
   private static void combine() {
-    byte[] key = new byte[8];
+    WorkloadSpec spec = spec(Workload.COMBINE);
     long sum = 0;
     try (ExternalMerger<Long, long[]> merger =
-        new ExternalMerger<>(new LongSum(), LongSum.CODEC, config())) {
+        new ExternalMerger<>(new LongSum(), LongSum.CODEC, SpillwaySystem.config(spec))) {
       long start = System.nanoTime();
-      for (long i = 0; i < 20_000_000; i++) {
-        long r = Generator.rand(SEED, i);
-        OrderedBytes.putUnsignedLong(Long.remainderUnsigned(r, 2_000_000), key, 0);
-        merger.add(key, 0, 8, (long) Generator.value(r));
-      }
+      SpillwaySystem.addRecords(spec, merger);
       long input = System.nanoTime();
       try (CombineCursor<long[]> out = merger.finish()) {
         while (out.next()) {
@@ -86,16 +88,11 @@ public final class EnginePhases {
   }
 
   private static void sort() {
-    byte[] key = new byte[8];
-    byte[] value = new byte[8];
+    WorkloadSpec spec = spec(Workload.SORT);
     long sum = 0;
-    try (ExternalSorter sorter = new ExternalSorter(config())) {
+    try (ExternalSorter sorter = new ExternalSorter(SpillwaySystem.config(spec))) {
       long start = System.nanoTime();
-      for (long i = 0; i < 20_000_000; i++) {
-        OrderedBytes.putLong(Generator.rand(SEED, i), key, 0);
-        OrderedBytes.putUnsignedLong(i, value, 0);
-        sorter.add(key, 0, 8, value, 0, 8);
-      }
+      SpillwaySystem.addRecords(spec, sorter);
       long input = System.nanoTime();
       try (RecordCursor out = sorter.finish()) {
         while (out.next()) {
@@ -107,21 +104,12 @@ public final class EnginePhases {
   }
 
   private static void group(boolean skew) {
-    Workload workload = skew ? Workload.SKEW : Workload.GROUP;
-    byte[] key = new byte[8];
-    byte[] value = new byte[2];
-    try (ExternalGroupBy groups = new ExternalGroupBy(config())) {
+    WorkloadSpec spec = spec(skew ? Workload.SKEW : Workload.GROUP);
+    try (ExternalGroupBy groups = new ExternalGroupBy(SpillwaySystem.config(spec))) {
       long start = System.nanoTime();
-      for (long i = 0; i < 10_000_000; i++) {
-        long r = Generator.rand(SEED, i);
-        OrderedBytes.putUnsignedLong(Generator.key(workload, r, 1_000_000), key, 0);
-        int v = Generator.value(r);
-        value[0] = (byte) (v >>> 8);
-        value[1] = (byte) v;
-        groups.add(key, 0, 8, value, 0, 2);
-      }
+      SpillwaySystem.addRecords(spec, groups);
       long input = System.nanoTime();
-      report(workload.id(), groups, start, input, drain(groups));
+      report(spec.workload().id(), groups, start, input, drain(groups));
     }
   }
 

@@ -25,7 +25,7 @@ final class SpillwaySystem implements WorkloadSystem {
     return "spillway";
   }
 
-  private static SpillConfig config(WorkloadSpec spec) {
+  static SpillConfig config(WorkloadSpec spec) {
     SpillConfig config =
         SpillConfig.withBudget(spec.memoryBytes())
             .withCodec(CompressionCodec.valueOf(spec.codec().toUpperCase(Locale.ROOT)))
@@ -52,14 +52,9 @@ final class SpillwaySystem implements WorkloadSystem {
 
   private static RunResult combine(WorkloadSpec spec) {
     Checksum checksum = new Checksum();
-    byte[] key = new byte[8];
     try (ExternalMerger<Long, long[]> merger =
         new ExternalMerger<>(new LongSum(), LongSum.CODEC, config(spec))) {
-      for (long i = 0; i < spec.records(); i++) {
-        long r = Generator.rand(spec.seed(), i);
-        OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
-        merger.add(key, 0, 8, (long) Generator.value(r));
-      }
+      addRecords(spec, merger);
       try (CombineCursor<long[]> out = merger.finish()) {
         while (out.next()) {
           checksum.addCombined(
@@ -72,17 +67,8 @@ final class SpillwaySystem implements WorkloadSystem {
 
   private static RunResult group(WorkloadSpec spec) {
     Checksum checksum = new Checksum();
-    byte[] key = new byte[8];
-    byte[] value = new byte[2];
     try (ExternalGroupBy groups = new ExternalGroupBy(config(spec))) {
-      for (long i = 0; i < spec.records(); i++) {
-        long r = Generator.rand(spec.seed(), i);
-        OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
-        int v = Generator.value(r);
-        value[0] = (byte) (v >>> 8);
-        value[1] = (byte) v;
-        groups.add(key, 0, 8, value, 0, 2);
-      }
+      addRecords(spec, groups);
       try (GroupCursor out = groups.finish()) {
         while (out.next()) {
           long sum = 0;
@@ -104,21 +90,50 @@ final class SpillwaySystem implements WorkloadSystem {
 
   private static RunResult sort(WorkloadSpec spec) {
     Checksum checksum = new Checksum();
-    byte[] key = new byte[8];
-    byte[] value = new byte[8];
     try (ExternalSorter sorter = new ExternalSorter(config(spec))) {
-      for (long i = 0; i < spec.records(); i++) {
-        long r = Generator.rand(spec.seed(), i);
-        OrderedBytes.putLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
-        OrderedBytes.putUnsignedLong(i, value, 0);
-        sorter.add(key, 0, 8, value, 0, 8);
-      }
+      addRecords(spec, sorter);
       try (RecordCursor out = sorter.finish()) {
         while (out.next()) {
           checksum.addSorted(OrderedBytes.decodeLong(out.keyArray(), out.keyOffset()));
         }
       }
       return result(sorter.stats(), checksum);
+    }
+  }
+
+  /** Adds the combine workload's records: an 8-byte key, the value boxed as a Beam value is. */
+  static void addRecords(WorkloadSpec spec, ExternalMerger<Long, long[]> merger) {
+    byte[] key = new byte[8];
+    for (long i = 0; i < spec.records(); i++) {
+      long r = Generator.rand(spec.seed(), i);
+      OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+      merger.add(key, 0, 8, (long) Generator.value(r));
+    }
+  }
+
+  /** Adds the group or skew workload's records: an 8-byte key, a 2-byte value. */
+  static void addRecords(WorkloadSpec spec, ExternalGroupBy groups) {
+    byte[] key = new byte[8];
+    byte[] value = new byte[2];
+    for (long i = 0; i < spec.records(); i++) {
+      long r = Generator.rand(spec.seed(), i);
+      OrderedBytes.putUnsignedLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+      int v = Generator.value(r);
+      value[0] = (byte) (v >>> 8);
+      value[1] = (byte) v;
+      groups.add(key, 0, 8, value, 0, 2);
+    }
+  }
+
+  /** Adds the sort workload's records: the signed 8-byte key, the record's index as value. */
+  static void addRecords(WorkloadSpec spec, ExternalSorter sorter) {
+    byte[] key = new byte[8];
+    byte[] value = new byte[8];
+    for (long i = 0; i < spec.records(); i++) {
+      long r = Generator.rand(spec.seed(), i);
+      OrderedBytes.putLong(Generator.key(spec.workload(), r, spec.keys()), key, 0);
+      OrderedBytes.putUnsignedLong(i, value, 0);
+      sorter.add(key, 0, 8, value, 0, 8);
     }
   }
 

@@ -24,6 +24,9 @@ final class SortBuffer {
   private long[] tmpAddresses;
   private int size;
 
+  /** Reads a record {@link #writeSortedTo} appends straight from its page. */
+  private final Record unstaged = new Record();
+
   SortBuffer(EngineResources resources) {
     this.reservation = resources.reservation;
     this.arena = new ByteArena(reservation, resources.plan.pageBytes());
@@ -247,8 +250,6 @@ final class SortBuffer {
         unstaged.keyOffset + unstaged.keyLength,
         unstaged.valueLength);
   }
-
-  private final Record unstaged = new Record();
 
   /** The sorted records, in order; valid until the buffer changes. */
   RecordCursor cursor() {

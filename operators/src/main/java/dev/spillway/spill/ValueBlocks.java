@@ -37,22 +37,19 @@ final class ValueBlocks {
    */
   static long append(ByteArena arena, long tail, byte[] value, int offset, int length) {
     int need = Varint.size(length) + length;
-    if (tail != END) {
-      byte[] page = arena.page(tail);
-      int p = arena.offset(tail);
-      int capacity = (int) INTS.get(page, p + 8);
-      int used = (int) INTS.get(page, p + 12);
-      if (capacity - used >= need) {
-        write(page, p + HEADER + used, value, offset, length);
-        INTS.set(page, p + 12, used + need);
-        return tail;
-      }
-    }
     // A key's first block fits its first value exactly (most keys of a high-cardinality group have
     // one value); later blocks double from MIN_BLOCK up to MAX_BLOCK.
     int capacity = need;
     if (tail != END) {
-      int previous = (int) INTS.get(arena.page(tail), arena.offset(tail) + 8);
+      byte[] page = arena.page(tail);
+      int p = arena.offset(tail);
+      int previous = (int) INTS.get(page, p + 8);
+      int used = (int) INTS.get(page, p + 12);
+      if (previous - used >= need) {
+        write(page, p + HEADER + used, value, offset, length);
+        INTS.set(page, p + 12, used + need);
+        return tail;
+      }
       capacity = Math.max(need, Math.min(MAX_BLOCK - HEADER, Math.max(MIN_BLOCK, 2 * previous)));
     }
     long block = arena.allocate(HEADER + capacity);

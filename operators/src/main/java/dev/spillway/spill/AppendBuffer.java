@@ -56,7 +56,10 @@ final class AppendBuffer {
     }
 
     void clear() {
-      Arrays.fill(pages, 0, count, null);
+      for (int i = 0; i < count; i++) {
+        PageRecycler.give(pages[i]);
+        pages[i] = null;
+      }
       count = 0;
     }
   }
@@ -77,7 +80,7 @@ final class AppendBuffer {
         return false;
       }
       reservedBytes += bytes;
-      chain.add(new byte[bytes]);
+      chain.add(PageRecycler.take(bytes));
       last++;
     }
     byte[] page = chain.pages[last];

@@ -50,7 +50,7 @@ final class ByteArena {
     if (pageCount == pages.length) {
       pages = Arrays.copyOf(pages, pageCount * 2);
     }
-    pages[pageCount++] = new byte[newPage];
+    pages[pageCount++] = PageRecycler.take(newPage);
     // An oversized page holds its one allocation; the next starts a new page.
     cursor = size > pageSize ? pageSize : size;
     return (long) (pageCount - 1) << pageShift;
@@ -71,7 +71,10 @@ final class ByteArena {
 
   /** Forgets every allocation and returns every page to the reservation. */
   void reset() {
-    Arrays.fill(pages, 0, pageCount, null);
+    for (int i = 0; i < pageCount; i++) {
+      PageRecycler.give(pages[i]);
+      pages[i] = null;
+    }
     pageCount = 0;
     cursor = pageSize;
     reservation.release(reservedBytes);

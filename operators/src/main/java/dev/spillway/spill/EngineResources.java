@@ -290,6 +290,7 @@ final class EngineResources implements AutoCloseable {
     try {
       files.close();
     } finally {
+      buffers.close();
       reservation.close();
     }
   }

@@ -5,7 +5,8 @@ import java.util.ArrayDeque;
 /**
  * The block buffers of one engine, counted in its {@link SpillPlan#ioBytes()} reserve: one slot per
  * open segment reader or writer. Slots are made on first use and reused; a reader of a block larger
- * than a slot (a lone oversized record) gets a larger buffer of its own for that block.
+ * than a slot (a lone oversized record) gets a larger buffer of its own for that block. Buffers
+ * come from the {@link PageRecycler} and go back to it when the engine closes.
  */
 final class IoBuffers {
   /** A raw block buffer and a buffer for its stored (compressed, framed) form. */
@@ -14,8 +15,8 @@ final class IoBuffers {
     byte[] stored;
 
     Slot(int rawBytes, int storedBytes) {
-      raw = new byte[rawBytes];
-      stored = new byte[storedBytes];
+      raw = PageRecycler.take(rawBytes);
+      stored = PageRecycler.take(storedBytes);
     }
   }
 
@@ -45,12 +46,21 @@ final class IoBuffers {
 
   void release(Slot slot) {
     if (slot.raw.length != blockBytes) {
-      slot.raw = new byte[blockBytes];
+      slot.raw = PageRecycler.take(blockBytes);
     }
     if (slot.stored.length != storedBytes) {
-      slot.stored = new byte[storedBytes];
+      slot.stored = PageRecycler.take(storedBytes);
     }
     free.push(slot);
+  }
+
+  /** Gives the slots no reader or writer holds to the {@link PageRecycler}, at the engine's end. */
+  void close() {
+    Slot slot;
+    while ((slot = free.poll()) != null) {
+      PageRecycler.give(slot.raw);
+      PageRecycler.give(slot.stored);
+    }
   }
 
   int slotsInUse() {

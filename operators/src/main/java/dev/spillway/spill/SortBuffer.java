@@ -200,7 +200,9 @@ final class SortBuffer {
       return;
     }
     try {
-      writeStaged(out, new byte[STAGING_BYTES]);
+      byte[] staging = PageRecycler.take(STAGING_BYTES);
+      writeStaged(out, staging);
+      PageRecycler.give(staging);
     } finally {
       reservation.release(STAGING_BYTES);
     }

@@ -16,7 +16,9 @@ import java.util.List;
  *       table is dropped for an {@link AppendBuffer}: (key, value) records go to their partition's
  *       pages and are spilled as they come, with no cache miss per record.
  *   <li>{@link #finish()} spills what is left and returns partition by partition. A partition whose
- *       spilled size fits the budget is loaded into the table and its groups returned.
+ *       spilled size fits the budget is loaded and its values sorted by key hash ({@link
+ *       HashOrderedGroups}), and its groups returned; if the sort's arrays do not fit, it is loaded
+ *       into the table instead.
  *   <li>A partition that does not fit because of a few hot keys ({@link HotKeys}: keys holding a
  *       quarter of a sample of its values) is loaded without them: each hot key's values go
  *       straight to {@link SpillableValues} of its own, returned after the table's groups.
@@ -212,6 +214,9 @@ public final class ExternalGroupBy implements SpillingEngine {
     private int partition = -1;
     private int nextEntry;
     private final HotKeys hotKeys = new HotKeys(resources);
+    private final HashOrderedGroups hashOrdered =
+        new HashOrderedGroups(resources, resources.config.hasher(), SEED);
+    private boolean hashOrderedMode;
 
     /** In table mode, after the table's groups: the next hot key to return. */
     private int nextHot;
@@ -242,6 +247,16 @@ public final class ExternalGroupBy implements SpillingEngine {
         if (tableMode && nextHot < hotKeys.size()) {
           fromHotKey(nextHot++);
           return true;
+        }
+        if (hashOrderedMode) {
+          if (hashOrdered.next()) {
+            keyArray = hashOrdered.keyArray();
+            keyOffset = hashOrdered.keyOffset();
+            keyLength = hashOrdered.keyLength();
+            values = hashOrdered.values();
+            return true;
+          }
+          hashOrderedMode = false;
         }
         if (sorted != null) {
           if (sorted.next()) {
@@ -295,13 +310,26 @@ public final class ExternalGroupBy implements SpillingEngine {
     }
 
     private void load() {
-      table.reset(SEED);
+      if (partition == 0) {
+        table.shrink(SEED); // the input's table: give its arrays to the loads
+      } else {
+        table.reset(SEED);
+      }
       hotKeys.clear();
+      hashOrdered.clear();
       List<SegmentLocation> segments = spills.segmentsOf(partition);
       if (segments.isEmpty()) {
         return;
       }
       long available =
+          resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
+      if (HashOrderedGroups.loadedSize(segments, resources.plan.pageBytes()) <= available
+          && hashOrdered.load(segments)) {
+        hashOrderedMode = true;
+        return;
+      }
+      hashOrdered.release();
+      available =
           resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
       boolean fits = loadedSize(segments) <= available;
       if (!fits) {
@@ -385,6 +413,7 @@ public final class ExternalGroupBy implements SpillingEngine {
       closed = true;
       try {
         hotKeys.clear();
+        hashOrdered.release();
         if (sorted != null) {
           sorted.close();
         }

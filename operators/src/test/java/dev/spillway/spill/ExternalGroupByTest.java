@@ -212,6 +212,20 @@ public class ExternalGroupByTest {
     check(spill.config(128 << 10).withHasher((k, off, len, seed) -> 7), 3, 20_000, 4_000, 0);
   }
 
+  /**
+   * 256 hashes for 6,000 keys, spread over the partitions: every partition fits and is grouped in
+   * hash order, where each run of equal hashes interleaves the values of some 20 keys.
+   */
+  private static final KeyHasher FEW_HASHES =
+      (k, off, len, seed) -> KeyHasher.DEFAULT.hash(k, off, len, seed) & 0xFF000000;
+
+  @Test
+  public void collidingHashesInPartitionsThatFitNeverMergeKeys() {
+    SpillStats stats = check(spill.config(1 << 20).withHasher(FEW_HASHES), 8, 60_000, 6_000, 0);
+    assertThat(stats.spillCount(), greaterThan(1L));
+    assertEquals(0, stats.sortedMerges());
+  }
+
   @Test
   public void emptyKeysAndValues() {
     try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(128 << 10))) {
@@ -279,7 +293,8 @@ public class ExternalGroupByTest {
   public void valuesKeepTheirInputOrderThroughEveryPath() {
     SpillConfig hotKeyApart = spill.config(96 << 10);
     SpillConfig sorted = spill.config(96 << 10).withHasher((k, off, len, seed) -> 7);
-    for (SpillConfig config : List.of(hotKeyApart, sorted)) {
+    SpillConfig hashOrdered = spill.config(1 << 20).withHasher(FEW_HASHES);
+    for (SpillConfig config : List.of(hotKeyApart, sorted, hashOrdered)) {
       Random random = new Random(12);
       Map<ByteBuffer, Integer> last = new HashMap<>();
       try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
@@ -300,7 +315,11 @@ public class ExternalGroupByTest {
           }
         }
         SpillStats stats = groups.stats();
-        assertThat(config == sorted ? stats.sortedMerges() : stats.hotKeys(), greaterThan(0L));
+        if (config == hashOrdered) {
+          assertEquals(0, stats.sortedMerges()); // all but the hot key's partition fit
+        } else {
+          assertThat(config == sorted ? stats.sortedMerges() : stats.hotKeys(), greaterThan(0L));
+        }
       }
       assertTrue(last.size() > 1_000);
     }

@@ -1,0 +1,298 @@
+package dev.spillway.spill;
+
+import java.util.List;
+
+/**
+ * The groups of one spilled partition that fits in memory, found by sorting instead of probing: its
+ * segments are copied into an arena (a record's key once, then each of its values), each value's
+ * address is paired with its key's 32-bit hash, and the pairs are radix-sorted by hash, stably. A
+ * key's values then lie together, in arrival order, and are walked in that order.
+ *
+ * <p>Why not the group table: loading a partition of 170,000 values into the table costs several
+ * dependent cache misses per value (the slot, the key's bytes, the key's entry, the tail block),
+ * about 90 ns a value here. Copying and sorting touch memory in order, as Spark's sort-based
+ * aggregation trades its hash map for a sort.
+ *
+ * <p>Equal hashes of different keys are told apart by comparing key bytes while walking a run of
+ * equal hashes; such a run is reordered (stably) so that each key's values come out together.
+ *
+ * <p>Memory: the arena's pages and the sort's arrays (32 bytes a value and 8 a record), reserved
+ * before they are made, kept across partitions and returned by {@link #release}. A load that is
+ * refused memory stops and reports it; the caller then merges the partition another way.
+ */
+final class HashOrderedGroups {
+  /** Bytes of arrays per value: the sort keys, the value addresses, and a scratch copy of each. */
+  private static final int BYTES_PER_VALUE = 32;
+
+  /** Bytes of arrays per record: its key's address. */
+  private static final int BYTES_PER_RECORD = 8;
+
+  private final EngineResources resources;
+  private final KeyHasher hasher;
+  private final long seed;
+  private final ByteArena arena;
+
+  /** {@code hash << 32 | record}, sorted; {@code record} indexes {@link #keyAddress}. */
+  private long[] order = new long[0];
+
+  /** The address of each value, {@code [length: varint][bytes]}, moved with {@link #order}. */
+  private long[] valueAddress = new long[0];
+
+  private long[] scratchOrder = new long[0];
+  private long[] scratchValues = new long[0];
+  private long[] keyAddress = new long[0];
+  private long arrayBytes;
+
+  private int size;
+  private int next;
+  private int groupStart;
+  private int groupEnd;
+
+  HashOrderedGroups(EngineResources resources, KeyHasher hasher, long seed) {
+    this.resources = resources;
+    this.hasher = hasher;
+    this.seed = seed;
+    this.arena = new ByteArena(resources.reservation, resources.plan.pageBytes());
+  }
+
+  /** An upper bound of the memory {@link #load} takes for these segments. */
+  static long loadedSize(List<SegmentLocation> segments, int pageBytes) {
+    long bytes = pageBytes;
+    for (SegmentLocation s : segments) {
+      // The arena holds less than the raw blocks: a key and each value with a varint length
+      // each, where the segment's records also carry field tags and lengths.
+      bytes += s.rawBytes() + BYTES_PER_VALUE * s.pairs() + BYTES_PER_RECORD * s.records();
+    }
+    return bytes;
+  }
+
+  /**
+   * Loads the segments and sorts their values by key hash; false if memory was refused (nothing is
+   * held then but the arrays, which {@link #release} returns).
+   */
+  boolean load(List<SegmentLocation> segments) {
+    clear();
+    long values = 0;
+    long records = 0;
+    for (SegmentLocation s : segments) {
+      values += s.pairs();
+      records += s.records();
+    }
+    if (values > Integer.MAX_VALUE - 8 || records > Integer.MAX_VALUE - 8) {
+      return false;
+    }
+    if (!ensureArrays((int) values, (int) records)) {
+      return false;
+    }
+    int record = -1;
+    int hash = 0;
+    for (SegmentLocation segment : segments) {
+      try (SegmentReader reader = resources.open(segment)) {
+        while (reader.next()) {
+          if (!reader.sameKey() || record < 0) {
+            int kl = reader.keyLength();
+            long key = copy(reader.keyArray(), reader.keyOffset(), kl);
+            if (key == ByteArena.NO_MEMORY) {
+              clear();
+              return false;
+            }
+            keyAddress[++record] = key;
+            hash = hasher.hash(reader.keyArray(), reader.keyOffset(), kl, seed);
+          }
+          long value = copy(reader.valueArray(), reader.valueOffset(), reader.valueLength());
+          if (value == ByteArena.NO_MEMORY) {
+            clear();
+            return false;
+          }
+          order[size] = (long) hash << 32 | record;
+          valueAddress[size] = value;
+          size++;
+        }
+      }
+    }
+    RadixSort.sort(order, valueAddress, size, scratchOrder, scratchValues, 4, 8);
+    return true;
+  }
+
+  /** Copies {@code [length: varint][bytes]} into the arena; its address or NO_MEMORY. */
+  private long copy(byte[] array, int offset, int length) {
+    long address = arena.allocate(Varint.size(length) + length);
+    if (address != ByteArena.NO_MEMORY) {
+      byte[] page = arena.page(address);
+      int p = Varint.put(page, arena.offset(address), length);
+      System.arraycopy(array, offset, page, p, length);
+    }
+    return address;
+  }
+
+  private boolean ensureArrays(int values, int records) {
+    if (values <= order.length && records <= keyAddress.length) {
+      return true;
+    }
+    int v = Math.max(values, order.length);
+    int r = Math.max(records, keyAddress.length);
+    long bytes = (long) BYTES_PER_VALUE * v + (long) BYTES_PER_RECORD * r;
+    if (!resources.reservation.tryReserve(bytes - arrayBytes)) {
+      return false;
+    }
+    // Dropped before the new arrays are made, so that the heap never holds both.
+    order = valueAddress = scratchOrder = scratchValues = keyAddress = null;
+    order = new long[v];
+    valueAddress = new long[v];
+    scratchOrder = new long[v];
+    scratchValues = new long[v];
+    keyAddress = new long[r];
+    arrayBytes = bytes;
+    return true;
+  }
+
+  /** Moves to the next key's values; false after the last. */
+  boolean next() {
+    if (next >= size) {
+      return false;
+    }
+    int start = next;
+    int hash = (int) (order[start] >>> 32);
+    int end = start + 1;
+    int record = (int) order[start];
+    int others = 0;
+    while (end < size && (int) (order[end] >>> 32) == hash) {
+      int r = (int) order[end];
+      if (r != record && !sameKey(r, record)) {
+        others++;
+      }
+      end++;
+    }
+    if (others > 0) {
+      end = gatherKey(start, end, record);
+    }
+    groupStart = start;
+    groupEnd = end;
+    next = end;
+    return true;
+  }
+
+  /**
+   * Reorders {@code [start, end)}, a run of equal hashes holding more than one key, so that the
+   * values of {@code record}'s key come first, each side keeping its order; returns where they end.
+   */
+  private int gatherKey(int start, int end, int record) {
+    int mine = start;
+    int rest = 0;
+    for (int i = start; i < end; i++) {
+      int r = (int) order[i];
+      if (r == record || sameKey(r, record)) {
+        order[mine] = order[i];
+        valueAddress[mine] = valueAddress[i];
+        mine++;
+      } else {
+        scratchOrder[rest] = order[i];
+        scratchValues[rest] = valueAddress[i];
+        rest++;
+      }
+    }
+    System.arraycopy(scratchOrder, 0, order, mine, rest);
+    System.arraycopy(scratchValues, 0, valueAddress, mine, rest);
+    return mine;
+  }
+
+  private boolean sameKey(int a, int b) {
+    long x = keyAddress[a];
+    long y = keyAddress[b];
+    byte[] xp = arena.page(x);
+    byte[] yp = arena.page(y);
+    int xo = arena.offset(x);
+    int yo = arena.offset(y);
+    int xl = Varint.get(xp, xo);
+    int yl = Varint.get(yp, yo);
+    return xl == yl && Bytes.equal(xp, xo + Varint.size(xl), xl, yp, yo + Varint.size(yl), yl);
+  }
+
+  /** The current key's bytes: {@code keyArray()[keyOffset(), keyOffset() + keyLength())}. */
+  byte[] keyArray() {
+    return arena.page(keyAddress[(int) order[groupStart]]);
+  }
+
+  int keyOffset() {
+    int length = keyLength();
+    return arena.offset(keyAddress[(int) order[groupStart]]) + Varint.size(length);
+  }
+
+  int keyLength() {
+    long address = keyAddress[(int) order[groupStart]];
+    return Varint.get(arena.page(address), arena.offset(address));
+  }
+
+  /** The current key's values; valid until {@link #next} or {@link #load}. */
+  GroupValues values() {
+    int start = groupStart;
+    int end = groupEnd;
+    return new GroupValues() {
+      @Override
+      public long count() {
+        return end - start;
+      }
+
+      @Override
+      public ValueCursor cursor() {
+        return new Values(start, end);
+      }
+    };
+  }
+
+  private final class Values implements ValueCursor {
+    private int at;
+    private final int end;
+    private byte[] page;
+    private int offset;
+    private int length;
+
+    Values(int start, int end) {
+      this.at = start;
+      this.end = end;
+    }
+
+    @Override
+    public boolean next() {
+      if (at >= end) {
+        return false;
+      }
+      long address = valueAddress[at++];
+      page = arena.page(address);
+      int p = arena.offset(address);
+      length = Varint.get(page, p);
+      offset = p + Varint.size(length);
+      return true;
+    }
+
+    @Override
+    public byte[] array() {
+      return page;
+    }
+
+    @Override
+    public int offset() {
+      return offset;
+    }
+
+    @Override
+    public int length() {
+      return length;
+    }
+  }
+
+  /** Forgets the loaded partition and returns the arena's pages; the arrays are kept. */
+  void clear() {
+    arena.reset();
+    size = 0;
+    next = 0;
+  }
+
+  /** Returns every byte: the arena's pages and the arrays. */
+  void release() {
+    clear();
+    order = valueAddress = scratchOrder = scratchValues = keyAddress = new long[0];
+    resources.reservation.release(arrayBytes);
+    arrayBytes = 0;
+  }
+}

@@ -240,12 +240,9 @@ final class HashOrderedGroups {
     };
   }
 
-  private final class Values implements ValueCursor {
+  private final class Values extends LengthPrefixedValues {
     private int at;
     private final int end;
-    private byte[] page;
-    private int offset;
-    private int length;
 
     Values(int start, int end) {
       this.at = start;
@@ -258,26 +255,8 @@ final class HashOrderedGroups {
         return false;
       }
       long address = valueAddress[at++];
-      page = arena.page(address);
-      int p = arena.offset(address);
-      length = Varint.get(page, p);
-      offset = p + Varint.size(length);
+      readAt(arena.page(address), arena.offset(address));
       return true;
-    }
-
-    @Override
-    public byte[] array() {
-      return page;
-    }
-
-    @Override
-    public int offset() {
-      return offset;
-    }
-
-    @Override
-    public int length() {
-      return length;
     }
   }
 

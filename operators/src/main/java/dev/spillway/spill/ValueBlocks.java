@@ -74,14 +74,12 @@ final class ValueBlocks {
   }
 
   /** A cursor over the values of the list starting at block {@code head}. */
-  static final class Cursor implements ValueCursor {
+  static final class Cursor extends LengthPrefixedValues {
     private final ByteArena arena;
     private long nextBlock;
     private byte[] page;
     private int pos;
     private int end;
-    private int offset;
-    private int length;
 
     Cursor(ByteArena arena, long head) {
       this.arena = arena;
@@ -100,26 +98,8 @@ final class ValueBlocks {
         pos = p + HEADER;
         end = pos + (int) INTS.get(page, p + 12);
       }
-      int len = Varint.get(page, pos);
-      offset = pos + Varint.size(len);
-      length = len;
-      pos = offset + len;
+      pos = readAt(page, pos);
       return true;
-    }
-
-    @Override
-    public byte[] array() {
-      return page;
-    }
-
-    @Override
-    public int offset() {
-      return offset;
-    }
-
-    @Override
-    public int length() {
-      return length;
     }
   }
 }

@@ -56,6 +56,20 @@ final class ByteArena {
     return (long) (pageCount - 1) << pageShift;
   }
 
+  /**
+   * Copies {@code array[offset, offset + length)} in as {@code [length: varint][bytes]}; returns
+   * its address, or {@link #NO_MEMORY}.
+   */
+  long copyLengthPrefixed(byte[] array, int offset, int length) {
+    long address = allocate(Varint.size(length) + length);
+    if (address != NO_MEMORY) {
+      byte[] page = page(address);
+      int p = Varint.put(page, offset(address), length);
+      System.arraycopy(array, offset, page, p, length);
+    }
+    return address;
+  }
+
   byte[] page(long address) {
     return pages[(int) (address >>> pageShift)];
   }

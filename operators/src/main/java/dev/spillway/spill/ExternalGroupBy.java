@@ -329,8 +329,6 @@ public final class ExternalGroupBy implements SpillingEngine {
         return;
       }
       hashOrdered.release();
-      available =
-          resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
       boolean fits = loadedSize(segments) <= available;
       if (!fits) {
         hotKeys.sample(segments, table.index());

@@ -89,9 +89,9 @@ final class HashOrderedGroups {
     for (SegmentLocation segment : segments) {
       try (SegmentReader reader = resources.open(segment)) {
         while (reader.next()) {
-          if (!reader.sameKey() || record < 0) {
+          if (!reader.sameKey()) {
             int kl = reader.keyLength();
-            long key = copy(reader.keyArray(), reader.keyOffset(), kl);
+            long key = arena.copyLengthPrefixed(reader.keyArray(), reader.keyOffset(), kl);
             if (key == ByteArena.NO_MEMORY) {
               clear();
               return false;
@@ -99,7 +99,9 @@ final class HashOrderedGroups {
             keyAddress[++record] = key;
             hash = hasher.hash(reader.keyArray(), reader.keyOffset(), kl, seed);
           }
-          long value = copy(reader.valueArray(), reader.valueOffset(), reader.valueLength());
+          long value =
+              arena.copyLengthPrefixed(
+                  reader.valueArray(), reader.valueOffset(), reader.valueLength());
           if (value == ByteArena.NO_MEMORY) {
             clear();
             return false;
@@ -112,17 +114,6 @@ final class HashOrderedGroups {
     }
     RadixSort.sort(order, valueAddress, size, scratchOrder, scratchValues, 4, 8);
     return true;
-  }
-
-  /** Copies {@code [length: varint][bytes]} into the arena; its address or NO_MEMORY. */
-  private long copy(byte[] array, int offset, int length) {
-    long address = arena.allocate(Varint.size(length) + length);
-    if (address != ByteArena.NO_MEMORY) {
-      byte[] page = arena.page(address);
-      int p = Varint.put(page, arena.offset(address), length);
-      System.arraycopy(array, offset, page, p, length);
-    }
-    return address;
   }
 
   private boolean ensureArrays(int values, int records) {

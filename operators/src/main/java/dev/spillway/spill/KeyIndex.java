@@ -142,13 +142,10 @@ final class KeyIndex {
       }
       return findOrInsert(key, offset, length, hash);
     }
-    long address = arena.allocate(Varint.size(length) + length);
+    long address = arena.copyLengthPrefixed(key, offset, length);
     if (address == ByteArena.NO_MEMORY) {
       return NO_MEMORY;
     }
-    byte[] page = arena.page(address);
-    int p = Varint.put(page, arena.offset(address), length);
-    System.arraycopy(key, offset, page, p, length);
     int id = size++;
     hashes[id] = hash;
     keyAddress[id] = address;

@@ -21,21 +21,27 @@ import dev.spillway.templates.workload.Workload;
  *
  * <pre>
  * java -Xmx512m -cp benchmarks/target/spillway-benchmarks.jar dev.spillway.bench.EnginePhases \
- *     combine|group|skew|sort|few-keys [runs, default 3]
+ *     combine|group|skew|sort|few-keys [runs, default 3] [codec: lz4 (default), snappy, none] \
+ *     [budget in MiB, default 64]
  * </pre>
  *
  * The first four are WORKLOADS.md's at full N (seed 42); {@code few-keys} is a group-by of 10M
- * 8-byte values over 64 keys (the partial group step of the pipeline's sort). All at 64 MiB and the
- * default codec. One line per run on stdout.
+ * 8-byte values over 64 keys (the partial group step of the pipeline's sort). All at the budget and
+ * codec given (LZ4 by default). One line per run on stdout.
  */
 public final class EnginePhases {
   private static final long SEED = 42;
+
+  private static String codec = "lz4";
+  private static int budgetMb = 64;
 
   private EnginePhases() {}
 
   public static void main(String[] args) throws Exception {
     String what = args.length > 0 ? args[0] : "";
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    codec = args.length > 2 ? args[2] : "lz4";
+    budgetMb = args.length > 3 ? Integer.parseInt(args[3]) : 64;
     for (int run = 0; run < runs; run++) {
       switch (what) {
         case "combine":
@@ -61,13 +67,22 @@ public final class EnginePhases {
   }
 
   private static SpillConfig config() {
-    return SpillConfig.withBudget(64 << 20);
+    return SpillwaySystem.config(spec(Workload.GROUP));
   }
 
-  /** The workload at full N, seed 42, 64 MiB and LZ4, the records of the workload runner. */
+  /**
+   * The workload at full N, seed 42, the budget and the codec, the records of the workload runner.
+   */
   private static WorkloadSpec spec(Workload workload) {
     return new WorkloadSpec(
-        workload, workload.defaultRecords(), workload.defaultKeys(), SEED, 64, "lz4", false, null);
+        workload,
+        workload.defaultRecords(),
+        workload.defaultKeys(),
+        SEED,
+        budgetMb,
+        codec,
+        false,
+        null);
   }
 
   private static void combine() {

@@ -140,9 +140,9 @@ public final class ExternalGroupBy implements SpillingEngine {
     }
   }
 
-  /** A new fill of the table: it is judged again when it takes half the memory for records. */
+  /** A new fill of the table, judged again when its records take half the memory or 32 MiB. */
   private void startFill() {
-    judge.startFill((resources.reservation.fairShare() - resources.plan.ioBytes()) / 2);
+    judge.startEngineFill(resources.reservation.fairShare() - resources.plan.ioBytes());
   }
 
   /** For tests: whether input now goes to the append buffer. */
@@ -323,7 +323,7 @@ public final class ExternalGroupBy implements SpillingEngine {
       }
       long available =
           resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
-      if (HashOrderedGroups.loadedSize(segments, resources.plan.pageBytes()) <= available
+      if (HashOrderedGroups.fits(segments, resources.plan.pageBytes(), available)
           && hashOrdered.load(segments)) {
         hashOrderedMode = true;
         return;

@@ -249,9 +249,9 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     return new Output(null);
   }
 
-  /** A new fill of the table: it is judged again when it takes half the memory for records. */
+  /** A new fill of the table, judged again when its records take half the memory or 32 MiB. */
   private void startFill() {
-    judge.startFill((resources.reservation.fairShare() - resources.plan.ioBytes()) / 2);
+    judge.startEngineFill(resources.reservation.fairShare() - resources.plan.ioBytes());
   }
 
   /** For tests: whether input now goes to the append buffer. */

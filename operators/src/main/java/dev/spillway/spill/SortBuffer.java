@@ -152,6 +152,11 @@ final class SortBuffer {
     return arena.reservedBytes();
   }
 
+  /** Bytes the records held take with their share of the sort's arrays. */
+  long runBytes() {
+    return arena.reservedBytes() + size * BYTES_PER_RECORD;
+  }
+
   void reset() {
     size = 0;
     arena.reset();

@@ -41,6 +41,12 @@ final class SegmentWriter {
   private long rawBytes;
   private long block;
 
+  /**
+   * The framed header until it is written, in one system call with the first block; most segments
+   * of a small budget's spills are one block, and their header then goes out final, unpatched.
+   */
+  private byte[] pendingHeader;
+
   /** The open KEY_VALUES record: where it starts in the block, and a copy of its key. */
   private int recordStart = -1;
 
@@ -70,11 +76,14 @@ final class SegmentWriter {
             .setLayout(layout)
             .setOrder(order)
             .setEncrypted(cipher != null);
-    byte[] h = header.build().toByteArray();
-    byte[] framed = new byte[Varint.size(h.length) + h.length];
-    int p = Varint.put(framed, 0, h.length);
-    System.arraycopy(h, 0, framed, p, h.length);
-    out.write(framed, 0, framed.length);
+    this.pendingHeader = framed(header.build().toByteArray());
+  }
+
+  private static byte[] framed(byte[] header) {
+    byte[] framed = new byte[Varint.size(header.length) + header.length];
+    int p = Varint.put(framed, 0, header.length);
+    System.arraycopy(header, 0, framed, p, header.length);
+    return framed;
   }
 
   /** Appends a KEY_VALUE record. */
@@ -121,9 +130,19 @@ final class SegmentWriter {
   /** Writes the last block and the final header; returns where the segment lies. */
   SegmentLocation finish() {
     endRecord();
-    flushBlock();
     byte[] h = header.setRecordCount(pairs).build().toByteArray();
-    out.writeAt(start + Varint.size(h.length), h, 0, h.length);
+    if (pendingHeader != null) {
+      pendingHeader = framed(h); // nothing written yet: the header goes out final
+      flushBlock();
+      if (pendingHeader != null) { // an empty segment
+        out.write(pendingHeader, 0, pendingHeader.length);
+        pendingHeader = null;
+      }
+    } else {
+      flushBlock();
+      // The record count is a fixed64: the header keeps its length.
+      out.writeAt(start + Varint.size(h.length), h, 0, h.length);
+    }
     return new SegmentLocation(out.path(), start, out.position() - start, pairs, records, rawBytes);
   }
 
@@ -191,7 +210,12 @@ final class SegmentWriter {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot compress block " + block + " of " + out.path(), e);
     }
-    out.write(stored, 0, frameLength);
+    if (pendingHeader != null) {
+      out.write(pendingHeader, pendingHeader.length, stored, 0, frameLength);
+      pendingHeader = null;
+    } else {
+      out.write(stored, 0, frameLength);
+    }
     rawBytes += pos;
     block++;
     pos = 0;

@@ -40,6 +40,23 @@ final class SpillFileWriter implements AutoCloseable {
     position += length;
   }
 
+  /** Appends {@code first[0, firstLength)}, then {@code second}'s range, in one system call. */
+  void write(byte[] first, int firstLength, byte[] second, int secondOffset, int secondLength) {
+    ByteBuffer[] buffers = {
+      ByteBuffer.wrap(first, 0, firstLength), ByteBuffer.wrap(second, secondOffset, secondLength)
+    };
+    try {
+      faults.beforeWrite(path, firstLength + secondLength);
+      channel.position(position);
+      while (buffers[1].hasRemaining()) {
+        channel.write(buffers);
+      }
+    } catch (IOException e) {
+      throw failed(e);
+    }
+    position += firstLength + secondLength;
+  }
+
   /** Overwrites bytes already written (a segment header's record count). */
   void writeAt(long at, byte[] bytes, int offset, int length) {
     ByteBuffer buf = ByteBuffer.wrap(bytes, offset, length);
@@ -50,16 +67,20 @@ final class SpillFileWriter implements AutoCloseable {
         p += channel.write(buf, p);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot write spill file "
-              + path
-              + " in directory "
-              + path.getParent()
-              + " ("
-              + e.getMessage()
-              + ")",
-          e);
+      throw failed(e);
     }
+  }
+
+  private UncheckedIOException failed(IOException e) {
+    return new UncheckedIOException(
+        "cannot write spill file "
+            + path
+            + " in directory "
+            + path.getParent()
+            + " ("
+            + e.getMessage()
+            + ")",
+        e);
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 import org.junit.After;
 import org.junit.Before;
@@ -109,6 +110,76 @@ public class SegmentFormatTest {
       List<byte[][]> kvs = randomRecords(random, 100, 25);
       assertEquals(pairs(kvs), readPairs(write(codec, Layout.LAYOUT_KEY_VALUES, kvs)));
     }
+  }
+
+  /**
+   * A segment's header goes out with its first block, final when that block is the last: a segment
+   * of one block is one write, of n blocks n + 1 (the header's count patched), an empty one a write
+   * of its header; each reads back whole.
+   */
+  @Test
+  public void theHeaderIsWrittenWithTheFirstBlock() throws IOException {
+    AtomicInteger writes = new AtomicInteger();
+    try (EngineResources counted =
+        new EngineResources(
+            spill
+                .config(1 << 20)
+                .withMaxBlockBytes(1024)
+                .withFaults((file, bytes) -> writes.incrementAndGet()))) {
+      Random random = new Random(5);
+      for (int records : new int[] {0, 3, 200}) {
+        List<byte[][]> kv = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+          kv.add(new byte[][] {Keys.key(random, 1_000, 8), Keys.value(random, 20)});
+        }
+        SpillFileWriter file = counted.newFile("test");
+        IoBuffers.Slot slot = counted.buffers.acquire();
+        SegmentLocation location;
+        long blocks;
+        try {
+          writes.set(0);
+          SegmentWriter w =
+              new SegmentWriter(
+                  file,
+                  CompressionCodec.LZ4,
+                  null,
+                  slot,
+                  counted.plan.blockBytes(),
+                  Layout.LAYOUT_KEY_VALUE,
+                  Order.ORDER_NONE);
+          for (byte[][] r : kv) {
+            w.append(r[0], 0, r[0].length, r[1], 0, r[1].length);
+          }
+          location = w.finish();
+          blocks = frames(location);
+        } finally {
+          file.close();
+          counted.buffers.release(slot);
+        }
+        assertEquals("frames of " + records + " records", records == 200, blocks > 2);
+        assertEquals(
+            records + " records in " + blocks + " blocks",
+            blocks <= 1 ? 1 : blocks + 1,
+            writes.get());
+        assertEquals(pairs(kv), SegmentPairs.read(counted, location));
+      }
+    }
+  }
+
+  /** The frames of a segment, counted by walking its bytes. */
+  private static long frames(SegmentLocation location) throws IOException {
+    byte[] file = Files.readAllBytes(location.file());
+    int p = (int) location.offset();
+    int end = p + (int) location.length();
+    int headerLength = Varint.get(file, p);
+    p += Varint.size(headerLength) + headerLength;
+    long frames = 0;
+    while (p < end) {
+      p += FrameFormat.FRAME_HEADER_BYTES + FrameFormat.getIntLE(file, p);
+      frames++;
+    }
+    assertEquals(end, p);
+    return frames;
   }
 
   @Test

@@ -90,21 +90,25 @@ public class SpillFaultsTest {
     }
   }
 
-  /** A budget that spills every few hundred records onto a disk that fills during the first. */
+  /**
+   * A budget that spills every few hundred records onto a disk that fills during the first spill.
+   */
   private SpillConfig configWithASmallDisk() {
-    return spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(5_000));
+    return spill.config(128 << 10).withMaxBlockBytes(1024).withFaults(diskOf(2_000));
   }
 
   /** Adds records until a spill fails; the engine, still open, must have no file left. */
   private void assertAFailedSpillLeavesNoFile(BiConsumer<byte[], byte[]> add) throws IOException {
     byte[] value = new byte[100];
-    assertThrows(
-        RuntimeException.class,
-        () -> {
-          for (int i = 0; ; i++) {
-            add.accept(("key-" + i).getBytes(StandardCharsets.UTF_8), value);
-          }
-        });
+    RuntimeException failure =
+        assertThrows(
+            RuntimeException.class,
+            () -> {
+              for (int i = 0; ; i++) {
+                add.accept(("key-" + i).getBytes(StandardCharsets.UTF_8), value);
+              }
+            });
+    assertThat("the first spill failed", failure.getMessage(), containsString("-0.seg"));
     try (Stream<Path> files = Files.walk(spill.root())) {
       assertEquals(
           "the failed spill's file is gone before the engine is closed",

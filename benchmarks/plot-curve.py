@@ -1,12 +1,22 @@
 #!/usr/bin/env python3
 """Draws run-curve.sh's JSON lines (stdin) as an SVG line chart (stdout): records/s against the
-budget as a fraction of the working set (log scale), one line per workload; prints a Markdown
-table of the same figures on stderr."""
+budget as a fraction of the working set (log scale), one line per workload, each point the median
+of its runs; prints a Markdown table of the same figures on stderr."""
 import json
 import math
+import statistics
 import sys
 
 runs = [json.loads(l) for l in sys.stdin if l.startswith("{")]
+grouped = {}
+for r in runs:
+    grouped.setdefault((r["workload"], r["fraction"]), []).append(r)
+runs = []
+for (w, f), rs in grouped.items():
+    median = dict(rs[0])
+    median["records_per_second"] = statistics.median(r["records_per_second"] for r in rs)
+    median["runs"] = len(rs)
+    runs.append(median)
 by = {}
 for r in runs:
     by.setdefault(r["workload"], []).append(r)

@@ -320,15 +320,23 @@ final class SegmentReader implements RecordCursor {
    * each header apart doubled the calls that took most of its merge.
    */
   private int window(long at, int length, long blockNumber) throws IOException {
-    if (at >= windowStart && at + length <= windowStart + windowLength) {
+    long windowEnd = windowStart + windowLength;
+    if (at >= windowStart && at + length <= windowEnd) {
       return (int) (at - windowStart);
     }
-    if (slot.stored.length < length) {
-      slot.stored =
-          new byte[length]; // a frame larger than a block: its length is within the segment
+    // What the window holds from `at` on moves to the front and is not read again.
+    int kept = 0;
+    if (at >= windowStart && at < windowEnd) {
+      kept = (int) (windowEnd - at);
     }
-    ByteBuffer bb = ByteBuffer.wrap(slot.stored, 0, (int) Math.min(slot.stored.length, end - at));
-    long p = at;
+    // A frame larger than a block gets a buffer of its own; its length is within the segment.
+    byte[] into = slot.stored.length < length ? new byte[length] : slot.stored;
+    if (kept > 0) {
+      System.arraycopy(slot.stored, (int) (at - windowStart), into, 0, kept);
+    }
+    slot.stored = into;
+    ByteBuffer bb = ByteBuffer.wrap(into, kept, (int) Math.min(into.length, end - at) - kept);
+    long p = at + kept;
     while (bb.hasRemaining()) {
       int n = channel.read(bb, p);
       if (n < 0) {

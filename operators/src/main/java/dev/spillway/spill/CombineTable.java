@@ -6,13 +6,11 @@ import java.util.Arrays;
  * The in-memory state of an {@link ExternalMerger}: a {@link KeyIndex} from keys to accumulators.
  *
  * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as {@link
- * #ACCUMULATOR_OVERHEAD} bytes plus their encoded size; with a codec of variable size, that is
- * scaled by the heap bytes per weighed byte an {@link AccumulatorWeigher} measures on a sample of
- * the accumulators made. A fixed-size codec weighs for free; otherwise an accumulator is re-weighed
- * by encoding it after its 1st, 2nd, 4th, 8th... addition, so weighing costs O(1) amortized and the
- * count lags a growing accumulator by at most its growth since the last weighing. When the weight
- * passes what the reservation grants, the table asks for a spill ({@link #overBudget()}) right
- * after the record that grew it.
+ * #ACCUMULATOR_OVERHEAD} bytes plus their encoded size. A fixed-size codec weighs for free;
+ * otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th... addition,
+ * so weighing costs O(1) amortized and the count lags a growing accumulator by at most its growth
+ * since the last weighing. When the weight passes what the reservation grants, the table asks for a
+ * spill ({@link #overBudget()}) right after the record that grew it.
  */
 final class CombineTable<V, A> implements KeyIndex.Columns {
   /** An object header and a reference, the least an accumulator object costs beyond its data. */
@@ -26,7 +24,6 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final int fixedWeight;
   private final long reserveStep;
   private final ByteSink scratch = new ByteSink();
-  private final AccumulatorWeigher weigher = new AccumulatorWeigher();
 
   private Object[] accumulators = new Object[0];
 
@@ -77,8 +74,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
       return false;
     }
     if (id < 0) {
-      long before = beforeMaking();
-      insert(-id - 1, aggregator.createAccumulator(value), before);
+      insert(-id - 1, aggregator.createAccumulator(value));
     } else {
       A acc = accumulator(id);
       replace(id, acc, aggregator.addInput(acc, value));
@@ -96,7 +92,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
       return false;
     }
     if (id < 0) {
-      insert(-id - 1, accumulator, -1);
+      insert(-id - 1, accumulator);
     } else {
       A acc = accumulator(id);
       replace(id, acc, aggregator.mergeAccumulators(acc, accumulator));
@@ -122,8 +118,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
       return false;
     }
     if (id < 0) {
-      long before = beforeMaking();
-      insert(-id - 1, codec.decode(bytes, valueOffset, valueLength), before);
+      insert(-id - 1, codec.decode(bytes, valueOffset, valueLength));
     } else {
       A acc = accumulator(id);
       replace(id, acc, aggregator.mergeEncoded(acc, codec, bytes, valueOffset, valueLength));
@@ -132,15 +127,9 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     return true;
   }
 
-  /** What {@link AccumulatorWeigher#beforeMaking} returns, or -1 for a fixed-size codec. */
-  private long beforeMaking() {
-    return fixedWeight < 0 ? weigher.beforeMaking() : -1;
-  }
-
-  /** Stores a new entry's accumulator, made after {@code before} (see {@link #beforeMaking}). */
-  private void insert(int id, A accumulator, long before) {
+  private void insert(int id, A accumulator) {
     accumulators[id] = accumulator;
-    weighNew(id, before);
+    weighNew(id);
   }
 
   /**
@@ -192,27 +181,20 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     overBudget = false;
   }
 
-  private void weighNew(int id, long before) {
+  private void weighNew(int id) {
     if (fixedWeight >= 0) {
       account(fixedWeight);
     } else {
       additions[id] = 1;
       weights[id] = 0;
-      scratch.clear();
-      codec.encode(accumulator(id), scratch);
-      weigher.made(before, scratch.length());
-      weigh(id, scratch.length());
+      reweigh(id);
     }
   }
 
   private void reweigh(int id) {
     scratch.clear();
     codec.encode(accumulator(id), scratch);
-    weigh(id, scratch.length());
-  }
-
-  private void weigh(int id, int encodedBytes) {
-    int weight = weigher.weight(encodedBytes);
+    int weight = ACCUMULATOR_OVERHEAD + scratch.length();
     account(weight - weights[id]);
     weights[id] = weight;
   }

@@ -24,6 +24,15 @@ public interface Aggregator<V, A> {
   A mergeAccumulators(A first, A second);
 
   /**
+   * An accumulator of no values, or null if this aggregator cannot make one; the engine only weighs
+   * it ({@link AccumulatorOverhead}: what an accumulator costs on the heap beyond its encoding).
+   * Beam's {@code CombineFn.createAccumulator()} makes one.
+   */
+  default A emptyAccumulator() {
+    return null;
+  }
+
+  /**
    * Merges an accumulator given as {@code codec}'s encoding, {@code bytes[offset, offset+length)},
    * into {@code accumulator}; the engine's merge of spilled partitions calls it once per spilled
    * record of a key already in its table. The default decodes, then merges. An aggregator that can

@@ -5,12 +5,13 @@ import java.util.Arrays;
 /**
  * The in-memory state of an {@link ExternalMerger}: a {@link KeyIndex} from keys to accumulators.
  *
- * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as {@link
- * #ACCUMULATOR_OVERHEAD} bytes plus their encoded size. A fixed-size codec weighs for free;
- * otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th... addition,
- * so weighing costs O(1) amortized and the count lags a growing accumulator by at most its growth
- * since the last weighing. When the weight passes what the reservation grants, the table asks for a
- * spill ({@link #overBudget()}) right after the record that grew it.
+ * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as their overhead (at
+ * least {@link #ACCUMULATOR_OVERHEAD} bytes; what an empty one costs on the heap beyond its
+ * encoding, {@link AccumulatorOverhead}) plus their encoded size. A fixed-size codec weighs for
+ * free; otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th...
+ * addition, so weighing costs O(1) amortized and the count lags a growing accumulator by at most
+ * its growth since the last weighing. When the weight passes what the reservation grants, the table
+ * asks for a spill ({@link #overBudget()}) right after the record that grew it.
  */
 final class CombineTable<V, A> implements KeyIndex.Columns {
   /** An object header and a reference, the least an accumulator object costs beyond its data. */
@@ -21,6 +22,10 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final MemoryReservation reservation;
   private final ByteArena arena;
   private final KeyIndex index;
+
+  /** What an accumulator costs beyond its encoding: {@link AccumulatorOverhead}. */
+  private final int overhead;
+
   private final int fixedWeight;
   private final long reserveStep;
   private final ByteSink scratch = new ByteSink();
@@ -39,7 +44,8 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     this.aggregator = aggregator;
     this.codec = codec;
     this.reservation = resources.reservation;
-    this.fixedWeight = codec.fixedSize() >= 0 ? ACCUMULATOR_OVERHEAD + codec.fixedSize() : -1;
+    this.overhead = AccumulatorOverhead.of(aggregator, codec);
+    this.fixedWeight = codec.fixedSize() >= 0 ? overhead + codec.fixedSize() : -1;
     this.reserveStep = resources.plan.pageBytes();
     this.arena = new ByteArena(reservation, resources.plan.pageBytes());
     this.index = new KeyIndex(arena, reservation, resources.config.hasher(), this);
@@ -194,7 +200,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private void reweigh(int id) {
     scratch.clear();
     codec.encode(accumulator(id), scratch);
-    int weight = ACCUMULATOR_OVERHEAD + scratch.length();
+    int weight = overhead + scratch.length();
     account(weight - weights[id]);
     weights[id] = weight;
   }

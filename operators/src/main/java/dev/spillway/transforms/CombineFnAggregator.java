@@ -23,6 +23,11 @@ public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<Inp
   }
 
   @Override
+  public AccumT emptyAccumulator() {
+    return fn.createAccumulator();
+  }
+
+  @Override
   public AccumT addInput(AccumT accumulator, InputT value) {
     return fn.addInput(accumulator, value);
   }

@@ -47,6 +47,12 @@ final class Stamped<T> {
     }
 
     @Override
+    public Stamped<A> emptyAccumulator() {
+      A empty = values.emptyAccumulator();
+      return empty == null ? null : new Stamped<>(empty, 0);
+    }
+
+    @Override
     public Stamped<A> addInput(Stamped<A> accumulator, Stamped<V> input) {
       accumulator.value = values.addInput(accumulator.value, input.value);
       accumulator.millis = time.combine(accumulator.millis, input.millis);

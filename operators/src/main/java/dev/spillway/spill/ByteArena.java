@@ -70,6 +70,19 @@ final class ByteArena {
     return address;
   }
 
+  /** The length of the bytes {@link #copyLengthPrefixed} stored at {@code address}. */
+  int prefixedLength(long address) {
+    return Varint.get(page(address), offset(address));
+  }
+
+  /**
+   * Where in {@link #page} the bytes {@link #copyLengthPrefixed} stored at {@code address} start.
+   */
+  int prefixedOffset(long address) {
+    int p = offset(address);
+    return p + Varint.size(Varint.get(page(address), p));
+  }
+
   byte[] page(long address) {
     return pages[(int) (address >>> pageShift)];
   }

@@ -201,16 +201,15 @@ final class HashOrderedGroups {
     return mine;
   }
 
+  /** Whether two records' keys are equal: their {@code [length][bytes]} entries are. */
   private boolean sameKey(int a, int b) {
     long x = keyAddress[a];
     long y = keyAddress[b];
-    byte[] xp = arena.page(x);
-    byte[] yp = arena.page(y);
-    int xo = arena.offset(x);
-    int yo = arena.offset(y);
-    int xl = Varint.get(xp, xo);
-    int yl = Varint.get(yp, yo);
-    return xl == yl && Bytes.equal(xp, xo + Varint.size(xl), xl, yp, yo + Varint.size(yl), yl);
+    int length = arena.prefixedLength(x);
+    int entry = Varint.size(length) + length;
+    return length == arena.prefixedLength(y)
+        && Bytes.equal(
+            arena.page(x), arena.offset(x), entry, arena.page(y), arena.offset(y), entry);
   }
 
   /** The current key's bytes: {@code keyArray()[keyOffset(), keyOffset() + keyLength())}. */
@@ -219,13 +218,11 @@ final class HashOrderedGroups {
   }
 
   int keyOffset() {
-    int length = keyLength();
-    return arena.offset(keyAddress[(int) order[groupStart]]) + Varint.size(length);
+    return arena.prefixedOffset(keyAddress[(int) order[groupStart]]);
   }
 
   int keyLength() {
-    long address = keyAddress[(int) order[groupStart]];
-    return Varint.get(arena.page(address), arena.offset(address));
+    return arena.prefixedLength(keyAddress[(int) order[groupStart]]);
   }
 
   /** The current key's values; valid until {@link #next} or {@link #load}. */

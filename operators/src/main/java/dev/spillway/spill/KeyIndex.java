@@ -218,18 +218,11 @@ final class KeyIndex {
   }
 
   int keyOffset(int id) {
-    long address = keyAddress[id];
-    int p = arena.offset(address);
-    int len = keyLength(id);
-    return p + Varint.size(len);
+    return arena.prefixedOffset(keyAddress[id]);
   }
 
   int keyLength(int id) {
-    long address = keyAddress[id];
-    byte[] page = arena.page(address);
-    int p = arena.offset(address);
-    int len = page[p];
-    return len >= 0 ? len : Varint.get(page, p);
+    return arena.prefixedLength(keyAddress[id]);
   }
 
   /**

@@ -25,8 +25,8 @@ public interface Aggregator<V, A> {
 
   /**
    * An accumulator of no values, or null if this aggregator cannot make one; the engine only weighs
-   * it ({@link AccumulatorOverhead}: what an accumulator costs on the heap beyond its encoding).
-   * Beam's {@code CombineFn.createAccumulator()} makes one.
+   * it, as the heap every accumulator of a fixed-size codec takes ({@link HeapSize}). Beam's {@code
+   * CombineFn.createAccumulator()} makes one.
    */
   default A emptyAccumulator() {
     return null;

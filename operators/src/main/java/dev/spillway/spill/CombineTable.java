@@ -5,13 +5,14 @@ import java.util.Arrays;
 /**
  * The in-memory state of an {@link ExternalMerger}: a {@link KeyIndex} from keys to accumulators.
  *
- * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed as their overhead (at
- * least {@link #ACCUMULATOR_OVERHEAD} bytes; what an empty one costs on the heap beyond its
- * encoding, {@link AccumulatorOverhead}) plus their encoded size. A fixed-size codec weighs for
- * free; otherwise an accumulator is re-weighed by encoding it after its 1st, 2nd, 4th, 8th...
- * addition, so weighing costs O(1) amortized and the count lags a growing accumulator by at most
- * its growth since the last weighing. When the weight passes what the reservation grants, the table
- * asks for a spill ({@link #overBudget()}) right after the record that grew it.
+ * <p>Accumulators are objects (a Beam CombineFn's accumulator is), weighed by the heap they take
+ * ({@link HeapSize}), not by their encoding, which can be many times smaller. A fixed-size codec's
+ * accumulators all weigh what an empty one does (at least {@link #ACCUMULATOR_OVERHEAD} bytes plus
+ * the fixed size), weighed once. Others are weighed after their 1st, 2nd, 4th, 8th... addition and
+ * after every merge, so weighing costs O(1) amortized; between weighings each addition counts what
+ * an addition added over the last doubling, so a growing accumulator (a list, a set) is not
+ * under-counted until its next weighing. When the weight passes what the reservation grants, the
+ * table asks for a spill ({@link #overBudget()}) right after the record that grew it.
  */
 final class CombineTable<V, A> implements KeyIndex.Columns {
   /** An object header and a reference, the least an accumulator object costs beyond its data. */
@@ -23,19 +24,21 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final ByteArena arena;
   private final KeyIndex index;
 
-  /** What an accumulator costs beyond its encoding: {@link AccumulatorOverhead}. */
-  private final int overhead;
-
+  private final HeapSize heap = new HeapSize();
   private final int fixedWeight;
   private final long reserveStep;
   private final ByteSink scratch = new ByteSink();
 
   private Object[] accumulators = new Object[0];
 
-  /** Per entry, for variable-size accumulators only: additions so far and the last weight. */
+  /**
+   * Per entry, for variable-size accumulators only: additions so far, the weight counted, and what
+   * each addition is taken to add until the next weighing.
+   */
   private int[] additions;
 
   private int[] weights;
+  private int[] growth;
   private long accumulatorBytes;
   private long accumulatorReserved;
   private boolean overBudget;
@@ -44,8 +47,13 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     this.aggregator = aggregator;
     this.codec = codec;
     this.reservation = resources.reservation;
-    this.overhead = AccumulatorOverhead.of(aggregator, codec);
-    this.fixedWeight = codec.fixedSize() >= 0 ? overhead + codec.fixedSize() : -1;
+    this.fixedWeight =
+        codec.fixedSize() >= 0
+            ? (int)
+                Math.max(
+                    ACCUMULATOR_OVERHEAD + codec.fixedSize(),
+                    heap.of(aggregator.emptyAccumulator()))
+            : -1;
     this.reserveStep = resources.plan.pageBytes();
     this.arena = new ByteArena(reservation, resources.plan.pageBytes());
     this.index = new KeyIndex(arena, reservation, resources.config.hasher(), this);
@@ -53,7 +61,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
 
   @Override
   public long bytesPerEntry() {
-    return 8 + (fixedWeight >= 0 ? 0 : 8);
+    return 8 + (fixedWeight >= 0 ? 0 : 12);
   }
 
   @Override
@@ -62,6 +70,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     if (fixedWeight < 0) {
       additions = additions == null ? new int[capacity] : Arrays.copyOf(additions, capacity);
       weights = weights == null ? new int[capacity] : Arrays.copyOf(weights, capacity);
+      growth = growth == null ? new int[capacity] : Arrays.copyOf(growth, capacity);
     }
   }
 
@@ -84,8 +93,8 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     } else {
       A acc = accumulator(id);
       replace(id, acc, aggregator.addInput(acc, value));
-      if (fixedWeight < 0 && Integer.bitCount(++additions[id]) == 1) {
-        reweigh(id);
+      if (fixedWeight < 0) {
+        weighAddition(id);
       }
     }
     return true;
@@ -165,6 +174,11 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     return overBudget;
   }
 
+  /** Bytes the accumulators are counted as (tests). */
+  long accumulatorBytes() {
+    return accumulatorBytes;
+  }
+
   /** Bytes of records held: keys and accumulators (what a spill frees). */
   long recordBytes() {
     return arena.reservedBytes() + accumulatorReserved;
@@ -193,16 +207,37 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     } else {
       additions[id] = 1;
       weights[id] = 0;
+      growth[id] = 0;
       reweigh(id);
     }
   }
 
+  /**
+   * Weighs an accumulator after its n-th addition when n is a power of two; in between, counts what
+   * each of the n/2 additions before the last weighing added on average.
+   */
+  private void weighAddition(int id) {
+    int n = ++additions[id];
+    if (Integer.bitCount(n) != 1) {
+      if (growth[id] > 0) {
+        setWeight(id, weights[id] + (long) growth[id]);
+      }
+      return;
+    }
+    int half = n >>> 1;
+    long lastWeighed = weights[id] - (long) growth[id] * (half - 1);
+    reweigh(id);
+    growth[id] = (int) Math.max(0, -Math.floorDiv(lastWeighed - weights[id], half));
+  }
+
   private void reweigh(int id) {
-    scratch.clear();
-    codec.encode(accumulator(id), scratch);
-    int weight = overhead + scratch.length();
-    account(weight - weights[id]);
-    weights[id] = weight;
+    setWeight(id, heap.of(accumulator(id)));
+  }
+
+  private void setWeight(int id, long weight) {
+    int capped = (int) Math.min(Integer.MAX_VALUE / 2, weight);
+    account(capped - weights[id]);
+    weights[id] = capped;
   }
 
   private void account(long delta) {

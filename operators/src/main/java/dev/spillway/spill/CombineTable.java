@@ -24,7 +24,9 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final ByteArena arena;
   private final KeyIndex index;
 
-  private final HeapSize heap = new HeapSize();
+  /** Weighs accumulators without the aggregator's own state, which they may refer to. */
+  private final HeapSize heap;
+
   private final int fixedWeight;
   private final long reserveStep;
   private final ByteSink scratch = new ByteSink();
@@ -47,6 +49,7 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     this.aggregator = aggregator;
     this.codec = codec;
     this.reservation = resources.reservation;
+    this.heap = new HeapSize(aggregator);
     this.fixedWeight =
         codec.fixedSize() >= 0
             ? (int)

@@ -9,9 +9,11 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The heap an object graph takes: every object reachable from a root, each counted once, sized the
@@ -25,14 +27,17 @@ import java.util.Map;
  * given the same input spill at the same points, run after run.
  *
  * <p>What is not the graph's own is not counted: classes, class loaders, threads, enum constants,
- * and what an inner class's instance reaches through its outer instance. Objects with no reference
- * fields (a boxed number) are counted at every reference to them without being looked up, which
- * counts a shared one more than once; the walk stays cheap for lists of boxed values. A graph of up
- * to a thousand other objects is walked as a tree, each reference counted, without looking objects
- * up; a larger one (or a cycle) is walked again keeping track of every object met, so that each
- * counts once. Fields are read through {@code sun.misc.Unsafe}, which reads the JDK's own classes
- * too (the module system closes them to reflection), else by reflection (a record's fields); where
- * neither can read a field, what it refers to is not counted.
+ * what an inner class's instance reaches through its outer instance, and what a shared root given
+ * at construction reaches (an aggregator's state: the comparator a {@code Top} accumulator keeps,
+ * say, which may hold tables of its own); objects without references are the exception, small and
+ * counted where met. Objects with no reference fields (a boxed number) are counted at every
+ * reference to them without being looked up, which counts a shared one more than once; the walk
+ * stays cheap for lists of boxed values. A graph of up to a thousand other objects is walked as a
+ * tree, each reference counted, without looking objects up; a larger one (or a cycle) is walked
+ * again keeping track of every object met, so that each counts once. Fields are read through {@code
+ * sun.misc.Unsafe}, which reads the JDK's own classes too (the module system closes them to
+ * reflection), else by reflection (a record's fields); where neither can read a field, what it
+ * refers to is not counted.
  *
  * <p>Not thread-safe: one instance per engine.
  */
@@ -107,10 +112,38 @@ final class HeapSize {
    */
   private static final int UNTRACKED_OBJECTS = 1_000;
 
+  /** Objects with references that the shared root reaches, not counted in any graph. */
+  private static final int MAX_SHARED_OBJECTS = 1 << 20;
+
   private Map<Object, Boolean> seen = new IdentityHashMap<>();
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private boolean tracked;
   private long bytes;
+
+  /** What the shared root reaches (objects with references and arrays), and of which classes. */
+  private final Map<Object, Boolean> shared = new IdentityHashMap<>();
+
+  private final Set<Class<?>> sharedClasses = new HashSet<>();
+
+  /** Sizes graphs whole. */
+  HeapSize() {}
+
+  /**
+   * Sizes graphs without what {@code sharedRoot} reaches: an aggregator, whose state (a CombineFn's
+   * comparator, say, that every one of its accumulators refers to) is not any accumulator's own.
+   */
+  HeapSize(Object sharedRoot) {
+    if (sharedRoot == null) {
+      return;
+    }
+    seen.put(sharedRoot, Boolean.TRUE);
+    walk(sharedRoot, true, MAX_SHARED_OBJECTS); // past the cap, what it met so far is excluded
+    shared.putAll(seen);
+    for (Object object : shared.keySet()) {
+      sharedClasses.add(object.getClass());
+    }
+    seen = new IdentityHashMap<>();
+  }
 
   /** The bytes {@code root} and everything it reaches take on the heap; 0 for null. */
   long of(Object root) {
@@ -119,13 +152,13 @@ final class HeapSize {
     }
     // Untracked, a graph that shares objects counts them at each reference, and a cycle never
     // ends: past a thousand objects the walk starts over, counting each object once.
-    return walk(root, false) ? bytes : walkTracked(root);
+    return walk(root, false, UNTRACKED_OBJECTS) ? bytes : walkTracked(root);
   }
 
   private long walkTracked(Object root) {
     try {
       seen.put(root, Boolean.TRUE);
-      walk(root, true);
+      walk(root, true, Long.MAX_VALUE);
       return bytes;
     } finally {
       if (seen.size() > UNTRACKED_OBJECTS) {
@@ -136,15 +169,18 @@ final class HeapSize {
     }
   }
 
-  /** Sums what {@code root} reaches into {@link #bytes}; false if an untracked walk gave up. */
-  private boolean walk(Object root, boolean tracked) {
+  /**
+   * Sums what {@code root} reaches into {@link #bytes}; false if it gave up after {@code
+   * maxObjects} objects with references.
+   */
+  private boolean walk(Object root, boolean tracked, long maxObjects) {
     this.tracked = tracked;
     bytes = 0;
-    int objects = 0;
+    long objects = 0;
     try {
       pending.push(root);
       while (!pending.isEmpty()) {
-        if (!tracked && ++objects > UNTRACKED_OBJECTS) {
+        if (++objects > maxObjects) {
           return false;
         }
         Object next = pending.pop();
@@ -190,6 +226,9 @@ final class HeapSize {
         bytes += shape.bytes;
         return;
       }
+    }
+    if (!sharedClasses.isEmpty() && sharedClasses.contains(type) && shared.containsKey(value)) {
+      return;
     }
     if (!tracked || seen.put(value, Boolean.TRUE) == null) {
       pending.push(value);

@@ -120,6 +120,40 @@ public class HeapSizeTest {
     assertEquals(100_000, outerState.length);
   }
 
+  /** A comparator with tables of its own, as a {@code Collator} has. */
+  private static final class TableComparator {
+    final long[][] tables = new long[64][1_000];
+  }
+
+  /** An aggregator's state, which every accumulator refers to. */
+  private static final class Aggregation {
+    final TableComparator compare = new TableComparator();
+  }
+
+  /** An accumulator keeping the aggregation's comparator, as Beam's {@code Top} does. */
+  private static final class Bounded {
+    final List<Long> values = new ArrayList<>();
+    Object compare;
+  }
+
+  @Test
+  public void whatASharedRootReachesIsNotCounted() {
+    Aggregation aggregation = new Aggregation();
+    Bounded alone = new Bounded();
+    alone.values.add(1_000L);
+    Bounded referring = new Bounded();
+    referring.values.add(1_000L);
+    referring.compare = aggregation.compare;
+    assertEquals(
+        "weighed by what is its own",
+        new HeapSize().of(alone),
+        new HeapSize(aggregation).of(referring));
+    assertEquals(
+        "without the shared root, the comparator's tables count",
+        heap.of(alone) + heap.of(aggregation.compare),
+        heap.of(referring));
+  }
+
   @Test
   public void classesAndEnumConstantsAreNotTheGraphs() {
     Object[] holder = {TimeUnit.SECONDS, String.class, Thread.currentThread()};

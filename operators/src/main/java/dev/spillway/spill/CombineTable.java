@@ -12,7 +12,9 @@ import java.util.Arrays;
  * after every merge, so weighing costs O(1) amortized; between weighings each addition counts what
  * an addition added over the last doubling, so a growing accumulator (a list, a set) is not
  * under-counted until its next weighing. When the weight passes what the reservation grants, the
- * table asks for a spill ({@link #overBudget()}) right after the record that grew it.
+ * table asks for a spill ({@link #overBudget()}) right after the record that grew it. One
+ * accumulator heavier than all the budget can give records fails the engine with a message saying
+ * so ({@link EngineResources#accumulatorTooLarge}): no spill could make room for it.
  */
 final class CombineTable<V, A> implements KeyIndex.Columns {
   /** An object header and a reference, the least an accumulator object costs beyond its data. */
@@ -28,6 +30,11 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   private final HeapSize heap;
 
   private final int fixedWeight;
+
+  /** The most one accumulator may weigh: what the budget can give records at all. */
+  private final long maxWeight;
+
+  private final EngineResources resources;
   private final long reserveStep;
   private final ByteSink scratch = new ByteSink();
 
@@ -50,6 +57,8 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
     this.codec = codec;
     this.reservation = resources.reservation;
     this.heap = new HeapSize(aggregator);
+    this.resources = resources;
+    this.maxWeight = resources.recordCapacity();
     this.fixedWeight =
         codec.fixedSize() >= 0
             ? (int)
@@ -234,7 +243,19 @@ final class CombineTable<V, A> implements KeyIndex.Columns {
   }
 
   private void reweigh(int id) {
-    setWeight(id, heap.of(accumulator(id)));
+    setWeight(id, checkFits(accumulator(id)));
+  }
+
+  /**
+   * The heap {@code accumulator} takes; fails if the budget could never hold it (the sorted merge,
+   * which holds one accumulator outside the table, asks too).
+   */
+  long checkFits(A accumulator) {
+    long weight = heap.of(accumulator);
+    if (weight > maxWeight) {
+      throw resources.accumulatorTooLarge(weight);
+    }
+    return weight;
   }
 
   private void setWeight(int id, long weight) {

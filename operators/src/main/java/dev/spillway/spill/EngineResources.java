@@ -223,6 +223,28 @@ final class EngineResources implements AutoCloseable {
             + " everything");
   }
 
+  /** The most the budget can give records: all of it but the block buffers. */
+  long recordCapacity() {
+    return config.pool().capacity() - plan.ioBytes();
+  }
+
+  /**
+   * The failure of a combine whose accumulator for one key outgrew the budget: it is kept whole in
+   * memory, so no spill can make room for it.
+   */
+  IllegalStateException accumulatorTooLarge(long accumulatorBytes) {
+    return new IllegalStateException(
+        "the accumulator of one key takes "
+            + accumulatorBytes
+            + " bytes of heap, more than the memory budget of "
+            + config.pool().capacity()
+            + " bytes (of which "
+            + plan.ioBytes()
+            + " are block buffers) can hold; a combine keeps each key's accumulator whole in"
+            + " memory: give it a larger budget, or group the key's values (SpillingGroupByKey"
+            + " spills a group of any size) instead of collecting them in an accumulator");
+  }
+
   /** Bytes in use for records (all but the I/O reserve): what a spill frees. */
   long recordBytes() {
     return reservation.used() - plan.ioBytes();

@@ -533,9 +533,13 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       }
       RecordCursor r = runs.record();
       accumulator = table.decode(r.valueArray(), r.valueOffset(), r.valueLength());
+      int merges = 0;
       while (runs.nextInRun()) {
         accumulator =
             table.mergeEncoded(accumulator, r.valueArray(), r.valueOffset(), r.valueLength());
+        if (Integer.bitCount(++merges) == 1) {
+          table.checkFits(accumulator); // after the 1st, 2nd, 4th... merge: O(1) amortized
+        }
       }
       return true;
     }

@@ -1,9 +1,11 @@
 package dev.spillway.spill;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -193,6 +195,34 @@ public class AccumulatorWeightTest {
           greaterThanOrEqualTo(0.9 * heap));
       table.reset(1);
     }
+  }
+
+  /**
+   * One key's list of 200,000 values (about 4 MB of heap) cannot be held by a 1 MiB budget: the
+   * merge of its spilled parts fails, saying so, instead of running the heap out of memory.
+   */
+  @Test
+  public void anAccumulatorLargerThanTheBudgetFailsByName() {
+    IllegalStateException e;
+    try (ExternalMerger<Long, ArrayList<Long>> merger =
+        new ExternalMerger<>(TO_LIST, LIST_CODEC, spill.config(1 << 20))) {
+      byte[] key = {1};
+      for (long i = 0; i < 200_000; i++) {
+        merger.add(key, i % 100);
+      }
+      e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> {
+                try (CombineCursor<ArrayList<Long>> cursor = merger.finish()) {
+                  while (cursor.next()) {
+                    cursor.accumulator();
+                  }
+                }
+              });
+    }
+    assertThat(e.getMessage(), containsString("the accumulator of one key takes"));
+    assertThat(e.getMessage(), containsString("more than the memory budget of 1048576 bytes"));
   }
 
   /**

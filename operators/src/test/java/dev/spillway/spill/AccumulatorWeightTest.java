@@ -8,7 +8,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,50 +63,8 @@ public class AccumulatorWeightTest {
         }
       };
 
-  /** Every value a key had, boxed, as a list: about 20 heap bytes a value. */
-  static final Aggregator<Long, ArrayList<Long>> TO_LIST =
-      new Aggregator<>() {
-        @Override
-        public ArrayList<Long> createAccumulator(Long value) {
-          ArrayList<Long> list = new ArrayList<>();
-          list.add(value);
-          return list;
-        }
-
-        @Override
-        public ArrayList<Long> addInput(ArrayList<Long> list, Long value) {
-          list.add(value);
-          return list;
-        }
-
-        @Override
-        public ArrayList<Long> mergeAccumulators(ArrayList<Long> a, ArrayList<Long> b) {
-          a.addAll(b);
-          return a;
-        }
-      };
-
-  /** A list of longs under 2^31 as varints: one byte a value under 128, against about 20 heap. */
-  static final ValueCodec<ArrayList<Long>> LIST_CODEC =
-      new ValueCodec<>() {
-        @Override
-        public void encode(ArrayList<Long> list, ByteSink out) {
-          for (long v : list) {
-            out.writeVarint((int) v);
-          }
-        }
-
-        @Override
-        public ArrayList<Long> decode(byte[] bytes, int offset, int length) {
-          ArrayList<Long> list = new ArrayList<>();
-          for (int at = offset; at < offset + length; ) {
-            int v = Varint.get(bytes, at);
-            list.add((long) v);
-            at += Varint.size(v);
-          }
-          return list;
-        }
-      };
+  private static final CollectLongs TO_LIST = new CollectLongs();
+  private static final ValueCodec<List<Long>> LIST_CODEC = CollectLongs.VARINT_CODEC;
 
   /**
    * 1,000 keys of a hundred values each (a table that pays, never given up for the append buffer):
@@ -147,7 +104,7 @@ public class AccumulatorWeightTest {
   @Test
   public void aMergerSpillsForWhatAccumulatorsGrowBy() {
     Map<Long, Long> model = new HashMap<>();
-    try (ExternalMerger<Long, ArrayList<Long>> merger =
+    try (ExternalMerger<Long, List<Long>> merger =
         new ExternalMerger<>(TO_LIST, LIST_CODEC, spill.config(1 << 20))) {
       byte[] key = new byte[8];
       for (long i = 0; i < 200_000; i++) {
@@ -159,7 +116,7 @@ public class AccumulatorWeightTest {
       assertThat("spilled for the lists' heap", merger.stats().spillCount(), greaterThan(0L));
       Map<Long, Long> sums = new HashMap<>();
       long values = 0;
-      try (CombineCursor<ArrayList<Long>> cursor = merger.finish()) {
+      try (CombineCursor<List<Long>> cursor = merger.finish()) {
         while (cursor.next()) {
           long sum = 0;
           for (long v : cursor.accumulator()) {
@@ -181,8 +138,7 @@ public class AccumulatorWeightTest {
   @Test
   public void aGrowingAccumulatorIsCountedBetweenWeighings() {
     try (EngineResources resources = new EngineResources(spill.config(64 << 20))) {
-      CombineTable<Long, ArrayList<Long>> table =
-          new CombineTable<>(TO_LIST, LIST_CODEC, resources);
+      CombineTable<Long, List<Long>> table = new CombineTable<>(TO_LIST, LIST_CODEC, resources);
       table.reset(1);
       byte[] key = {7};
       for (long i = 0; i < 1_023; i++) {
@@ -204,7 +160,7 @@ public class AccumulatorWeightTest {
   @Test
   public void anAccumulatorLargerThanTheBudgetFailsByName() {
     IllegalStateException e;
-    try (ExternalMerger<Long, ArrayList<Long>> merger =
+    try (ExternalMerger<Long, List<Long>> merger =
         new ExternalMerger<>(TO_LIST, LIST_CODEC, spill.config(1 << 20))) {
       byte[] key = {1};
       for (long i = 0; i < 200_000; i++) {
@@ -214,7 +170,7 @@ public class AccumulatorWeightTest {
           assertThrows(
               IllegalStateException.class,
               () -> {
-                try (CombineCursor<ArrayList<Long>> cursor = merger.finish()) {
+                try (CombineCursor<List<Long>> cursor = merger.finish()) {
                   while (cursor.next()) {
                     cursor.accumulator();
                   }
@@ -235,14 +191,14 @@ public class AccumulatorWeightTest {
       SpillConfig config =
           SpillConfig.withBudget(32 << 20).withSpillDirectories(List.of(Paths.get(args[0])));
       long values = 0;
-      try (ExternalMerger<Long, ArrayList<Long>> merger =
+      try (ExternalMerger<Long, List<Long>> merger =
           new ExternalMerger<>(TO_LIST, LIST_CODEC, config)) {
         byte[] key = new byte[8];
         for (long i = 0; i < 12_000_000; i++) {
           OrderedBytes.putUnsignedLong(i % 50_000, key, 0);
           merger.add(key, 128 + (i & 0x3fff));
         }
-        try (CombineCursor<ArrayList<Long>> cursor = merger.finish()) {
+        try (CombineCursor<List<Long>> cursor = merger.finish()) {
           while (cursor.next()) {
             values += cursor.accumulator().size();
           }

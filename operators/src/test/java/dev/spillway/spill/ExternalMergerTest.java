@@ -379,53 +379,13 @@ public class ExternalMergerTest {
     }
   }
 
-  /** Collects every value: an accumulator that grows, weighed by encoding. */
-  private static final class Collect implements Aggregator<Long, List<Long>> {
-    static final ValueCodec<List<Long>> CODEC =
-        new ValueCodec<>() {
-          @Override
-          public void encode(List<Long> value, ByteSink out) {
-            for (long v : value) {
-              out.writeLong(v);
-            }
-          }
-
-          @Override
-          public List<Long> decode(byte[] bytes, int offset, int length) {
-            List<Long> out = new ArrayList<>(length / 8);
-            for (int p = offset; p < offset + length; p += 8) {
-              out.add(OrderedBytes.getUnsignedLong(bytes, p));
-            }
-            return out;
-          }
-        };
-
-    @Override
-    public List<Long> createAccumulator(Long value) {
-      List<Long> list = new ArrayList<>();
-      list.add(value);
-      return list;
-    }
-
-    @Override
-    public List<Long> addInput(List<Long> acc, Long value) {
-      acc.add(value);
-      return acc;
-    }
-
-    @Override
-    public List<Long> mergeAccumulators(List<Long> a, List<Long> b) {
-      a.addAll(b);
-      return a;
-    }
-  }
-
   @Test
   public void growingAccumulatorsAreWeighedAndSpilled() {
     Random random = new Random(13);
     Map<ByteBuffer, List<Long>> model = new HashMap<>();
     try (ExternalMerger<Long, List<Long>> merger =
-        new ExternalMerger<>(new Collect(), Collect.CODEC, spill.config(256 << 10))) {
+        new ExternalMerger<>(
+            new CollectLongs(), CollectLongs.FIXED_CODEC, spill.config(256 << 10))) {
       for (int i = 0; i < 40_000; i++) {
         byte[] key = Keys.key(random, 300, 6);
         long v = random.nextInt(1_000_000);

@@ -112,7 +112,10 @@ final class HeapSize {
    */
   private static final int UNTRACKED_OBJECTS = 1_000;
 
-  /** Objects with references that the shared root reaches, not counted in any graph. */
+  /**
+   * The most objects (with references, or arrays) of a shared root's graph that are left out of
+   * every walk; past it, the rest counts where an accumulator reaches it.
+   */
   private static final int MAX_SHARED_OBJECTS = 1 << 20;
 
   private Map<Object, Boolean> seen = new IdentityHashMap<>();

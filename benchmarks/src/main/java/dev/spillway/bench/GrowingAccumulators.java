@@ -8,6 +8,8 @@ import dev.spillway.transforms.CombineFnAggregator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -55,7 +57,7 @@ public final class GrowingAccumulators {
     }
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws CannotProvideCoderException {
     String kind = args[0];
     long budget = Long.parseLong(args[1]) << 20;
     long records = Long.parseLong(args[2]);
@@ -69,7 +71,7 @@ public final class GrowingAccumulators {
   }
 
   private static <A> void run(CombineFn<Long, A, ?> fn, long budget, long records, int keys)
-      throws Exception {
+      throws CannotProvideCoderException {
     run(
         fn,
         fn.getAccumulatorCoder(CoderRegistry.createDefault(), VarLongCoder.of()),
@@ -79,11 +81,7 @@ public final class GrowingAccumulators {
   }
 
   private static <A> void run(
-      CombineFn<Long, A, ?> fn,
-      org.apache.beam.sdk.coders.Coder<A> coder,
-      long budget,
-      long records,
-      int keys) {
+      CombineFn<Long, A, ?> fn, Coder<A> coder, long budget, long records, int keys) {
     long start = System.nanoTime();
     long outputs = 0;
     try (HeapWatch heap = new HeapWatch();

@@ -16,34 +16,35 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The heap an object graph takes: every object reachable from a root, each counted once, sized the
- * way HotSpot lays it out (object header, fields, arrays, alignment; Lucene's {@code
- * RamUsageEstimator} and Spark's {@code SizeEstimator} do the same). A combine table weighs its
- * accumulators with it, because an accumulator can be many times larger on the heap than its
- * encoding: a list of boxed longs takes about 20 bytes a value against one to nine encoded, and
- * weighed by its encoding a 64 MiB budget ran a 400 MiB heap out of memory.
+ * The heap an object graph takes: every object reachable from a root, sized the way HotSpot lays it
+ * out (object header, fields, arrays, alignment; Lucene's {@code RamUsageEstimator} and Spark's
+ * {@code SizeEstimator} do the same). A combine table weighs its accumulators with it, because an
+ * accumulator can be many times larger on the heap than its encoding: a list of boxed longs takes
+ * about 20 bytes a value against one to nine encoded, and weighed by its encoding a 64 MiB budget
+ * ran a 400 MiB heap out of memory.
  *
  * <p>The size depends only on the graph, never on timing or on what was measured before, so engines
  * given the same input spill at the same points, run after run.
  *
  * <p>What is not the graph's own is not counted: classes, class loaders, threads, enum constants,
- * what an inner class's instance reaches through its outer instance, and what a shared root given
- * at construction reaches (an aggregator's state: the comparator a {@code Top} accumulator keeps,
- * say, which may hold tables of its own); objects without references are the exception, small and
- * counted where met. Objects with no reference fields (a boxed number) are counted at every
- * reference to them without being looked up, which counts a shared one more than once; the walk
- * stays cheap for lists of boxed values. A graph of up to a thousand other objects is walked as a
- * tree, each reference counted, without looking objects up; a larger one (or a cycle) is walked
- * again keeping track of every object met, so that each counts once. Fields are read through {@code
- * sun.misc.Unsafe}, which reads the JDK's own classes too (the module system closes them to
- * reflection), else by reflection (a record's fields); where neither can read a field, what it
- * refers to is not counted.
+ * what an inner class's instance reaches through its outer instance, and the objects with
+ * references that a shared root given at construction reaches (an aggregator's state: the
+ * comparator a {@code Top} accumulator keeps, say, which may hold tables of its own).
+ *
+ * <p>How shared objects count: one without reference fields (a boxed number) is counted at every
+ * reference to it, without being looked up, so that lists of boxed values walk cheaply. A graph of
+ * up to a thousand other objects is walked as a tree, each reference counted; a larger one (or a
+ * cycle) is walked again keeping track of every object met, each counted once.
+ *
+ * <p>Fields are read through {@code sun.misc.Unsafe}, which reads the JDK's own classes too (the
+ * module system closes them to reflection), else by reflection (a record's fields); where neither
+ * can read a field, what it refers to is not counted.
  *
  * <p>Not thread-safe: one instance per engine.
  */
 final class HeapSize {
   /** Bytes of a reference: 4 with compressed oops. */
-  static final int REFERENCE;
+  private static final int REFERENCE;
 
   private static final int OBJECT_HEADER;
   private static final int ARRAY_HEADER;

@@ -31,13 +31,13 @@ import org.joda.time.Instant;
  *         .withOptions(SpillOptions.create().withMemoryBudgetBytes(256L << 20)));
  * }</pre>
  *
- * <p>The shape of PySpark's {@code groupByKey}: each bundle collects its values by (window, key) in
- * an {@code ExternalGroupBy}, then packs them into blocks of hash shards; the runner's {@code
- * GroupByKey} moves the blocks; a second group-by per shuffled shard brings each key's values
- * together, under the same budget (a key with more values than the budget spills them), and outputs
- * each key once per window (per merged session with {@code Sessions}) with its values in a
- * re-iterable collection, at the timestamp and in the pane {@code GroupByKey} gives. A key's values
- * from one bundle keep their input order.
+ * <p>Two steps: each bundle packs its (window, key, value) records into blocks of hash shards as
+ * they come, without grouping them (as Spark's {@code groupByKey} turns off map-side combining: a
+ * block holds a key beside every value either way); the runner's {@code GroupByKey} moves the
+ * blocks; a group-by per shuffled shard brings each key's values together, under the budget (a key
+ * with more values than the budget spills them), and outputs each key once per window (per merged
+ * session with {@code Sessions}) with its values in a re-iterable collection, at the timestamp and
+ * in the pane {@code GroupByKey} gives. A key's values from one bundle keep their input order.
  *
  * <p>The emitted values stay encoded on the heap (a few bytes a value) and are decoded on each
  * iteration: the budget bounds the grouping; the element handed downstream is the key's encoded
@@ -120,8 +120,9 @@ public final class SpillingGroupByKey<K, V>
   }
 
   /**
-   * What the steps share: the value coder, and the layout of a value in the engines: {@code
-   * [value]}, or {@code [timestamp][value]} when outputs take their inputs' timestamps.
+   * What the merge steps share: the value coder, and the layout of a value as {@link
+   * PartialGroupFn} packs it: {@code [value]}, or {@code [timestamp][value]} when outputs take
+   * their inputs' timestamps.
    */
   abstract static class GroupStepFn<K, V, DoFnInputT, DoFnOutputT, E extends SpillingEngine>
       extends EngineFn<K, DoFnInputT, DoFnOutputT, E> {
@@ -168,74 +169,99 @@ public final class SpillingGroupByKey<K, V>
     void accept(EngineKey.Decoded<K> key, GroupValues values);
   }
 
-  /** Groups a bundle's values by (window, key) and emits them packed in shard blocks. */
-  static final class PartialGroupFn<K, V>
-      extends GroupStepFn<K, V, KV<K, V>, KV<Integer, byte[]>, ExternalGroupBy> {
+  /**
+   * The partial step: packs each element, (window, key) and value, into its shard's block as it
+   * comes, and emits full blocks at once and the rest at the bundle's end. It groups nothing: a
+   * block holds a key beside every value whether or not a bundle's values of one key lie together,
+   * so grouping them first (in an engine, spilling a large bundle) would cost the step a hash probe
+   * and the spill's disk round trip a record, and save the shuffle nothing. The merge step groups.
+   * The packer holds at most {@link ShardPacker#MAX_BUFFERED_BYTES} of partly filled blocks.
+   */
+  static final class PartialGroupFn<K, V> extends ShuffleStepFn<K, KV<K, V>, KV<Integer, byte[]>> {
     private static final long serialVersionUID = 1L;
 
+    private final Coder<V> valueCoder;
+    private final OutputTime time;
+
+    private transient CoderCodec<V> values;
+
+    /**
+     * A value as the merge steps read it: {@code [timestamp][value]} when outputs take their
+     * inputs' timestamps, else {@code [value]}.
+     */
     private transient ByteSink value;
 
+    /** The bundle's packer, made at its first element. */
+    private transient ShardPacker packer;
+
+    /** The receiver of the element being processed, through which full blocks go out. */
+    private transient OutputReceiver<KV<Integer, byte[]>> receiver;
+
+    /** The bundle's end, once its last blocks are being emitted. */
+    private transient FinishBundleContext finishing;
+
     PartialGroupFn(KvCoder<K, V> coder, Windowing windowing, SpillOptions options) {
-      super(coder, windowing, options);
+      super(coder.getKeyCoder(), windowing, options);
+      this.valueCoder = coder.getValueCoder();
+      this.time = windowing.outputTime();
     }
 
     @Override
-    void setUpCodecs() {
-      super.setUpCodecs();
+    void setUpStep() {
+      values = new CoderCodec<>(valueCoder);
       value = new ByteSink();
     }
 
+    /** A bundle that failed left its packer's blocks: they are not this bundle's. */
     @Override
-    ExternalGroupBy newEngine() {
-      return new ExternalGroupBy(options.toConfig());
+    void startStepBundle() {
+      packer = null;
+      finishing = null;
     }
 
     @ProcessElement
     public void processElement(
-        @Element KV<K, V> element, BoundedWindow window, @Timestamp Instant timestamp) {
+        @Element KV<K, V> element,
+        BoundedWindow window,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<Integer, byte[]>> out) {
+      if (packer == null) {
+        packer = packerFor(() -> receiver, () -> finishing);
+      }
+      receiver = out;
       ByteSink key = keys().encode(window, element.getKey());
+      byte[] k = key.array();
+      int kLen = key.length();
       value.clear();
+      long outputTime;
       if (time.fromInputs()) {
-        Stamped.writeTimestamp(timestamp.getMillis(), value);
+        outputTime = timestamp.getMillis();
+        Stamped.writeTimestamp(outputTime, value);
+      } else {
+        outputTime = keys().maxTimestampMillis(k, 0, kLen);
       }
       values.encode(element.getValue(), value);
-      engine().add(key.array(), 0, key.length(), value.array(), 0, value.length());
+      packer.add(
+          keys().shuffleWindow(k, 0, kLen),
+          keys().shardOf(k, 0, kLen, options.shards()),
+          outputTime,
+          k,
+          0,
+          kLen,
+          value.array(),
+          0,
+          value.length());
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      finishEngine(
-          engine -> {
-            ShardPacker packer = packerFor(context);
-            try (GroupCursor out = engine.finish()) {
-              while (out.next()) {
-                byte[] k = out.keyArray();
-                int kOff = out.keyOffset();
-                int kLen = out.keyLength();
-                BoundedWindow window = keys().shuffleWindow(k, kOff, kLen);
-                int shard = keys().shardOf(k, kOff, kLen, options.shards());
-                long endOfWindow = keys().maxTimestampMillis(k, kOff, kLen);
-                ValueCursor values = out.values().cursor();
-                while (values.next()) {
-                  long outputTime =
-                      time.fromInputs()
-                          ? Stamped.readTimestamp(values.array(), values.offset())
-                          : endOfWindow;
-                  packer.add(
-                      window,
-                      shard,
-                      outputTime,
-                      k,
-                      kOff,
-                      kLen,
-                      values.array(),
-                      values.offset(),
-                      values.length());
-                }
-              }
-            }
-            packer.flush();
-          });
+      if (packer != null) {
+        finishing = context;
+        receiver = null;
+        packer.flush();
+      }
+      packer = null;
+      finishing = null;
     }
   }
 

@@ -11,13 +11,13 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The shape both {@link SpillingCombine} and {@link SpillingGroupByKey} share, PySpark's two-phase
- * {@code combineByKey}: a partial step per bundle packs its engine's results into blocks of hash
- * shards; the runner's {@code GroupByKey} moves the blocks, in the windowing {@link Windowing}
- * chooses; a merge step per shuffled element merges its shard's blocks in a second engine and
- * outputs each key once per window. With sessions, the merge step outputs each result into its
- * merged window, with the pane of the shuffle's firing (a window assignment after it would lose the
- * pane on Beam's Spark runner). On the DirectRunner the blocks cross the shuffle as files ({@link
- * BlockTransport}).
+ * {@code combineByKey}: a partial step per bundle packs records into blocks of hash shards (a
+ * combine's after combining them in an engine, a group-by's as they come); the runner's {@code
+ * GroupByKey} moves the blocks, in the windowing {@link Windowing} chooses; a merge step per
+ * shuffled element merges its shard's blocks in a second engine and outputs each key once per
+ * window. With sessions, the merge step outputs each result into its merged window, with the pane
+ * of the shuffle's firing (a window assignment after it would lose the pane on Beam's Spark
+ * runner). On the DirectRunner the blocks cross the shuffle as files ({@link BlockTransport}).
  */
 final class TwoPhase {
   private TwoPhase() {}
@@ -30,8 +30,8 @@ final class TwoPhase {
   static <InputT, OutputT> PCollection<OutputT> expand(
       PCollection<InputT> input,
       Windowing windowing,
-      EngineFn<?, InputT, KV<Integer, byte[]>, ?> partial,
-      EngineFn<?, KV<Integer, Iterable<byte[]>>, OutputT, ?> merge,
+      ShuffleStepFn<?, InputT, KV<Integer, byte[]>> partial,
+      ShuffleStepFn<?, KV<Integer, Iterable<byte[]>>, OutputT> merge,
       Coder<OutputT> outputCoder) {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());

@@ -30,10 +30,10 @@ public final class SalesJobs {
   /**
    * Runs each of {@link #JOBS} over a realistic CSV ({@link SalesCsv}, {@code seed}) with the
    * DirectRunner of the jar the system property {@code jarProperty} names, and on another runner
-   * ({@code runnerArgs}, in a heap of {@code runnerHeap}, at a 512 KiB budget; outputs named after
-   * {@code label}), each in a child JVM ({@link JarRun}); asserts for each job the same output
-   * ({@link #assertSameOutput}), spills on the other runner, and the spill directory empty within
-   * 30 s (a cluster's workers delete their files as their tasks end).
+   * ({@code runnerArgs}, in a heap of {@code runnerHeap}, at a 512 KiB budget and two shuffle
+   * shards; outputs named after {@code label}), each in a child JVM ({@link JarRun}); asserts for
+   * each job the same output ({@link #assertSameOutput}), spills on the other runner, and the spill
+   * directory empty within 30 s (a cluster's workers delete their files as their tasks end).
    */
   public static void assertEachJobMatchesTheDirectRunner(
       String jarProperty,
@@ -72,6 +72,10 @@ public final class SalesJobs {
                   other.toString(),
                   "--memory",
                   "512k",
+                  // Two shards: the group job's merge step then holds more than the budget and
+                  // spills (its partial step packs records and never spills).
+                  "--shards",
+                  "2",
                   "--spill-dir",
                   spill.toString()));
       args.addAll(List.of(runnerArgs));

@@ -64,6 +64,14 @@ public interface JobOptions extends PipelineOptions {
 
   void setShuffle(SpillOptions.Shuffle shuffle);
 
+  @Description(
+      "Hash shards that carry records to the step that merges them, each merged by one worker at"
+          + " a time; 0 derives them from the parallelism: max(32, 4 x parallelism)")
+  @Default.Integer(0)
+  Integer getShards();
+
+  void setShards(Integer shards);
+
   @Description("Count and report malformed lines instead of failing on the first")
   @Default.Boolean(false)
   Boolean getSkipBadRecords();

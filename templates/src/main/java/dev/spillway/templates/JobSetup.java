@@ -47,6 +47,10 @@ public final class JobSetup {
             .withMemoryBudgetBytes(budget)
             .withSpillEncryption(Boolean.TRUE.equals(options.getEncryptSpills()))
             .withShuffle(options.getShuffle());
+    Integer shards = options.getShards();
+    if (shards != null && shards != 0) {
+      spill = spill.withShards(shards);
+    }
     List<String> dirs = options.getSpillDirs();
     if (dirs != null && !dirs.isEmpty()) {
       spill = spill.withSpillDirectories(dirs);

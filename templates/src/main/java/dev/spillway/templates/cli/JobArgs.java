@@ -99,6 +99,15 @@ final class JobArgs {
   SpillOptions.Shuffle shuffle;
 
   @Option(
+      names = "--shards",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Hash shards that carry records to the step that merges them, each merged by one"
+              + " worker at a time (default: 0, max(32, 4 x the parallelism)).")
+  int shards;
+
+  @Option(
       names = "--flink-master",
       defaultValue = "[local]",
       paramLabel = "HOST:PORT",
@@ -138,6 +147,7 @@ final class JobArgs {
     o.setHeader(!noHeader);
     o.setSkipBadRecords(skipBadRecords);
     o.setShuffle(shuffle);
+    o.setShards(shards);
     if (runner == Runner.SPARK) {
       RunnerPlugin spark =
           RunnerPlugins.named("spark")

@@ -1,0 +1,121 @@
+package dev.spillway.transforms;
+
+import dev.spillway.spill.RecordSink;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Instant;
+
+/**
+ * A step of {@link TwoPhase}: a DoFn that keys records by (window, key) ({@link EngineKey}) and
+ * whose blocks cross the runner's shuffle through a {@link BlockTransport}. A partial step packs
+ * blocks ({@link #packerFor}); a merge step reads them ({@link #forEachRecord}).
+ *
+ * <p>The lifecycle methods are final; a subclass adds to them through {@link #setUpStep}, {@link
+ * #startStepBundle} and {@link #tearDownStep}, so that the runner sees one method of each.
+ */
+abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
+  private static final long serialVersionUID = 1L;
+
+  private final Coder<K> keyCoder;
+  private final Coder<BoundedWindow> windowCoder;
+  private final boolean sessions;
+  final SpillOptions options;
+
+  /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
+  private BlockTransport transport = BlockTransport.inline();
+
+  private transient EngineKey<K> keys;
+
+  ShuffleStepFn(Coder<K> keyCoder, Windowing windowing, SpillOptions options) {
+    this.keyCoder = keyCoder;
+    this.windowCoder = windowing.windowCoder();
+    this.sessions = windowing.sessions();
+    this.options = options;
+  }
+
+  @Setup
+  public final void setup() {
+    keys = sessions ? new SessionKey<>(keyCoder) : new WindowedKey<>(keyCoder, windowCoder);
+    setUpStep();
+  }
+
+  /**
+   * Joins the transport on the first bundle: {@code runOptions} are the run's own, which
+   * {@code @Setup} is not given on the DirectRunner (it passes the pipeline's, the same for every
+   * run).
+   */
+  @StartBundle
+  public final void startBundle(PipelineOptions runOptions) {
+    startStepBundle();
+    transport.join(runOptions);
+  }
+
+  /** Leaves the transport (the last step to leave deletes its files). */
+  @Teardown
+  public final void teardown() {
+    if (keys != null) {
+      tearDownStep();
+      keys = null;
+      transport.leave();
+    }
+  }
+
+  /** What a subclass sets up besides the keys; called once per DoFn instance. */
+  void setUpStep() {}
+
+  /** What a subclass does at the start of each bundle. */
+  void startStepBundle() {}
+
+  /** What a subclass tears down; called once, if the DoFn was set up. */
+  void tearDownStep() {}
+
+  void shuffleThrough(BlockTransport transport) {
+    this.transport = transport;
+  }
+
+  /** Encodes engine keys: (window, key). */
+  EngineKey<K> keys() {
+    return keys;
+  }
+
+  /**
+   * A packer whose blocks a partial step outputs as {@code (shard, block)} in the block's window,
+   * at its timestamp, with the pane a bundle's end gives ({@code NO_FIRING}): through the bundle's
+   * context once {@code finishing} gives one, else through the receiver of the element being
+   * processed.
+   */
+  ShardPacker packerFor(
+      Supplier<DoFn.OutputReceiver<KV<Integer, byte[]>>> receiver,
+      Supplier<DoFn<?, KV<Integer, byte[]>>.FinishBundleContext> finishing) {
+    return new ShardPacker(
+        options.shards(),
+        (shard, block, window, millis) -> {
+          KV<Integer, byte[]> element = KV.of(shard, transport.send(block));
+          Instant timestamp = new Instant(millis);
+          DoFn<?, KV<Integer, byte[]>>.FinishBundleContext end = finishing.get();
+          if (end != null) {
+            end.output(element, timestamp, window);
+          } else {
+            receiver
+                .get()
+                .outputWindowedValue(element, timestamp, List.of(window), PaneInfo.NO_FIRING);
+          }
+        });
+  }
+
+  /** Hands every record of a shuffled element's blocks to {@code sink}. */
+  void forEachRecord(Iterable<byte[]> blocks, RecordSink sink) {
+    transport.forEachRecord(blocks, sink);
+  }
+
+  /** Lets the transport drop a shuffled element's blocks, once they are merged. */
+  void consumed(Iterable<byte[]> blocks) {
+    transport.consumed(blocks);
+  }
+}

@@ -42,4 +42,13 @@ public interface Aggregator<V, A> {
   default A mergeEncoded(A accumulator, ValueCodec<A> codec, byte[] bytes, int offset, int length) {
     return mergeAccumulators(accumulator, codec.decode(bytes, offset, length));
   }
+
+  /**
+   * These accumulators as a fixed number of longs, or null (the default) if they are not: an engine
+   * then keeps them in a column beside the keys rather than as objects ({@link LongLayout}). The
+   * layout must combine exactly as this aggregator does.
+   */
+  default LongLayout<V, A> longLayout() {
+    return null;
+  }
 }

@@ -57,7 +57,6 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
   private final CombineTable<V, A> table;
   private final int partitions;
   private final Level root;
-  private final Aggregator<V, A> aggregator;
 
   /** Non-null once the table stopped paying: input is appended and spilled as it comes. */
   private AppendBuffer appendBuffer;
@@ -72,12 +71,12 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   /**
    * A combiner folding values into accumulators with {@code aggregator}, encoding accumulators with
-   * {@code accumulatorCodec} when it spills, within {@code config}'s budget and disks.
+   * {@code accumulatorCodec} when it spills (as their longs, when the aggregator has a {@link
+   * LongLayout}), within {@code config}'s budget and disks.
    */
   public ExternalMerger(
       Aggregator<V, A> aggregator, ValueCodec<A> accumulatorCodec, SpillConfig config) {
     this.resources = new EngineResources(config);
-    this.aggregator = aggregator;
     try {
       this.table = new CombineTable<>(aggregator, accumulatorCodec, resources);
       this.partitions = config.partitions();
@@ -125,7 +124,9 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   private boolean tryAdd(byte[] key, int offset, int length, V value) {
     if (appendBuffer != null) {
-      return append(key, offset, length, aggregator.createAccumulator(value));
+      encoded.clear();
+      table.encodeCreated(value, encoded);
+      return append(key, offset, length);
     }
     judge.countRecord();
     if (!table.addInput(key, offset, length, value)) {
@@ -147,7 +148,9 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
 
   private boolean tryAddAccumulator(byte[] key, int offset, int length, A accumulator) {
     if (appendBuffer != null) {
-      return append(key, offset, length, accumulator);
+      encoded.clear();
+      table.encodeValue(accumulator, encoded);
+      return append(key, offset, length);
     }
     judge.countRecord();
     if (!table.mergeAccumulator(
@@ -158,9 +161,8 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     return true;
   }
 
-  private boolean append(byte[] key, int offset, int length, A accumulator) {
-    encoded.clear();
-    table.encodeValue(accumulator, encoded);
+  /** Appends the key with the accumulator just encoded into {@code encoded}. */
+  private boolean append(byte[] key, int offset, int length) {
     int hash = table.index().hash(key, offset, length);
     return appendBuffer.add(key, offset, length, hash, encoded.array(), 0, encoded.length());
   }

@@ -28,6 +28,40 @@ public final class LongSum implements Aggregator<Long, long[]> {
         }
       };
 
+  /** Each sum as one long in the engine's table. */
+  private static final LongLayout<Long, long[]> LAYOUT =
+      new LongLayout<>() {
+        @Override
+        public int width() {
+          return 1;
+        }
+
+        @Override
+        public void create(Long value, long[] slots, int at) {
+          slots[at] = value;
+        }
+
+        @Override
+        public void add(long[] slots, int at, Long value) {
+          slots[at] += value;
+        }
+
+        @Override
+        public void merge(long[] slots, int at, long[] from, int fromAt) {
+          slots[at] += from[fromAt];
+        }
+
+        @Override
+        public void store(long[] accumulator, long[] slots, int at) {
+          slots[at] = accumulator[0];
+        }
+
+        @Override
+        public long[] load(long[] slots, int at) {
+          return new long[] {slots[at]};
+        }
+      };
+
   @Override
   public long[] createAccumulator(Long value) {
     return new long[] {value};
@@ -57,6 +91,11 @@ public final class LongSum implements Aggregator<Long, long[]> {
     }
     accumulator[0] += decodeSum(bytes, offset, length);
     return accumulator;
+  }
+
+  @Override
+  public LongLayout<Long, long[]> longLayout() {
+    return LAYOUT;
   }
 
   private static long decodeSum(byte[] bytes, int offset, int length) {

@@ -31,6 +31,10 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
   private final EngineResources resources;
   private final CombineTable<V, A> table;
   private final Aggregator<V, A> aggregator;
+
+  /** The sink's encoding, which may differ from the table's spill encoding. */
+  private final ValueCodec<A> codec;
+
   private final RecordSink sink;
   private final ByteSink encoded = new ByteSink();
   private final TableJudge judge = new TableJudge(MIN_REDUCTION);
@@ -50,6 +54,7 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
       RecordSink sink) {
     this.resources = new EngineResources(config, false);
     this.aggregator = aggregator;
+    this.codec = accumulatorCodec;
     this.sink = sink;
     try {
       this.table = new CombineTable<>(aggregator, accumulatorCodec, resources);
@@ -65,7 +70,7 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     resources.checkAdding("partial combiner", finished);
     if (passThrough) {
       encoded.clear();
-      table.encodeValue(aggregator.createAccumulator(value), encoded);
+      codec.encode(aggregator.createAccumulator(value), encoded);
       sink.accept(key, offset, length, encoded.array(), 0, encoded.length());
       recordsOut++;
       return;
@@ -88,14 +93,15 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     KeyIndex index = table.index();
     int n = index.size();
     for (int id = 0; id < n; id++) {
-      ByteSink acc = table.encode(id);
+      encoded.clear();
+      codec.encode(table.accumulator(id), encoded);
       sink.accept(
           index.keyArray(id),
           index.keyOffset(id),
           index.keyLength(id),
-          acc.array(),
+          encoded.array(),
           0,
-          acc.length());
+          encoded.length());
     }
     recordsOut += n;
     if (n > 0) {

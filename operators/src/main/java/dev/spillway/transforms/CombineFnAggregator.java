@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import dev.spillway.spill.Aggregator;
+import dev.spillway.spill.LongLayout;
 import java.util.Arrays;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
@@ -11,10 +12,12 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  */
 public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<InputT, AccumT> {
   private final CombineFn<InputT, AccumT, ?> fn;
+  private final LongLayout<InputT, AccumT> layout;
 
   /** Aggregates with {@code fn}'s accumulator methods. */
   public CombineFnAggregator(CombineFn<InputT, AccumT, ?> fn) {
     this.fn = fn;
+    this.layout = CombineFnLayouts.of(fn);
   }
 
   @Override
@@ -35,5 +38,14 @@ public final class CombineFnAggregator<InputT, AccumT> implements Aggregator<Inp
   @Override
   public AccumT mergeAccumulators(AccumT first, AccumT second) {
     return fn.mergeAccumulators(Arrays.asList(first, second));
+  }
+
+  /**
+   * For Beam's sums, minima, maxima and counts, their one-primitive accumulators as a long each
+   * ({@link CombineFnLayouts}); null for other CombineFns.
+   */
+  @Override
+  public LongLayout<InputT, AccumT> longLayout() {
+    return layout;
   }
 }

@@ -2,6 +2,7 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.Aggregator;
 import dev.spillway.spill.ByteSink;
+import dev.spillway.spill.LongLayout;
 import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.ValueCodec;
 
@@ -64,6 +65,60 @@ final class Stamped<T> {
       first.value = values.mergeAccumulators(first.value, second.value);
       first.millis = time.combine(first.millis, second.millis);
       return first;
+    }
+
+    /** The values' layout with the timestamp in one more long, or null if they have none. */
+    @Override
+    public LongLayout<Stamped<V>, Stamped<A>> longLayout() {
+      LongLayout<V, A> layout = values.longLayout();
+      return layout == null ? null : new Layout<>(layout, time);
+    }
+  }
+
+  /** A stamped accumulator as its value's longs, then the timestamp. */
+  private static final class Layout<V, A> implements LongLayout<Stamped<V>, Stamped<A>> {
+    private final LongLayout<V, A> values;
+    private final OutputTime time;
+    private final int stamp;
+
+    Layout(LongLayout<V, A> values, OutputTime time) {
+      this.values = values;
+      this.time = time;
+      this.stamp = values.width();
+    }
+
+    @Override
+    public int width() {
+      return stamp + 1;
+    }
+
+    @Override
+    public void create(Stamped<V> input, long[] slots, int at) {
+      values.create(input.value, slots, at);
+      slots[at + stamp] = input.millis;
+    }
+
+    @Override
+    public void add(long[] slots, int at, Stamped<V> input) {
+      values.add(slots, at, input.value);
+      slots[at + stamp] = time.combine(slots[at + stamp], input.millis);
+    }
+
+    @Override
+    public void merge(long[] slots, int at, long[] from, int fromAt) {
+      values.merge(slots, at, from, fromAt);
+      slots[at + stamp] = time.combine(slots[at + stamp], from[fromAt + stamp]);
+    }
+
+    @Override
+    public void store(Stamped<A> accumulator, long[] slots, int at) {
+      values.store(accumulator.value, slots, at);
+      slots[at + stamp] = accumulator.millis;
+    }
+
+    @Override
+    public Stamped<A> load(long[] slots, int at) {
+      return new Stamped<>(values.load(slots, at), slots[at + stamp]);
     }
   }
 

@@ -30,12 +30,7 @@ public final class LongSum implements Aggregator<Long, long[]> {
 
   /** Each sum as one long in the engine's table. */
   private static final LongLayout<Long, long[]> LAYOUT =
-      new LongLayout<>() {
-        @Override
-        public int width() {
-          return 1;
-        }
-
+      new LongCount<>() {
         @Override
         public void create(Long value, long[] slots, int at) {
           slots[at] = value;
@@ -44,21 +39,6 @@ public final class LongSum implements Aggregator<Long, long[]> {
         @Override
         public void add(long[] slots, int at, Long value) {
           slots[at] += value;
-        }
-
-        @Override
-        public void merge(long[] slots, int at, long[] from, int fromAt) {
-          slots[at] += from[fromAt];
-        }
-
-        @Override
-        public void store(long[] accumulator, long[] slots, int at) {
-          slots[at] = accumulator[0];
-        }
-
-        @Override
-        public long[] load(long[] slots, int at) {
-          return new long[] {slots[at]};
         }
       };
 

@@ -1,5 +1,6 @@
 package dev.spillway.transforms;
 
+import dev.spillway.spill.LongCount;
 import dev.spillway.spill.LongLayout;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
@@ -172,12 +173,7 @@ final class CombineFnLayouts {
   }
 
   /** {@code Count.combineFn()}: one count, whatever the input. */
-  private static final class CountLayout<T> implements LongLayout<T, long[]> {
-    @Override
-    public int width() {
-      return 1;
-    }
-
+  private static final class CountLayout<T> extends LongCount<T> {
     @Override
     public void create(T value, long[] slots, int at) {
       slots[at] = 1;
@@ -186,21 +182,6 @@ final class CombineFnLayouts {
     @Override
     public void add(long[] slots, int at, T value) {
       slots[at]++;
-    }
-
-    @Override
-    public void merge(long[] slots, int at, long[] from, int fromAt) {
-      slots[at] += from[fromAt];
-    }
-
-    @Override
-    public void store(long[] accumulator, long[] slots, int at) {
-      slots[at] = accumulator[0];
-    }
-
-    @Override
-    public long[] load(long[] slots, int at) {
-      return new long[] {slots[at]};
     }
   }
 }

@@ -341,21 +341,12 @@ public class ExternalMergerTest {
       new ValueCodec<>() {
         @Override
         public void encode(long[] value, ByteSink out) {
-          long z = (value[0] << 1) ^ (value[0] >> 63);
-          while ((z & ~0x7FL) != 0) {
-            out.write((byte) ((z & 0x7F) | 0x80));
-            z >>>= 7;
-          }
-          out.write((byte) z);
+          ZigZag.write(value[0], out);
         }
 
         @Override
         public long[] decode(byte[] bytes, int offset, int length) {
-          long z = 0;
-          for (int i = 0; i < length; i++) {
-            z |= (bytes[offset + i] & 0x7FL) << (7 * i);
-          }
-          return new long[] {(z >>> 1) ^ -(z & 1)};
+          return ZigZag.read(bytes, offset, length, new long[1]);
         }
       };
 

@@ -91,35 +91,13 @@ public class LongLayoutTest {
       new ValueCodec<>() {
         @Override
         public void encode(long[] value, ByteSink out) {
-          for (long v : value) {
-            long z = (v << 1) ^ (v >> 63);
-            while ((z & ~0x7FL) != 0) {
-              out.write((byte) ((z & 0x7F) | 0x80));
-              z >>>= 7;
-            }
-            out.write((byte) z);
-          }
+          ZigZag.write(value[0], out);
+          ZigZag.write(value[1], out);
         }
 
         @Override
         public long[] decode(byte[] bytes, int offset, int length) {
-          long[] out = new long[2];
-          int p = offset;
-          for (int i = 0; i < 2; i++) {
-            long z = 0;
-            int shift = 0;
-            byte b;
-            do {
-              b = bytes[p++];
-              z |= (b & 0x7FL) << shift;
-              shift += 7;
-            } while (b < 0);
-            out[i] = (z >>> 1) ^ -(z & 1);
-          }
-          if (p != offset + length) {
-            throw new IllegalArgumentException("two varints, then " + (offset + length - p));
-          }
-          return out;
+          return ZigZag.read(bytes, offset, length, new long[2]);
         }
       };
 

@@ -35,9 +35,11 @@ public interface Aggregator<V, A> {
   /**
    * Merges an accumulator given as {@code codec}'s encoding, {@code bytes[offset, offset+length)},
    * into {@code accumulator}; the engine's merge of spilled partitions calls it once per spilled
-   * record of a key already in its table. The default decodes, then merges. An aggregator that can
-   * read the encoding directly (a sum, a count) overrides it to make no object per record: on G1,
-   * an object per merged record costs the merge several times what the merging does.
+   * record of a key already in its table, when it holds accumulators as objects. The default
+   * decodes, then merges; an aggregator that can read the encoding directly may override it to make
+   * no object per record (on G1, an object per merged record costs the merge several times what the
+   * merging does). Sums, counts and other accumulators of a few longs do better with a {@link
+   * #longLayout()}, which the engine merges with no object at all.
    */
   default A mergeEncoded(A accumulator, ValueCodec<A> codec, byte[] bytes, int offset, int length) {
     return mergeAccumulators(accumulator, codec.decode(bytes, offset, length));

@@ -59,20 +59,6 @@ public final class LongSum implements Aggregator<Long, long[]> {
     return first;
   }
 
-  /**
-   * Adds an encoded sum in place, without decoding it to an array first, when it is {@link
-   * #CODEC}'s.
-   */
-  @Override
-  public long[] mergeEncoded(
-      long[] accumulator, ValueCodec<long[]> codec, byte[] bytes, int offset, int length) {
-    if (codec != CODEC) {
-      return Aggregator.super.mergeEncoded(accumulator, codec, bytes, offset, length);
-    }
-    accumulator[0] += decodeSum(bytes, offset, length);
-    return accumulator;
-  }
-
   @Override
   public LongLayout<Long, long[]> longLayout() {
     return LAYOUT;

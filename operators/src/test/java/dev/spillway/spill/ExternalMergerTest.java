@@ -352,9 +352,9 @@ public class ExternalMergerTest {
 
   /**
    * The merge hands spilled accumulators to {@link Aggregator#mergeEncoded} and keeps what it
-   * returns: an aggregator that returns a new object at every step, and LongSum under a codec of
-   * another encoding (it must decode, not read the bytes as its own), give the model's sums through
-   * spills, repartitioning and the sorted merge.
+   * returns: an aggregator that returns a new object at every step gives the model's sums through
+   * spills, repartitioning and the sorted merge; so does LongSum under a codec of another encoding,
+   * which it never reads (held as longs, it spills the longs).
    */
   @Test
   public void spilledAccumulatorsMergeWhateverTheAggregatorReturnsAndTheCodecWrites() {

@@ -20,6 +20,10 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Max;
+import org.apache.beam.sdk.transforms.Mean;
+import org.apache.beam.sdk.transforms.Min;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
@@ -39,6 +43,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -554,6 +559,111 @@ public final class WindowedScenarios {
         sessionModel(sparse, 1_500),
         options,
         runner);
+  }
+
+  /**
+   * The CombineFns users reach for first — {@code Count}, {@code Sum}, {@code Min} and {@code Max}
+   * of longs, integers and doubles (which the engines hold as longs: {@code CombineFnLayouts}),
+   * {@code Mean} (an object accumulator) and a subclass of Beam's {@code BinaryCombineLongFn} that
+   * overrides {@code addInput} (whose own methods must run) — each through {@link SpillingCombine}
+   * beside {@link Combine#perKey} in fixed windows with the earliest timestamps and in sessions
+   * with the latest: every output the same with its window, timestamp and pane.
+   */
+  public static void commonCombineFns(Pipeline p, SpillOptions options, Runner runner) {
+    List<TimestampedValue<KV<String, Long>>> events = events(9, 1_500, 60, 1_000);
+    combineFnsBesideBuiltIn(
+        p,
+        "FnsFixed",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        options,
+        runner);
+    List<TimestampedValue<KV<String, Long>>> sparse = events(10, 1_000, 20, 50_000);
+    combineFnsBesideBuiltIn(
+        p,
+        "FnsSessions",
+        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
+            .withTimestampCombiner(TimestampCombiner.LATEST),
+        sparse,
+        options,
+        runner);
+  }
+
+  private static void combineFnsBesideBuiltIn(
+      Pipeline p,
+      String name,
+      Window<KV<String, Long>> windowing,
+      List<TimestampedValue<KV<String, Long>>> events,
+      SpillOptions options,
+      Runner runner) {
+    PCollection<KV<String, Long>> longs =
+        input(p, name + "Events", events).apply(name + "Windowing", windowing);
+    boolean sessions = longs.getWindowingStrategy().needsMerge();
+    Panes panes =
+        !runner.panesMatchBuiltIn || (sessions && !runner.sessionCombinePanesMatch)
+            ? Panes.NONE
+            : Panes.ALL;
+    // Values around zero, so that a min or max is not a sum's sign; doubles with two fraction bits
+    // and small enough that every sum is exact whatever the order of the additions.
+    PCollection<KV<String, Integer>> ints =
+        longs.apply(
+            name + "Ints",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.integers()))
+                .via(e -> KV.of(e.getKey(), (int) (e.getValue() - 50))));
+    PCollection<KV<String, Double>> doubles =
+        longs.apply(
+            name + "Doubles",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.doubles()))
+                .via(e -> KV.of(e.getKey(), e.getValue() / 4.0 - 12.5)));
+    sameCombine(name + "Count", longs, Count.combineFn(), options, panes);
+    sameCombine(name + "MinLongs", longs, Min.ofLongs(), options, panes);
+    sameCombine(name + "MaxLongs", longs, Max.ofLongs(), options, panes);
+    sameCombine(name + "SumInts", ints, Sum.ofIntegers(), options, panes);
+    sameCombine(name + "MinInts", ints, Min.ofIntegers(), options, panes);
+    sameCombine(name + "MaxInts", ints, Max.ofIntegers(), options, panes);
+    sameCombine(name + "SumDoubles", doubles, Sum.ofDoubles(), options, panes);
+    sameCombine(name + "MinDoubles", doubles, Min.ofDoubles(), options, panes);
+    sameCombine(name + "MaxDoubles", doubles, Max.ofDoubles(), options, panes);
+    sameCombine(name + "Mean", ints, Mean.<Integer>of(), options, panes);
+    sameCombine(name + "SumOfSquares", longs, new SumOfSquares(), options, panes);
+  }
+
+  private static <V, O> void sameCombine(
+      String name,
+      PCollection<KV<String, V>> in,
+      Combine.CombineFn<V, ?, O> fn,
+      SpillOptions options,
+      Panes panes) {
+    assertSame(
+        name,
+        in.apply(name + "Spilling", SpillingCombine.<String, V, O>perKey(fn).withOptions(options))
+            .apply(name + "DescribeOurs", describe(panes)),
+        in.apply(name + "Beam", Combine.perKey(fn)).apply(name + "DescribeBeams", describe(panes)));
+  }
+
+  /**
+   * A sum of squares written as a {@code BinaryCombineLongFn} whose {@code addInput} squares: a
+   * layout built from {@code apply} alone would sum the values instead.
+   */
+  static final class SumOfSquares extends Combine.BinaryCombineLongFn {
+    @Override
+    public long apply(long left, long right) {
+      return left + right;
+    }
+
+    @Override
+    public long identity() {
+      return 0;
+    }
+
+    @Override
+    public long[] addInput(long[] accumulator, Long input) {
+      accumulator[0] += input * input;
+      return accumulator;
+    }
   }
 
   /** Sliding windows (each element in several) with the built-in: no model of sums by window. */

@@ -113,6 +113,17 @@ public class WindowingTest {
   }
 
   @Test
+  public void theCommonCombineFnsGiveWhatTheBuiltInGivesAndSpill() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.commonCombineFns(
+        p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  @Test
   public void slidingWindowsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
     WindowedScenarios.slidingWindows(p, PipelineSupport.smallBudget(dir, 256 << 10));

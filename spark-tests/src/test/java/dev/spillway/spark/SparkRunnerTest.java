@@ -343,6 +343,12 @@ public class SparkRunnerTest {
             .withSpillDirectories(List.of(dir.toString())),
         WindowedScenarios.Runner.SPARK);
     WindowedScenarios.slidingWindows(p, smallBudget(dir));
+    WindowedScenarios.commonCombineFns(
+        p,
+        SpillOptions.create()
+            .withMemoryBudgetBytes(128 << 10)
+            .withSpillDirectories(List.of(dir.toString())),
+        WindowedScenarios.Runner.SPARK);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));

@@ -208,8 +208,10 @@ public final class MemoryPool {
                   + " bytes in use (waiting for memory: "
                   + waiters
                   + "; the others are used by the waiting threads, as steps fused on"
-                  + " one thread are, such as a group whose output feeds a sort). Raise the budget or"
-                  + " lower the number of concurrent bundles.");
+                  + " one thread are, such as a group whose output feeds a sort, or the steps"
+                  + " of many spillway transforms reading one input). Raise the budget, lower"
+                  + " the number of concurrent bundles, or put fewer spillway steps on one"
+                  + " thread.");
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {

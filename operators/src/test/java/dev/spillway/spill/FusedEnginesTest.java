@@ -1,6 +1,9 @@
 package dev.spillway.spill;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
@@ -238,6 +241,75 @@ public class FusedEnginesTest {
   }
 
   /** A record's number, scrambled: keys and values all over the range. */
+  /**
+   * Many transforms reading one input: Flink chains each one's step before the shuffle onto the
+   * input's thread, so all of their engines are open and adding at once. A dozen in 4 MiB each
+   * spill and give the model's sums.
+   */
+  @Test
+  public void aDozenEnginesReadingOneInputOnOneThreadEachSpillAndGiveTheModel() {
+    SpillConfig config = spillDir.config(BUDGET);
+    List<ExternalMerger<Long, long[]>> mergers = new ArrayList<>();
+    try {
+      for (int m = 0; m < 12; m++) {
+        mergers.add(new ExternalMerger<>(new LongSum(), LongSum.CODEC, config));
+      }
+      Map<Long, Long> model = new HashMap<>();
+      for (int i = 0; i < 200_000; i++) {
+        byte[] key = OrderedBytes.encodeLong(mix(i % 50_000));
+        for (int m = 0; m < mergers.size(); m++) {
+          mergers.get(m).add(key, (long) i * (m + 1));
+        }
+        model.merge(mix(i % 50_000), (long) i, Long::sum);
+        assertTrue(config.pool().used() <= BUDGET);
+      }
+      for (int m = 0; m < mergers.size(); m++) {
+        ExternalMerger<Long, long[]> merger = mergers.get(m);
+        Map<Long, Long> sums = new HashMap<>();
+        try (CombineCursor<long[]> out = merger.finish()) {
+          while (out.next()) {
+            sums.put(
+                OrderedBytes.decodeLong(out.keyArray(), out.keyOffset()), out.accumulator()[0]);
+          }
+        }
+        assertTrue("engine " + m + " spilled", merger.stats().spillCount() > 0);
+        long factor = m + 1;
+        Map<Long, Long> expected = new HashMap<>();
+        model.forEach((key, sum) -> expected.put(key, sum * factor));
+        assertEquals("engine " + m, expected, sums);
+        merger.close();
+      }
+    } finally {
+      mergers.forEach(ExternalMerger::close);
+    }
+  }
+
+  /**
+   * Past what the floors of engines open on one thread allow (each keeps its block buffers and a
+   * few pages; about 40 KiB at a small budget), the next engine fails by name, saying what to do,
+   * and the engines already open give their memory back when closed (the rule checks the pool).
+   */
+  @Test
+  public void moreEnginesOnOneThreadThanTheirFloorsAllowFailByName() {
+    SpillConfig config = spillDir.config(256 << 10);
+    List<ExternalMerger<Long, long[]>> mergers = new ArrayList<>();
+    try {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> {
+                for (int m = 0; m < 64; m++) {
+                  mergers.add(new ExternalMerger<>(new LongSum(), LongSum.CODEC, config));
+                  mergers.get(m).add(OrderedBytes.encodeLong(m), 1L);
+                }
+              });
+      assertThat(e.getMessage(), containsString("put fewer spillway steps on one thread"));
+      assertTrue(mergers.size() >= 4);
+    } finally {
+      mergers.forEach(ExternalMerger::close);
+    }
+  }
+
   private static long mix(long i) {
     return KeyHasher.mix64(i + 1);
   }

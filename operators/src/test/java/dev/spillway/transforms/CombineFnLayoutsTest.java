@@ -21,7 +21,6 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Max;
@@ -40,25 +39,6 @@ import org.junit.rules.TemporaryFolder;
 public class CombineFnLayoutsTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  /** Sums longs, but adds each value twice: its layout would lose that. */
-  private static final class DoublingSum extends Combine.BinaryCombineLongFn {
-    @Override
-    public long apply(long left, long right) {
-      return left + right;
-    }
-
-    @Override
-    public long identity() {
-      return 0;
-    }
-
-    @Override
-    public long[] addInput(long[] accumulator, Long input) {
-      accumulator[0] += 2 * input;
-      return accumulator;
-    }
-  }
-
   @Test
   public void beamsOwnFnsGiveWhatTheFnGivesThroughSpills() throws Exception {
     check(Sum.ofLongs(), VarLongCoder.of(), v -> v - 500_000, true);
@@ -70,7 +50,7 @@ public class CombineFnLayoutsTest {
     check(Sum.ofDoubles(), DoubleCoder.of(), v -> (double) (v - 500_000), true);
     check(Min.ofDoubles(), DoubleCoder.of(), v -> (v - 500_000) / 7.0, true);
     check(Count.<Long>combineFn(), VarLongCoder.of(), v -> v, true);
-    check(new DoublingSum(), VarLongCoder.of(), v -> v, false);
+    check(new WindowedScenarios.SumOfSquares(), VarLongCoder.of(), v -> v, false);
   }
 
   private <InputT, AccumT, OutputT> void check(

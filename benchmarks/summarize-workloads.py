@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Reads the JSON lines of run-workloads.sh (or run-spark.sh) on stdin; prints a Markdown table
-of medians.
+of medians. Runs on a Flink cluster also report job_seconds, the job's net runtime as Flink
+reports it (no client start-up, translation or result polling); then a second table sets each
+system's medians beside Beam's built-ins on the same runner (spillway-R against beam-R), by the
+client's wall clock and by the job's time.
 
 Checks that every run of a workload agrees on output_keys and checksum, and fails if not; the
 floors (systems ending in -floor) checksum their records instead, and are left out of the check.
@@ -45,3 +48,26 @@ for (workload, system, heap), rs in groups.items():
         workload, system, heap, len(rs), format(int(statistics.median(rates)), ","),
         format(max(rates), ","), statistics.median(secs), ratio, r0["spills"],
         format(r0["disk_bytes_spilled"], ","), format(r0["output_keys"], ","), r0["checksum"]))
+
+# spillway-R against beam-R (and the floor R-floor) on runners whose runs report the job's time.
+with_job = {k: rs for k, rs in groups.items() if all("job_seconds" in r for r in rs)}
+if with_job:
+    print()
+    print("| workload | runner | spillway s (job s) | built-in s (job s) | floor s (job s) "
+          "| spillway / built-in by wall clock | by job time |")
+    print("|---|---|---|---|---|---|---|")
+    def med(rs, field):
+        return statistics.median(r[field] for r in rs)
+    for (workload, system, heap), rs in with_job.items():
+        if not system.startswith("spillway-") or system.count("-") != 1:
+            continue
+        runner = system.split("-", 1)[1]
+        beam = with_job.get((workload, "beam-" + runner, heap))
+        floor = with_job.get((workload, runner + "-floor", heap))
+        if not beam:
+            continue
+        cell = lambda xs: "%.2f (%.2f)" % (med(xs, "seconds"), med(xs, "job_seconds")) if xs else "—"
+        print("| %s | %s | %s | %s | %s | %.2f× | %.2f× |" % (
+            workload, runner, cell(rs), cell(beam), cell(floor),
+            med(beam, "seconds") / med(rs, "seconds"),
+            med(beam, "job_seconds") / med(rs, "job_seconds")))

@@ -150,7 +150,7 @@ public final class WorkloadRunner {
             "{\"system\": \"%s\", \"workload\": \"%s\", \"records\": %d, \"keys\": %s, "
                 + "\"seed\": %d, \"memory_mb\": %d, \"seconds\": %.3f, \"records_per_second\": %d, "
                 + "\"spills\": %d, \"disk_bytes_spilled\": %d, \"memory_bytes_spilled\": %d, "
-                + "\"output_keys\": %d, \"checksum\": \"%s\"}",
+                + "\"output_keys\": %d, \"checksum\": \"%s\"%s}",
             system.name(),
             spec.workload().id(),
             spec.records(),
@@ -163,7 +163,10 @@ public final class WorkloadRunner {
             result.diskBytesSpilled(),
             result.memoryBytesSpilled(),
             result.checksum().outputKeys(),
-            result.checksum().value()));
+            result.checksum().value(),
+            result.jobSeconds() > 0
+                ? String.format(Locale.ROOT, ", \"job_seconds\": %.3f", result.jobSeconds())
+                : ""));
   }
 
   private static Map<String, String> parse(String[] args) {

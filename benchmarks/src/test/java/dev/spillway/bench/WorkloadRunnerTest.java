@@ -26,6 +26,8 @@ import org.junit.rules.TemporaryFolder;
 public class WorkloadRunnerTest {
   private static final Pattern CHECKSUM =
       Pattern.compile("\"output_keys\": (\\d+), \"checksum\": \"(\\d+)\"");
+  private static final Pattern JOB_TIME =
+      Pattern.compile("\"seconds\": ([\\d.]+),.*\"job_seconds\": ([\\d.]+)");
 
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -75,6 +77,13 @@ public class WorkloadRunnerTest {
     assertEquals(Files.readString(log), 0, run.exitValue());
     Matcher m = CHECKSUM.matcher(out);
     assertTrue(out, m.find());
+    if (system.endsWith("-flink")) {
+      // The job's own time, as Flink reports it: positive, and within the wall clock around it.
+      Matcher times = JOB_TIME.matcher(out);
+      assertTrue(out, times.find());
+      double job = Double.parseDouble(times.group(2));
+      assertTrue(out, job > 0 && job <= Double.parseDouble(times.group(1)));
+    }
     return m.group(1) + "/" + m.group(2);
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads the JSON lines of run-workloads.sh (or run-spark.sh) on stdin; prints a Markdown table
-of medians. Runs on a Flink cluster also report job_seconds, the job's net runtime as Flink
-reports it (no client start-up, translation or result polling); then a second table sets each
+of medians. Runs on Flink or Spark also report job_seconds, the job's own time (Flink's net
+runtime: no client start-up, translation or result polling; on Spark, from the submission with
+the context already started: no context start-up); then a second table sets each
 system's medians beside Beam's built-ins on the same runner (spillway-R against beam-R), by the
 client's wall clock and by the job's time.
 

@@ -180,7 +180,7 @@ final class PipelineSystem implements WorkloadSystem {
    * FlinkRunnerResult} keeps Flink's {@code JobExecutionResult.getNetRuntime()} without a getter
    * and prints it last in its {@code toString()}.
    */
-  static double flinkJobSeconds(PipelineResult result) {
+  private static double flinkJobSeconds(PipelineResult result) {
     if (!(result instanceof FlinkRunnerResult)) {
       return 0;
     }

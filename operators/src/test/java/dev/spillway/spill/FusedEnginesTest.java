@@ -240,7 +240,6 @@ public class FusedEnginesTest {
     assertEquals(0, pool.used());
   }
 
-  /** A record's number, scrambled: keys and values all over the range. */
   /**
    * Many transforms reading one input: Flink chains each one's step before the shuffle onto the
    * input's thread, so all of their engines are open and adding at once. A dozen in 4 MiB each
@@ -310,6 +309,7 @@ public class FusedEnginesTest {
     }
   }
 
+  /** A record's number, scrambled: keys and values all over the range. */
   private static long mix(long i) {
     return KeyHasher.mix64(i + 1);
   }

@@ -16,7 +16,7 @@ import java.util.List;
  * <p>Equal hashes of different keys are told apart by comparing key bytes while walking a run of
  * equal hashes; such a run is reordered (stably) so that each key's values come out together.
  *
- * <p>Memory: the arena's pages and the sort's arrays (32 bytes a value and 8 a record), reserved
+ * <p>Memory: the arena's pages and the sort's arrays (32 bytes a value and 24 a record), reserved
  * before they are made, kept across partitions and returned by {@link #release}. A load that is
  * refused memory stops and reports it; the caller then merges the partition another way.
  */
@@ -24,15 +24,21 @@ final class HashOrderedGroups {
   /** Bytes of arrays per value: the sort keys, the value addresses, and a scratch copy of each. */
   private static final int BYTES_PER_VALUE = 32;
 
-  /** Bytes of arrays per record: its key's address. */
-  private static final int BYTES_PER_RECORD = 8;
+  /** Bytes of arrays per record: its key's address and head ({@link #keys}). */
+  private static final int BYTES_PER_RECORD = 24;
+
+  /** Longs per record in {@link #keys}. */
+  private static final int KEY_LONGS = 3;
+
+  /** The longest key whose head holds all of it. */
+  private static final int HEAD_BYTES = 15;
 
   private final EngineResources resources;
   private final KeyHasher hasher;
   private final long seed;
   private final ByteArena arena;
 
-  /** {@code hash << 32 | record}, sorted; {@code record} indexes {@link #keyAddress}. */
+  /** {@code hash << 32 | record}, sorted; {@code record} indexes {@link #keys}. */
   private long[] order = new long[0];
 
   /** The address of each value, {@code [length: varint][bytes]}, moved with {@link #order}. */
@@ -40,7 +46,16 @@ final class HashOrderedGroups {
 
   private long[] scratchOrder = new long[0];
   private long[] scratchValues = new long[0];
-  private long[] keyAddress = new long[0];
+
+  /**
+   * Three longs per record: the address of its key's {@code [length: varint][bytes]} in the arena,
+   * then its head: the key's first eight bytes, and its next seven with its length (capped at 255)
+   * in the top byte. Walking a run of equal hashes compares every value's key with the run's first;
+   * the heads, side by side with the address, settle that without reading the arena for keys of at
+   * most {@value #HEAD_BYTES} bytes, and tell most unequal keys apart for longer ones.
+   */
+  private long[] keys = new long[0];
+
   private long arrayBytes;
 
   private int size;
@@ -110,8 +125,13 @@ final class HashOrderedGroups {
               clear();
               return false;
             }
-            keyAddress[++record] = key;
-            hash = hasher.hash(reader.keyArray(), reader.keyOffset(), kl, seed);
+            byte[] k = reader.keyArray();
+            int ko = reader.keyOffset();
+            int at = KEY_LONGS * ++record;
+            keys[at] = key;
+            keys[at + 1] = Bytes.prefix(k, ko, kl);
+            keys[at + 2] = Bytes.prefix(k, ko + 8, kl - 8) >>> 8 | (long) Math.min(kl, 255) << 56;
+            hash = hasher.hash(k, ko, kl, seed);
           }
           long value =
               arena.copyLengthPrefixed(
@@ -131,22 +151,22 @@ final class HashOrderedGroups {
   }
 
   private boolean ensureArrays(int values, int records) {
-    if (values <= order.length && records <= keyAddress.length) {
+    if (values <= order.length && records <= keys.length / KEY_LONGS) {
       return true;
     }
     int v = Math.max(values, order.length);
-    int r = Math.max(records, keyAddress.length);
+    int r = Math.max(records, keys.length / KEY_LONGS);
     long bytes = (long) BYTES_PER_VALUE * v + (long) BYTES_PER_RECORD * r;
     if (!resources.reservation.tryReserve(bytes - arrayBytes)) {
       return false;
     }
     // Dropped before the new arrays are made, so that the heap never holds both.
-    order = valueAddress = scratchOrder = scratchValues = keyAddress = null;
+    order = valueAddress = scratchOrder = scratchValues = keys = null;
     order = new long[v];
     valueAddress = new long[v];
     scratchOrder = new long[v];
     scratchValues = new long[v];
-    keyAddress = new long[r];
+    keys = new long[KEY_LONGS * r];
     arrayBytes = bytes;
     return true;
   }
@@ -201,10 +221,18 @@ final class HashOrderedGroups {
     return mine;
   }
 
-  /** Whether two records' keys are equal: their {@code [length][bytes]} entries are. */
+  /** Whether two records' keys are equal: their heads, then if need be their bytes, are. */
   private boolean sameKey(int a, int b) {
-    long x = keyAddress[a];
-    long y = keyAddress[b];
+    int i = KEY_LONGS * a;
+    int j = KEY_LONGS * b;
+    if (keys[i + 1] != keys[j + 1] || keys[i + 2] != keys[j + 2]) {
+      return false;
+    }
+    if ((keys[i + 2] >>> 56) <= HEAD_BYTES) {
+      return true; // equal lengths, and the heads hold every byte
+    }
+    long x = keys[i];
+    long y = keys[j];
     int length = arena.prefixedLength(x);
     int entry = Varint.size(length) + length;
     return length == arena.prefixedLength(y)
@@ -212,17 +240,22 @@ final class HashOrderedGroups {
             arena.page(x), arena.offset(x), entry, arena.page(y), arena.offset(y), entry);
   }
 
+  /** The arena address of the current key's entry. */
+  private long currentKey() {
+    return keys[KEY_LONGS * (int) order[groupStart]];
+  }
+
   /** The current key's bytes: {@code keyArray()[keyOffset(), keyOffset() + keyLength())}. */
   byte[] keyArray() {
-    return arena.page(keyAddress[(int) order[groupStart]]);
+    return arena.page(currentKey());
   }
 
   int keyOffset() {
-    return arena.prefixedOffset(keyAddress[(int) order[groupStart]]);
+    return arena.prefixedOffset(currentKey());
   }
 
   int keyLength() {
-    return arena.prefixedLength(keyAddress[(int) order[groupStart]]);
+    return arena.prefixedLength(currentKey());
   }
 
   /** The current key's values; valid until {@link #next} or {@link #load}. */
@@ -272,7 +305,7 @@ final class HashOrderedGroups {
   /** Returns every byte: the arena's pages and the arrays. */
   void release() {
     clear();
-    order = valueAddress = scratchOrder = scratchValues = keyAddress = new long[0];
+    order = valueAddress = scratchOrder = scratchValues = keys = new long[0];
     resources.reservation.release(arrayBytes);
     arrayBytes = 0;
   }

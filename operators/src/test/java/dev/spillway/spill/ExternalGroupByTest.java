@@ -265,6 +265,41 @@ public class ExternalGroupByTest {
     assertEquals(0, stats.sortedMerges());
   }
 
+  /**
+   * Keys that agree on their first 15 bytes, or differ only in length with zeros, under 256 hashes:
+   * the hash-ordered load tells keys apart by a head of their first 15 bytes and length, and by
+   * their bytes past it, so every key must still come out alone.
+   */
+  @Test
+  public void keysSharingTheirFirstBytesInPartitionsThatFitNeverMerge() {
+    int[] lengths = {0, 1, 7, 8, 9, 15, 16, 17, 24};
+    Random random = new Random(12);
+    Map<ByteBuffer, List<ByteBuffer>> model = new HashMap<>();
+    try (ExternalGroupBy groups =
+        new ExternalGroupBy(spill.config(1 << 20).withHasher(FEW_HASHES))) {
+      for (int i = 0; i < 60_000; i++) {
+        int length = lengths[random.nextInt(lengths.length)];
+        byte[] key = new byte[length];
+        int variant = random.nextInt(700);
+        if (length > 0) {
+          key[length - 1] = (byte) variant; // zeros before it: the heads of keys this long agree
+        }
+        if (length > 1) {
+          key[length - 2] = (byte) (variant >> 8);
+        }
+        byte[] value = Keys.value(random, 6);
+        groups.add(key, value);
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+            .add(ByteBuffer.wrap(value));
+      }
+      model.values().forEach(Collections::sort);
+      ModelAssert.assertSameMap(model, drain(groups));
+      assertThat(groups.stats().spillCount(), greaterThan(1L));
+      assertEquals(0, groups.stats().sortedMerges());
+    }
+  }
+
   @Test
   public void emptyKeysAndValues() {
     try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(128 << 10))) {

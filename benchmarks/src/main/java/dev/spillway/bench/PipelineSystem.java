@@ -4,7 +4,6 @@ import dev.spillway.spill.ExternalSorter;
 import dev.spillway.spill.OrderedBytes;
 import dev.spillway.spill.RecordCursor;
 import dev.spillway.templates.FlinkLocalTemp;
-import dev.spillway.templates.sort.AssignRangeFn;
 import dev.spillway.templates.sort.RangeBounds;
 import dev.spillway.templates.workload.Checksum;
 import dev.spillway.templates.workload.Generator;
@@ -20,8 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -35,6 +34,7 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.runners.flink.FlinkRunnerResult;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -47,15 +47,15 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.Keys;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
-import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * A workload as a Beam pipeline: {@code spillway-direct} (spillway's transforms on the
@@ -138,12 +138,11 @@ final class PipelineSystem implements WorkloadSystem {
             .withShuffle(
                 SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
             .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
-    PCollection<KV<Long, Long>> records =
-        generate(p, spec).setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
+    PCollection<KV<Long, Long>> records = generate(p, spec, "");
     if (transforms == Transforms.NONE) {
       records.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else if (spec.workload() == Workload.SORT) {
-      sort(records, spec.records(), spec.seed(), spill);
+      sort(records, generate(p, spec, "Counted"), spec, spill);
     } else if (spec.workload() == Workload.COMBINE) {
       PCollection<KV<Long, Long>> sums =
           spillway()
@@ -197,31 +196,52 @@ final class PipelineSystem implements WorkloadSystem {
    * the same records either way. {@code -Dspillway.source=sequence} keeps {@code GenerateSequence}
    * on Flink too (the source of the batches measured before 2026-12-04); the DirectRunner always
    * uses it, since it holds a bundle's outputs in memory and a shard's would be millions of
-   * records.
+   * records. {@code prefix} names the steps of another reading of the same records.
    */
-  private PCollection<KV<Long, Long>> generate(Pipeline p, WorkloadSpec spec) {
+  private PCollection<KV<Long, Long>> generate(Pipeline p, WorkloadSpec spec, String prefix) {
     RecordFn records = new RecordFn(spec.workload(), spec.seed(), spec.keys());
+    PCollection<KV<Long, Long>> out;
     if (!target.shardedSource() || "sequence".equals(System.getProperty("spillway.source"))) {
-      return p.apply("Generate", GenerateSequence.from(0).to(spec.records()))
-          .apply("Records", ParDo.of(records));
+      out =
+          p.apply(prefix + "Generate", GenerateSequence.from(0).to(spec.records()))
+              .apply(prefix + "Records", ParDo.of(records));
+    } else {
+      List<Long> shards =
+          LongStream.range(0, GENERATOR_SHARDS).boxed().collect(Collectors.toList());
+      out =
+          p.apply(prefix + "Shards", Create.of(shards))
+              .apply(prefix + "SpreadShards", Reshuffle.viaRandomKey())
+              .apply(
+                  prefix + "Records",
+                  ParDo.of(new ShardRecordsFn(records, spec.records(), GENERATOR_SHARDS)));
     }
-    List<Long> shards = LongStream.range(0, GENERATOR_SHARDS).boxed().collect(Collectors.toList());
-    return p.apply("Shards", Create.of(shards))
-        .apply("SpreadShards", Reshuffle.viaRandomKey())
-        .apply("Records", ParDo.of(new ShardRecordsFn(records, spec.records(), GENERATOR_SHARDS)));
+    return out.setCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
   }
 
   private static final int GENERATOR_SHARDS = 64;
 
   /**
    * sort: a sample of the keys, taken up front, sets {@value #SORT_RANGES} key ranges; each range
-   * is grouped (by SpillingGroupByKey, or Beam's GroupByKey), sorted (by spillway's ExternalSorter,
-   * or on the heap) and checksummed at its global positions, which start after the counts of the
-   * ranges before it.
+   * is grouped (by SpillingGroupByKey, or Beam's GroupByKey) together with its offset, the count of
+   * the ranges before it, then sorted (by spillway's ExternalSorter, or on the heap) and
+   * checksummed at its global positions.
+   *
+   * <p>The counts read the records a second time ({@code counted}, generated again, as a job would
+   * read its input files again) rather than share one collection with the group: on Flink a
+   * collection that two steps read is serialized for each of them (1.1 GB at full N), on Spark it
+   * is cached. The offsets reach each range through the group itself, as a value tagged {@code
+   * true} beside the range's keys (tagged {@code false}), the way {@code CoGroupByKey} joins two
+   * collections. As a side input (a broadcast set on Flink's DataSet API) they kept the step
+   * reading them from being chained to the group, so every range's values crossed between tasks
+   * once more as an encoded {@code Iterable}. Both systems run this same shape.
    */
   private void sort(
-      PCollection<KV<Long, Long>> records, long recordCount, long seed, SpillOptions spill) {
-    PCollection<Long> keys = records.apply("Keys", Keys.create());
+      PCollection<KV<Long, Long>> records,
+      PCollection<KV<Long, Long>> counted,
+      WorkloadSpec spec,
+      SpillOptions spill) {
+    long recordCount = spec.records();
+    long seed = spec.seed();
     // The sample: the keys of records picked at random, as a job samples its input files.
     Random random = new Random(seed);
     List<byte[]> sample = new ArrayList<>();
@@ -230,33 +250,91 @@ final class PipelineSystem implements WorkloadSystem {
       sample.add(OrderedBytes.encodeLong(Generator.rand(seed, index)));
     }
     List<byte[]> bounds = RangeBounds.fromSample(sample, SORT_RANGES);
-    PCollection<KV<Integer, Long>> ranged =
-        keys.apply(
-                "AssignRanges", ParDo.of(new AssignRangeFn<Long>(bounds, OrderedBytes::encodeLong)))
-            .setCoder(KvCoder.of(VarIntCoder.of(), VarLongCoder.of()));
-    PCollectionView<Map<Integer, Long>> counts =
-        (spillway()
-                ? ranged.apply(
-                    "CountRanges",
-                    SpillingCombine.<Integer, Long, Long>perKey(Count.<Long>combineFn())
-                        .withOptions(spill))
-                : ranged.apply("CountRanges", Count.perKey()))
-            .apply("CountsView", View.asMap());
-    PCollection<KV<Integer, Iterable<Long>>> grouped =
+    KvCoder<Integer, KV<Boolean, Long>> tagged =
+        KvCoder.of(VarIntCoder.of(), KvCoder.of(BooleanCoder.of(), VarLongCoder.of()));
+    PCollection<KV<Integer, KV<Boolean, Long>>> keys =
+        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(tagged);
+    PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys =
+        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(tagged);
+    PCollection<KV<Integer, Long>> counts =
         spillway()
-            ? ranged.apply(
-                "GroupRanges", SpillingGroupByKey.<Integer, Long>create().withOptions(spill))
-            : ranged.apply("GroupRanges", GroupByKey.create());
-    grouped.apply(
-        "SortRanges",
-        ParDo.of(new SortChecksumFn(counts, spillway() ? spill : null)).withSideInputs(counts));
+            ? countedKeys.apply(
+                "CountRanges",
+                SpillingCombine.<Integer, KV<Boolean, Long>, Long>perKey(
+                        Count.<KV<Boolean, Long>>combineFn())
+                    .withOptions(spill))
+            : countedKeys.apply("CountRanges", Count.perKey());
+    PCollection<KV<Integer, KV<Boolean, Long>>> offsets =
+        counts
+            .apply("GatherCounts", WithKeys.of(0))
+            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
+            .apply("AllCounts", GroupByKey.create())
+            .apply("Offsets", ParDo.of(new OffsetsFn()))
+            .setCoder(tagged);
+    PCollection<KV<Integer, KV<Boolean, Long>>> both =
+        PCollectionList.of(keys).and(offsets).apply("KeysAndOffsets", Flatten.pCollections());
+    PCollection<KV<Integer, Iterable<KV<Boolean, Long>>>> grouped =
+        spillway()
+            ? both.apply(
+                "GroupRanges",
+                SpillingGroupByKey.<Integer, KV<Boolean, Long>>create().withOptions(spill))
+            : both.apply("GroupRanges", GroupByKey.create());
+    grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(spillway() ? spill : null)));
   }
 
-  /** sort: S += mix64(p ^ mix64(key at p)), p counted from the ranges before this one. */
-  static final class SortChecksumFn extends DoFn<KV<Integer, Iterable<Long>>, Void> {
-    private static final byte[] NO_VALUE = new byte[0];
+  /**
+   * sort: keys each record's key, tagged {@code false}, by its range: the number of bounds at or
+   * below it, as {@link RangeBounds#rangeOf} counts them, with the bounds decoded once to longs.
+   */
+  static final class AssignRangeFn extends DoFn<KV<Long, Long>, KV<Integer, KV<Boolean, Long>>> {
+    private final long[] bounds;
 
-    private final PCollectionView<Map<Integer, Long>> counts;
+    AssignRangeFn(List<byte[]> bounds) {
+      this.bounds = bounds.stream().mapToLong(b -> OrderedBytes.decodeLong(b, 0)).toArray();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<Long, Long> record, OutputReceiver<KV<Integer, KV<Boolean, Long>>> out) {
+      long key = record.getKey();
+      int lo = 0;
+      int hi = bounds.length;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (bounds[mid] <= key) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      out.output(KV.of(lo, KV.of(false, key)));
+    }
+  }
+
+  /** sort: every range's offset, the count of the ranges before it, tagged {@code true}. */
+  static final class OffsetsFn
+      extends DoFn<KV<Integer, Iterable<KV<Integer, Long>>>, KV<Integer, KV<Boolean, Long>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<KV<Integer, Long>>> all,
+        OutputReceiver<KV<Integer, KV<Boolean, Long>>> out) {
+      long[] counts = new long[SORT_RANGES];
+      for (KV<Integer, Long> count : all.getValue()) {
+        counts[count.getKey()] += count.getValue();
+      }
+      long offset = 0;
+      for (int range = 0; range < SORT_RANGES; range++) {
+        if (counts[range] > 0) {
+          out.output(KV.of(range, KV.of(true, offset)));
+        }
+        offset += counts[range];
+      }
+    }
+  }
+
+  /** sort: S += mix64(p ^ mix64(key at p)), p counted from the range's offset. */
+  static final class SortChecksumFn extends DoFn<KV<Integer, Iterable<KV<Boolean, Long>>>, Void> {
+    private static final byte[] NO_VALUE = new byte[0];
 
     /** Null: sort on the heap, as a job with Beam's built-ins would. */
     private final SpillOptions spill;
@@ -264,34 +342,43 @@ final class PipelineSystem implements WorkloadSystem {
     private final Counter sum = Metrics.counter("checksum", "sum");
     private final Counter keys = Metrics.counter("checksum", "outputKeys");
 
-    SortChecksumFn(PCollectionView<Map<Integer, Long>> counts, SpillOptions spill) {
-      this.counts = counts;
+    SortChecksumFn(SpillOptions spill) {
       this.spill = spill;
     }
 
     @ProcessElement
-    public void process(ProcessContext c) {
-      int range = c.element().getKey();
-      long p = 0;
-      for (Map.Entry<Integer, Long> e : c.sideInput(counts).entrySet()) {
-        if (e.getKey() < range) {
-          p += e.getValue();
-        }
-      }
+    public void process(@Element KV<Integer, Iterable<KV<Boolean, Long>>> range) {
+      long p = -1;
       long s = 0;
       long n = 0;
       if (spill == null) {
-        List<Long> sorted = new ArrayList<>();
-        c.element().getValue().forEach(sorted::add);
-        sorted.sort(null);
-        for (long k : sorted) {
-          s += Generator.mix64((p + n++) ^ Generator.mix64(k));
+        long[] sorted = new long[1024];
+        int size = 0;
+        for (KV<Boolean, Long> v : range.getValue()) {
+          if (v.getKey()) {
+            p = v.getValue();
+          } else {
+            if (size == sorted.length) {
+              sorted = Arrays.copyOf(sorted, 2 * size);
+            }
+            sorted[size++] = v.getValue();
+          }
+        }
+        Arrays.sort(sorted, 0, size);
+        checkOffset(range.getKey(), p);
+        for (int i = 0; i < size; i++) {
+          s += Generator.mix64((p + n++) ^ Generator.mix64(sorted[i]));
         }
       } else {
         try (ExternalSorter sorter = new ExternalSorter(spill.toConfig())) {
-          for (long k : c.element().getValue()) {
-            sorter.add(OrderedBytes.encodeLong(k), NO_VALUE);
+          for (KV<Boolean, Long> v : range.getValue()) {
+            if (v.getKey()) {
+              p = v.getValue();
+            } else {
+              sorter.add(OrderedBytes.encodeLong(v.getValue()), NO_VALUE);
+            }
           }
+          checkOffset(range.getKey(), p);
           try (RecordCursor sorted = sorter.finish()) {
             while (sorted.next()) {
               long k = OrderedBytes.decodeLong(sorted.keyArray(), sorted.keyOffset());
@@ -302,6 +389,12 @@ final class PipelineSystem implements WorkloadSystem {
       }
       sum.inc(s);
       keys.inc(n);
+    }
+
+    private static void checkOffset(int range, long offset) {
+      if (offset < 0) {
+        throw new IllegalStateException("range " + range + " came without its offset");
+      }
     }
   }
 

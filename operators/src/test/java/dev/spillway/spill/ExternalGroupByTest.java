@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -48,13 +49,27 @@ public class ExternalGroupByTest {
 
   private SpillStats check(
       SpillConfig config, long seed, int records, int keySpace, double hotShare) {
+    byte[] hot = {1, 2, 3};
+    return check(
+        config,
+        seed,
+        records,
+        random -> random.nextDouble() < hotShare ? hot : Keys.key(random, keySpace, 20),
+        12);
+  }
+
+  /**
+   * Groups {@code records} pairs, each a key drawn by {@code keys} and a value of up to {@code
+   * valueBytes} bytes, and checks the groups against a model; returns the engine's statistics.
+   */
+  private SpillStats check(
+      SpillConfig config, long seed, int records, Function<Random, byte[]> keys, int valueBytes) {
     Random random = new Random(seed);
     Map<ByteBuffer, List<ByteBuffer>> model = new HashMap<>();
-    byte[] hot = {1, 2, 3};
     try (ExternalGroupBy groups = new ExternalGroupBy(config)) {
       for (int i = 0; i < records; i++) {
-        byte[] key = random.nextDouble() < hotShare ? hot : Keys.key(random, keySpace, 20);
-        byte[] value = Keys.value(random, 12);
+        byte[] key = keys.apply(random);
+        byte[] value = Keys.value(random, valueBytes);
         groups.add(key, value);
         model
             .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
@@ -273,31 +288,26 @@ public class ExternalGroupByTest {
   @Test
   public void keysSharingTheirFirstBytesInPartitionsThatFitNeverMerge() {
     int[] lengths = {0, 1, 7, 8, 9, 15, 16, 17, 24};
-    Random random = new Random(12);
-    Map<ByteBuffer, List<ByteBuffer>> model = new HashMap<>();
-    try (ExternalGroupBy groups =
-        new ExternalGroupBy(spill.config(1 << 20).withHasher(FEW_HASHES))) {
-      for (int i = 0; i < 60_000; i++) {
-        int length = lengths[random.nextInt(lengths.length)];
-        byte[] key = new byte[length];
-        int variant = random.nextInt(700);
-        if (length > 0) {
-          key[length - 1] = (byte) variant; // zeros before it: the heads of keys this long agree
-        }
-        if (length > 1) {
-          key[length - 2] = (byte) (variant >> 8);
-        }
-        byte[] value = Keys.value(random, 6);
-        groups.add(key, value);
-        model
-            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
-            .add(ByteBuffer.wrap(value));
-      }
-      model.values().forEach(Collections::sort);
-      ModelAssert.assertSameMap(model, drain(groups));
-      assertThat(groups.stats().spillCount(), greaterThan(1L));
-      assertEquals(0, groups.stats().sortedMerges());
-    }
+    SpillStats stats =
+        check(
+            spill.config(1 << 20).withHasher(FEW_HASHES),
+            12,
+            60_000,
+            random -> {
+              int length = lengths[random.nextInt(lengths.length)];
+              byte[] key = new byte[length];
+              int variant = random.nextInt(700);
+              if (length > 0) {
+                key[length - 1] = (byte) variant; // zeros before: heads of keys this long agree
+              }
+              if (length > 1) {
+                key[length - 2] = (byte) (variant >> 8);
+              }
+              return key;
+            },
+            6);
+    assertThat(stats.spillCount(), greaterThan(1L));
+    assertEquals(0, stats.sortedMerges());
   }
 
   @Test

@@ -13,8 +13,9 @@ import java.util.List;
  * about 90 ns a value here. Copying and sorting touch memory in order, as Spark's sort-based
  * aggregation trades its hash map for a sort.
  *
- * <p>Equal hashes of different keys are told apart by comparing key bytes while walking a run of
- * equal hashes; such a run is reordered (stably) so that each key's values come out together.
+ * <p>Equal hashes of different keys are told apart while walking a run of equal hashes, by the
+ * keys' heads ({@link #keys}) and, for keys longer than a head, their bytes; such a run is
+ * reordered (stably) so that each key's values come out together.
  *
  * <p>Memory: the arena's pages and the sort's arrays (32 bytes a value and 24 a record), reserved
  * before they are made, kept across partitions and returned by {@link #release}. A load that is

@@ -12,6 +12,7 @@ import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -297,17 +299,9 @@ final class PipelineSystem implements WorkloadSystem {
     public void process(
         @Element KV<Long, Long> record, OutputReceiver<KV<Integer, KV<Boolean, Long>>> out) {
       long key = record.getKey();
-      int lo = 0;
-      int hi = bounds.length;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (bounds[mid] <= key) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      out.output(KV.of(lo, KV.of(false, key)));
+      // The bounds strictly increase: a bound equal to the key counts, with those below it.
+      int at = Arrays.binarySearch(bounds, key);
+      out.output(KV.of(at >= 0 ? at + 1 : -at - 1, KV.of(false, key)));
     }
   }
 
@@ -348,37 +342,19 @@ final class PipelineSystem implements WorkloadSystem {
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<Boolean, Long>>> range) {
-      long p = -1;
       long s = 0;
       long n = 0;
       if (spill == null) {
-        long[] sorted = new long[1024];
-        int size = 0;
-        for (KV<Boolean, Long> v : range.getValue()) {
-          if (v.getKey()) {
-            p = v.getValue();
-          } else {
-            if (size == sorted.length) {
-              sorted = Arrays.copyOf(sorted, 2 * size);
-            }
-            sorted[size++] = v.getValue();
-          }
-        }
-        Arrays.sort(sorted, 0, size);
-        checkOffset(range.getKey(), p);
-        for (int i = 0; i < size; i++) {
+        LongArrayList unsorted = new LongArrayList();
+        long p = offsetAndKeys(range, unsorted::add);
+        long[] sorted = unsorted.elements();
+        Arrays.sort(sorted, 0, unsorted.size());
+        for (int i = 0; i < unsorted.size(); i++) {
           s += Generator.mix64((p + n++) ^ Generator.mix64(sorted[i]));
         }
       } else {
         try (ExternalSorter sorter = new ExternalSorter(spill.toConfig())) {
-          for (KV<Boolean, Long> v : range.getValue()) {
-            if (v.getKey()) {
-              p = v.getValue();
-            } else {
-              sorter.add(OrderedBytes.encodeLong(v.getValue()), NO_VALUE);
-            }
-          }
-          checkOffset(range.getKey(), p);
+          long p = offsetAndKeys(range, k -> sorter.add(OrderedBytes.encodeLong(k), NO_VALUE));
           try (RecordCursor sorted = sorter.finish()) {
             while (sorted.next()) {
               long k = OrderedBytes.decodeLong(sorted.keyArray(), sorted.keyOffset());
@@ -391,10 +367,21 @@ final class PipelineSystem implements WorkloadSystem {
       keys.inc(n);
     }
 
-    private static void checkOffset(int range, long offset) {
-      if (offset < 0) {
-        throw new IllegalStateException("range " + range + " came without its offset");
+    /** Hands each of the range's keys to {@code keys}; returns its offset, which must be there. */
+    private static long offsetAndKeys(
+        KV<Integer, Iterable<KV<Boolean, Long>>> range, LongConsumer keys) {
+      long offset = -1;
+      for (KV<Boolean, Long> v : range.getValue()) {
+        if (v.getKey()) {
+          offset = v.getValue();
+        } else {
+          keys.accept(v.getValue());
+        }
       }
+      if (offset < 0) {
+        throw new IllegalStateException("range " + range.getKey() + " came without its offset");
+      }
+      return offset;
     }
   }
 

@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,11 @@ final class SpillDirectories {
   private static final ConcurrentHashMap<Path, Long> CHECKED = new ConcurrentHashMap<>();
 
   private static final long RECHECK_NANOS = 10_000_000_000L;
+
+  /**
+   * Random names tried for a directory before giving up: each taken one was made by someone else.
+   */
+  private static final int MAX_NAME_ATTEMPTS = 16;
 
   private final List<Path> roots;
 
@@ -92,7 +98,7 @@ final class SpillDirectories {
       throw new IllegalArgumentException("spill directory " + root + " is not a directory");
     }
     try {
-      Files.delete(Files.createTempDirectory(root, ".spillway-probe-"));
+      Files.delete(createUniqueDirectory(root, ".spillway-probe-"));
     } catch (IOException | SecurityException e) {
       throw new IllegalArgumentException(
           "spill directory "
@@ -119,9 +125,7 @@ final class SpillDirectories {
       }
       Path root = roots.get(i);
       try {
-        dirs[i] =
-            Files.createTempDirectory(
-                root, StaleSpillSweeper.prefixOfThisProcess(), privateDirectory());
+        dirs[i] = createUniqueDirectory(root, StaleSpillSweeper.prefixOfThisProcess());
         return dirs[i];
       } catch (IOException | SecurityException e) {
         failed[i] = true;
@@ -159,6 +163,25 @@ final class SpillDirectories {
     }
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  /**
+   * Makes a new owner-only directory {@code root/<prefix><random>}, trying other names while one is
+   * taken. Not {@code Files.createTempDirectory}: its names come from a {@code SecureRandom}, whose
+   * first use costs a JVM about 20 ms. Unpredictable names are not needed here: the directory is
+   * made only if no file or link has its name, and only its owner can enter it.
+   */
+  static Path createUniqueDirectory(Path root, String prefix) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      String name = prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+      try {
+        return Files.createDirectory(root.resolve(name), privateDirectory());
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == MAX_NAME_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import java.util.Arrays;
+
 /**
  * Least-significant-digit radix sort of longs compared as unsigned, eight bits a pass, skipping the
  * passes whose digit is the same in every element (so 32-bit hashes in the top half of a long cost
@@ -22,11 +24,29 @@ final class RadixSort {
       long[] tmpPayload,
       int fromByte,
       int toByte) {
+    sort(keys, payload, n, tmpKeys, tmpPayload, fromByte, toByte, new int[toByte - fromByte][256]);
+  }
+
+  /**
+   * As the sort above, counting in {@code counts} ({@code toByte - fromByte} arrays of 256, their
+   * content overwritten): a caller sorting many small arrays makes them once.
+   */
+  static void sort(
+      long[] keys,
+      long[] payload,
+      int n,
+      long[] tmpKeys,
+      long[] tmpPayload,
+      int fromByte,
+      int toByte,
+      int[][] counts) {
     if (n < 2) {
       return;
     }
     int digits = toByte - fromByte;
-    int[][] counts = new int[digits][256];
+    for (int d = 0; d < digits; d++) {
+      Arrays.fill(counts[d], 0);
+    }
     for (int i = 0; i < n; i++) {
       long k = keys[i];
       for (int d = 0; d < digits; d++) {

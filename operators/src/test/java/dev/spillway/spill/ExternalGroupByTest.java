@@ -9,6 +9,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -282,8 +283,8 @@ public class ExternalGroupByTest {
 
   /**
    * Keys that agree on their first 15 bytes, or differ only in length with zeros, under 256 hashes:
-   * the hash-ordered load tells keys apart by a head of their first 15 bytes and length, and by
-   * their bytes past it, so every key must still come out alone.
+   * the hash-ordered load tells keys of equal hashes apart by their lengths and bytes, so every key
+   * must still come out alone.
    */
   @Test
   public void keysSharingTheirFirstBytesInPartitionsThatFitNeverMerge() {
@@ -306,6 +307,29 @@ public class ExternalGroupByTest {
               return key;
             },
             6);
+    assertThat(stats.spillCount(), greaterThan(1L));
+    assertEquals(0, stats.sortedMerges());
+  }
+
+  /**
+   * Keys and values larger than the 4 KiB chunks a hash-ordered load appends to, beside small ones:
+   * each large entry takes a chunk of its own, and every group must come out whole.
+   */
+  @Test
+  public void keysAndValuesLargerThanALoadsChunksInPartitionsThatFit() {
+    SpillStats stats =
+        check(
+            spill.config(8 << 20),
+            13,
+            6_000,
+            random -> {
+              byte[] key = Keys.key(random, 400, 12);
+              if (random.nextInt(8) == 0) {
+                key = Arrays.copyOf(key, 4_000 + random.nextInt(3_000)); // zeros after: still 400
+              }
+              return key;
+            },
+            12_000);
     assertThat(stats.spillCount(), greaterThan(1L));
     assertEquals(0, stats.sortedMerges());
   }

@@ -16,11 +16,11 @@ public class HashOrderedGroupsTest {
 
   @Test
   public void aLoadTakesAtMost64MiBWhateverTheBudget() {
-    // 1,000 values of 20 raw bytes: about 80 KB loaded.
+    // 1,000 values of 20 raw bytes, in one bucket: about 130 KB loaded.
     List<SegmentLocation> small = List.of(new SegmentLocation(UNREAD, 0, 0, 1000, 1000, 20_000));
     assertTrue(HashOrderedGroups.fits(small, 4096, 1L << 30));
     assertFalse("not beside what the budget has left", HashOrderedGroups.fits(small, 4096, 30_000));
-    // 2M values: 40 MB raw and 112 MB of arrays, past the cap of a 1 GiB budget.
+    // 2M values of 40 MB raw: chains of 78 MB, past the cap of a 1 GiB budget.
     List<SegmentLocation> large =
         List.of(new SegmentLocation(UNREAD, 0, 0, 2_000_000, 2_000_000, 40_000_000));
     assertFalse(HashOrderedGroups.fits(large, 4096, 1L << 30));

@@ -17,10 +17,8 @@ import java.util.List;
  * #TARGET_BUCKET_BYTES} bytes and its structure stay in L2. Loading costs one sequential copy of
  * the records, which the hash table's misses it saves far outweigh.
  *
- * <p>Each bucket is a chain of {@value #CHUNK_BYTES}-byte chunks carved from pages of the engine's
- * page size (so that the pages come from and go back to the {@link PageRecycler} shelf every
- * engine's pages share, and a bucket's partly filled last chunk wastes at most a chunk). A chain
- * holds two kinds of entry, told apart by the low bit of the varint they start with:
+ * <p>Each bucket is a chain of {@link ChunkChains}, holding two kinds of entry, told apart by the
+ * low bit of the varint they start with:
  *
  * <ul>
  *   <li>a key: {@code [key length << 1: varint][hash: 4 bytes][key]}, once per record of the
@@ -29,18 +27,13 @@ import java.util.List;
  *       counting the bucket's keys from 0 in load order.
  * </ul>
  *
- * <p>A position in a chain is {@code chunk << 32 | offset}, the offset in the chunk's page.
- *
- * <p>Memory: the pages, each reserved before it is made and returned by {@link #clear}.
+ * <p>Memory: the chains' pages, each reserved before it is made and returned by {@link #clear}.
  */
 final class HashBuckets {
   /** About how many bytes a bucket's chain holds. */
   private static final int TARGET_BUCKET_BYTES = 32 << 10;
 
   private static final int MAX_BUCKETS = 1 << 12;
-
-  /** Small, so that a partly filled last chunk per bucket wastes little. */
-  private static final int CHUNK_BYTES = 4 << 10;
 
   /** Bytes a chain adds to each value of the segments' records, at most: its varints. */
   private static final int BYTES_PER_VALUE = 10;
@@ -64,24 +57,18 @@ final class HashBuckets {
   }
 
   private final EngineResources resources;
-  private final MemoryReservation reservation;
   private final KeyHasher hasher;
+  private final ChunkChains chains;
 
-  private Chain[] chains = new Chain[0];
-  private int buckets;
-
-  /** Per bucket of the load: how many keys it has. */
+  /** Per bucket of the load: how many keys and values it has. */
   private int[] keysIn = new int[0];
 
-  private byte[][] slabs = new byte[16][];
-  private int slabCount;
-  private int slabCursor;
-  private long reservedBytes;
+  private int[] valuesIn = new int[0];
 
   HashBuckets(EngineResources resources, KeyHasher hasher) {
     this.resources = resources;
-    this.reservation = resources.reservation;
     this.hasher = hasher;
+    this.chains = new ChunkChains(resources);
   }
 
   /**
@@ -101,7 +88,7 @@ final class HashBuckets {
     return raw
         + BYTES_PER_VALUE * values
         + BYTES_PER_RECORD * records
-        + (long) bucketsFor(raw) * CHUNK_BYTES
+        + (long) bucketsFor(raw) * ChunkChains.CHUNK_BYTES
         + pageBytes;
   }
 
@@ -121,9 +108,16 @@ final class HashBuckets {
     for (SegmentLocation s : segments) {
       raw += s.rawBytes();
     }
-    startBuckets(bucketsFor(raw));
+    int buckets = bucketsFor(raw);
+    chains.start(buckets);
+    if (keysIn.length < buckets) {
+      keysIn = new int[buckets];
+      valuesIn = new int[buckets];
+    }
+    Arrays.fill(keysIn, 0, buckets, 0);
+    Arrays.fill(valuesIn, 0, buckets, 0);
     int mask = buckets - 1;
-    Chain chain = null;
+    int bucket = 0;
     int keyNumber = 0;
     for (SegmentLocation segment : segments) {
       try (SegmentReader reader = resources.open(segment)) {
@@ -133,16 +127,15 @@ final class HashBuckets {
             int ko = reader.keyOffset();
             int kl = reader.keyLength();
             int hash = hasher.hash(k, ko, kl, seed);
-            int b = hash & mask;
-            chain = chains[b];
-            keyNumber = keysIn[b]++;
-            if (!chain.addKey(k, ko, kl, hash)) {
+            bucket = hash & mask;
+            keyNumber = keysIn[bucket]++;
+            if (!addKey(bucket, k, ko, kl, hash)) {
               clear();
               return false;
             }
           }
-          if (!chain.addValue(
-              keyNumber, reader.valueArray(), reader.valueOffset(), reader.valueLength())) {
+          if (!addValue(
+              bucket, keyNumber, reader.valueArray(), reader.valueOffset(), reader.valueLength())) {
             clear();
             return false;
           }
@@ -152,36 +145,42 @@ final class HashBuckets {
     return true;
   }
 
-  private void startBuckets(int count) {
-    if (chains.length < count) {
-      Chain[] grown = Arrays.copyOf(chains, count);
-      for (int b = chains.length; b < count; b++) {
-        grown[b] = new Chain();
-      }
-      chains = grown;
-      keysIn = new int[count];
+  private boolean addKey(int bucket, byte[] key, int offset, int length, int hash) {
+    int head = length << 1;
+    long position = chains.append(bucket, Varint.size(head) + 4 + length);
+    if (position == ChunkChains.NO_MEMORY) {
+      return false;
     }
-    buckets = count;
-    Arrays.fill(keysIn, 0, count, 0);
+    byte[] page = chains.page(position);
+    int at = Varint.put(page, ChunkChains.offset(position), head);
+    INTS.set(page, at, hash);
+    System.arraycopy(key, offset, page, at + 4, length);
+    return true;
+  }
+
+  private boolean addValue(int bucket, int keyNumber, byte[] value, int offset, int length) {
+    int head = keyNumber << 1 | 1;
+    long position = chains.append(bucket, Varint.size(head) + Varint.size(length) + length);
+    if (position == ChunkChains.NO_MEMORY) {
+      return false;
+    }
+    byte[] page = chains.page(position);
+    int at = Varint.put(page, ChunkChains.offset(position), head);
+    at = Varint.put(page, at, length);
+    System.arraycopy(value, offset, page, at, length);
+    valuesIn[bucket]++;
+    return true;
   }
 
   /** The buckets of the load; 0 when nothing is loaded. */
   int buckets() {
-    return buckets;
-  }
-
-  int keys(int bucket) {
-    return keysIn[bucket];
-  }
-
-  int values(int bucket) {
-    return chains[bucket].values;
+    return chains.chains();
   }
 
   /** The most keys of any bucket of the load. */
   int mostKeys() {
     int most = 0;
-    for (int b = 0; b < buckets; b++) {
+    for (int b = 0; b < buckets(); b++) {
       most = Math.max(most, keysIn[b]);
     }
     return most;
@@ -190,48 +189,42 @@ final class HashBuckets {
   /** The most values of any bucket of the load. */
   int mostValues() {
     int most = 0;
-    for (int b = 0; b < buckets; b++) {
-      most = Math.max(most, chains[b].values);
+    for (int b = 0; b < buckets(); b++) {
+      most = Math.max(most, valuesIn[b]);
     }
     return most;
   }
 
   /** Gives bucket {@code b}'s entries to {@code visitor}, in chain order. */
   void read(int b, Visitor visitor) {
-    Chain chain = chains[b];
+    byte[][] pages = chains.pages();
     int keys = 0;
-    for (int i = 0; i < chain.count; i++) {
-      byte[] page = chain.pages[i];
-      int end = chain.ends[i];
-      long chunk = (long) i << 32;
-      int p = chain.starts[i];
+    for (int i = 0; i < chains.chunks(b); i++) {
+      int chunk = chains.chunk(b, i);
+      byte[] page = pages[chunk];
+      int end = chains.chunkEnd(chunk);
+      long chunkBits = (long) chunk << 32;
+      int p = chains.chunkStart(chunk);
       while (p < end) {
         int head = Varint.get(page, p);
         int at = p + Varint.size(head);
         if ((head & 1) == 0) {
           int length = head >>> 1;
-          visitor.key(keys++, (int) INTS.get(page, at), chunk | p, page, at + 4, length);
+          visitor.key(keys++, (int) INTS.get(page, at), chunkBits | p, page, at + 4, length);
           p = at + 4 + length;
         } else {
           int length = Varint.get(page, at);
           int offset = at + Varint.size(length);
-          visitor.value(head >>> 1, chunk | at, page, offset, length);
+          visitor.value(head >>> 1, chunkBits | at, page, offset, length);
           p = offset + length;
         }
       }
     }
   }
 
-  /** The page of bucket {@code b} that {@code position} lies in. */
-  byte[] page(int b, long position) {
-    return chains[b].pages[(int) (position >>> 32)];
-  }
-
-  /**
-   * The pages of bucket {@code b}, by chunk: a position's page is {@code pages[position >>> 32]}.
-   */
-  byte[][] pages(int b) {
-    return chains[b].pages;
+  /** The pages of the load: a position's page is {@code pages()[position >>> 32]}. */
+  byte[][] pages() {
+    return chains.pages();
   }
 
   /** The offset in its page of the key whose entry is at {@code position}. */
@@ -247,105 +240,6 @@ final class HashBuckets {
 
   /** Forgets the load and returns its pages. */
   void clear() {
-    for (int b = 0; b < buckets; b++) {
-      chains[b].clear();
-    }
-    for (int i = 0; i < slabCount; i++) {
-      PageRecycler.give(slabs[i]);
-      slabs[i] = null;
-    }
-    slabCount = 0;
-    slabCursor = 0;
-    reservation.release(reservedBytes);
-    reservedBytes = 0;
-    buckets = 0;
-  }
-
-  /** The last page, with room for {@code bytes} more from {@link #slabCursor}; null if refused. */
-  private byte[] carve(int bytes) {
-    byte[] slab = slabCount == 0 ? null : slabs[slabCount - 1];
-    if (slab == null || slabCursor + bytes > slab.length) {
-      int slabBytes = Math.max(bytes, resources.plan.pageBytes());
-      if (!reservation.tryReserve(slabBytes)) {
-        return null;
-      }
-      reservedBytes += slabBytes;
-      if (slabCount == slabs.length) {
-        slabs = Arrays.copyOf(slabs, slabCount * 2);
-      }
-      slab = PageRecycler.take(slabBytes);
-      slabs[slabCount++] = slab;
-      slabCursor = 0;
-    }
-    return slab;
-  }
-
-  /** One bucket's entries, appended to chunks, each filled up to its end. */
-  private final class Chain {
-    byte[][] pages = new byte[4][];
-    int[] starts = new int[4];
-    int[] ends = new int[4];
-    int[] limits = new int[4];
-    int count;
-    int values;
-
-    boolean addKey(byte[] key, int offset, int length, int hash) {
-      int head = length << 1;
-      int at = room(Varint.size(head) + 4 + length);
-      if (at < 0) {
-        return false;
-      }
-      byte[] page = pages[count - 1];
-      at = Varint.put(page, at, head);
-      INTS.set(page, at, hash);
-      System.arraycopy(key, offset, page, at + 4, length);
-      ends[count - 1] = at + 4 + length;
-      return true;
-    }
-
-    boolean addValue(int keyNumber, byte[] value, int offset, int length) {
-      int head = keyNumber << 1 | 1;
-      int at = room(Varint.size(head) + Varint.size(length) + length);
-      if (at < 0) {
-        return false;
-      }
-      byte[] page = pages[count - 1];
-      at = Varint.put(page, at, head);
-      at = Varint.put(page, at, length);
-      System.arraycopy(value, offset, page, at, length);
-      ends[count - 1] = at + length;
-      values++;
-      return true;
-    }
-
-    /** Where {@code bytes} more go in the last chunk, a new one if need be; -1 if refused. */
-    private int room(int bytes) {
-      if (count > 0 && ends[count - 1] + bytes <= limits[count - 1]) {
-        return ends[count - 1];
-      }
-      int chunkBytes = Math.max(bytes, CHUNK_BYTES);
-      byte[] slab = carve(chunkBytes);
-      if (slab == null) {
-        return -1;
-      }
-      if (count == pages.length) {
-        pages = Arrays.copyOf(pages, count * 2);
-        starts = Arrays.copyOf(starts, count * 2);
-        ends = Arrays.copyOf(ends, count * 2);
-        limits = Arrays.copyOf(limits, count * 2);
-      }
-      pages[count] = slab;
-      starts[count] = slabCursor;
-      ends[count] = slabCursor;
-      limits[count] = slabCursor + chunkBytes;
-      slabCursor += chunkBytes;
-      return starts[count++];
-    }
-
-    void clear() {
-      Arrays.fill(pages, 0, count, null);
-      count = 0;
-      values = 0;
-    }
+    chains.clear();
   }
 }

@@ -166,7 +166,7 @@ final class HashOrderedGroups implements HashBuckets.Visitor {
   private void walk(int b) {
     size = 0;
     next = 0;
-    pages = buckets.pages(b);
+    pages = buckets.pages();
     buckets.read(b, this);
     RadixSort.sort(order, valuePosition, size, scratchOrder, scratchValues, 4, 8, sortCounts);
   }

@@ -3,18 +3,18 @@ package dev.spillway.spill;
 import java.util.Arrays;
 
 /**
- * Least-significant-digit radix sort of longs compared as unsigned, eight bits a pass, skipping the
- * passes whose digit is the same in every element (so 32-bit hashes in the top half of a long cost
- * four passes, and small key ranges fewer). Stable. An optional payload array moves with the keys.
+ * Radix sorts of longs compared as unsigned, eight bits a pass, skipping the passes whose digit is
+ * the same in every element (so 32-bit hashes in the top half of a long cost four passes, and small
+ * key ranges fewer). Stable. An optional payload array moves with the keys.
  */
 final class RadixSort {
   private RadixSort() {}
 
   /**
    * Sorts {@code keys[0, n)} by their bytes {@code [fromByte, toByte)} (byte 0 is the least
-   * significant), moving {@code payload} along if it is not null. {@code tmpKeys} (and {@code
-   * tmpPayload}) must hold n elements. The result is always left in {@code keys} and {@code
-   * payload}.
+   * significant), least significant digit first, moving {@code payload} along if it is not null.
+   * {@code tmpKeys} (and {@code tmpPayload}) must hold n elements. The result is always left in
+   * {@code keys} and {@code payload}.
    */
   static void sort(
       long[] keys,
@@ -40,6 +40,73 @@ final class RadixSort {
       int fromByte,
       int toByte,
       int[][] counts) {
+    sortRange(keys, payload, 0, n, tmpKeys, tmpPayload, fromByte, toByte, counts);
+  }
+
+  /**
+   * Sorts {@code keys[0, n)} by all eight bytes: first by the most significant byte into 256
+   * buckets, then each bucket by the other seven bytes on its own. Each bucket's passes then stay
+   * in the CPU's caches, as does the work of a caller that goes on to read what the elements point
+   * to bucket by bucket (records placed by their key's first byte: {@link SortBuffer}). {@code
+   * counts} is eight arrays of 256; {@code tmpKeys} (and {@code tmpPayload}) must hold n elements.
+   * The result is always left in {@code keys} and {@code payload}.
+   */
+  static void sortTopByteFirst(
+      long[] keys, long[] payload, int n, long[] tmpKeys, long[] tmpPayload, int[][] counts) {
+    if (n < 2) {
+      return;
+    }
+    int[] starts = counts[7];
+    Arrays.fill(starts, 0);
+    for (int i = 0; i < n; i++) {
+      starts[(int) (keys[i] >>> 56)]++;
+    }
+    if (starts[(int) (keys[0] >>> 56)] == n) {
+      sortRange(keys, payload, 0, n, tmpKeys, tmpPayload, 0, 7, counts);
+      return;
+    }
+    int[] bounds = new int[257];
+    for (int b = 0; b < 256; b++) {
+      bounds[b + 1] = bounds[b] + starts[b];
+    }
+    System.arraycopy(bounds, 0, starts, 0, 256);
+    for (int i = 0; i < n; i++) {
+      int at = starts[(int) (keys[i] >>> 56)]++;
+      tmpKeys[at] = keys[i];
+      if (payload != null) {
+        tmpPayload[at] = payload[i];
+      }
+    }
+    for (int b = 0; b < 256; b++) {
+      int from = bounds[b];
+      int to = bounds[b + 1];
+      if (to > from) {
+        // Sorted in the scratch arrays, with the same range of keys and payload as their scratch,
+        // then copied back while in the caches.
+        sortRange(tmpKeys, tmpPayload, from, to, keys, payload, 0, 7, counts);
+        System.arraycopy(tmpKeys, from, keys, from, to - from);
+        if (payload != null) {
+          System.arraycopy(tmpPayload, from, payload, from, to - from);
+        }
+      }
+    }
+  }
+
+  /**
+   * Sorts {@code keys[from, to)} least significant digit first, as {@link #sort}, using the same
+   * range of the scratch arrays; the result is left in {@code keys} and {@code payload}.
+   */
+  private static void sortRange(
+      long[] keys,
+      long[] payload,
+      int from,
+      int to,
+      long[] tmpKeys,
+      long[] tmpPayload,
+      int fromByte,
+      int toByte,
+      int[][] counts) {
+    int n = to - from;
     if (n < 2) {
       return;
     }
@@ -47,7 +114,7 @@ final class RadixSort {
     for (int d = 0; d < digits; d++) {
       Arrays.fill(counts[d], 0);
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       long k = keys[i];
       for (int d = 0; d < digits; d++) {
         counts[d][(int) (k >>> (8 * (fromByte + d))) & 0xFF]++;
@@ -60,16 +127,16 @@ final class RadixSort {
     for (int d = 0; d < digits; d++) {
       int[] c = counts[d];
       int shift = 8 * (fromByte + d);
-      if (c[(int) (srcK[0] >>> shift) & 0xFF] == n) {
+      if (c[(int) (srcK[from] >>> shift) & 0xFF] == n) {
         continue; // every element has the same digit here
       }
-      int sum = 0;
+      int sum = from;
       for (int b = 0; b < 256; b++) {
         int t = c[b];
         c[b] = sum;
         sum += t;
       }
-      for (int i = 0; i < n; i++) {
+      for (int i = from; i < to; i++) {
         long k = srcK[i];
         int at = c[(int) (k >>> shift) & 0xFF]++;
         dstK[at] = k;
@@ -85,9 +152,9 @@ final class RadixSort {
       dstP = t;
     }
     if (srcK != keys) {
-      System.arraycopy(srcK, 0, keys, 0, n);
+      System.arraycopy(srcK, from, keys, from, n);
       if (payload != null) {
-        System.arraycopy(srcP, 0, payload, 0, n);
+        System.arraycopy(srcP, from, payload, from, n);
       }
     }
   }

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -25,11 +26,17 @@ public class ExternalSorterTest {
 
   /** Sorts random records; checks the output's keys are the model's, sorted, with their values. */
   private SpillStats check(SpillConfig config, long seed, int records, int maxKeyLength) {
+    return check(config, seed, records, random -> Keys.key(random, records, maxKeyLength));
+  }
+
+  /** As above, with each key drawn by {@code keys}. */
+  private SpillStats check(
+      SpillConfig config, long seed, int records, Function<Random, byte[]> keys) {
     Random random = new Random(seed);
     List<byte[][]> model = new ArrayList<>();
     try (ExternalSorter sorter = new ExternalSorter(config)) {
       for (int i = 0; i < records; i++) {
-        byte[] key = Keys.key(random, records, maxKeyLength);
+        byte[] key = keys.apply(random);
         byte[] value = ByteBuffer.allocate(4).putInt(i).array();
         sorter.add(key, value);
         model.add(new byte[][] {key, value});
@@ -85,6 +92,31 @@ public class ExternalSorterTest {
               50_000,
               24);
       assertThat(stats.spillCount(), greaterThan(5L));
+    }
+  }
+
+  /**
+   * Keys whose bytes come from three values, so that many agree on their first bytes and differ in
+   * any later one, the last of their eight-byte prefix included: a run is sorted by its first byte
+   * and then every other byte of the prefix, and each must order it.
+   */
+  @Test
+  public void keysThatDifferInAnyByteOfTheirPrefix() {
+    byte[] alphabet = {0, 0x7F, (byte) 0xFF};
+    for (long budget : new long[] {96 << 10, 4 << 20}) {
+      SpillStats stats =
+          check(
+              spill.config(budget),
+              11,
+              80_000,
+              random -> {
+                byte[] key = new byte[random.nextInt(11)];
+                for (int i = 0; i < key.length; i++) {
+                  key[i] = alphabet[random.nextInt(alphabet.length)];
+                }
+                return key;
+              });
+      assertThat(stats.spillCount(), greaterThan(0L));
     }
   }
 

@@ -44,26 +44,29 @@ final class RadixSort {
   }
 
   /**
-   * Sorts {@code keys[0, n)} by all eight bytes: first by the most significant byte into 256
-   * buckets, then each bucket by the other seven bytes on its own. Each bucket's passes then stay
-   * in the CPU's caches, as does the work of a caller that goes on to read what the elements point
-   * to bucket by bucket (records placed by their key's first byte: {@link SortBuffer}). {@code
-   * counts} is eight arrays of 256; {@code tmpKeys} (and {@code tmpPayload}) must hold n elements.
-   * The result is always left in {@code keys} and {@code payload}.
+   * Sorts {@code keys[0, n)} by all their bits: first into 256 buckets by the eight most
+   * significant bits that are not the same in every key ({@link #topDigitShift}), then each bucket
+   * by the bits below them on its own. Each bucket's passes then stay in the CPU's caches, as does
+   * the work of a caller that goes on to read what the elements point to bucket by bucket (records
+   * placed by the same bits of their key: {@link SortBuffer}); keys that share their high bits
+   * (timestamps, say) are still spread over the buckets. {@code counts} is eight arrays of 256;
+   * {@code tmpKeys} (and {@code tmpPayload}) must hold n elements. The result is always left in
+   * {@code keys} and {@code payload}.
    */
-  static void sortTopByteFirst(
+  static void sortTopDigitFirst(
       long[] keys, long[] payload, int n, long[] tmpKeys, long[] tmpPayload, int[][] counts) {
-    if (n < 2) {
-      return;
+    long differing = 0;
+    for (int i = 1; i < n; i++) {
+      differing |= keys[i] ^ keys[0];
     }
+    if (differing == 0) {
+      return; // all equal: already in order
+    }
+    int shift = topDigitShift(differing);
     int[] starts = counts[7];
     Arrays.fill(starts, 0);
     for (int i = 0; i < n; i++) {
-      starts[(int) (keys[i] >>> 56)]++;
-    }
-    if (starts[(int) (keys[0] >>> 56)] == n) {
-      sortRange(keys, payload, 0, n, tmpKeys, tmpPayload, 0, 7, counts);
-      return;
+      starts[(int) (keys[i] >>> shift) & 0xFF]++;
     }
     int[] bounds = new int[257];
     for (int b = 0; b < 256; b++) {
@@ -71,25 +74,34 @@ final class RadixSort {
     }
     System.arraycopy(bounds, 0, starts, 0, 256);
     for (int i = 0; i < n; i++) {
-      int at = starts[(int) (keys[i] >>> 56)]++;
+      int at = starts[(int) (keys[i] >>> shift) & 0xFF]++;
       tmpKeys[at] = keys[i];
       if (payload != null) {
         tmpPayload[at] = payload[i];
       }
     }
+    int lowBytes = (shift + 7) / 8; // the bytes holding the bits below the digit
     for (int b = 0; b < 256; b++) {
       int from = bounds[b];
       int to = bounds[b + 1];
       if (to > from) {
         // Sorted in the scratch arrays, with the same range of keys and payload as their scratch,
         // then copied back while in the caches.
-        sortRange(tmpKeys, tmpPayload, from, to, keys, payload, 0, 7, counts);
+        sortRange(tmpKeys, tmpPayload, from, to, keys, payload, 0, lowBytes, counts);
         System.arraycopy(tmpKeys, from, keys, from, to - from);
         if (payload != null) {
           System.arraycopy(tmpPayload, from, payload, from, to - from);
         }
       }
     }
+  }
+
+  /**
+   * Where the eight-bit digit that {@link #sortTopDigitFirst} sorts first starts in keys that
+   * differ in the bits {@code differing} (not 0): it ends at their most significant differing bit.
+   */
+  static int topDigitShift(long differing) {
+    return Math.max(0, 63 - Long.numberOfLeadingZeros(differing) - 7);
   }
 
   /**

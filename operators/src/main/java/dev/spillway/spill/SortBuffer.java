@@ -4,17 +4,19 @@ import java.util.Arrays;
 
 /**
  * The in-memory run of an {@link ExternalSorter}: records {@code [key length: varint][value length:
- * varint][key][value]} in {@link ChunkChains}, one chain per range of their key's first byte, and
+ * varint][key][value]} in {@link ChunkChains}, one chain per range of eight bits of their key, and
  * per record its address and the key's first eight bytes as a big-endian prefix. Sorting moves only
  * the (prefix, address) pairs: a radix sort on the prefixes, then a comparison sort of the rare
  * runs of equal prefixes by the whole key (Spark's prefix sort).
  *
- * <p>Why chains by the first byte: written out in sorted order, the records are read at random
- * addresses, and a run's records (tens of megabytes) are far larger than the CPU's caches, so each
- * read was a miss to memory (a third of the sort workload's time). The radix sort takes the first
- * byte first ({@link RadixSort#sortTopByteFirst}), so both it and the write go one first-byte range
- * at a time, and that range's records lie in its own chain, a few hundred kilobytes at most. Keys
- * that share their first byte share a chain, and are read as before.
+ * <p>Why chains: written out in sorted order, the records are read at random addresses, and a run's
+ * records (tens of megabytes) are far larger than the CPU's caches, so each read was a miss to
+ * memory (a third of the sort workload's time). The radix sort takes the prefix's eight most
+ * significant varying bits first ({@link RadixSort#sortTopDigitFirst}), so both it and the write go
+ * one range of those bits at a time, and when the chains are picked by the same bits of the key,
+ * that range's records lie in their own chain, a few hundred kilobytes at most. The chain bits are
+ * those the last run was sorted by first (the top byte for the first run): keys that share their
+ * high bits (timestamps, a common prefix) spread over the chains from the second run on.
  *
  * <p>Memory: {@link #BYTES_PER_RECORD} bytes per record of capacity (prefix, address and the radix
  * sort's two buffers), counted as the arrays grow, plus the chains' pages.
@@ -23,14 +25,26 @@ final class SortBuffer {
   static final long BYTES_PER_RECORD = 4 * 8;
   private static final int INITIAL_CAPACITY = 64;
 
-  /** Chains at most: one per value of the first byte. */
+  /** Chains at most: one per value of the chain byte. */
   private static final int MAX_CHAINS = 256;
 
   private final MemoryReservation reservation;
   private final ChunkChains chains;
 
-  /** How far a key's first byte is shifted right to give its chain. */
+  /** How far a chain digit is shifted right to give its chain (fewer chains than 256). */
   private final int chainShift;
+
+  /**
+   * Where the eight bits of a key's prefix that pick its chain start: the digit the last run was
+   * sorted by first ({@link RadixSort#topDigitShift}; the top byte for the first run), so that keys
+   * sharing their high bits (timestamps, a common prefix) still spread over the chains.
+   */
+  private int digitShift = 56;
+
+  /** The prefix of the run's first record, and the bits where the run's prefixes differ from it. */
+  private long firstPrefix;
+
+  private long differing;
 
   private final int[][] sortCounts = new int[8][256];
   private long[] prefixes;
@@ -75,7 +89,8 @@ final class SortBuffer {
       allocate(capacity);
     }
     int head = Varint.size(kLen) + Varint.size(vLen);
-    int chain = kLen == 0 ? 0 : (key[kOff] & 0xFF) >>> chainShift;
+    long prefix = Bytes.prefix(key, kOff, kLen);
+    int chain = ((int) (prefix >>> digitShift) & 0xFF) >>> chainShift;
     long address = chains.append(chain, head + kLen + vLen);
     if (address == ChunkChains.NO_MEMORY) {
       return false;
@@ -86,7 +101,11 @@ final class SortBuffer {
     p = Varint.put(page, p, vLen);
     System.arraycopy(key, kOff, page, p, kLen);
     System.arraycopy(value, vOff, page, p + kLen, vLen);
-    prefixes[size] = Bytes.prefix(key, kOff, kLen);
+    if (size == 0) {
+      firstPrefix = prefix;
+    }
+    differing |= prefix ^ firstPrefix;
+    prefixes[size] = prefix;
     addresses[size] = address;
     size++;
     return true;
@@ -94,7 +113,7 @@ final class SortBuffer {
 
   /** Sorts the records by key bytes (unsigned, shorter first); stable. */
   void sort() {
-    RadixSort.sortTopByteFirst(prefixes, addresses, size, tmpPrefixes, tmpAddresses, sortCounts);
+    RadixSort.sortTopDigitFirst(prefixes, addresses, size, tmpPrefixes, tmpAddresses, sortCounts);
     int runStart = 0;
     for (int i = 1; i <= size; i++) {
       if (i == size || prefixes[i] != prefixes[runStart]) {
@@ -179,6 +198,10 @@ final class SortBuffer {
   }
 
   void reset() {
+    if (differing != 0) {
+      digitShift = RadixSort.topDigitShift(differing);
+    }
+    differing = 0;
     size = 0;
     int count = chains.chains();
     chains.clear();

@@ -9,10 +9,10 @@ import java.util.Arrays;
  * chain. {@link HashBuckets} keeps a partition's buckets in them, {@link SortBuffer} a run's
  * records by their first key byte.
  *
- * <p>The pages come from and go back to the {@link PageRecycler} shelf every engine's pages share.
- * A position is {@code chunk << 32 | offset}: the chunk's number (see {@link #pages()}) and the
- * offset in its page. An append never spans chunks; one larger than a chunk gets a chunk of its
- * own.
+ * <p>The pages are a {@link ByteArena}'s, so they come from and go back to the {@link PageRecycler}
+ * shelf every engine's pages share. A position is {@code chunk << 32 | offset}: the chunk's number
+ * (see {@link #pages()}) and the offset in its page. An append never spans chunks; one larger than
+ * a chunk gets a chunk of its own.
  *
  * <p>Memory: the pages, each reserved before it is made and returned by {@link #clear}.
  */
@@ -23,8 +23,8 @@ final class ChunkChains {
   /** Returned by {@link #append} when memory is refused. */
   static final long NO_MEMORY = -1;
 
-  private final MemoryReservation reservation;
-  private final int pageBytes;
+  /** The pages the chunks are carved from. */
+  private final ByteArena arena;
 
   /** By chunk number: its page, and where it starts, ends (so far) and may end in the page. */
   private byte[][] pages = new byte[64][];
@@ -40,14 +40,8 @@ final class ChunkChains {
   private int[] chainLength = new int[0];
   private int chains;
 
-  private byte[][] slabs = new byte[16][];
-  private int slabCount;
-  private int slabCursor;
-  private long reservedBytes;
-
   ChunkChains(EngineResources resources) {
-    this.reservation = resources.reservation;
-    this.pageBytes = resources.plan.pageBytes();
+    this.arena = new ByteArena(resources.reservation, resources.plan.pageBytes());
   }
 
   /** Starts {@code count} empty chains; whatever was held must have been {@link #clear}ed. */
@@ -83,12 +77,11 @@ final class ChunkChains {
       }
     }
     int chunkBytes = Math.max(bytes, CHUNK_BYTES);
-    byte[] slab = carve(chunkBytes);
-    if (slab == null) {
+    long carved = arena.allocate(chunkBytes);
+    if (carved == ByteArena.NO_MEMORY) {
       return NO_MEMORY;
     }
-    int chunk = newChunk(slab, slabCursor, chunkBytes);
-    slabCursor += chunkBytes;
+    int chunk = newChunk(arena.page(carved), arena.offset(carved), chunkBytes);
     if (length == chainChunks[chain].length) {
       chainChunks[chain] = Arrays.copyOf(chainChunks[chain], length * 2);
     }
@@ -133,21 +126,14 @@ final class ChunkChains {
 
   /** Bytes of pages held. */
   long reservedBytes() {
-    return reservedBytes;
+    return arena.reservedBytes();
   }
 
   /** Forgets every chain and returns the pages. */
   void clear() {
     Arrays.fill(pages, 0, chunkCount, null);
     chunkCount = 0;
-    for (int i = 0; i < slabCount; i++) {
-      PageRecycler.give(slabs[i]);
-      slabs[i] = null;
-    }
-    slabCount = 0;
-    slabCursor = 0;
-    reservation.release(reservedBytes);
-    reservedBytes = 0;
+    arena.reset();
     Arrays.fill(chainLength, 0, chains, 0);
     chains = 0;
   }
@@ -165,24 +151,5 @@ final class ChunkChains {
     ends[chunkCount] = start;
     limits[chunkCount] = start + bytes;
     return chunkCount++;
-  }
-
-  /** The last page, with room for {@code bytes} more from {@link #slabCursor}; null if refused. */
-  private byte[] carve(int bytes) {
-    byte[] slab = slabCount == 0 ? null : slabs[slabCount - 1];
-    if (slab == null || slabCursor + bytes > slab.length) {
-      int slabBytes = Math.max(bytes, pageBytes);
-      if (!reservation.tryReserve(slabBytes)) {
-        return null;
-      }
-      reservedBytes += slabBytes;
-      if (slabCount == slabs.length) {
-        slabs = Arrays.copyOf(slabs, slabCount * 2);
-      }
-      slab = PageRecycler.take(slabBytes);
-      slabs[slabCount++] = slab;
-      slabCursor = 0;
-    }
-    return slab;
   }
 }

@@ -76,20 +76,37 @@ final class HashBuckets {
    * (whose records carry field tags and lengths the chains do not) plus the chains' varints and
    * hashes, a partly empty chunk per bucket and a partly empty page.
    */
-  static long loadedSize(List<SegmentLocation> segments, int pageBytes) {
-    long raw = 0;
-    long values = 0;
-    long records = 0;
-    for (SegmentLocation s : segments) {
-      raw += s.rawBytes();
-      values += s.pairs();
-      records += s.records();
-    }
-    return raw
-        + BYTES_PER_VALUE * values
-        + BYTES_PER_RECORD * records
-        + (long) bucketsFor(raw) * ChunkChains.CHUNK_BYTES
+  static long loadedSize(Totals segments, int pageBytes) {
+    return segments.rawBytes
+        + BYTES_PER_VALUE * segments.values
+        + BYTES_PER_RECORD * segments.records
+        + (long) bucketsFor(segments.rawBytes) * ChunkChains.CHUNK_BYTES
         + pageBytes;
+  }
+
+  /** What a partition's segments hold in all. */
+  static final class Totals {
+    final long rawBytes;
+    final long values;
+    final long records;
+
+    private Totals(long rawBytes, long values, long records) {
+      this.rawBytes = rawBytes;
+      this.values = values;
+      this.records = records;
+    }
+
+    static Totals of(List<SegmentLocation> segments) {
+      long raw = 0;
+      long values = 0;
+      long records = 0;
+      for (SegmentLocation s : segments) {
+        raw += s.rawBytes();
+        values += s.pairs();
+        records += s.records();
+      }
+      return new Totals(raw, values, records);
+    }
   }
 
   /** Buckets of about {@link #TARGET_BUCKET_BYTES} for this many raw bytes: a power of two. */
@@ -104,11 +121,7 @@ final class HashBuckets {
    */
   boolean load(List<SegmentLocation> segments, long seed) {
     clear();
-    long raw = 0;
-    for (SegmentLocation s : segments) {
-      raw += s.rawBytes();
-    }
-    int buckets = bucketsFor(raw);
+    int buckets = bucketsFor(Totals.of(segments).rawBytes);
     chains.start(buckets);
     if (keysIn.length < buckets) {
       keysIn = new int[buckets];

@@ -83,18 +83,12 @@ final class HashOrderedGroups implements HashBuckets.Visitor {
    * An estimate of the memory {@link #load} takes: the buckets, and arrays for twice the average.
    */
   private static long loadedSize(List<SegmentLocation> segments, int pageBytes) {
-    long raw = 0;
-    long values = 0;
-    long records = 0;
-    for (SegmentLocation s : segments) {
-      raw += s.rawBytes();
-      values += s.pairs();
-      records += s.records();
-    }
-    long allArrays = ARRAY_BYTES_PER_VALUE * values + ARRAY_BYTES_PER_KEY * records;
+    HashBuckets.Totals totals = HashBuckets.Totals.of(segments);
+    long allArrays = ARRAY_BYTES_PER_VALUE * totals.values + ARRAY_BYTES_PER_KEY * totals.records;
     long arrays =
-        Math.min(allArrays, 2 * allArrays / HashBuckets.bucketsFor(raw)) + ARRAY_BYTES_PER_VALUE;
-    return HashBuckets.loadedSize(segments, pageBytes) + arrays;
+        Math.min(allArrays, 2 * allArrays / HashBuckets.bucketsFor(totals.rawBytes))
+            + ARRAY_BYTES_PER_VALUE;
+    return HashBuckets.loadedSize(totals, pageBytes) + arrays;
   }
 
   /**

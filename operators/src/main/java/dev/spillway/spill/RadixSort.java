@@ -13,23 +13,9 @@ final class RadixSort {
   /**
    * Sorts {@code keys[0, n)} by their bytes {@code [fromByte, toByte)} (byte 0 is the least
    * significant), least significant digit first, moving {@code payload} along if it is not null.
-   * {@code tmpKeys} (and {@code tmpPayload}) must hold n elements. The result is always left in
-   * {@code keys} and {@code payload}.
-   */
-  static void sort(
-      long[] keys,
-      long[] payload,
-      int n,
-      long[] tmpKeys,
-      long[] tmpPayload,
-      int fromByte,
-      int toByte) {
-    sort(keys, payload, n, tmpKeys, tmpPayload, fromByte, toByte, new int[toByte - fromByte][256]);
-  }
-
-  /**
-   * As the sort above, counting in {@code counts} ({@code toByte - fromByte} arrays of 256, their
-   * content overwritten): a caller sorting many small arrays makes them once.
+   * {@code tmpKeys} (and {@code tmpPayload}) must hold n elements; {@code counts} is {@code toByte
+   * - fromByte} arrays of 256, their content overwritten (a caller sorting many small arrays makes
+   * them once). The result is always left in {@code keys} and {@code payload}.
    */
   static void sort(
       long[] keys,

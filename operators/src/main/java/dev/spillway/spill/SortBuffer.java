@@ -25,7 +25,7 @@ final class SortBuffer {
   static final long BYTES_PER_RECORD = 4 * 8;
   private static final int INITIAL_CAPACITY = 64;
 
-  /** Chains at most: one per value of the chain byte. */
+  /** Chains at most: one per value of the eight bits that pick a chain. */
   private static final int MAX_CHAINS = 256;
 
   private final MemoryReservation reservation;

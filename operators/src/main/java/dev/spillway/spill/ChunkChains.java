@@ -7,7 +7,7 @@ import java.util.Arrays;
  * in turn from pages of the engine's page size: a record appended to a chain lies near the chain's
  * other records, whatever order the records come in, at the cost of a partly filled last chunk per
  * chain. {@link HashBuckets} keeps a partition's buckets in them, {@link SortBuffer} a run's
- * records by their first key byte.
+ * records by eight bits of their key.
  *
  * <p>The pages are a {@link ByteArena}'s, so they come from and go back to the {@link PageRecycler}
  * shelf every engine's pages share. A position is {@code chunk << 32 | offset}: the chunk's number

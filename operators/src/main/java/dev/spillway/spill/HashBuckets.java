@@ -35,11 +35,18 @@ final class HashBuckets {
 
   private static final int MAX_BUCKETS = 1 << 12;
 
-  /** Bytes a chain adds to each value of the segments' records, at most: its varints. */
-  private static final int BYTES_PER_VALUE = 10;
+  /**
+   * Bytes a chain adds to each value of the segments' records, at most: a segment stores a value as
+   * {@code [tag][length: varint][value]}, a chain as {@code [key number: varint][length:
+   * varint][value]}, and a key number's varint takes at most five bytes.
+   */
+  private static final int BYTES_PER_VALUE = 4;
 
-  /** Bytes a chain adds to each record's key, at most: its varint and hash. */
-  private static final int BYTES_PER_RECORD = 9;
+  /**
+   * Bytes a chain adds to each record's key, at most: a segment stores a key as {@code
+   * [tag][length: varint][key]}, a chain as {@code [length << 1: varint][hash: 4 bytes][key]}.
+   */
+  private static final int BYTES_PER_RECORD = 4;
 
   private static final VarHandle INTS =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -72,9 +79,8 @@ final class HashBuckets {
   }
 
   /**
-   * An upper bound of the memory {@link #load} takes for these segments: at most the raw blocks
-   * (whose records carry field tags and lengths the chains do not) plus the chains' varints and
-   * hashes, a partly empty chunk per bucket and a partly empty page.
+   * An upper bound of the memory {@link #load} takes for these segments: their raw blocks, what a
+   * chain stores beyond them, a partly empty chunk per bucket and a partly empty page.
    */
   static long loadedSize(Totals segments, int pageBytes) {
     return segments.rawBytes

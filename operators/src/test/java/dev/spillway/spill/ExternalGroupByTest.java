@@ -334,6 +334,25 @@ public class ExternalGroupByTest {
     assertEquals(0, stats.sortedMerges());
   }
 
+  /**
+   * A key with a fifth of every partition's values, too few to be sampled as hot: the partition is
+   * judged to fit a hash-ordered load by its average bucket, but the key's bucket needs more arrays
+   * than that, and at some of these budgets the pool refuses them. The load then gives its memory
+   * back and the partition is merged another way; every group must still come out whole.
+   */
+  @Test
+  public void aLoadRefusedMemoryHalfwayGivesWayToAnotherMerge() {
+    byte[] warm = {7, 7, 7};
+    for (long budget = 1 << 20; budget <= 4 << 20; budget += budget / 10) {
+      check(
+          spill.config(budget).withPartitions(2),
+          14,
+          300_000,
+          random -> random.nextInt(5) == 0 ? warm : Keys.key(random, 3_000, 10),
+          8);
+    }
+  }
+
   @Test
   public void emptyKeysAndValues() {
     try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(128 << 10))) {

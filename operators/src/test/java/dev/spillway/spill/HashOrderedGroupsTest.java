@@ -16,13 +16,13 @@ public class HashOrderedGroupsTest {
 
   @Test
   public void aLoadTakesAtMost64MiBWhateverTheBudget() {
-    // 1,000 values of 20 raw bytes, in one bucket: about 130 KB loaded.
+    // 1,000 values of 20 raw bytes, in one bucket: about 80 KB loaded.
     List<SegmentLocation> small = List.of(new SegmentLocation(UNREAD, 0, 0, 1000, 1000, 20_000));
     assertTrue(HashOrderedGroups.fits(small, 4096, 1L << 30));
     assertFalse("not beside what the budget has left", HashOrderedGroups.fits(small, 4096, 30_000));
-    // 2M values of 40 MB raw: chains of 78 MB, past the cap of a 1 GiB budget.
+    // 2M values of 50 MB raw: chains of about 70 MB, past the cap of a 1 GiB budget.
     List<SegmentLocation> large =
-        List.of(new SegmentLocation(UNREAD, 0, 0, 2_000_000, 2_000_000, 40_000_000));
+        List.of(new SegmentLocation(UNREAD, 0, 0, 2_000_000, 2_000_000, 50_000_000));
     assertFalse(HashOrderedGroups.fits(large, 4096, 1L << 30));
   }
 }

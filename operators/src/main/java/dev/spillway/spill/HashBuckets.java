@@ -11,11 +11,11 @@ import java.util.List;
  * its keys' hashes (the partition itself was chosen by the high bits), so that the group-by's
  * output ({@link HashOrderedGroups}) sorts and walks one bucket at a time, in the CPU's caches.
  *
- * <p>Why: a partition's keys, values and whatever structure groups them (a hash table, sorted
- * arrays) take a few megabytes, more than a core's L2 cache; reaching a random key in it costs a
- * miss to the next level, and grouping does that once or twice a value. A bucket of about {@value
- * #TARGET_BUCKET_BYTES} bytes and its structure stay in L2. Loading costs one sequential copy of
- * the records, which the hash table's misses it saves far outweigh.
+ * <p>Why: a partition's keys, values and the sorted arrays over them take a few megabytes, more
+ * than a core's L2 cache; comparing a value's key with its run's and reading the value then cost a
+ * miss to the next level each. A bucket of about {@value #TARGET_BUCKET_BYTES} bytes and its arrays
+ * stay in L2. (The same split in front of combine's per-partition hash table did not pay: the copy
+ * into the buckets cost more than the table's misses it saved, BENCHMARKS.md.)
  *
  * <p>Each bucket is a chain of {@link ChunkChains}, holding two kinds of entry, told apart by the
  * low bit of the varint they start with:
@@ -54,13 +54,13 @@ final class HashBuckets {
   /** What a bucket's entries are given to, in chain order: a key always before its values. */
   interface Visitor {
     /** The key numbered {@code number}, hashed {@code hash}, whose entry is at {@code position}. */
-    void key(int number, int hash, long position, byte[] page, int offset, int length);
+    void key(int number, int hash, long position);
 
     /**
-     * A value of key {@code keyNumber}: its bytes, and {@code position}, where its {@code [length:
-     * varint][bytes]} lies.
+     * A value of key {@code keyNumber}, whose {@code [length: varint][bytes]} is at {@code
+     * position}.
      */
-    void value(int keyNumber, long position, byte[] page, int offset, int length);
+    void value(int keyNumber, long position);
   }
 
   private final EngineResources resources;
@@ -228,14 +228,12 @@ final class HashBuckets {
         int head = Varint.get(page, p);
         int at = p + Varint.size(head);
         if ((head & 1) == 0) {
-          int length = head >>> 1;
-          visitor.key(keys++, (int) INTS.get(page, at), chunkBits | p, page, at + 4, length);
-          p = at + 4 + length;
+          visitor.key(keys++, (int) INTS.get(page, at), chunkBits | p);
+          p = at + 4 + (head >>> 1);
         } else {
+          visitor.value(head >>> 1, chunkBits | at);
           int length = Varint.get(page, at);
-          int offset = at + Varint.size(length);
-          visitor.value(head >>> 1, chunkBits | at, page, offset, length);
-          p = offset + length;
+          p = at + Varint.size(length) + length;
         }
       }
     }

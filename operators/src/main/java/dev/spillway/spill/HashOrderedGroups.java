@@ -166,13 +166,13 @@ final class HashOrderedGroups implements HashBuckets.Visitor {
   }
 
   @Override
-  public void key(int number, int hash, long position, byte[] page, int offset, int length) {
+  public void key(int number, int hash, long position) {
     keyHash[number] = hash;
     keyPosition[number] = position;
   }
 
   @Override
-  public void value(int keyNumber, long position, byte[] page, int offset, int length) {
+  public void value(int keyNumber, long position) {
     order[size] = (long) keyHash[keyNumber] << 32 | keyNumber;
     valuePosition[size] = position;
     size++;

@@ -37,16 +37,17 @@ final class RadixSort {
    * placed by the same bits of their key: {@link SortBuffer}); keys that share their high bits
    * (timestamps, say) are still spread over the buckets. {@code counts} is eight arrays of 256;
    * {@code tmpKeys} (and {@code tmpPayload}) must hold n elements. The result is always left in
-   * {@code keys} and {@code payload}.
+   * {@code keys} and {@code payload}. Returns where the digit sorted first starts, or -1 if every
+   * key is the same.
    */
-  static void sortTopDigitFirst(
+  static int sortTopDigitFirst(
       long[] keys, long[] payload, int n, long[] tmpKeys, long[] tmpPayload, int[][] counts) {
     long differing = 0;
     for (int i = 1; i < n; i++) {
       differing |= keys[i] ^ keys[0];
     }
     if (differing == 0) {
-      return; // all equal: already in order
+      return -1; // all equal: already in order
     }
     int shift = topDigitShift(differing);
     int[] starts = counts[7];
@@ -80,13 +81,14 @@ final class RadixSort {
         }
       }
     }
+    return shift;
   }
 
   /**
    * Where the eight-bit digit that {@link #sortTopDigitFirst} sorts first starts in keys that
    * differ in the bits {@code differing} (not 0): it ends at their most significant differing bit.
    */
-  static int topDigitShift(long differing) {
+  private static int topDigitShift(long differing) {
     return Math.max(0, 63 - Long.numberOfLeadingZeros(differing) - 7);
   }
 

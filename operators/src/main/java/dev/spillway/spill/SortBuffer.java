@@ -36,15 +36,10 @@ final class SortBuffer {
 
   /**
    * Where the eight bits of a key's prefix that pick its chain start: the digit the last run was
-   * sorted by first ({@link RadixSort#topDigitShift}; the top byte for the first run), so that keys
-   * sharing their high bits (timestamps, a common prefix) still spread over the chains.
+   * sorted by first ({@link RadixSort#sortTopDigitFirst}; the top byte for the first run), so that
+   * keys sharing their high bits (timestamps, a common prefix) still spread over the chains.
    */
   private int digitShift = 56;
-
-  /** The prefix of the run's first record, and the bits where the run's prefixes differ from it. */
-  private long firstPrefix;
-
-  private long differing;
 
   private final int[][] sortCounts = new int[8][256];
   private long[] prefixes;
@@ -101,10 +96,6 @@ final class SortBuffer {
     p = Varint.put(page, p, vLen);
     System.arraycopy(key, kOff, page, p, kLen);
     System.arraycopy(value, vOff, page, p + kLen, vLen);
-    if (size == 0) {
-      firstPrefix = prefix;
-    }
-    differing |= prefix ^ firstPrefix;
     prefixes[size] = prefix;
     addresses[size] = address;
     size++;
@@ -113,7 +104,12 @@ final class SortBuffer {
 
   /** Sorts the records by key bytes (unsigned, shorter first); stable. */
   void sort() {
-    RadixSort.sortTopDigitFirst(prefixes, addresses, size, tmpPrefixes, tmpAddresses, sortCounts);
+    int sortedFirst =
+        RadixSort.sortTopDigitFirst(
+            prefixes, addresses, size, tmpPrefixes, tmpAddresses, sortCounts);
+    if (sortedFirst >= 0) {
+      digitShift = sortedFirst; // the next run's records are chained by the same bits
+    }
     int runStart = 0;
     for (int i = 1; i <= size; i++) {
       if (i == size || prefixes[i] != prefixes[runStart]) {
@@ -198,10 +194,6 @@ final class SortBuffer {
   }
 
   void reset() {
-    if (differing != 0) {
-      digitShift = RadixSort.topDigitShift(differing);
-    }
-    differing = 0;
     size = 0;
     int count = chains.chains();
     chains.clear();

@@ -95,6 +95,15 @@ final class EngineResources implements AutoCloseable {
     return borrowedFiles != null;
   }
 
+  /**
+   * The floor an engine started now on {@code config} takes: block buffers too if it {@code
+   * spills}.
+   */
+  static long floorBytes(SpillConfig config, boolean spills) {
+    SpillPlan planned = planFor(config, config.pool().shareForNewConsumer());
+    return (spills ? planned : planned.withoutIo()).floorBytes();
+  }
+
   /** The plan of an engine whose share of the pool would be {@code share}. */
   private static SpillPlan planFor(SpillConfig config, long share) {
     return SpillPlan.of(config, Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));

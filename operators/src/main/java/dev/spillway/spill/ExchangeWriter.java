@@ -17,11 +17,16 @@ import java.util.List;
  * (checksummed, compressed, optionally encrypted blocks); the consumer of a partition reads every
  * producer's file of it with {@link ExchangeReader}.
  *
- * <p>Each partition has a block buffer of its own, taken from the memory pool while the writer
- * lives; nothing else is held, so a producer's memory does not grow with what it writes. Files are
- * written under a temporary name and renamed by {@link #finish()}: a producer that fails (or is
- * retried) never leaves a file that looks complete. {@link #close()} deletes what an unfinished
- * writer wrote; finished files belong to the caller, who deletes them when consumed.
+ * <p>Each partition has a block buffer of its own. The writer takes all of them from the memory
+ * pool as it starts and keeps them while it lives; nothing else is held, so a producer's memory
+ * does not grow with what it writes, and a producer's flush never waits for memory. (Taking a
+ * partition's buffer when the partition opened meant asking the pool in the middle of a flush,
+ * while the producer's combiner held a full table; two producers doing so at once waited for each
+ * other.) A producer that starts an engine beside its writer takes both in one request first:
+ * {@link MemoryPool#admit}. Files are written under a temporary name and renamed by {@link
+ * #finish()}: a producer that fails (or is retried) never leaves a file that looks complete. {@link
+ * #close()} deletes what an unfinished writer wrote; finished files belong to the caller, who
+ * deletes them when consumed.
  *
  * <pre>{@code
  * try (ExchangeWriter out = new ExchangeWriter(config, dir, "task-7", 8, null)) {
@@ -36,6 +41,7 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
 
   private static final int MAX_BLOCK = 64 << 10;
   private static final int MIN_BLOCK = 4 << 10;
+  private static final int MIN_WRITER_BLOCK = 1 << 10;
 
   private final SpillConfig config;
   private final Path directory;
@@ -65,22 +71,57 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
     this.directory = directory;
     this.name = name;
     this.cipher = key == null ? null : key.cipher();
-    this.blockBytes = blockBytes(config);
+    this.blockBytes = writerBlockBytes(config, partitions);
     this.buffers = new IoBuffers(config, blockBytes, partitions);
+    long slot = SpillPlan.slotBytes(config, blockBytes);
+    long capacity = config.pool().capacity();
+    if (partitions * slot > capacity) {
+      throw new IllegalArgumentException(
+          "an exchange of "
+              + partitions
+              + " partitions needs "
+              + partitions * slot
+              + " bytes of block buffers ("
+              + slot
+              + " a partition), more than the memory budget of "
+              + capacity
+              + " bytes; raise the budget or use fewer partitions");
+    }
     this.reservation = new MemoryReservation(config.pool(), blockBytes);
+    try {
+      reservation.reserve(partitions * slot);
+    } catch (RuntimeException e) {
+      reservation.close();
+      throw e;
+    }
     this.inProgress = new Path[partitions];
     this.files = new SpillFileWriter[partitions];
     this.segments = new SegmentWriter[partitions];
   }
 
   /**
-   * The raw bytes of an exchange block, the same for writers and readers under one budget: a 64th
-   * of the budget within [4 KiB, 64 KiB], so that a producer's buffers (one per partition) and its
-   * consumers' stay small beside the engines.
+   * The raw bytes of a reader's block buffer: a 64th of the budget within [4 KiB, 64 KiB], so that
+   * a consumer's buffer stays small beside its engine. No writer under the same budget writes
+   * larger blocks.
    */
   static int blockBytes(SpillConfig config) {
     long block = config.pool().capacity() / 64;
     return (int) Math.max(MIN_BLOCK, Math.min(Math.min(MAX_BLOCK, config.maxBlockBytes()), block));
+  }
+
+  /**
+   * The raw bytes of a writer's blocks: a reader's, or less where the writer's buffers (one per
+   * partition, each a raw and a stored block) would take more than about a quarter of the budget,
+   * down to 1 KiB, so that the producer's engine on the same thread still gets its floor.
+   */
+  static int writerBlockBytes(SpillConfig config, int partitions) {
+    long fit = config.pool().capacity() / (8L * partitions);
+    return (int) Math.max(MIN_WRITER_BLOCK, Math.min(blockBytes(config), fit));
+  }
+
+  /** The memory a writer of {@code partitions} takes as it starts and holds while it lives. */
+  public static long bufferBytes(SpillConfig config, int partitions) {
+    return partitions * SpillPlan.slotBytes(config, writerBlockBytes(config, partitions));
   }
 
   /** The partition of a key among {@code partitions}: the same in every JVM and run. */
@@ -124,7 +165,6 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
   }
 
   private SegmentWriter open(int partition) {
-    reservation.reserve(SpillPlan.slotBytes(config, blockBytes));
     Path path = directory.resolve(fileName(partition) + ".inprogress");
     try {
       Files.deleteIfExists(path); // a retried producer's

@@ -29,6 +29,10 @@ import java.util.Set;
  * each is waiting, or belongs to a thread that is — and no waiter's request fits, the request that
  * completes that circle fails at once instead of after the timeout.
  *
+ * <p>A thread about to start several engines at once (a producer's combiner and the exchange writer
+ * it flushes into) takes their floors in one request first ({@link #admit}): two threads that each
+ * took one engine's floor and then waited for another's would wait for each other.
+ *
  * <p>Thread-safe.
  */
 public final class MemoryPool {
@@ -37,6 +41,10 @@ public final class MemoryPool {
   private final long capacity;
   private final Duration maxWait;
   private final Map<Object, Account> held = new IdentityHashMap<>();
+
+  /** How many of {@link #held} are admissions, which take no share of the pool. */
+  private int admissions;
+
   private long used;
 
   private MemoryPool(long capacity, Duration maxWait) {
@@ -85,18 +93,54 @@ public final class MemoryPool {
     Account h = held.remove(consumer);
     if (h != null) {
       used -= h.bytes;
+      if (h.admission) {
+        admissions--;
+      }
       notifyAll();
     }
   }
 
   /** The share a consumer would have if one more registered now. */
   synchronized long shareForNewConsumer() {
-    return capacity / (held.size() + 1);
+    return capacity / (held.size() - admissions + 1);
   }
 
   /** The most one consumer may hold now. */
   synchronized long fairShare() {
-    return capacity / Math.max(1, held.size());
+    return capacity / Math.max(1, held.size() - admissions);
+  }
+
+  /**
+   * Takes {@code bytes} in one request, waiting for them if need be, for the engines the calling
+   * thread starts next: their floors (the memory they must have to start: {@link #acquire}) come
+   * out of it without waiting, and what they leave goes back to the pool when the admission closes.
+   * Call it while the thread holds nothing else, and close it once the engines have started.
+   *
+   * <pre>{@code
+   * try (MemoryPool.Admission start = pool.admit(writerBytes + combinerFloor)) {
+   *   writer = new ExchangeWriter(config, dir, name, partitions, key);
+   *   combiner = new PartialCombiner<>(aggregator, codec, config, writer);
+   * }
+   * }</pre>
+   *
+   * @throws IllegalStateException as {@link #acquire} does, if the bytes can never be had
+   */
+  public Admission admit(long bytes) {
+    Admission admission = new Admission();
+    synchronized (this) {
+      Account account = new Account();
+      account.admission = true;
+      account.thread = Thread.currentThread();
+      held.put(admission, account);
+      admissions++;
+    }
+    try {
+      acquireOrWait(admission, bytes);
+    } catch (RuntimeException e) {
+      unregister(admission);
+      throw e;
+    }
+    return admission;
   }
 
   /** Grants all of {@code bytes} or nothing, without waiting. */
@@ -117,8 +161,26 @@ public final class MemoryPool {
    * @throws IllegalStateException if the request can never be met or the wait times out
    */
   void acquire(Object consumer, long bytes) {
-    askFusedConsumersToRelease(consumer, bytes);
-    acquireOrWait(consumer, bytes);
+    long left = bytes - takeFromAdmission(consumer, bytes);
+    if (left > 0) {
+      askFusedConsumersToRelease(consumer, left);
+      acquireOrWait(consumer, left);
+    }
+  }
+
+  /** Moves up to {@code bytes} to {@code consumer} from the calling thread's admissions. */
+  private synchronized long takeFromAdmission(Object consumer, long bytes) {
+    Account to = holding(consumer);
+    long taken = 0;
+    for (Account from : held.values()) {
+      if (from.admission && from.thread == to.thread && from.bytes > 0 && taken < bytes) {
+        long t = Math.min(from.bytes, bytes - taken);
+        from.bytes -= t;
+        to.bytes += t;
+        taken += t;
+      }
+    }
+    return taken;
   }
 
   /**
@@ -302,5 +364,21 @@ public final class MemoryPool {
 
     /** True while {@link #releaseOnDemand} runs, so that it is not asked again from within. */
     boolean releasing;
+
+    /** True for an {@link Admission}'s bytes, which its thread's consumers take from. */
+    boolean admission;
+  }
+
+  /**
+   * Bytes taken for the engines a thread starts next ({@link #admit}); closing it gives back what
+   * they did not take. Idempotent.
+   */
+  public final class Admission implements AutoCloseable {
+    private Admission() {}
+
+    @Override
+    public void close() {
+      unregister(this);
+    }
   }
 }

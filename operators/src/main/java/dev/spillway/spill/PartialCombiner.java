@@ -65,6 +65,14 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
     }
   }
 
+  /**
+   * The memory a partial combiner started now on {@code config} takes at once and holds while it
+   * lives (for {@link MemoryPool#admit}).
+   */
+  public static long floorBytes(SpillConfig config) {
+    return EngineResources.floorBytes(config, false);
+  }
+
   /** Combines {@code value} into the accumulator of the key {@code key[offset, offset+length)}. */
   public void add(byte[] key, int offset, int length, V value) {
     resources.checkAdding("partial combiner", finished);

@@ -6,6 +6,15 @@ package dev.spillway.spill;
  * exception).
  */
 public interface SpillingEngine extends AutoCloseable {
+  /**
+   * The memory an engine that spills ({@link ExternalMerger}, {@link ExternalGroupBy}, {@link
+   * ExternalSorter}) started now on {@code config} takes at once and holds while it lives: its
+   * block buffers and a few pages (for {@link MemoryPool#admit}).
+   */
+  static long floorBytes(SpillConfig config) {
+    return EngineResources.floorBytes(config, true);
+  }
+
   SpillStats stats();
 
   @Override

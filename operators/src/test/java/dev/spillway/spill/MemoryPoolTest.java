@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.Test;
@@ -51,6 +52,40 @@ public class MemoryPoolTest {
     b.close();
     assertTrue("the share grows back when b leaves", a.tryReserve(400));
     a.close();
+  }
+
+  /**
+   * An admission's bytes serve the floors of its own thread's consumers, not another thread's; it
+   * takes no share of the pool; closing it gives back what was not taken.
+   */
+  @Test
+  public void anAdmissionServesItsThreadsFloorsAndGivesBackTheRest() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMillis(200));
+    MemoryReservation a = new MemoryReservation(pool, 10);
+    try (MemoryPool.Admission start = pool.admit(700)) {
+      assertEquals(700, pool.used());
+      assertEquals("an admission takes no share", 1000, pool.fairShare());
+      FutureTask<IllegalStateException> other =
+          new FutureTask<>(
+              () -> {
+                try (MemoryReservation b = new MemoryReservation(pool, 10)) {
+                  return assertThrows(IllegalStateException.class, () -> b.holdFloor(400));
+                }
+              });
+      new Thread(other).start();
+      assertThat(
+          "not from another thread's admission",
+          other.get(1, TimeUnit.MINUTES).getMessage(),
+          containsString("waited"));
+      a.holdFloor(500);
+      assertEquals("taken from the admission", 700, pool.used());
+      start.close();
+      assertEquals("the rest given back", 500, pool.used());
+      start.close(); // idempotent
+      assertEquals(500, pool.used());
+    }
+    a.close();
+    assertEquals(0, pool.used());
   }
 
   @Test

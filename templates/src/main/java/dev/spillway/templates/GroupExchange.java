@@ -31,6 +31,11 @@ final class GroupExchange {
     private static final long serialVersionUID = 1L;
 
     @Override
+    public long startBytes(SpillConfig config) {
+      return 0; // records go straight to the exchange
+    }
+
+    @Override
     public Task<KV<String, String>> start(SpillConfig config, RecordSink out) {
       return new Task<>() {
         @Override

@@ -27,17 +27,39 @@ public class AggregateJobTest {
 
   @Test
   public void aggregatesAGeneratedWorkloadSplitOverTwoFilesWhileSpilling() throws Exception {
-    Path data = tmp.newFolder("data").toPath();
-    // Two files of one workload (different seeds), read through a glob.
-    WorkloadFile.write(Workload.COMBINE, 40_000, 3_000, 1, data.resolve("a.csv"));
-    WorkloadFile.write(Workload.COMBINE, 30_000, 3_000, 2, data.resolve("b.csv"));
-    Map<Long, long[]> model = new HashMap<>(); // count, sum, min, max
-    addToModel(model, 1, 40_000, 3_000);
-    addToModel(model, 2, 30_000, 3_000);
-    Path spill = tmp.newFolder("spill").toPath();
-    Path out = tmp.getRoot().toPath().resolve("out/sums.csv");
+    aggregateGeneratedFiles("256k", 40_000, 30_000);
+  }
 
-    Cli run =
+  /**
+   * Three producers, then three consumers, at once (the DirectRunner's three threads) on the
+   * smallest budgets: each takes its exchange buffers and its engine's floor in one request, and
+   * waits for memory only while it holds nothing. At 96k, consumers that took a reader's buffer for
+   * each file beside their engine failed every run ("none of the 5 engines sharing it can
+   * release"); at 64k, producers did.
+   */
+  @Test
+  public void aggregatesThreeFilesOnTheSmallestBudgets() throws Exception {
+    for (String memory : List.of("64k", "96k")) {
+      aggregateGeneratedFiles(memory, 40_000, 30_000, 30_000);
+    }
+  }
+
+  /**
+   * Aggregates one generated file per entry of {@code records} (seeds 1, 2, ...) through a glob
+   * with {@code --memory memory}, against the model; the job must spill and leave nothing behind.
+   */
+  private void aggregateGeneratedFiles(String memory, long... records) throws Exception {
+    Path run = tmp.newFolder().toPath();
+    Path data = Files.createDirectory(run.resolve("data"));
+    Map<Long, long[]> model = new HashMap<>(); // count, sum, min, max
+    for (int f = 0; f < records.length; f++) {
+      WorkloadFile.write(Workload.COMBINE, records[f], 3_000, f + 1, data.resolve(f + ".csv"));
+      addToModel(model, f + 1, records[f], 3_000);
+    }
+    Path spill = Files.createDirectory(run.resolve("spill"));
+    Path out = run.resolve("out/sums.csv");
+
+    Cli job =
         Cli.run(
                 "aggregate",
                 "--input",
@@ -49,7 +71,7 @@ public class AggregateJobTest {
                 "--aggregate",
                 "sum:value,count,min:value,max:value,mean:value",
                 "--memory",
-                "256k",
+                memory,
                 "--spill-dir",
                 spill.toString(),
                 "--quiet")
@@ -67,7 +89,7 @@ public class AggregateJobTest {
       assertEquals(line, Long.toString(m[3]), f[4]);
       assertEquals(line, (double) m[1] / m[0], Double.parseDouble(f[5]), 1e-9);
     }
-    assertThat(spills(run.stderr), greaterThan(0L));
+    assertThat(spills(job.stderr), greaterThan(0L));
     assertThat(Cli.contents(spill), empty());
     assertEquals(List.of("sums.csv"), Cli.contents(out.getParent()));
   }

@@ -36,6 +36,11 @@ public final class AggregateExchange {
     }
 
     @Override
+    public long startBytes(SpillConfig config) {
+      return PartialCombiner.floorBytes(config);
+    }
+
+    @Override
     public Task<KV<String, Numbers>> start(SpillConfig config, RecordSink out) {
       PartialCombiner<Numbers, Stats> partial =
           new PartialCombiner<>(

@@ -2,6 +2,7 @@ package dev.spillway.templates.exchange;
 
 import dev.spillway.spill.ExchangeKey;
 import dev.spillway.spill.ExchangeReader;
+import dev.spillway.spill.MemoryPool;
 import dev.spillway.spill.RecordSink;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillingEngine;
@@ -64,10 +65,18 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
     // Producer order, so that a key's records meet in the same order on every run.
     Collections.sort(files);
     SpillConfig config = options.toConfig();
-    Consumer<RecordSink> records =
-        sink -> {
-          for (Path file : files) {
-            try (ExchangeReader in = new ExchangeReader(config, file, key)) {
+    long lines;
+    // The reader's buffer and the engine's floor in one request, taken while this thread holds
+    // nothing: consumers that each held one and waited for the other would wait for each other.
+    try (MemoryPool.Admission start =
+            config
+                .pool()
+                .admit(ExchangeReader.bufferBytes(config) + SpillingEngine.floorBytes(config));
+        ExchangeReader in = new ExchangeReader(config, files, key)) {
+      Consumer<RecordSink> records =
+          sink -> {
+            start.close(); // the engine has started: what it did not take goes back
+            try (in) { // its buffer goes back before the engine's output
               while (in.next()) {
                 sink.accept(
                     in.keyArray(),
@@ -78,18 +87,18 @@ final class ConsumeFn extends DoFn<KV<Integer, Iterable<String>>, String> {
                     in.valueLength());
               }
             }
-          }
-        };
-    long lines =
-        PartFile.write(
-            part,
-            file -> {
-              ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
-              try (SpillingEngine engine = consumer.consume(config, records, output)) {
-                metrics.publish(engine.stats());
-              }
-              return output.count();
-            });
+          };
+      lines =
+          PartFile.write(
+              part,
+              file -> {
+                ExchangeConsumer.Lines output = new ExchangeConsumer.Lines(file);
+                try (SpillingEngine engine = consumer.consume(config, records, output)) {
+                  metrics.publish(engine.stats());
+                }
+                return output.count();
+              });
+    }
     for (Path f : files) {
       Files.deleteIfExists(f); // consumed: the disk is given back as the job goes
     }

@@ -15,9 +15,10 @@ import java.util.function.Consumer;
  */
 public interface ExchangeConsumer extends Serializable {
   /**
-   * Feeds {@code records} (call it once: it reads the partition's files, one at a time, into the
-   * sink) to an engine it makes with {@code config}, then writes one UTF-8 line per output record,
-   * each ending with a newline, to {@code out}.
+   * Feeds {@code records} (call it once, right after making the engine: it reads the partition's
+   * files, one at a time, into the sink) to a spilling engine it makes with {@code config} (whose
+   * floor, {@link SpillingEngine#floorBytes}, the caller took for it), then writes one UTF-8 line
+   * per output record, each ending with a newline, to {@code out}.
    *
    * @return the engine, finished and drained, for its statistics (the caller closes it)
    */

@@ -15,6 +15,12 @@ public interface ExchangeProducer<T> extends Serializable {
   /** The state of one task, writing into {@code out}. */
   Task<T> start(SpillConfig config, RecordSink out);
 
+  /**
+   * The memory a task started now on {@code config} takes as it starts (its engine's floor), to be
+   * taken with the exchange writer's in one request; 0 if it holds none.
+   */
+  long startBytes(SpillConfig config);
+
   /** One producer task's state. */
   interface Task<T> extends AutoCloseable {
     void add(T record);

@@ -2,6 +2,7 @@ package dev.spillway.templates.exchange;
 
 import dev.spillway.spill.ExchangeKey;
 import dev.spillway.spill.ExchangeWriter;
+import dev.spillway.spill.MemoryPool;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.templates.io.LineSource;
 import dev.spillway.templates.io.WorkDirectory;
@@ -69,10 +70,18 @@ final class ProduceFn<T> extends DoFn<Integer, KV<Integer, String>> {
     }
     SpillConfig config = options.toConfig();
     List<Path> files;
-    try (ExchangeWriter exchange =
+    // The writer's buffers and the task's floor in one request, taken while this thread holds
+    // nothing: producers that each held one and waited for the other would wait for each other.
+    try (MemoryPool.Admission start =
+            config
+                .pool()
+                .admit(
+                    ExchangeWriter.bufferBytes(config, partitions) + producer.startBytes(config));
+        ExchangeWriter exchange =
             new ExchangeWriter(config, dir, String.format("range-%05d", range), partitions, key);
         ExchangeProducer.Task<T> task = producer.start(config, exchange);
         BoundedSource.BoundedReader<T> reader = ranges.get(range).createReader(pipelineOptions)) {
+      start.close(); // what the writer and the task did not take goes back
       for (boolean more = reader.start(); more; more = reader.advance()) {
         task.add(reader.getCurrent());
       }

@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -124,6 +125,32 @@ public class ExternalSorterTest {
   public void mergeRoundsWhenRunsExceedTheFanIn() {
     SpillStats stats = check(spill.config(96 << 10).withMaxFanIn(3), 5, 60_000, 16);
     assertThat(stats.mergeRounds(), greaterThan(0L));
+  }
+
+  /**
+   * Merge rounds rewrite each record about log<sub>fanIn</sub>(runs) times. Merging the oldest runs
+   * into one and starting over rewrote that first run in every round, quadratic in the runs: here
+   * it wrote 182 MB where the passes write 18 MB, and the sort job at 256 KiB wrote 65 GiB for an
+   * output of 161 MB.
+   */
+  @Test
+  public void mergeRoundsRewriteEachRecordAboutLogFanInTimes() {
+    int records = 200_000;
+    SpillStats stats =
+        check(
+            spill.config(96 << 10).withMaxFanIn(3).withCodec(CompressionCodec.NONE),
+            13,
+            records,
+            16);
+    long runs = stats.spillCount();
+    assertThat("enough runs for several passes", runs, greaterThan(50L));
+    // A record in a run: its key (at most 16 bytes), its 4-byte value and two length bytes.
+    long inputBytes = records * (16L + 4 + 2);
+    int passes = (int) Math.ceil(Math.log(runs) / Math.log(3));
+    assertThat(
+        "bytes written: the runs once, then one pass each",
+        stats.diskBytesSpilled(),
+        lessThanOrEqualTo(inputBytes * (1 + passes)));
   }
 
   /** Equal keys come out in the order they were added, across runs and merge rounds. */

@@ -16,7 +16,8 @@ import java.util.Set;
  * <p>The policy follows Spark's execution pool: with N registered consumers, none may grow past
  * {@code capacity / N}; a request that would pass that share, or the free bytes, is refused and the
  * consumer spills. A consumer that must have memory to go on at all ({@link #acquire}) waits for
- * free bytes, whatever its share, until others release them, up to a timeout, then fails naming the
+ * free bytes, whatever its share, until others release them: for as long as a thread holding memory
+ * runs (works toward releasing it), and up to a timeout when none does, then fails naming the
  * pool's state. Engines give back their arrays before they wait, and take their floor in one
  * request, so that waiting engines hold as little as they can.
  *
@@ -37,6 +38,9 @@ import java.util.Set;
  */
 public final class MemoryPool {
   private static final Duration DEFAULT_WAIT = Duration.ofMinutes(1);
+
+  /** How often a waiting request looks whether the threads holding memory still run. */
+  private static final long PROGRESS_CHECK_MILLIS = 1000;
 
   private final long capacity;
   private final Duration maxWait;
@@ -249,7 +253,11 @@ public final class MemoryPool {
               + capacity
               + " bytes");
     }
-    long deadline = System.nanoTime() + maxWait.toNanos();
+    // The wait ends in failure only after maxWait in which no thread holding memory ran: a holder
+    // that works (spills, merges, writes its output) will release in time, however long that
+    // takes; one blocked outside the pool (a runner's back-pressure on the very step that would
+    // free this one) would not, and the wait must not hang.
+    long lastProgress = System.nanoTime();
     // Waiting ignores the fair share: a consumer that must have memory to go on takes free bytes
     // wherever they are; the share only bounds growth (tryAcquire), which makes others spill.
     account.waitingFor = bytes;
@@ -263,7 +271,7 @@ public final class MemoryPool {
                   + " bytes of the memory budget of "
                   + capacity
                   + " bytes, but none of the "
-                  + held.size()
+                  + (held.size() - admissions)
                   + " engines sharing it can"
                   + " release any of the "
                   + used
@@ -275,7 +283,11 @@ public final class MemoryPool {
                   + " the number of concurrent bundles, or put fewer spillway steps on one"
                   + " thread.");
         }
-        long left = deadline - System.nanoTime();
+        long now = System.nanoTime();
+        if (aHolderRuns()) {
+          lastProgress = now;
+        }
+        long left = lastProgress + maxWait.toNanos() - now;
         if (left <= 0) {
           throw new IllegalStateException(
               "waited "
@@ -287,12 +299,12 @@ public final class MemoryPool {
                   + " bytes: "
                   + used
                   + " bytes are held by "
-                  + held.size()
-                  + " engines. Raise"
+                  + (held.size() - admissions)
+                  + " engines, and none of their threads ran meanwhile. Raise"
                   + " the budget or lower the number of concurrent bundles.");
         }
         try {
-          wait(Math.max(1, left / 1_000_000));
+          wait(Math.max(1, Math.min(left / 1_000_000, PROGRESS_CHECK_MILLIS)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted while waiting for memory", e);
@@ -303,6 +315,24 @@ public final class MemoryPool {
     }
     account.bytes += bytes;
     used += bytes;
+  }
+
+  /**
+   * True if a thread holding memory, other than the caller's and the waiting ones, is running now
+   * (not waiting or blocked): it is working, and will release what it holds.
+   */
+  private boolean aHolderRuns() {
+    Thread self = Thread.currentThread();
+    for (Account a : held.values()) {
+      if (a.bytes > 0
+          && a.waitingFor == 0
+          && a.thread != null
+          && a.thread != self
+          && a.thread.getState() == Thread.State.RUNNABLE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.spillway.spill;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -128,6 +129,70 @@ public class MemoryPoolTest {
     assertThat(e.getMessage(), containsString("of the memory budget of 1000 bytes"));
     a.close();
     b.close();
+  }
+
+  /**
+   * A request waits for as long as the thread holding the memory runs, past the timeout: a sorter
+   * merging at its floor for minutes releases in the end. Three sort tasks of the sort job at 64
+   * KiB, with room for one sorter's floor, failed after one minute while the first one worked.
+   */
+  @Test
+  public void waitingOutlastsTheTimeoutWhileTheHolderRuns() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMillis(100));
+    CountDownLatch holding = new CountDownLatch(1);
+    Thread holder =
+        new Thread(
+            () -> {
+              MemoryReservation a = new MemoryReservation(pool, 10);
+              a.holdFloor(1000);
+              holding.countDown();
+              long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
+              while (System.nanoTime() < until) {
+                Thread.onSpinWait(); // working: running, not waiting
+              }
+              a.close();
+            });
+    holder.start();
+    holding.await();
+    MemoryReservation b = new MemoryReservation(pool, 10);
+    long start = System.nanoTime();
+    b.holdFloor(500);
+    assertThat(
+        "waited for the running holder, past the timeout",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+        greaterThan(1_000L));
+    b.close();
+    holder.join();
+    assertEquals(0, pool.used());
+  }
+
+  /** A holder that does not run (blocked outside the pool) lets the wait time out, naming it. */
+  @Test
+  public void waitingTimesOutWhileTheHolderDoesNotRun() throws Exception {
+    MemoryPool pool = MemoryPool.ofBytes(1000, Duration.ofMillis(200));
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    Thread holder =
+        new Thread(
+            () -> {
+              try (MemoryReservation a = new MemoryReservation(pool, 10)) {
+                a.holdFloor(1000);
+                holding.countDown();
+                done.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    holder.start();
+    holding.await();
+    try (MemoryReservation b = new MemoryReservation(pool, 10)) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.holdFloor(500));
+      assertThat(e.getMessage(), containsString("none of their threads ran"));
+    } finally {
+      done.countDown();
+      holder.join();
+    }
+    assertEquals(0, pool.used());
   }
 
   @Test

@@ -45,9 +45,7 @@ final class EngineResources implements AutoCloseable {
   EngineResources(SpillConfig config, boolean spills) {
     this.config = config;
     this.stats = new StatsCounter();
-    MemoryPool pool = config.pool();
-    SpillPlan planned = planFor(config, pool.shareForNewConsumer());
-    this.plan = spills ? planned : planned.withoutIo();
+    this.plan = planForNewEngine(config, spills);
     this.buffers = new IoBuffers(config, plan.blockBytes(), spills ? plan.fanIn() + 2 : 0);
     this.cipher = config.encryption() ? new FrameCipher() : null;
     SpillDirectories directories = SpillDirectories.create(config.spillDirectories());
@@ -100,13 +98,18 @@ final class EngineResources implements AutoCloseable {
    * spills}.
    */
   static long floorBytes(SpillConfig config, boolean spills) {
-    SpillPlan planned = planFor(config, config.pool().shareForNewConsumer());
-    return (spills ? planned : planned.withoutIo()).floorBytes();
+    return planForNewEngine(config, spills).floorBytes();
   }
 
-  /** The plan of an engine whose share of the pool would be {@code share}. */
-  private static SpillPlan planFor(SpillConfig config, long share) {
-    return SpillPlan.of(config, Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));
+  /**
+   * The plan of an engine starting now: from the share it would have among the pool's consumers (at
+   * most a quarter of the pool), without block buffers unless it {@code spills}.
+   */
+  private static SpillPlan planForNewEngine(SpillConfig config, boolean spills) {
+    long share = config.pool().shareForNewConsumer();
+    SpillPlan planned =
+        SpillPlan.of(config, Math.min(share, Math.max(config.pool().capacity() / 4, 64 << 10)));
+    return spills ? planned : planned.withoutIo();
   }
 
   /**
@@ -133,8 +136,7 @@ final class EngineResources implements AutoCloseable {
       return false;
     }
     MemoryPool pool = config.pool();
-    long room =
-        Math.min(2 * planFor(config, pool.shareForNewConsumer()).floorBytes(), pool.capacity() / 2);
+    long room = Math.min(2 * floorBytes(config, true), pool.capacity() / 2);
     return reservation.limitTo(pool.fairShare() - room);
   }
 

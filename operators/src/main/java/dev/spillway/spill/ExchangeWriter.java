@@ -73,23 +73,23 @@ public final class ExchangeWriter implements RecordSink, AutoCloseable {
     this.cipher = key == null ? null : key.cipher();
     this.blockBytes = writerBlockBytes(config, partitions);
     this.buffers = new IoBuffers(config, blockBytes, partitions);
-    long slot = SpillPlan.slotBytes(config, blockBytes);
+    long bytes = bufferBytes(config, partitions);
     long capacity = config.pool().capacity();
-    if (partitions * slot > capacity) {
+    if (bytes > capacity) {
       throw new IllegalArgumentException(
           "an exchange of "
               + partitions
               + " partitions needs "
-              + partitions * slot
+              + bytes
               + " bytes of block buffers ("
-              + slot
+              + bytes / partitions
               + " a partition), more than the memory budget of "
               + capacity
               + " bytes; raise the budget or use fewer partitions");
     }
     this.reservation = new MemoryReservation(config.pool(), blockBytes);
     try {
-      reservation.reserve(partitions * slot);
+      reservation.reserve(bytes);
     } catch (RuntimeException e) {
       reservation.close();
       throw e;

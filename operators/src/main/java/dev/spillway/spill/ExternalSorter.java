@@ -227,8 +227,7 @@ public final class ExternalSorter implements SpillingEngine {
           runs.add(merge(pass.subList(i, i + take)));
           excess -= take - 1;
         } else {
-          runs.add(pass.get(i));
-          take = 1;
+          runs.add(pass.get(i)); // take is 1: nothing left to merge, or the last run
         }
         i += take;
       }

@@ -106,12 +106,17 @@ public final class MemoryPool {
 
   /** The share a consumer would have if one more registered now. */
   synchronized long shareForNewConsumer() {
-    return capacity / (held.size() - admissions + 1);
+    return capacity / (engines() + 1);
+  }
+
+  /** The consumers registered, admissions aside. */
+  private int engines() {
+    return held.size() - admissions;
   }
 
   /** The most one consumer may hold now. */
   synchronized long fairShare() {
-    return capacity / Math.max(1, held.size() - admissions);
+    return capacity / Math.max(1, engines());
   }
 
   /**
@@ -271,7 +276,7 @@ public final class MemoryPool {
                   + " bytes of the memory budget of "
                   + capacity
                   + " bytes, but none of the "
-                  + (held.size() - admissions)
+                  + engines()
                   + " engines sharing it can"
                   + " release any of the "
                   + used
@@ -299,7 +304,7 @@ public final class MemoryPool {
                   + " bytes: "
                   + used
                   + " bytes are held by "
-                  + (held.size() - admissions)
+                  + engines()
                   + " engines, and none of their threads ran meanwhile. Raise"
                   + " the budget or lower the number of concurrent bundles.");
         }

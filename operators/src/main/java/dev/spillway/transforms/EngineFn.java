@@ -5,6 +5,7 @@ import dev.spillway.spill.SpillingEngine;
 import java.lang.ref.Cleaner;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 
 /**
  * A {@link ShuffleStepFn} that runs a spilling engine keyed by (window, key): one per bundle in the
@@ -82,12 +83,13 @@ abstract class EngineFn<K, InputT, OutputT, E extends SpillingEngine>
 
   /**
    * A merge step's work on one shuffled element: runs {@code work} on an engine of its own, closes
-   * it as {@link #finishEngine} does, and then lets the transport drop the element's blocks.
+   * it as {@link #finishEngine} does, and then lets the transport drop the element's blocks unless
+   * the shuffle fires them again after {@code pane}.
    */
-  void mergeShard(Iterable<byte[]> blocks, Consumer<E> work) {
+  void mergeShard(Iterable<byte[]> blocks, PaneInfo pane, Consumer<E> work) {
     engine();
     finishEngine(work);
-    consumed(blocks);
+    consumed(blocks, pane);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.spillway.spill.GroupValues;
 import dev.spillway.spill.SortedGroupBy;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
+import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -15,6 +16,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.NameUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -146,10 +148,26 @@ public final class ProcessGroups<K, V, OutputT>
       this.processor = processor;
     }
 
-    /** Runs the processor on one group, its values streamed from the engine. */
+    /**
+     * Runs the processor on one group, its values streamed from the engine; in a closing pane that
+     * the built-in fires empty ({@link Firing#EMPTY_AT_WINDOW_END}), on no values.
+     */
     void process(
-        EngineKey.Decoded<K> k, GroupValues groupValues, OutputReceiver<OutputT> receiver) {
-      Instant timestamp = new Instant(time.of(k.window(), inputsTimestamp(groupValues)));
+        EngineKey.Decoded<K> k,
+        GroupValues groupValues,
+        Firing firing,
+        OutputReceiver<OutputT> receiver) {
+      if (firing.empty()) {
+        Instant end = firing.outputTime(k.window(), 0);
+        try {
+          processor.process(k.key(), List.of(), new Context<>(receiver, k.window(), end));
+        } catch (Exception e) {
+          throw new IllegalStateException(processor + " failed on a group", e);
+        }
+        return;
+      }
+      Instant timestamp =
+          firing.outputTime(k.window(), time.of(k.window(), inputsTimestamp(groupValues)));
       StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
       try {
         processor.process(k.key(), streamed, new Context<>(receiver, k.window(), timestamp));
@@ -197,12 +215,17 @@ public final class ProcessGroups<K, V, OutputT>
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<OutputT> receiver) {
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<OutputT> receiver) {
       mergeShard(
           shard.getValue(),
+          pane,
           groups ->
               groupShard(
-                  groups, shard.getValue(), (k, groupValues) -> process(k, groupValues, receiver)));
+                  groups,
+                  shard.getValue(),
+                  (k, groupValues) -> process(k, groupValues, firing(pane), receiver)));
     }
   }
 
@@ -242,10 +265,13 @@ public final class ProcessGroups<K, V, OutputT>
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<OutputT> receiver) {
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<OutputT> receiver) {
       int prefix = prefixBytes();
       mergeShard(
           shard.getValue(),
+          pane,
           groups -> {
             forEachRecord(
                 shard.getValue(),
@@ -261,6 +287,7 @@ public final class ProcessGroups<K, V, OutputT>
                 process(
                     keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
                     out.values(),
+                    firing(pane),
                     receiver);
               }
             }

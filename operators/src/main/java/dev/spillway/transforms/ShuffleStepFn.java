@@ -25,6 +25,8 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
   private final Coder<K> keyCoder;
   private final Coder<BoundedWindow> windowCoder;
   private final boolean sessions;
+  private final boolean closingPaneRepeats;
+  private final boolean closingPaneEmpty;
   final SpillOptions options;
 
   /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
@@ -36,6 +38,8 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     this.keyCoder = keyCoder;
     this.windowCoder = windowing.windowCoder();
     this.sessions = windowing.sessions();
+    this.closingPaneRepeats = windowing.closingPaneRepeats();
+    this.closingPaneEmpty = windowing.closingPaneEmpty();
     this.options = options;
   }
 
@@ -114,8 +118,56 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     transport.forEachRecord(blocks, sink);
   }
 
-  /** Lets the transport drop a shuffled element's blocks, once they are merged. */
-  void consumed(Iterable<byte[]> blocks) {
-    transport.consumed(blocks);
+  /**
+   * Lets the transport drop a shuffled element's blocks, once they are merged, unless the shuffle
+   * fires them again in a later pane ({@link Windowing#closingPaneRepeats}).
+   */
+  void consumed(Iterable<byte[]> blocks, PaneInfo pane) {
+    if (!closingPaneRepeats || pane.isLast()) {
+      transport.consumed(blocks);
+    }
+  }
+
+  /**
+   * What a merge step outputs for each key of the shuffle's firing {@code pane}: in a closing pane
+   * that repeats the blocks fired before ({@link Windowing#closingPaneRepeats}), each key's result
+   * again, or its empty result if the input discards, at the end of its window.
+   */
+  Firing firing(PaneInfo pane) {
+    if (!closingPaneRepeats || pane.getIndex() == 0) {
+      return Firing.RESULTS;
+    }
+    return closingPaneEmpty ? Firing.EMPTY_AT_WINDOW_END : Firing.RESULTS_AT_WINDOW_END;
+  }
+
+  /** What a merge step outputs for each key of a firing of the shuffle. */
+  enum Firing {
+    /** Each key's result, at the timestamp its inputs give. */
+    RESULTS(false, false),
+    /**
+     * Each key's result again, at the end of its window: as Beam's {@code GroupByKey} gives an
+     * accumulating closing pane, whose inputs' holds the first pane released.
+     */
+    RESULTS_AT_WINDOW_END(false, true),
+    /** Each key's empty result (an empty group), at the end of its window. */
+    EMPTY_AT_WINDOW_END(true, true);
+
+    private final boolean empty;
+    private final boolean atWindowEnd;
+
+    Firing(boolean empty, boolean atWindowEnd) {
+      this.empty = empty;
+      this.atWindowEnd = atWindowEnd;
+    }
+
+    /** Whether each key gets its empty result. */
+    boolean empty() {
+      return empty;
+    }
+
+    /** A key's output time: {@code millis}, its inputs', or the end of {@code window}. */
+    Instant outputTime(BoundedWindow window, long millis) {
+      return atWindowEnd ? window.maxTimestamp() : new Instant(millis);
+    }
   }
 }

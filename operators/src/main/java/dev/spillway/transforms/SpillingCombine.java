@@ -371,9 +371,13 @@ public final class SpillingCombine {
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<KV<K, OutputT>> receiver) {
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, OutputT>> receiver) {
+      Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
+          pane,
           merger -> {
             forEachRecord(
                 shard.getValue(),
@@ -383,10 +387,16 @@ public final class SpillingCombine {
               while (out.next()) {
                 EngineKey.Decoded<K> k =
                     keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
+                if (firing.empty()) {
+                  receiver.outputWithTimestamp(
+                      KV.of(k.key(), fn.extractOutput(fn.createAccumulator())),
+                      firing.outputTime(k.window(), 0));
+                  continue;
+                }
                 A held = out.accumulator();
                 receiver.outputWithTimestamp(
                     KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
-                    new Instant(time.of(k.window(), accumulation.millis(held))));
+                    firing.outputTime(k.window(), time.of(k.window(), accumulation.millis(held))));
               }
             }
           });
@@ -436,6 +446,7 @@ public final class SpillingCombine {
         OutputReceiver<KV<K, OutputT>> receiver) {
       mergeShard(
           shard.getValue(),
+          pane,
           sorter -> {
             forEachRecord(shard.getValue(), sorter::add);
             try (RecordCursor sorted = sorter.finish()) {

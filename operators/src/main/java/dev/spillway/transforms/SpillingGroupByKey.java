@@ -338,22 +338,31 @@ public final class SpillingGroupByKey<K, V>
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<byte[]>> shard, OutputReceiver<KV<K, Iterable<V>>> receiver) {
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, Iterable<V>>> receiver) {
       Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
+      Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
+          pane,
           groups ->
               groupShard(
                   groups,
                   shard.getValue(),
                   (k, groupValues) -> {
+                    if (firing.empty()) {
+                      receiver.outputWithTimestamp(
+                          KV.of(k.key(), List.of()), firing.outputTime(k.window(), 0));
+                      return;
+                    }
                     ValueCursor cursor = groupValues.cursor();
                     while (cursor.next()) {
                       collected.add(cursor.array(), cursor.offset(), cursor.length());
                     }
-                    long millis = collected.outputMillis(k.window());
-                    receiver.outputWithTimestamp(
-                        KV.of(k.key(), collected.take(values)), new Instant(millis));
+                    Instant time =
+                        firing.outputTime(k.window(), collected.outputMillis(k.window()));
+                    receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)), time);
                   }));
     }
   }
@@ -383,6 +392,7 @@ public final class SpillingGroupByKey<K, V>
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
       mergeShard(
           shard.getValue(),
+          pane,
           sorter -> {
             forEachRecord(shard.getValue(), sorter::add);
             Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());

@@ -11,8 +11,11 @@ import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.apache.beam.sdk.values.WindowingStrategy.AccumulationMode;
+import org.joda.time.Duration;
 
 /**
  * How a spillway transform handles its input's windowing, decided at {@code expand()}: which
@@ -38,6 +41,16 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  *       merges overlapping windows as {@code Sessions} does, and the outputs are put into their
  *       merged windows by a window assignment that takes the window each carries.
  * </ul>
+ *
+ * <p>With {@link Window.ClosingBehavior#FIRE_ALWAYS} and allowed lateness, {@code GroupByKey} fires
+ * a closing pane for every key and window when the lateness ends, even with nothing new: empty when
+ * panes discard (the DirectRunner does so whenever the watermark passes the window's end and then
+ * its lateness in two steps, which varies from key to key and run to run). Only the shuffle's
+ * blocks tell the merge step a shard's keys, so for non-merging windows the shuffle then
+ * accumulates, and its closing pane carries the shard's blocks again: the merge step gives each key
+ * its full result again when the input accumulates and its empty result when it discards. Sessions
+ * travel in the global window, where no such pane fires, so {@code FIRE_ALWAYS} with allowed
+ * lateness is refused there.
  *
  * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner gives
  * {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code NO_FIRING}
@@ -97,7 +110,21 @@ final class Windowing {
               + " AfterWatermark.pastEndOfWindow() with no early firings, optionally repeated), not "
               + strategy.getTrigger());
     }
+    if (sessions && firesClosingPane(strategy)) {
+      throw new IllegalStateException(
+          transform
+              + " cannot fire the closing panes of Sessions"
+              + " (Window.ClosingBehavior.FIRE_ALWAYS with allowed lateness): their windows are"
+              + " merged after the shuffle. Use FIRE_IF_NON_EMPTY (the default) or Beam's"
+              + " built-in transform.");
+    }
     return new Windowing(strategy, sessions);
+  }
+
+  /** Whether a window fires once more when its allowed lateness ends, even with nothing new. */
+  private static boolean firesClosingPane(WindowingStrategy<?, ?> strategy) {
+    return strategy.getClosingBehavior() == Window.ClosingBehavior.FIRE_ALWAYS
+        && strategy.getAllowedLateness().isLongerThan(Duration.ZERO);
   }
 
   /**
@@ -129,6 +156,22 @@ final class Windowing {
     return sessions;
   }
 
+  /**
+   * Whether the shuffle may fire a window a second time with the blocks it fired first (the closing
+   * pane of the class comment): the merge step must not drop them before its last pane.
+   */
+  boolean closingPaneRepeats() {
+    return !sessions && firesClosingPane(input);
+  }
+
+  /**
+   * Whether a repeated firing ({@link #closingPaneRepeats}) is a closing pane that the built-in
+   * fires empty, the input discarding fired panes: each key gets its empty result.
+   */
+  boolean closingPaneEmpty() {
+    return closingPaneRepeats() && input.getMode() == AccumulationMode.DISCARDING_FIRED_PANES;
+  }
+
   OutputTime outputTime() {
     return OutputTime.of(input.getTimestampCombiner());
   }
@@ -141,7 +184,10 @@ final class Windowing {
       return WindowingStrategy.of(new GlobalWindows())
           .withTimestampCombiner(TimestampCombiner.EARLIEST);
     }
-    return input.withTimestampCombiner(combiner);
+    WindowingStrategy<?, ?> shuffle = input.withTimestampCombiner(combiner);
+    return closingPaneRepeats()
+        ? shuffle.withMode(AccumulationMode.ACCUMULATING_FIRED_PANES)
+        : shuffle;
   }
 
   /** The output's windowing: what Beam's {@code GroupByKey} gives for the input's. */

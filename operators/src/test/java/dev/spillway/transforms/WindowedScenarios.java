@@ -44,6 +44,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.WindowingStrategy.AccumulationMode;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -213,12 +214,41 @@ public final class WindowedScenarios {
         beamSums
             .apply(name + "BeamTotals", totalPerWindow())
             .apply(name + "DBT", describe(sumPanes)));
-    assertSumsByWindow(name + "Beam", beamSums, modelSumsByWindow);
-    assertSumsByWindow(name + "Ours", ourSums, modelSumsByWindow);
+    // Accumulating panes repeat what came before: the model sums each key's first.
+    boolean firstPanes =
+        in.getWindowingStrategy().getMode() == AccumulationMode.ACCUMULATING_FIRED_PANES;
+    assertSumsByWindow(
+        name + "Beam", firstPanes(name + "Beam", beamSums, firstPanes), modelSumsByWindow);
+    assertSumsByWindow(
+        name + "Ours", firstPanes(name + "Ours", ourSums, firstPanes), modelSumsByWindow);
     assertSumsByWindow(
         name + "OurGroups",
-        ourGroups.apply(name + "SumGroups", ParDo.of(new SumGroup())),
+        firstPanes(
+            name + "OurGroups",
+            ourGroups.apply(name + "SumGroups", ParDo.of(new SumGroup())),
+            firstPanes),
         modelSumsByWindow);
+  }
+
+  /** {@code sums}, or when {@code only} those of the first pane of their key and window. */
+  private static PCollection<KV<String, Long>> firstPanes(
+      String name, PCollection<KV<String, Long>> sums, boolean only) {
+    return !only
+        ? sums
+        : sums.apply(
+            name + "FirstPanes",
+            ParDo.of(
+                new DoFn<KV<String, Long>, KV<String, Long>>() {
+                  @ProcessElement
+                  public void process(
+                      @Element KV<String, Long> e,
+                      PaneInfo pane,
+                      OutputReceiver<KV<String, Long>> out) {
+                    if (pane.getIndex() == 0) {
+                      out.output(e);
+                    }
+                  }
+                }));
   }
 
   /** Asserts that {@code sums}, added up per window, are {@code model}. */
@@ -251,8 +281,10 @@ public final class WindowedScenarios {
     /**
      * As {@link #FLINK}, on Flink's DataStream translation of batch ({@code
      * --useDataStreamForBatch}): there the built-ins also fire an empty pane (a sum of 0, an empty
-     * group) for every window at its expiry when late firings are allowed, which the DirectRunner
-     * (Beam's reference) and spillway do not; the built-in's empty outputs are left out.
+     * group) for every key and window at its expiry when lateness is allowed, whatever the closing
+     * behaviour, as a second first pane (index 0), which the DirectRunner (Beam's reference) does
+     * only for {@code FIRE_ALWAYS}, as a closing pane (index 1), and spillway does where the
+     * DirectRunner does; the built-in's empty outputs are left out.
      */
     FLINK_DATASTREAM(false, false, true, false, false),
     /**
@@ -524,6 +556,28 @@ public final class WindowedScenarios {
             .withAllowedLateness(Duration.standardMinutes(1))
             .discardingFiredPanes()
             .withTimestampCombiner(TimestampCombiner.LATEST),
+        events,
+        fixedModel(events, 100),
+        options,
+        runner);
+    // A closing pane for every key and window as the lateness ends, empty when panes discard.
+    sameAsBuiltIn(
+        p,
+        "FixedClosingAlways",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes(),
+        events,
+        fixedModel(events, 100),
+        options,
+        runner);
+    sameAsBuiltIn(
+        p,
+        "FixedClosingAlwaysAccumulating",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .accumulatingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
         events,
         fixedModel(events, 100),
         options,

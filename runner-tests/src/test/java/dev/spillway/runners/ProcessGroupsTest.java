@@ -267,6 +267,40 @@ public class ProcessGroupsTest {
     p.enableAbandonedNodeEnforcement(false);
   }
 
+  /**
+   * With {@code FIRE_ALWAYS} the processor also runs, on no values, in the closing pane that Beam's
+   * {@code GroupByKey} fires empty for every key and window as their lateness ends, as a {@code
+   * ParDo} after the built-in would.
+   */
+  @Test
+  public void closingPanesAreTheBuiltIns() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(4, 2_000, 50, 1_000);
+    PCollection<KV<String, Long>> in =
+        WindowedScenarios.input(p, "Events", events)
+            .apply(
+                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                    .withAllowedLateness(
+                        Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                    .discardingFiredPanes());
+    PCollection<KV<String, Long>> ours =
+        in.apply(
+            "Ours",
+            SpillingGroupByKey.<String, Long>create()
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                .thenProcess(new SumValues())
+                .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
+    WindowedScenarios.assertSame(
+        "Processed",
+        ours.apply(
+            "DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL_BUT_IS_LAST)),
+        beams.apply(
+            "DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL_BUT_IS_LAST)));
+    p.run().waitUntilFinish();
+    PipelineAsserts.assertEmpty(dir);
+  }
+
   /** Windows and EARLIEST timestamps as the built-in gives them. */
   @Test
   public void windowsAndTimestampsAreTheBuiltIns() throws Exception {

@@ -153,4 +153,36 @@ public class WindowingTest {
     assertThrows(
         IllegalStateException.class, () -> in.apply(SpillingGroupByKey.<String, Long>create()));
   }
+
+  /**
+   * Sessions are merged after the shuffle, in the global window, where no closing pane fires: the
+   * closing panes that {@code FIRE_ALWAYS} asks for could not be given, so it is refused.
+   */
+  @Test
+  public void sessionsClosingAlwaysAreRejectedAtExpand() {
+    Pipeline pipeline = Pipeline.create();
+    PCollection<KV<String, Long>> in =
+        pipeline
+            .apply(Create.of(KV.of("a", 1L)))
+            .apply(
+                Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(10)))
+                    .withAllowedLateness(Duration.millis(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                    .discardingFiredPanes());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> in.apply(SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())));
+    assertThat(e.getMessage(), containsString("FIRE_ALWAYS"));
+    assertThrows(
+        IllegalStateException.class, () -> in.apply(SpillingGroupByKey.<String, Long>create()));
+    // Without allowed lateness the closing pane is the on-time pane: accepted.
+    pipeline
+        .apply("Other", Create.of(KV.of("a", 1L)))
+        .apply(
+            "SessionsClosingAtOnce",
+            Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(10)))
+                .withAllowedLateness(Duration.ZERO, Window.ClosingBehavior.FIRE_ALWAYS)
+                .discardingFiredPanes())
+        .apply(SpillingGroupByKey.<String, Long>create());
+  }
 }

@@ -274,43 +274,36 @@ public class ProcessGroupsTest {
    */
   @Test
   public void closingPanesAreTheBuiltIns() throws Exception {
-    Path dir = tmp.newFolder().toPath();
-    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(4, 2_000, 50, 1_000);
-    PCollection<KV<String, Long>> in =
-        WindowedScenarios.input(p, "Events", events)
-            .apply(
-                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-                    .withAllowedLateness(
-                        Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
-                    .discardingFiredPanes());
-    PCollection<KV<String, Long>> ours =
-        in.apply(
-            "Ours",
-            SpillingGroupByKey.<String, Long>create()
-                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
-                .thenProcess(new SumValues())
-                .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
-    PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
-    WindowedScenarios.assertSame(
-        "Processed",
-        ours.apply(
-            "DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL_BUT_IS_LAST)),
-        beams.apply(
-            "DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL_BUT_IS_LAST)));
-    p.run().waitUntilFinish();
-    PipelineAsserts.assertEmpty(dir);
+    sumsAreTheBuiltIns(
+        4,
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes(),
+        WindowedScenarios.Panes.ALL_BUT_IS_LAST);
   }
 
   /** Windows and EARLIEST timestamps as the built-in gives them. */
   @Test
   public void windowsAndTimestampsAreTheBuiltIns() throws Exception {
+    sumsAreTheBuiltIns(
+        3,
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        WindowedScenarios.Panes.ALL);
+  }
+
+  /**
+   * Sums by a processor beside the built-in {@code Combine.perKey} in {@code windowing}: the same
+   * outputs, each with its window, timestamp and {@code panes}.
+   */
+  private void sumsAreTheBuiltIns(
+      long seed, Window<KV<String, Long>> windowing, WindowedScenarios.Panes panes)
+      throws Exception {
     Path dir = tmp.newFolder().toPath();
-    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(3, 2_000, 50, 1_000);
+    List<TimestampedValue<KV<String, Long>>> events =
+        WindowedScenarios.events(seed, 2_000, 50, 1_000);
     PCollection<KV<String, Long>> in =
-        WindowedScenarios.input(p, "Events", events)
-            .apply(
-                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-                    .withTimestampCombiner(TimestampCombiner.EARLIEST));
+        WindowedScenarios.input(p, "Events", events).apply(windowing);
     PCollection<KV<String, Long>> ours =
         in.apply(
             "Ours",
@@ -321,8 +314,8 @@ public class ProcessGroupsTest {
     PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
     WindowedScenarios.assertSame(
         "Processed",
-        ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
-        beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
+        ours.apply("DescribeOurs", WindowedScenarios.describe(panes)),
+        beams.apply("DescribeBeams", WindowedScenarios.describe(panes)));
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }

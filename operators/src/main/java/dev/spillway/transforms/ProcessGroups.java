@@ -158,23 +158,28 @@ public final class ProcessGroups<K, V, OutputT>
         Firing firing,
         OutputReceiver<OutputT> receiver) {
       if (firing.empty()) {
-        Instant end = firing.outputTime(k.window(), 0);
-        try {
-          processor.process(k.key(), List.of(), new Context<>(receiver, k.window(), end));
-        } catch (Exception e) {
-          throw new IllegalStateException(processor + " failed on a group", e);
-        }
+        run(k, List.of(), k.window().maxTimestamp(), receiver);
         return;
       }
       Instant timestamp =
-          firing.outputTime(k.window(), time.of(k.window(), inputsTimestamp(groupValues)));
+          firing.outputTime(k.window(), () -> time.of(k.window(), inputsTimestamp(groupValues)));
       StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
       try {
-        processor.process(k.key(), streamed, new Context<>(receiver, k.window(), timestamp));
-      } catch (Exception e) {
-        throw new IllegalStateException(processor + " failed on a group", e);
+        run(k, streamed, timestamp, receiver);
       } finally {
         streamed.close();
+      }
+    }
+
+    private void run(
+        EngineKey.Decoded<K> k,
+        Iterable<V> groupValues,
+        Instant timestamp,
+        OutputReceiver<OutputT> receiver) {
+      try {
+        processor.process(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
+      } catch (Exception e) {
+        throw new IllegalStateException(processor + " failed on a group", e);
       }
     }
 
@@ -218,6 +223,7 @@ public final class ProcessGroups<K, V, OutputT>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
+      Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
           pane,
@@ -225,7 +231,7 @@ public final class ProcessGroups<K, V, OutputT>
               groupShard(
                   groups,
                   shard.getValue(),
-                  (k, groupValues) -> process(k, groupValues, firing(pane), receiver)));
+                  (k, groupValues) -> process(k, groupValues, firing, receiver)));
     }
   }
 
@@ -269,6 +275,7 @@ public final class ProcessGroups<K, V, OutputT>
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
       int prefix = prefixBytes();
+      Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
           pane,
@@ -287,7 +294,7 @@ public final class ProcessGroups<K, V, OutputT>
                 process(
                     keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
                     out.values(),
-                    firing(pane),
+                    firing,
                     receiver);
               }
             }

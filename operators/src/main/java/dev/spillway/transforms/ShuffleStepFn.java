@@ -2,6 +2,7 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.RecordSink;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -165,9 +166,12 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
       return empty;
     }
 
-    /** A key's output time: {@code millis}, its inputs', or the end of {@code window}. */
-    Instant outputTime(BoundedWindow window, long millis) {
-      return atWindowEnd ? window.maxTimestamp() : new Instant(millis);
+    /**
+     * A key's output time: the end of {@code window}, or the time its inputs give, asked of {@code
+     * inputsMillis} only then (it may be a pass over the key's values).
+     */
+    Instant outputTime(BoundedWindow window, LongSupplier inputsMillis) {
+      return atWindowEnd ? window.maxTimestamp() : new Instant(inputsMillis.getAsLong());
     }
   }
 }

@@ -390,13 +390,14 @@ public final class SpillingCombine {
                 if (firing.empty()) {
                   receiver.outputWithTimestamp(
                       KV.of(k.key(), fn.extractOutput(fn.createAccumulator())),
-                      firing.outputTime(k.window(), 0));
+                      k.window().maxTimestamp());
                   continue;
                 }
                 A held = out.accumulator();
                 receiver.outputWithTimestamp(
                     KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
-                    firing.outputTime(k.window(), time.of(k.window(), accumulation.millis(held))));
+                    firing.outputTime(
+                        k.window(), () -> time.of(k.window(), accumulation.millis(held))));
               }
             }
           });

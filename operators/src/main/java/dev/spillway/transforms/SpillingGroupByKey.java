@@ -353,7 +353,7 @@ public final class SpillingGroupByKey<K, V>
                   (k, groupValues) -> {
                     if (firing.empty()) {
                       receiver.outputWithTimestamp(
-                          KV.of(k.key(), List.of()), firing.outputTime(k.window(), 0));
+                          KV.of(k.key(), List.of()), k.window().maxTimestamp());
                       return;
                     }
                     ValueCursor cursor = groupValues.cursor();
@@ -361,7 +361,7 @@ public final class SpillingGroupByKey<K, V>
                       collected.add(cursor.array(), cursor.offset(), cursor.length());
                     }
                     Instant time =
-                        firing.outputTime(k.window(), collected.outputMillis(k.window()));
+                        firing.outputTime(k.window(), () -> collected.outputMillis(k.window()));
                     receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)), time);
                   }));
     }

@@ -30,6 +30,7 @@ import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.CalendarWindows;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
@@ -45,6 +46,8 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.values.WindowingStrategy.AccumulationMode;
+import org.joda.time.DateTime;
+import org.joda.time.DateTimeZone;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -718,6 +721,72 @@ public final class WindowedScenarios {
       accumulator[0] += input * input;
       return accumulator;
     }
+  }
+
+  /**
+   * Windows other than fixed, sliding and sessions, each beside the built-in: a user's own {@link
+   * ParityWindows} (windows of their own class and coder, each element in two), also with closing
+   * panes; calendar months with the earliest timestamps; and calendar weeks with closing panes and
+   * the earliest timestamps.
+   */
+  public static void customAndCalendarWindows(Pipeline p, SpillOptions options, Runner runner) {
+    List<TimestampedValue<KV<String, Long>>> events = events(11, 1_500, 40, 1_000);
+    Map<String, Long> parities = new HashMap<>();
+    for (TimestampedValue<KV<String, Long>> e : events) {
+      long value = e.getValue().getValue();
+      parities.merge(
+          ParityWindows.Parity.of(e.getTimestamp().getMillis()).toString(), value, Long::sum);
+      parities.merge(ParityWindows.Parity.all().toString(), value, Long::sum);
+    }
+    sameAsBuiltIn(
+        p, "Parities", Window.into(new ParityWindows()), events, parities, options, runner);
+    sameAsBuiltIn(
+        p,
+        "ParitiesClosingAlways",
+        Window.<KV<String, Long>>into(new ParityWindows())
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes(),
+        events,
+        parities,
+        options,
+        runner);
+    // About 100 days, in hours.
+    List<TimestampedValue<KV<String, Long>>> hours = new ArrayList<>();
+    for (TimestampedValue<KV<String, Long>> e : events(12, 1_500, 40, 2_400)) {
+      hours.add(
+          TimestampedValue.of(
+              e.getValue(), new Instant(e.getTimestamp().getMillis() * 3_600_000L)));
+    }
+    Map<String, Long> months = new HashMap<>();
+    for (TimestampedValue<KV<String, Long>> e : hours) {
+      DateTime start =
+          new DateTime(e.getTimestamp(), DateTimeZone.UTC).withDayOfMonth(1).withTimeAtStartOfDay();
+      months.merge(
+          new IntervalWindow(start.toInstant(), start.plusMonths(1).toInstant()).toString(),
+          e.getValue().getValue(),
+          Long::sum);
+    }
+    sameAsBuiltIn(
+        p,
+        "MonthsEarliest",
+        Window.<KV<String, Long>>into(CalendarWindows.months(1))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        hours,
+        months,
+        options,
+        runner);
+    // Calendar windows of 7 days start on the epoch, in UTC: fixed windows of a week.
+    sameAsBuiltIn(
+        p,
+        "WeeksClosingAlways",
+        Window.<KV<String, Long>>into(CalendarWindows.days(7))
+            .withAllowedLateness(Duration.standardDays(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        hours,
+        fixedModel(hours, Duration.standardDays(7).getMillis()),
+        options,
+        runner);
   }
 
   /** Sliding windows (each element in several) with the built-in: no model of sums by window. */

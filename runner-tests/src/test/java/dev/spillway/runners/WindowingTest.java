@@ -132,6 +132,17 @@ public class WindowingTest {
   }
 
   @Test
+  public void customAndCalendarWindowsGiveWhatTheBuiltInsGive() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.customAndCalendarWindows(
+        p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  @Test
   public void earlyFiringsAreRejectedAtExpand() {
     Pipeline pipeline = Pipeline.create();
     PCollection<KV<String, Long>> in =

@@ -106,10 +106,7 @@ public class WindowingTest {
         WindowedScenarios.sessionModel(sparse, 1_500),
         flushing,
         WindowedScenarios.Runner.DIRECT);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    assertThat(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
+    runAndCheck(dir, SpillMetrics.FLUSH_COUNT);
   }
 
   @Test
@@ -117,10 +114,7 @@ public class WindowingTest {
     Path dir = tmp.newFolder().toPath();
     WindowedScenarios.commonCombineFns(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
+    runAndCheck(dir, SpillMetrics.SPILL_COUNT);
   }
 
   @Test
@@ -136,10 +130,7 @@ public class WindowingTest {
     Path dir = tmp.newFolder().toPath();
     WindowedScenarios.customAndCalendarWindows(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
+    runAndCheck(dir, SpillMetrics.SPILL_COUNT);
   }
 
   @Test
@@ -195,5 +186,13 @@ public class WindowingTest {
                 .withAllowedLateness(Duration.ZERO, Window.ClosingBehavior.FIRE_ALWAYS)
                 .discardingFiredPanes())
         .apply(SpillingGroupByKey.<String, Long>create());
+  }
+
+  /** Runs the pipeline, checks that {@code counter} counted something and nothing is left. */
+  private void runAndCheck(Path dir, String counter) throws Exception {
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, counter), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
   }
 }

@@ -31,6 +31,12 @@ public final class BlockFile {
 
   private static final int HEADER_BYTES = PREFIX_BYTES + FrameFormat.FRAME_HEADER_BYTES;
 
+  /**
+   * The largest file buffer kept from one block to the next: a larger block (a record of its own,
+   * megabytes, say) gets a buffer for its write only, so that it is not held for the thread's life.
+   */
+  private static final int KEPT_BUFFER_BYTES = 1 << 20;
+
   private final CompressionCodec codec;
   private final FrameCipher cipher;
   private final CRC32C crc = new CRC32C();
@@ -46,7 +52,16 @@ public final class BlockFile {
 
   /** Writes {@code block[0, length)} to {@code file}, replacing it; returns the file's size. */
   public long write(Path file, byte[] block, int length) {
-    int size = encode(file, block, length);
+    try {
+      return writeEncoded(file, encode(file, block, length));
+    } finally {
+      if (out.length > KEPT_BUFFER_BYTES) {
+        out = new byte[0];
+      }
+    }
+  }
+
+  private long writeEncoded(Path file, int size) {
     try {
       WholeFile.write(
           file,

@@ -204,6 +204,29 @@ final class EngineResources implements AutoCloseable {
    * by anyone could make room.
    */
   void makeRoom(BooleanSupplier retry, Runnable spill, Runnable shrink, long recordBytes) {
+    makeRoom(
+        retry,
+        spill,
+        shrink,
+        recordBytes,
+        () -> {
+          throw tooLarge(recordBytes);
+        });
+  }
+
+  /**
+   * As {@link #makeRoom(BooleanSupplier, Runnable, Runnable, long)}, for an engine that can keep a
+   * record on disk only: when no release could make room for it, {@code writeAlone} writes it
+   * straight to a spill of its own (everything held before it is spilled by then, so it stays in
+   * arrival order). A record larger than the budget then costs a block of memory to write and one
+   * array of its size while it is read back, as Flink's sorter treats its large records.
+   */
+  void makeRoom(
+      BooleanSupplier retry,
+      Runnable spill,
+      Runnable shrink,
+      long recordBytes,
+      Runnable writeAlone) {
     spill.run();
     if (retry.getAsBoolean()) {
       return;
@@ -214,7 +237,8 @@ final class EngineResources implements AutoCloseable {
     // past its fair share (other engines hold the rest) still takes a record the budget holds.
     long need = recordBytes + 2L * plan.pageBytes() + 64;
     if (reservation.used() + need > config.pool().capacity()) {
-      throw tooLarge(recordBytes);
+      writeAlone.run();
+      return;
     }
     reservation.reserveSpare(need);
     if (!retry.getAsBoolean()) {
@@ -286,6 +310,16 @@ final class EngineResources implements AutoCloseable {
 
   void recordFlush() {
     stats.flushes++;
+  }
+
+  /**
+   * Counts an input record that was written to disk by itself; the sorted fallback and a group's
+   * values, which meet it again, do not count it twice.
+   */
+  void recordLargeRecord() {
+    if (!borrowed()) {
+      stats.largeRecords++;
+    }
   }
 
   void recordHotKeys(int count) {

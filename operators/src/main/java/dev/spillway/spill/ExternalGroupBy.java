@@ -97,8 +97,25 @@ public final class ExternalGroupBy implements SpillingEngine {
           () -> tryAdd(key, kOff, kLen, hash, value, vOff, vLen),
           this::spill,
           () -> table.shrink(SEED),
-          kLen + vLen);
+          kLen + vLen,
+          () -> spillAlone(key, kOff, kLen, hash, value, vOff, vLen));
     }
+  }
+
+  /**
+   * Writes a record that no memory could hold as a spill of its own, in its partition, after the
+   * spills of everything added before it: its partition's output then reads it where it was added.
+   */
+  private void spillAlone(
+      byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
+    resources.recordLargeRecord();
+    spills.write(
+        Layout.LAYOUT_KEY_VALUE,
+        0,
+        writer ->
+            writer
+                .writerFor(HashPartitions.of(hash, partitions))
+                .append(key, kOff, kLen, value, vOff, vLen));
   }
 
   private boolean tryAdd(

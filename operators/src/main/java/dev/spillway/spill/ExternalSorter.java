@@ -106,11 +106,18 @@ public final class ExternalSorter implements SpillingEngine {
           () -> buffer.add(key, kOff, kLen, value, vOff, vLen),
           this::spill,
           buffer::shrink,
-          kLen + vLen);
+          kLen + vLen,
+          () -> addAlone(key, kOff, kLen, value, vOff, vLen));
     }
     if (buffer.runBytes() > MAX_RUN_BYTES) {
       spill();
     }
+  }
+
+  /** A record no memory could hold: a run of its own, after the runs of what came before it. */
+  private void addAlone(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    resources.recordLargeRecord();
+    runs.add(writeRun(out -> out.append(key, kOff, kLen, value, vOff, vLen)));
   }
 
   /** Ends the input and returns all records sorted by key. Can be called once. */

@@ -12,7 +12,7 @@ import javax.crypto.AEADBadTagException;
  * BlockFile}s store their blocks as these frames.
  */
 final class FrameFormat {
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
 
   /** stored length, raw length, CRC32C: three little-endian fixed32s. */
   static final int FRAME_HEADER_BYTES = 12;

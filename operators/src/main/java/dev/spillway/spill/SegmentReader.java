@@ -56,11 +56,22 @@ final class SegmentReader implements RecordCursor {
   private long block = -1;
   private long pairs;
 
-  /** The current block: bytes [0, blockLength) of slot.raw, parsed up to blockPos. */
+  /**
+   * The current block: bytes [0, blockLength) of slot.raw, parsed up to blockPos; or, while a
+   * record that spans blocks is read, that record gathered in an array of its own.
+   */
   private byte[] raw;
 
   private int blockLength;
   private int blockPos;
+
+  /**
+   * Where the block that a spanning record ended in resumes (its length and the position after the
+   * record), or -1 when no spanning record is being read.
+   */
+  private int resumeLength = -1;
+
+  private int resumePos;
 
   /** The end of the current KEY_VALUES record in the block, or -1. */
   private int recordEnd = -1;
@@ -171,6 +182,9 @@ final class SegmentReader implements RecordCursor {
     }
     sameKey = false;
     recordEnd = -1;
+    if (resumeLength >= 0 && blockPos >= blockLength) {
+      resumeBlock();
+    }
     while (blockPos >= blockLength) {
       if (filePos >= end) {
         if (pairs != declaredPairs) {
@@ -199,12 +213,19 @@ final class SegmentReader implements RecordCursor {
     if (raw[blockPos] != TAG_RECORD) {
       throw malformed("expected a record");
     }
+    int recordStart = blockPos;
     blockPos++;
     int len = readVarint();
-    int recEnd = blockPos + len;
-    if (len < 0 || recEnd > blockLength) {
-      throw malformed("a record of " + len + " bytes passes the block end");
+    if (len < 0) {
+      throw malformed("a record of negative length");
     }
+    if (len > blockLength - blockPos) {
+      if (recordStart != 0) {
+        throw malformed("a record of " + len + " bytes passes the block end");
+      }
+      gatherSpanning(len);
+    }
+    int recEnd = blockPos + len;
     keyOffset = blockPos;
     keyLength = 0;
     if (blockPos < recEnd && raw[blockPos] == TAG_KEY) {
@@ -273,6 +294,47 @@ final class SegmentReader implements RecordCursor {
       }
     }
     throw malformed("a varint longer than five bytes");
+  }
+
+  /**
+   * Gathers a record of {@code len} bytes that starts this block and continues over the next ones
+   * into an array of its own, which becomes the current block until the record is read; the length
+   * was read from a frame whose CRC vouched for it. This array is the only memory a record larger
+   * than a block takes here: the block buffers keep their size.
+   */
+  private void gatherSpanning(int len) {
+    byte[] record = new byte[len];
+    int have = blockLength - blockPos;
+    System.arraycopy(raw, blockPos, record, 0, have);
+    while (have < len) {
+      if (filePos >= end) {
+        throw corrupt(
+            block,
+            "the segment ends inside a record of "
+                + len
+                + " bytes, after "
+                + have
+                + " of them (truncated)");
+      }
+      loadBlock();
+      int n = Math.min(len - have, blockLength);
+      System.arraycopy(raw, 0, record, have, n);
+      have += n;
+      blockPos = n;
+    }
+    resumeLength = blockLength;
+    resumePos = blockPos;
+    raw = record;
+    blockPos = 0;
+    blockLength = len;
+  }
+
+  /** Goes back to the block a spanning record ended in, after the record. */
+  private void resumeBlock() {
+    raw = slot.raw;
+    blockLength = resumeLength;
+    blockPos = resumePos;
+    resumeLength = -1;
   }
 
   private void loadBlock() {

@@ -11,12 +11,13 @@ import dev.spillway.spill.v1.Order;
 import dev.spillway.spill.v1.SegmentHeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
  * Writes one segment of {@code segment.proto} at the end of a spill file: a header, then records
- * packed into blocks of at most the block size, each compressed and framed with its CRC32C.
+ * packed into blocks of at most the block size, each compressed and framed with its CRC32C. A
+ * record larger than a block starts a block and continues over as many as it needs, so the writer
+ * never holds more than one block of it, whatever its size.
  *
  * <p>Use: {@link #append} for KEY_VALUE segments, or {@link #startKey} / {@link #appendValue} for
  * KEY_VALUES segments (a key's values continue in a new record with the same key when a block
@@ -88,15 +89,64 @@ final class SegmentWriter {
 
   /** Appends a KEY_VALUE record. */
   void append(byte[] k, int kOff, int kLen, byte[] v, int vOff, int vLen) {
-    int body = 1 + Varint.size(kLen) + kLen + 1 + Varint.size(vLen) + vLen;
-    ensureRoom(1 + Varint.size(body) + body);
+    appendRecord(k, kOff, kLen, TAG_VALUE, v, vOff, vLen);
+    pairs++;
+  }
+
+  /** Writes a whole record of a key and one value field, spanning blocks if it needs to. */
+  private void appendRecord(
+      byte[] k, int kOff, int kLen, byte valueTag, byte[] v, int vOff, int vLen) {
+    long body = 2L + Varint.size(kLen) + kLen + Varint.size(vLen) + (long) vLen;
+    if (body > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException(
+          "a record of " + body + " bytes is larger than a spill record can be (2 GiB)");
+    }
+    int bytes = 1 + Varint.size((int) body) + (int) body;
+    if (bytes > blockBytes) {
+      appendSpanning((int) body, k, kOff, kLen, valueTag, v, vOff, vLen);
+    } else {
+      ensureRoom(bytes);
+      byte[] raw = slot.raw;
+      raw[pos++] = TAG_RECORD;
+      pos = Varint.put(raw, pos, (int) body);
+      pos = putField(raw, pos, TAG_KEY, k, kOff, kLen);
+      pos = putField(raw, pos, valueTag, v, vOff, vLen);
+    }
+    records++;
+  }
+
+  /**
+   * Writes a record larger than a block from the start of a new block on, a block's worth at a
+   * time: the reader gathers it from the frames that follow (its length, at the start of a frame,
+   * says how far it goes). The caller's arrays are copied once, into the block buffer.
+   */
+  private void appendSpanning(
+      int body, byte[] k, int kOff, int kLen, byte valueTag, byte[] v, int vOff, int vLen) {
+    flushBlock();
     byte[] raw = slot.raw;
     raw[pos++] = TAG_RECORD;
     pos = Varint.put(raw, pos, body);
-    pos = putField(raw, pos, TAG_KEY, k, kOff, kLen);
-    pos = putField(raw, pos, TAG_VALUE, v, vOff, vLen);
-    pairs++;
-    records++;
+    raw[pos++] = TAG_KEY;
+    pos = Varint.put(raw, pos, kLen);
+    stream(k, kOff, kLen);
+    byte[] fieldHead = new byte[1 + MAX_VARINT32_BYTES];
+    fieldHead[0] = valueTag;
+    stream(fieldHead, 0, Varint.put(fieldHead, 1, vLen));
+    stream(v, vOff, vLen);
+  }
+
+  /** Copies bytes into the block, flushing each block as it fills. */
+  private void stream(byte[] src, int off, int len) {
+    while (len > 0) {
+      if (pos == blockBytes) {
+        flushBlock();
+      }
+      int n = Math.min(len, blockBytes - pos);
+      System.arraycopy(src, off, slot.raw, pos, n);
+      pos += n;
+      off += n;
+      len -= n;
+    }
   }
 
   /** Starts a KEY_VALUES key; its record opens with its first value. */
@@ -121,6 +171,12 @@ final class SegmentWriter {
       endRecord();
     }
     if (recordStart < 0) {
+      if (recordHeadBytes() + need > blockBytes) {
+        // A value no block holds beside its key: a record of its own, over several blocks.
+        appendRecord(key, 0, keyLength, TAG_VALUES, v, vOff, vLen);
+        pairs++;
+        return;
+      }
       openRecord(need);
     }
     pos = putField(slot.raw, pos, TAG_VALUES, v, vOff, vLen);
@@ -181,18 +237,11 @@ final class SegmentWriter {
     return pos + len;
   }
 
-  /** Makes room for {@code bytes} more in the block: flushes it, or grows it for a lone record. */
+  /** Makes room for {@code bytes} (at most a block) more in the block: flushes it if full. */
   private void ensureRoom(int bytes) {
-    if (pos + bytes > blockBytes && pos > 0) {
+    if (pos + bytes > blockBytes) {
       flushBlock();
     }
-    if (pos + bytes > slot.raw.length) {
-      growRaw(pos + bytes);
-    }
-  }
-
-  private void growRaw(int size) {
-    slot.raw = Arrays.copyOf(slot.raw, size);
   }
 
   private void flushBlock() {

@@ -14,6 +14,8 @@ package dev.spillway.spill;
  *     ExternalMerger#flushWhenFull})
  * @param hotKeys keys whose values were gathered apart, spilling as they grew, so that their
  *     partition loaded into the table instead of being merged sorted ({@link ExternalGroupBy})
+ * @param largeRecords records (or values) larger than the budget could hold, each written straight
+ *     to a spill of its own
  */
 public record SpillStats(
     long spillCount,
@@ -24,9 +26,10 @@ public record SpillStats(
     long sortedMerges,
     long mergeRounds,
     long flushes,
-    long hotKeys) {
+    long hotKeys,
+    long largeRecords) {
 
-  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+  public static final SpillStats EMPTY = new SpillStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** The sum of two engines' statistics (the peak is the larger one). */
   public SpillStats plus(SpillStats o) {
@@ -39,6 +42,7 @@ public record SpillStats(
         sortedMerges + o.sortedMerges,
         mergeRounds + o.mergeRounds,
         flushes + o.flushes,
-        hotKeys + o.hotKeys);
+        hotKeys + o.hotKeys,
+        largeRecords + o.largeRecords);
   }
 }

@@ -4,6 +4,7 @@ import dev.spillway.spill.v1.Layout;
 import dev.spillway.spill.v1.Order;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The values of one key, when they may not fit in memory: PySpark's {@code ExternalList}. Values
@@ -33,8 +34,19 @@ final class SpillableValues implements GroupValues {
 
   void add(byte[] value, int offset, int length) {
     if (!tryAdd(value, offset, length)) {
-      resources.makeRoom(() -> tryAdd(value, offset, length), this::spill, () -> {}, length);
+      resources.makeRoom(
+          () -> tryAdd(value, offset, length),
+          this::spill,
+          () -> {},
+          length,
+          () -> spillAlone(value, offset, length));
     }
+  }
+
+  /** Writes a value that no memory could hold to the file by itself, after the values before it. */
+  private void spillAlone(byte[] value, int offset, int length) {
+    writeSegment(out -> out.appendValue(value, offset, length));
+    count++;
   }
 
   /** Adds a value if the reservation grants its memory; false (nothing added) if not. */
@@ -56,30 +68,38 @@ final class SpillableValues implements GroupValues {
     if (head == ValueBlocks.END) {
       return false;
     }
+    long freed = arena.reservedBytes();
+    writeSegment(
+        out -> {
+          ValueCursor values = new ValueBlocks.Cursor(arena, head);
+          while (values.next()) {
+            out.appendValue(values.array(), values.offset(), values.length());
+          }
+        });
+    resources.recordSpill(freed);
+    arena.reset();
+    head = ValueBlocks.END;
+    tail = ValueBlocks.END;
+    return true;
+  }
+
+  /** Appends a segment of values, which {@code values} writes, to the file. */
+  private void writeSegment(Consumer<SegmentWriter> values) {
     if (file == null) {
       file = resources.newFile("values");
     }
-    long freed = arena.reservedBytes();
     long before = file.position();
     IoBuffers.Slot slot = resources.buffers.acquire();
     try {
       SegmentWriter writer =
           resources.newSegment(file, slot, Layout.LAYOUT_KEY_VALUES, Order.ORDER_NONE);
       writer.startKey(NO_KEY, 0, 0);
-      ValueCursor values = new ValueBlocks.Cursor(arena, head);
-      while (values.next()) {
-        writer.appendValue(values.array(), values.offset(), values.length());
-      }
+      values.accept(writer);
       spilled.add(writer.finish());
     } finally {
       resources.buffers.release(slot);
     }
-    resources.recordSpill(freed);
     resources.recordDiskBytes(file.position() - before);
-    arena.reset();
-    head = ValueBlocks.END;
-    tail = ValueBlocks.END;
-    return true;
   }
 
   @Override

@@ -10,6 +10,7 @@ final class StatsCounter {
   long mergeRounds;
   long flushes;
   long hotKeys;
+  long largeRecords;
 
   SpillStats snapshot(long peakMemoryBytes) {
     return new SpillStats(
@@ -21,6 +22,7 @@ final class StatsCounter {
         sortedMerges,
         mergeRounds,
         flushes,
-        hotKeys);
+        hotKeys,
+        largeRecords);
   }
 }

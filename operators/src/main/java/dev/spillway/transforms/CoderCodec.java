@@ -2,7 +2,9 @@ package dev.spillway.transforms;
 
 import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ValueCodec;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.beam.sdk.coders.Coder;
@@ -10,6 +12,9 @@ import org.apache.beam.sdk.coders.CoderException;
 
 /** A Beam {@link Coder} as the engine's {@link ValueCodec} (outer context: the engine frames). */
 public final class CoderCodec<T> implements ValueCodec<T> {
+  /** From this size on a value is decoded from a {@link ByteArrayInputStream} (see decode). */
+  private static final int WHOLE_READ_BYTES = 64 << 10;
+
   private final Coder<T> coder;
 
   /** Encodes and decodes with {@code coder}. */
@@ -28,7 +33,13 @@ public final class CoderCodec<T> implements ValueCodec<T> {
 
   @Override
   public T decode(byte[] bytes, int offset, int length) {
-    SliceInputStream in = new SliceInputStream(bytes, offset, length);
+    // Beam's coders read a whole-stream value (ByteArrayCoder, StringUtf8Coder) through a growing
+    // buffer, up to three copies of it at once, unless the stream is a ByteArrayInputStream, which
+    // they read in one exact copy: a value of 40 MiB ran a 320 MiB heap out of memory so.
+    InputStream in =
+        length >= WHOLE_READ_BYTES
+            ? new ByteArrayInputStream(bytes, offset, length)
+            : new SliceInputStream(bytes, offset, length);
     try {
       T value = coder.decode(in, Coder.Context.OUTER);
       if (in.available() != 0) {

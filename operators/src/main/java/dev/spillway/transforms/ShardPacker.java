@@ -58,6 +58,11 @@ final class ShardPacker {
       b = new Block();
       ofWindow[shard] = b;
     }
+    long recordBytes = Varint.size(kLen) + (long) kLen + Varint.size(vLen) + vLen;
+    if (recordBytes >= BLOCK_BYTES) {
+      emitAlone(window, shard, b, outputTime, key, kOff, kLen, value, vOff, vLen);
+      return;
+    }
     int before = b.bytes.length();
     b.bytes.writeVarint(kLen);
     b.bytes.write(key, kOff, kLen);
@@ -84,6 +89,34 @@ final class ShardPacker {
       }
     }
     blocks.clear();
+  }
+
+  /**
+   * Emits a record of a block or more as a block of its own, made once at its size, after the
+   * shard's partly filled block (so a key's records keep their order); it never passes through the
+   * shard's buffer, which would keep its capacity.
+   */
+  private void emitAlone(
+      BoundedWindow window,
+      int shard,
+      Block b,
+      long outputTime,
+      byte[] key,
+      int kOff,
+      int kLen,
+      byte[] value,
+      int vOff,
+      int vLen) {
+    if (b.bytes.length() > 0) {
+      emit(window, shard, b);
+    }
+    int size = Math.addExact(Varint.size(kLen) + Varint.size(vLen) + kLen, vLen);
+    byte[] alone = new byte[size];
+    int p = Varint.put(alone, 0, kLen);
+    System.arraycopy(key, kOff, alone, p, kLen);
+    p = Varint.put(alone, p + kLen, vLen);
+    System.arraycopy(value, vOff, alone, p, vLen);
+    sink.emit(shard, alone, window, outputTime);
   }
 
   private void emit(BoundedWindow window, int shard, Block b) {

@@ -11,8 +11,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 /**
  * Publishes an engine's {@link SpillStats} as Beam Metrics counters in namespace {@value
  * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}, {@code
- * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials});
- * where partial results cross the shuffle through files, {@code shuffleFiles} and {@code
+ * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials}),
+ * {@code largeRecords} (records larger than the budget, each written to disk by itself); where
+ * partial results cross the shuffle through files, {@code shuffleFiles} and {@code
  * shuffleFileBytes} (what the files take on disk); and reads them back from a pipeline's result:
  *
  * <pre>{@code
@@ -27,6 +28,7 @@ public final class SpillMetrics {
   public static final String MEMORY_BYTES_SPILLED = "memoryBytesSpilled";
   public static final String DISK_BYTES_SPILLED = "diskBytesSpilled";
   public static final String FLUSH_COUNT = "flushCount";
+  public static final String LARGE_RECORDS = "largeRecords";
   public static final String SHUFFLE_FILES = "shuffleFiles";
   public static final String SHUFFLE_FILE_BYTES = "shuffleFileBytes";
 
@@ -34,6 +36,7 @@ public final class SpillMetrics {
   private final Counter memoryBytesSpilled = Metrics.counter(NAMESPACE, MEMORY_BYTES_SPILLED);
   private final Counter diskBytesSpilled = Metrics.counter(NAMESPACE, DISK_BYTES_SPILLED);
   private final Counter flushCount = Metrics.counter(NAMESPACE, FLUSH_COUNT);
+  private final Counter largeRecords = Metrics.counter(NAMESPACE, LARGE_RECORDS);
 
   /** The value of one of spillway's counters, summed over every step that reports it. */
   public static long total(PipelineResult result, String counterName) {
@@ -76,6 +79,9 @@ public final class SpillMetrics {
       // Only where flushing is on: Beam's Flink source wrapper walks every metric cell of its
       // task after each record it reads (BENCHMARKS.md), so an unused counter is not free.
       flushCount.inc(stats.flushes());
+    }
+    if (stats.largeRecords() > 0) {
+      largeRecords.inc(stats.largeRecords()); // rare: published only when it happened
     }
   }
 }

@@ -205,11 +205,12 @@ public class SegmentFormatTest {
     CodedInputStream in =
         CodedInputStream.newInstance(file, (int) location.offset(), (int) location.length());
     SegmentHeader header = SegmentHeader.parseFrom(in.readByteArray());
-    assertEquals(1, header.getFormatVersion());
+    assertEquals(2, header.getFormatVersion());
     assertEquals(Codec.CODEC_SNAPPY, header.getCodec());
     assertEquals(Layout.LAYOUT_KEY_VALUES, header.getLayout());
     assertEquals(50 * 30, header.getRecordCount());
-    List<String> parsed = new ArrayList<>();
+    // The frames' raw bytes, concatenated, are one Block; records of 3,000-byte values span frames.
+    java.io.ByteArrayOutputStream raws = new java.io.ByteArrayOutputStream();
     int blocks = 0;
     while (!in.isAtEnd()) {
       int stored = in.readRawLittleEndian32();
@@ -220,13 +221,16 @@ public class SegmentFormatTest {
       assertEquals(crc, FrameFormat.checksum(c, raw, payload, 0, stored));
       byte[] block = org.xerial.snappy.Snappy.uncompress(payload);
       assertEquals(raw, block.length);
-      for (Record r : Block.parseFrom(block).getRecordsList()) {
-        for (ByteString v : r.getValuesList()) {
-          parsed.add(
-              Arrays.toString(r.getKey().toByteArray()) + "=" + Arrays.toString(v.toByteArray()));
-        }
-      }
+      assertThat("raw bytes of a frame", raw, org.hamcrest.Matchers.lessThanOrEqualTo(1024));
+      raws.write(block);
       blocks++;
+    }
+    List<String> parsed = new ArrayList<>();
+    for (Record r : Block.parseFrom(raws.toByteArray()).getRecordsList()) {
+      for (ByteString v : r.getValuesList()) {
+        parsed.add(
+            Arrays.toString(r.getKey().toByteArray()) + "=" + Arrays.toString(v.toByteArray()));
+      }
     }
     assertTrue("several blocks of at most 1 KiB", blocks > 10);
     assertEquals(pairs(records), parsed);
@@ -254,7 +258,7 @@ public class SegmentFormatTest {
     byte[] raw = block.toByteArray();
     SegmentHeader header =
         SegmentHeader.newBuilder()
-            .setFormatVersion(1)
+            .setFormatVersion(FrameFormat.FORMAT_VERSION)
             .setCodec(Codec.CODEC_NONE)
             .setRecordCount(3)
             .setLayout(Layout.LAYOUT_KEY_VALUE)
@@ -372,6 +376,75 @@ public class SegmentFormatTest {
         assertThrows(CorruptSegmentException.class, () -> readPairs(location));
     assertThat(e.getMessage(), containsString("format version 9 is not supported"));
     assertEquals(-1, e.block());
+  }
+
+  /**
+   * Records of up to 300 blocks, between small ones, in both layouts and every codec: each reads
+   * back whole, and neither the writer's nor the reader's block buffers grow (a record once got a
+   * frame as large as itself, and its writer and reader each a buffer of its size, twice).
+   */
+  @Test
+  public void recordsLargerThanABlockSpanFramesAndNoBufferGrows() {
+    Random random = new Random(8);
+    int block = resources.plan.blockBytes();
+    for (CompressionCodec codec : CompressionCodec.values()) {
+      for (Layout layout : List.of(Layout.LAYOUT_KEY_VALUE, Layout.LAYOUT_KEY_VALUES)) {
+        List<byte[][]> records = new ArrayList<>();
+        for (int size :
+            new int[] {block - 12, block - 1, block, block + 1, 3 * block, 300 * block}) {
+          records.add(new byte[][] {Keys.key(random, 1000, 20), Keys.value(random, 30)});
+          byte[][] large =
+              layout == Layout.LAYOUT_KEY_VALUE
+                  ? new byte[][] {Keys.key(random, 1000, 20), bytes(random, size)}
+                  : new byte[][] {
+                    Keys.key(random, 1000, 20),
+                    Keys.value(random, 5),
+                    bytes(random, size),
+                    Keys.value(random, 7)
+                  };
+          records.add(large);
+        }
+        records.add(new byte[][] {bytes(random, 2 * block), Keys.value(random, 9)});
+        SegmentLocation location = write(codec, layout, records);
+        IoBuffers.Slot slot = resources.buffers.acquire();
+        try {
+          assertEquals(block, slot.raw.length);
+          int stored = slot.stored.length;
+          resources.buffers.release(slot);
+          assertEquals(codec + " " + layout, pairs(records), readPairs(location));
+          slot = resources.buffers.acquire();
+          assertEquals(block, slot.raw.length);
+          assertEquals(stored, slot.stored.length);
+        } finally {
+          resources.buffers.release(slot);
+        }
+      }
+    }
+  }
+
+  private static byte[] bytes(Random random, int length) {
+    byte[] b = new byte[length];
+    random.nextBytes(b);
+    return b;
+  }
+
+  @Test
+  public void aSegmentThatEndsInsideASpanningRecordIsNamed() {
+    int block = resources.plan.blockBytes();
+    List<byte[][]> records = new ArrayList<>();
+    records.add(new byte[][] {new byte[] {1}, bytes(new Random(9), 10 * block)});
+    SegmentLocation full = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, records);
+    SegmentLocation cut =
+        new SegmentLocation(
+            full.file(),
+            full.offset(),
+            firstFrameEnd(full),
+            full.pairs(),
+            full.records(),
+            full.rawBytes());
+    CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
+    assertThat(e.getMessage(), containsString("ends inside a record of"));
+    assertThat(e.getMessage(), containsString("truncated"));
   }
 
   @Test

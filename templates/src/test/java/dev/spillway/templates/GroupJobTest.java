@@ -76,6 +76,60 @@ public class GroupJobTest {
     assertThat(Cli.contents(spill), empty());
   }
 
+  /**
+   * Values of 1 MiB and more under a 128 KiB budget: each is written to disk by itself and comes
+   * out whole among its key's small values (such a value was refused, naming its size and the
+   * budget, until 2026-12-06).
+   */
+  @Test
+  public void valuesLargerThanTheBudgetAreGroupedWhole() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("large.csv");
+    java.util.Random random = new java.util.Random(11);
+    List<String> rows = new ArrayList<>(List.of("key,value"));
+    Map<String, List<String>> model = new HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      String key = "k" + random.nextInt(500);
+      String value =
+          i % 5_000 == 2_500 ? "x".repeat(1 << 20) + i : Integer.toString(random.nextInt(1000));
+      rows.add(key + "," + value);
+      model.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+    Files.write(in, rows, StandardCharsets.UTF_8);
+    Path spill = tmp.newFolder("spill-large").toPath();
+    Path out = tmp.getRoot().toPath().resolve("large-groups.csv");
+
+    Cli.run(
+            "group",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-k",
+            "key",
+            "-v",
+            "value",
+            "--separator",
+            "|",
+            "--memory",
+            "128k",
+            "--spill-dir",
+            spill.toString(),
+            "-q")
+        .expect(0);
+
+    Map<String, List<String>> grouped = new HashMap<>();
+    List<String> lines = Cli.lines(out);
+    for (String line : lines.subList(1, lines.size())) {
+      int comma = line.indexOf(',');
+      List<String> values = new ArrayList<>(List.of(line.substring(comma + 1).split("\\|")));
+      Collections.sort(values);
+      grouped.put(line.substring(0, comma), values);
+    }
+    model.values().forEach(Collections::sort);
+    assertEquals(model, grouped);
+    assertThat(Cli.contents(spill), empty());
+  }
+
   @Test
   public void wholeLinesAreCollectedWhenNoValueColumnIsNamed() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("visits.csv");

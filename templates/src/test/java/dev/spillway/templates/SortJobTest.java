@@ -73,6 +73,45 @@ public class SortJobTest {
     assertThat(Cli.contents(spill), empty());
   }
 
+  /** Lines of 1 MiB under a 256 KiB budget: each goes to disk by itself, sorted in its place. */
+  @Test
+  public void linesLargerThanTheBudgetAreSortedWhole() throws Exception {
+    Random random = new Random(12);
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      long key = random.nextInt(1_000_000);
+      rows.add(key + "," + (i % 4_000 == 2_000 ? "y".repeat(1 << 20) + i : Integer.toString(i)));
+    }
+    Path in = tmp.getRoot().toPath().resolve("large.csv");
+    List<String> file = new ArrayList<>(List.of("key,value"));
+    file.addAll(rows);
+    Files.write(in, file, StandardCharsets.UTF_8);
+    Path spill = tmp.newFolder("spill-large").toPath();
+    Path out = tmp.getRoot().toPath().resolve("large-sorted.csv");
+
+    Cli.run(
+            "sort",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-c",
+            "key",
+            "-n",
+            "--memory",
+            "256k",
+            "--spill-dir",
+            spill.toString(),
+            "-q")
+        .expect(0);
+
+    List<String> expected = new ArrayList<>(rows);
+    expected.sort(Comparator.comparing(r -> Long.parseLong(r.substring(0, r.indexOf(',')))));
+    List<String> lines = Cli.lines(out);
+    assertEquals(expected, lines.subList(1, lines.size()));
+    assertThat(Cli.contents(spill), empty());
+  }
+
   @Test
   public void textDescendingAndNumbersKeepInputOrderForEqualKeys() throws Exception {
     Random random = new Random(7);

@@ -60,7 +60,13 @@ final class ShardPacker {
     }
     long recordBytes = Varint.size(kLen) + (long) kLen + Varint.size(vLen) + vLen;
     if (recordBytes >= BLOCK_BYTES) {
-      emitAlone(window, shard, b, outputTime, key, kOff, kLen, value, vOff, vLen);
+      // A block of its own, made once at its size, after the shard's partly filled block (so a
+      // key's records keep their order): through the shard's buffer it would leave the buffer
+      // that large.
+      if (b.bytes.length() > 0) {
+        emit(window, shard, b);
+      }
+      sink.emit(shard, blockOf(key, kOff, kLen, value, vOff, vLen), window, outputTime);
       return;
     }
     int before = b.bytes.length();
@@ -91,32 +97,14 @@ final class ShardPacker {
     blocks.clear();
   }
 
-  /**
-   * Emits a record of a block or more as a block of its own, made once at its size, after the
-   * shard's partly filled block (so a key's records keep their order); it never passes through the
-   * shard's buffer, which would keep its capacity.
-   */
-  private void emitAlone(
-      BoundedWindow window,
-      int shard,
-      Block b,
-      long outputTime,
-      byte[] key,
-      int kOff,
-      int kLen,
-      byte[] value,
-      int vOff,
-      int vLen) {
-    if (b.bytes.length() > 0) {
-      emit(window, shard, b);
-    }
-    int size = Math.addExact(Varint.size(kLen) + Varint.size(vLen) + kLen, vLen);
-    byte[] alone = new byte[size];
-    int p = Varint.put(alone, 0, kLen);
-    System.arraycopy(key, kOff, alone, p, kLen);
-    p = Varint.put(alone, p + kLen, vLen);
-    System.arraycopy(value, vOff, alone, p, vLen);
-    sink.emit(shard, alone, window, outputTime);
+  /** A block of one record. */
+  private static byte[] blockOf(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    byte[] block = new byte[Math.addExact(Varint.size(kLen) + Varint.size(vLen) + kLen, vLen)];
+    int p = Varint.put(block, 0, kLen);
+    System.arraycopy(key, kOff, block, p, kLen);
+    p = Varint.put(block, p + kLen, vLen);
+    System.arraycopy(value, vOff, block, p, vLen);
+    return block;
   }
 
   private void emit(BoundedWindow window, int shard, Block b) {

@@ -312,27 +312,19 @@ public class SegmentFormatTest {
   public void aTruncatedSegmentIsNamed() {
     SegmentLocation full =
         write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, randomRecords(new Random(4), 400, 1));
-    SegmentLocation cut =
-        new SegmentLocation(
-            full.file(),
-            full.offset(),
-            full.length() - 30,
-            full.pairs(),
-            full.records(),
-            full.rawBytes());
+    SegmentLocation cut = cut(full, full.length() - 30);
     CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
     assertThat(e.getMessage(), containsString("truncated"));
     // A cut exactly at a frame boundary loses records: the count catches it.
-    SegmentLocation missingFrame =
-        new SegmentLocation(
-            full.file(),
-            full.offset(),
-            firstFrameEnd(full),
-            full.pairs(),
-            full.records(),
-            full.rawBytes());
+    SegmentLocation missingFrame = cut(full, firstFrameEnd(full));
     e = assertThrows(CorruptSegmentException.class, () -> readPairs(missingFrame));
     assertThat(e.getMessage(), containsString("truncated"));
+  }
+
+  /** {@code full} as if its segment ended after {@code length} bytes. */
+  private static SegmentLocation cut(SegmentLocation full, long length) {
+    return new SegmentLocation(
+        full.file(), full.offset(), length, full.pairs(), full.records(), full.rawBytes());
   }
 
   private long firstFrameEnd(SegmentLocation location) {
@@ -434,14 +426,7 @@ public class SegmentFormatTest {
     List<byte[][]> records = new ArrayList<>();
     records.add(new byte[][] {new byte[] {1}, bytes(new Random(9), 10 * block)});
     SegmentLocation full = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, records);
-    SegmentLocation cut =
-        new SegmentLocation(
-            full.file(),
-            full.offset(),
-            firstFrameEnd(full),
-            full.pairs(),
-            full.records(),
-            full.rawBytes());
+    SegmentLocation cut = cut(full, firstFrameEnd(full));
     CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
     assertThat(e.getMessage(), containsString("ends inside a record of"));
     assertThat(e.getMessage(), containsString("truncated"));

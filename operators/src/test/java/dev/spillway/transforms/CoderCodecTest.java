@@ -47,6 +47,34 @@ public class CoderCodecTest {
     }
   }
 
+  /**
+   * Values of 64 KiB and more are read through another stream (one exact copy): the same values.
+   */
+  @Test
+  public void largeValuesDecodeFromTheMiddleOfAnArray() {
+    for (int length : new int[] {(64 << 10) - 1, 64 << 10, 300_000}) {
+      byte[] bytes = new byte[length];
+      random.nextBytes(bytes);
+      assertArrayEquals(bytes, roundTrip(ByteArrayCoder.of(), bytes));
+      String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertEquals(text, roundTrip(StringUtf8Coder.of(), text));
+      KV<String, byte[]> kv = KV.of(text, bytes);
+      KV<String, byte[]> back =
+          roundTrip(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()), kv);
+      assertEquals(text, back.getKey());
+      assertArrayEquals(bytes, back.getValue());
+    }
+    KvCoder<String, Long> kvCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
+    CoderCodec<KV<String, Long>> codec = new CoderCodec<>(kvCoder);
+    ByteSink sink = new ByteSink();
+    codec.encode(KV.of("x".repeat(70_000), 5L), sink);
+    byte[] withExtra = Arrays.copyOf(sink.array(), sink.length() + 2);
+    UncheckedIOException e =
+        assertThrows(
+            UncheckedIOException.class, () -> codec.decode(withExtra, 0, withExtra.length));
+    assertThat(e.getCause().getMessage(), containsString("2 bytes of"));
+  }
+
   @Test
   public void bytesLeftAfterTheValueAreAnError() {
     CoderCodec<Long> codec = new CoderCodec<>(VarLongCoder.of());

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +26,15 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -48,19 +56,83 @@ public class LargeValuesTest {
     return b;
   }
 
-  /** A group as its key and its values' lengths and hashes, sorted: GroupByKey has no order. */
+  /**
+   * A group as its key, its window (sessions only) and its values' lengths and hashes, sorted:
+   * GroupByKey has no order.
+   */
   static final class DescribeGroup extends DoFn<KV<String, Iterable<byte[]>>, String> {
     @ProcessElement
-    public void process(@Element KV<String, Iterable<byte[]>> group, OutputReceiver<String> out) {
+    public void process(
+        @Element KV<String, Iterable<byte[]>> group,
+        BoundedWindow window,
+        OutputReceiver<String> out) {
       List<String> values = new ArrayList<>();
-      group.getValue().forEach(v -> values.add(v.length + ":" + Arrays.hashCode(v)));
+      group.getValue().forEach(v -> values.add(describe(v)));
       values.sort(null);
-      out.output(group.getKey() + "=" + values);
+      String where = window instanceof IntervalWindow ? "@" + window : "";
+      out.output(group.getKey() + where + "=" + values);
     }
+  }
+
+  private static String describe(byte[] value) {
+    return value.length + ":" + Arrays.hashCode(value);
+  }
+
+  /** The groups described: per key, or per key and session of {@code gap} when not null. */
+  private static List<String> model(
+      List<TimestampedValue<KV<String, byte[]>>> stamped, Duration gap) {
+    Map<String, List<TimestampedValue<KV<String, byte[]>>>> byKey = new TreeMap<>();
+    for (TimestampedValue<KV<String, byte[]>> e : stamped) {
+      byKey.computeIfAbsent(e.getValue().getKey(), k -> new ArrayList<>()).add(e);
+    }
+    List<String> out = new ArrayList<>();
+    byKey.forEach(
+        (key, elements) -> {
+          // Elements come in timestamp order: a session ends where the next one starts a gap on.
+          List<String> values = new ArrayList<>();
+          Instant start = elements.get(0).getTimestamp();
+          Instant end = start;
+          for (TimestampedValue<KV<String, byte[]>> e : elements) {
+            if (gap != null && !e.getTimestamp().isBefore(end.plus(gap))) {
+              values.sort(null);
+              out.add(key + "@" + new IntervalWindow(start, end.plus(gap)) + "=" + values);
+              values = new ArrayList<>();
+              start = e.getTimestamp();
+            }
+            end = e.getTimestamp();
+            values.add(describe(e.getValue().getValue()));
+          }
+          values.sort(null);
+          String where = gap == null ? "" : "@" + new IntervalWindow(start, end.plus(gap));
+          out.add(key + where + "=" + values);
+        });
+    return out;
   }
 
   @Test
   public void valuesLargerThanTheBudgetAreGroupedAsByGroupByKey() throws Exception {
+    groupsAsGroupByKey(SpillOptions.Shuffle.AUTO, null);
+  }
+
+  /** The partial step's blocks through the runner's shuffle instead of files. */
+  @Test
+  public void valuesLargerThanTheBudgetAreGroupedAsByGroupByKeyThroughTheRunnersShuffle()
+      throws Exception {
+    groupsAsGroupByKey(SpillOptions.Shuffle.RUNNER, null);
+  }
+
+  /**
+   * Sessions of 10 ms over elements stamped with their position (a key's elements 20 ms apart on
+   * average: single ones and merged runs); the merge step sorts a shard's records by key and window
+   * start, large values among them.
+   */
+  @Test
+  public void valuesLargerThanTheBudgetAreGroupedInSessionsAsByGroupByKey() throws Exception {
+    groupsAsGroupByKey(SpillOptions.Shuffle.AUTO, Duration.millis(10));
+  }
+
+  private void groupsAsGroupByKey(SpillOptions.Shuffle shuffle, Duration sessionGap)
+      throws Exception {
     Path dir = tmp.newFolder().toPath();
     Random random = new Random(5);
     List<KV<String, byte[]>> data = new ArrayList<>();
@@ -71,29 +143,26 @@ public class LargeValuesTest {
         data.add(KV.of("alone" + i, bytes(random, 6 * BUDGET)));
       }
     }
+    List<TimestampedValue<KV<String, byte[]>>> stamped = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      stamped.add(TimestampedValue.of(data.get(i), new Instant(i)));
+    }
     PCollection<KV<String, byte[]>> in =
-        p.apply(Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())));
+        p.apply(
+            Create.timestamped(stamped)
+                .withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())));
+    if (sessionGap != null) {
+      in = in.apply(Window.into(Sessions.withGapDuration(sessionGap)));
+    }
     PCollection<String> ours =
         in.apply(
                 "Spilling",
                 SpillingGroupByKey.<String, byte[]>create()
-                    .withOptions(PipelineSupport.smallBudget(dir, BUDGET)))
+                    .withOptions(PipelineSupport.smallBudget(dir, BUDGET).withShuffle(shuffle)))
             .apply("DescribeOurs", ParDo.of(new DescribeGroup()));
     PCollection<String> beams =
         in.apply("Beam", GroupByKey.create()).apply("DescribeBeams", ParDo.of(new DescribeGroup()));
-    Map<String, List<String>> model = new TreeMap<>();
-    for (KV<String, byte[]> kv : data) {
-      byte[] v = kv.getValue();
-      model
-          .computeIfAbsent(kv.getKey(), k -> new ArrayList<>())
-          .add(v.length + ":" + Arrays.hashCode(v));
-    }
-    List<String> expected = new ArrayList<>();
-    model.forEach(
-        (k, vs) -> {
-          vs.sort(null);
-          expected.add(k + "=" + vs);
-        });
+    List<String> expected = model(stamped, sessionGap);
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
     PipelineResult result = p.run();
@@ -107,11 +176,11 @@ public class LargeValuesTest {
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<KV<Long, byte[]>>> group, OutputReceiver<String> out) {
-      out.output(group.getKey() + "=" + describe(group.getValue()));
+      out.output(group.getKey() + "=" + describeSorted(group.getValue()));
     }
   }
 
-  private static String describe(Iterable<KV<Long, byte[]>> values) {
+  private static String describeSorted(Iterable<KV<Long, byte[]>> values) {
     List<String> out = new ArrayList<>();
     for (KV<Long, byte[]> v : values) {
       out.add(v.getKey() + ":" + v.getValue().length + ":" + Arrays.hashCode(v.getValue()));
@@ -135,7 +204,7 @@ public class LargeValuesTest {
       groups.add(KV.of("g" + g, values));
       List<KV<Long, byte[]>> sorted = new ArrayList<>(values);
       sorted.sort(Comparator.comparing(KV::getKey));
-      expected.add("g" + g + "=" + describe(sorted));
+      expected.add("g" + g + "=" + describeSorted(sorted));
     }
     PCollection<String> ours =
         p.apply(

@@ -232,8 +232,8 @@ public final class JobLauncher {
     return String.format(
         Locale.ROOT,
         "out of memory: this JVM's heap of %d MiB is too small for"
-            + " the job beside its --memory budget (a job needs the budget plus about %d MiB); give"
-            + " java a larger -Xmx or the job a smaller --memory",
+            + " the job beside its --memory budget (a job needs the budget plus about %d MiB, and a"
+            + " few times its longest line); give java a larger -Xmx or the job a smaller --memory",
         Runtime.getRuntime().maxMemory() >> 20,
         JobSetup.HEAP_BESIDE_BUDGET >> 20);
   }

@@ -61,17 +61,9 @@ public class GroupJobTest {
                 "-q")
             .expect(0);
 
-    List<String> lines = Cli.lines(out);
-    assertEquals("key,value", lines.get(0));
-    Map<String, List<String>> grouped = new HashMap<>();
-    for (String line : lines.subList(1, lines.size())) {
-      int comma = line.indexOf(',');
-      List<String> values = new ArrayList<>(List.of(line.substring(comma + 1).split("\\|")));
-      Collections.sort(values);
-      grouped.put(line.substring(0, comma), values);
-    }
+    assertEquals("key,value", Cli.lines(out).get(0));
     model.values().forEach(Collections::sort);
-    assertEquals(model, grouped);
+    assertEquals(model, groups(out));
     assertThat(AggregateJobTest.spills(run.stderr), greaterThan(0L));
     assertThat(Cli.contents(spill), empty());
   }
@@ -117,17 +109,22 @@ public class GroupJobTest {
             "-q")
         .expect(0);
 
-    Map<String, List<String>> grouped = new HashMap<>();
+    model.values().forEach(Collections::sort);
+    assertEquals(model, groups(out));
+    assertThat(Cli.contents(spill), empty());
+  }
+
+  /** The job's output lines after the header, as each key's values (joined by "|"), sorted. */
+  private static Map<String, List<String>> groups(Path out) throws java.io.IOException {
     List<String> lines = Cli.lines(out);
+    Map<String, List<String>> grouped = new HashMap<>();
     for (String line : lines.subList(1, lines.size())) {
       int comma = line.indexOf(',');
       List<String> values = new ArrayList<>(List.of(line.substring(comma + 1).split("\\|")));
       Collections.sort(values);
       grouped.put(line.substring(0, comma), values);
     }
-    model.values().forEach(Collections::sort);
-    assertEquals(model, grouped);
-    assertThat(Cli.contents(spill), empty());
+    return grouped;
   }
 
   @Test

@@ -100,7 +100,15 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     checkAdding();
     if (!tryAdd(key, offset, length, value)) {
       resources.makeRoom(
-          () -> tryAdd(key, offset, length, value), this::relieveInput, this::shrinkInput, length);
+          () -> tryAdd(key, offset, length, value),
+          this::relieveInput,
+          this::shrinkInput,
+          length,
+          () -> {
+            encoded.clear();
+            table.encodeCreated(value, encoded);
+            addAlone(key, offset, length);
+          });
     }
     if (appendBuffer == null && table.overBudget()) {
       relieveInput();
@@ -115,7 +123,12 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
           () -> tryAddAccumulator(key, offset, length, accumulator),
           this::relieveInput,
           this::shrinkInput,
-          length);
+          length,
+          () -> {
+            encoded.clear();
+            table.encodeValue(accumulator, encoded);
+            addAlone(key, offset, length);
+          });
     }
     if (appendBuffer == null && table.overBudget()) {
       relieveInput();
@@ -159,6 +172,28 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
     }
     spillIfTheTableStopsPaying();
     return true;
+  }
+
+  /**
+   * Hands on a key larger than memory could hold, with the accumulator just encoded into {@code
+   * encoded}, by itself: to the flush where one is set, else to a spill of its own (everything held
+   * before it is spilled or flushed by then). Its partition then does not fit the table and is
+   * repartitioned down to the sorted fallback, which combines it with the key's other records.
+   */
+  private void addAlone(byte[] key, int offset, int length) {
+    resources.recordLargeRecord();
+    if (flush != null) {
+      flush.accept(key, offset, length, table.decode(encoded.array(), 0, encoded.length()));
+      return;
+    }
+    root.spillAlone(
+        key,
+        offset,
+        length,
+        table.index().hash(key, offset, length),
+        encoded.array(),
+        0,
+        encoded.length());
   }
 
   /** Appends the key with the accumulator just encoded into {@code encoded}. */
@@ -309,11 +344,27 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
             () -> table.mergeEncoded(key, offset, length, hash, acc, accOffset, accLength),
             this::spill,
             () -> table.shrink(seed),
-            length);
+            length,
+            () -> spillAlone(key, offset, length, hash, acc, accOffset, accLength));
       }
       if (table.overBudget()) {
         spill();
       }
+    }
+
+    /**
+     * Writes a key no memory could hold, with its encoded accumulator, as a spill of its own in the
+     * partition of {@code hash} (under this level's seed).
+     */
+    void spillAlone(
+        byte[] key, int offset, int length, int hash, byte[] acc, int accOffset, int accLength) {
+      spills.write(
+          Layout.LAYOUT_KEY_VALUE,
+          0,
+          writer ->
+              writer
+                  .writerFor(HashPartitions.of(hash, partitions))
+                  .append(key, offset, length, acc, accOffset, accLength));
     }
 
     /** Writes the table (whose hashes must be under this level's seed) and empties it. */

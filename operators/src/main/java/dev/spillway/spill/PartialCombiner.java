@@ -77,10 +77,7 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
   public void add(byte[] key, int offset, int length, V value) {
     resources.checkAdding("partial combiner", finished);
     if (passThrough) {
-      encoded.clear();
-      codec.encode(aggregator.createAccumulator(value), encoded);
-      sink.accept(key, offset, length, encoded.array(), 0, encoded.length());
-      recordsOut++;
+      passOn(key, offset, length, value);
       return;
     }
     judge.countRecord();
@@ -89,11 +86,24 @@ public final class PartialCombiner<V, A> implements SpillingEngine {
           () -> table.addInput(key, offset, length, value),
           this::flush,
           () -> table.shrink(SEED),
-          length);
+          length,
+          () -> {
+            // A key larger than memory could hold: on to the sink by itself, uncombined.
+            resources.recordLargeRecord();
+            passOn(key, offset, length, value);
+          });
     }
     if (table.overBudget()) {
       flush();
     }
+  }
+
+  /** Hands the accumulator of {@code value} alone to the sink. */
+  private void passOn(byte[] key, int offset, int length, V value) {
+    encoded.clear();
+    codec.encode(aggregator.createAccumulator(value), encoded);
+    sink.accept(key, offset, length, encoded.array(), 0, encoded.length());
+    recordsOut++;
   }
 
   /** Hands every accumulator held to the sink and empties the table. */

@@ -1,6 +1,7 @@
 package dev.spillway.spill;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -17,10 +18,11 @@ import org.junit.Rule;
 import org.junit.Test;
 
 /**
- * Records larger than the whole budget (values of four times it, a key of twice it) among many
- * small ones: the group-by and the sorter write each to a spill of its own and give what an
- * in-memory model gives, values in input order, within the budget; the rule checks that nothing is
- * left on disk and every byte is back in the pool.
+ * Records larger than the whole budget (values of four times it, keys of two or three times it)
+ * among many small ones: the group-by, the sorter and the merger write each to a spill of its own
+ * (the partial combiner hands it on) and give what an in-memory model gives, values in input order,
+ * within the budget; the rule checks that nothing is left on disk and every byte is back in the
+ * pool.
  */
 public class LargeRecordTest {
   private static final int BUDGET = 128 << 10;
@@ -95,6 +97,89 @@ public class LargeRecordTest {
       assertEquals(largeRecords(input), stats.largeRecords());
       assertThat(stats.peakMemoryBytes(), lessThanOrEqualTo((long) BUDGET));
     }
+  }
+
+  /**
+   * Sums over small keys and three keys of twice the budget, each added many times: a large key's
+   * records go to disk one by one (its partition then repartitioned down to the sorted fallback),
+   * through {@code add} and {@code addAccumulator}, spilling or flushing.
+   */
+  @Test
+  public void theMergerSumsKeysLargerThanTheBudgetAsTheModelDoes() {
+    for (boolean flushing : new boolean[] {false, true}) {
+      Random random = new Random(4);
+      byte[][] largeKeys = {
+        bytes(random, 2 * BUDGET), bytes(random, 2 * BUDGET + 1), bytes(random, 3 * BUDGET)
+      };
+      Map<ByteBuffer, Long> model = new LinkedHashMap<>();
+      Map<ByteBuffer, Long> sums = new LinkedHashMap<>();
+      long large = 0;
+      try (ExternalMerger<Long, long[]> merger =
+          new ExternalMerger<>(new LongSum(), LongSum.CODEC, spill.config(BUDGET))) {
+        if (flushing) {
+          merger.flushWhenFull(
+              (k, off, len, acc) ->
+                  sums.merge(
+                      ByteBuffer.wrap(Arrays.copyOfRange(k, off, off + len)), acc[0], Long::sum));
+        }
+        for (int i = 0; i < 40_000; i++) {
+          boolean isLarge = i % 1_000 == 10;
+          byte[] key =
+              isLarge
+                  ? largeKeys[random.nextInt(3)]
+                  : OrderedBytes.encodeLong(random.nextInt(9_000));
+          long value = random.nextInt(100);
+          if (i % 2 == 0) {
+            merger.add(key, value);
+          } else {
+            merger.addAccumulator(key, 0, key.length, new long[] {value});
+          }
+          model.merge(ByteBuffer.wrap(key), value, Long::sum);
+          large += isLarge ? 1 : 0;
+        }
+        try (CombineCursor<long[]> out = merger.finish()) {
+          while (out.next()) {
+            sums.merge(
+                ByteBuffer.wrap(
+                    Arrays.copyOfRange(
+                        out.keyArray(), out.keyOffset(), out.keyOffset() + out.keyLength())),
+                out.accumulator()[0],
+                Long::sum);
+          }
+        }
+        assertEquals(large, merger.stats().largeRecords());
+        assertThat(merger.stats().peakMemoryBytes(), lessThanOrEqualTo((long) BUDGET));
+      }
+      ModelAssert.assertSameMap(model, sums);
+    }
+  }
+
+  /** The partial combiner hands a key larger than the budget on by itself, uncombined. */
+  @Test
+  public void thePartialCombinerPassesKeysLargerThanTheBudgetOn() {
+    Random random = new Random(6);
+    byte[] largeKey = bytes(random, 2 * BUDGET);
+    Map<ByteBuffer, Long> model = new LinkedHashMap<>();
+    Map<ByteBuffer, Long> sums = new LinkedHashMap<>();
+    RecordSink sink =
+        (k, kOff, kLen, v, vOff, vLen) ->
+            sums.merge(
+                ByteBuffer.wrap(Arrays.copyOfRange(k, kOff, kOff + kLen)),
+                LongSum.CODEC.decode(v, vOff, vLen)[0],
+                Long::sum);
+    try (PartialCombiner<Long, long[]> partial =
+        new PartialCombiner<>(new LongSum(), LongSum.CODEC, spill.config(BUDGET), sink)) {
+      for (int i = 0; i < 20_000; i++) {
+        byte[] key = i % 500 == 3 ? largeKey : OrderedBytes.encodeLong(random.nextInt(300));
+        long value = random.nextInt(100);
+        partial.add(key, 0, key.length, value);
+        model.merge(ByteBuffer.wrap(key), value, Long::sum);
+      }
+      partial.finish();
+      // The first is handed on by itself; the flush it forces may end combining for good.
+      assertThat(partial.stats().largeRecords(), greaterThanOrEqualTo(1L));
+    }
+    ModelAssert.assertSameMap(model, sums);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
+import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,11 +22,13 @@ import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
@@ -40,9 +43,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * Values larger than the whole memory budget, among many small ones, give what Beam's built-ins
- * give: each such value is written to disk by itself instead of being refused (it was refused,
- * naming its size and the budget, until 2026-12-06), and nothing is left behind.
+ * Values and keys larger than the whole memory budget, among many small ones, give what Beam's
+ * built-ins give: each such record is written to disk (or handed on) by itself instead of being
+ * refused (it was refused, naming its size and the budget, until 2026-12-06), and nothing is left
+ * behind.
  */
 public class LargeValuesTest {
   private static final int BUDGET = 128 << 10;
@@ -165,6 +169,51 @@ public class LargeValuesTest {
     List<String> expected = model(stamped, sessionGap);
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.LARGE_RECORDS), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /** A sum as its key's length and hash and the sum. */
+  static final class DescribeSum extends DoFn<KV<String, Long>, String> {
+    @ProcessElement
+    public void process(@Element KV<String, Long> sum, OutputReceiver<String> out) {
+      out.output(sum.getKey().length() + ":" + sum.getKey().hashCode() + "=" + sum.getValue());
+    }
+  }
+
+  /**
+   * Keys of four and six times the budget, each many times among small keys: the combine's steps
+   * hand them on or spill them one record at a time, and the sums are the built-in's.
+   */
+  @Test
+  public void keysLargerThanTheBudgetAreSummedAsByCombinePerKey() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Random random = new Random(7);
+    String[] largeKeys = {"a".repeat(4 * BUDGET), "b".repeat(6 * BUDGET)};
+    List<KV<String, Long>> data = new ArrayList<>();
+    Map<String, Long> model = new TreeMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      String key = i % 1_000 == 3 ? largeKeys[i % 2] : "k" + random.nextInt(3_000);
+      long value = random.nextInt(1_000);
+      data.add(KV.of(key, value));
+      model.merge(key, value, Long::sum);
+    }
+    List<String> expected = new ArrayList<>();
+    model.forEach((k, sum) -> expected.add(k.length() + ":" + k.hashCode() + "=" + sum));
+    PCollection<KV<String, Long>> in =
+        p.apply(Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PipelineAsserts.assertSameElements(
+        in.apply(
+                "Spilling",
+                SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
+                    .withOptions(PipelineSupport.smallBudget(dir, BUDGET)))
+            .apply("DescribeOurs", ParDo.of(new DescribeSum())),
+        expected);
+    PipelineAsserts.assertSameElements(
+        in.apply("Beam", Sum.longsPerKey()).apply("DescribeBeams", ParDo.of(new DescribeSum())),
+        expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.LARGE_RECORDS), greaterThan(0L));

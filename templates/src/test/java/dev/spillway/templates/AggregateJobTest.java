@@ -94,6 +94,59 @@ public class AggregateJobTest {
     assertEquals(List.of("sums.csv"), Cli.contents(out.getParent()));
   }
 
+  /**
+   * Keys of 1 MiB under a 128 KiB budget, many times each among small keys: the producers hand them
+   * on uncombined and the consumers spill them one record at a time (refused, naming the record's
+   * size and the budget, until 2026-12-06).
+   */
+  @Test
+  public void keysLargerThanTheBudgetAreAggregated() throws Exception {
+    java.util.Random random = new java.util.Random(13);
+    List<String> rows = new java.util.ArrayList<>(List.of("key,value"));
+    Map<String, long[]> model = new HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      String key = i % 1_000 == 5 ? "z".repeat(1 << 20) + i % 3 : "k" + random.nextInt(2_000);
+      int value = random.nextInt(1_000);
+      rows.add(key + "," + value);
+      long[] sumAndCount = model.computeIfAbsent(key, k -> new long[2]);
+      sumAndCount[0] += value;
+      sumAndCount[1]++;
+    }
+    Path in = tmp.getRoot().toPath().resolve("large-keys.csv");
+    Files.write(in, rows, StandardCharsets.UTF_8);
+    Path spill = tmp.newFolder("spill-large").toPath();
+    Path out = tmp.getRoot().toPath().resolve("large-keys-out.csv");
+
+    Cli.run(
+            "aggregate",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-g",
+            "key",
+            "-a",
+            "sum:value,count",
+            "--memory",
+            "128k",
+            "--spill-dir",
+            spill.toString(),
+            "-q")
+        .expect(0);
+
+    List<String> lines = Cli.lines(out);
+    assertEquals("key,sum_value,count", lines.get(0));
+    Map<String, String> expected = new HashMap<>();
+    model.forEach((k, sc) -> expected.put(k, sc[0] + "," + sc[1]));
+    Map<String, String> got = new HashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      int comma = line.indexOf(',');
+      got.put(line.substring(0, comma), line.substring(comma + 1));
+    }
+    assertEquals(expected, got);
+    assertThat(Cli.contents(spill), empty());
+  }
+
   @Test
   public void handWrittenTsvWithQuotesDecimalsNegativesAndTwoGroupColumns() throws Exception {
     Path in = tmp.getRoot().toPath().resolve("sales.tsv");

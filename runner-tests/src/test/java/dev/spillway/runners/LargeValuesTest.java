@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
@@ -118,6 +119,13 @@ public class LargeValuesTest {
     groupsAsGroupByKey(SpillOptions.Shuffle.AUTO, null);
   }
 
+  private void groupsAsGroupByKey(SpillOptions.Shuffle shuffle, Duration sessionGap)
+      throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    groupsAsGroupByKey(p, dir, shuffle, sessionGap);
+    runAndCheck(p.run(), dir);
+  }
+
   /** The partial step's blocks through the runner's shuffle instead of files. */
   @Test
   public void valuesLargerThanTheBudgetAreGroupedAsByGroupByKeyThroughTheRunnersShuffle()
@@ -135,9 +143,13 @@ public class LargeValuesTest {
     groupsAsGroupByKey(SpillOptions.Shuffle.AUTO, Duration.millis(10));
   }
 
-  private void groupsAsGroupByKey(SpillOptions.Shuffle shuffle, Duration sessionGap)
-      throws Exception {
-    Path dir = tmp.newFolder().toPath();
+  /**
+   * Adds to {@code pipeline} groups of small values and values of four and six times the budget, by
+   * spillway and by Beam, each asserted against the model; in sessions of {@code sessionGap} unless
+   * it is null.
+   */
+  private static void groupsAsGroupByKey(
+      Pipeline pipeline, Path dir, SpillOptions.Shuffle shuffle, Duration sessionGap) {
     Random random = new Random(5);
     List<KV<String, byte[]>> data = new ArrayList<>();
     for (int i = 0; i < 8_000; i++) {
@@ -152,27 +164,25 @@ public class LargeValuesTest {
       stamped.add(TimestampedValue.of(data.get(i), new Instant(i)));
     }
     PCollection<KV<String, byte[]>> in =
-        p.apply(
+        pipeline.apply(
+            "Values",
             Create.timestamped(stamped)
                 .withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())));
     if (sessionGap != null) {
-      in = in.apply(Window.into(Sessions.withGapDuration(sessionGap)));
+      in = in.apply("Sessions", Window.into(Sessions.withGapDuration(sessionGap)));
     }
     PCollection<String> ours =
         in.apply(
-                "Spilling",
+                "SpillingGroup",
                 SpillingGroupByKey.<String, byte[]>create()
                     .withOptions(PipelineSupport.smallBudget(dir, BUDGET).withShuffle(shuffle)))
-            .apply("DescribeOurs", ParDo.of(new DescribeGroup()));
+            .apply("DescribeOurGroups", ParDo.of(new DescribeGroup()));
     PCollection<String> beams =
-        in.apply("Beam", GroupByKey.create()).apply("DescribeBeams", ParDo.of(new DescribeGroup()));
+        in.apply("BeamGroup", GroupByKey.create())
+            .apply("DescribeBeamGroups", ParDo.of(new DescribeGroup()));
     List<String> expected = model(stamped, sessionGap);
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    assertThat(SpillMetrics.total(result, SpillMetrics.LARGE_RECORDS), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
   }
 
   /** A sum as its key's length and hash and the sum. */
@@ -184,18 +194,27 @@ public class LargeValuesTest {
   }
 
   /**
-   * Keys of four and six times the budget, each many times among small keys: the combine's steps
+   * Keys of two and three times the budget, five times each among small keys: the combine's steps
    * hand them on or spill them one record at a time, and the sums are the built-in's.
    */
   @Test
   public void keysLargerThanTheBudgetAreSummedAsByCombinePerKey() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    sumsAsCombinePerKey(p, dir);
+    runAndCheck(p.run(), dir);
+  }
+
+  /**
+   * Adds to {@code pipeline} sums over keys of two and three times the budget, five times each
+   * among 300 small keys, by spillway and by Beam, each asserted against the model.
+   */
+  private static void sumsAsCombinePerKey(Pipeline pipeline, Path dir) {
     Random random = new Random(7);
-    String[] largeKeys = {"a".repeat(4 * BUDGET), "b".repeat(6 * BUDGET)};
+    String[] largeKeys = {"a".repeat(2 * BUDGET), "b".repeat(3 * BUDGET)};
     List<KV<String, Long>> data = new ArrayList<>();
     Map<String, Long> model = new TreeMap<>();
     for (int i = 0; i < 20_000; i++) {
-      String key = i % 1_000 == 3 ? largeKeys[i % 2] : "k" + random.nextInt(3_000);
+      String key = i % 2_000 == 3 ? largeKeys[i / 2_000 % 2] : "k" + random.nextInt(300);
       long value = random.nextInt(1_000);
       data.add(KV.of(key, value));
       model.merge(key, value, Long::sum);
@@ -203,21 +222,42 @@ public class LargeValuesTest {
     List<String> expected = new ArrayList<>();
     model.forEach((k, sum) -> expected.add(k.length() + ":" + k.hashCode() + "=" + sum));
     PCollection<KV<String, Long>> in =
-        p.apply(Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+        pipeline.apply(
+            "Sums", Create.of(data).withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
     PipelineAsserts.assertSameElements(
         in.apply(
-                "Spilling",
+                "SpillingSum",
                 SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs())
                     .withOptions(PipelineSupport.smallBudget(dir, BUDGET)))
-            .apply("DescribeOurs", ParDo.of(new DescribeSum())),
+            .apply("DescribeOurSums", ParDo.of(new DescribeSum())),
         expected);
     PipelineAsserts.assertSameElements(
-        in.apply("Beam", Sum.longsPerKey()).apply("DescribeBeams", ParDo.of(new DescribeSum())),
+        in.apply("BeamSum", Sum.longsPerKey())
+            .apply("DescribeBeamSums", ParDo.of(new DescribeSum())),
         expected);
-    PipelineResult result = p.run();
+  }
+
+  /** Runs to the end, checks that large records were counted and that nothing is left. */
+  private static void runAndCheck(PipelineResult result, Path... dirs) {
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.LARGE_RECORDS), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
+    for (Path dir : dirs) {
+      PipelineAsserts.assertEmpty(dir);
+    }
+  }
+
+  /**
+   * Both, on Beam's Flink runner (embedded, two subtasks): the runner's shuffle carries the large
+   * records' blocks, and the engines of both subtasks share the budget.
+   */
+  @Test
+  public void onFlinkLargeValuesAndKeysGiveTheBuiltInsResults() throws Exception {
+    Path groups = tmp.newFolder().toPath();
+    Path sums = tmp.newFolder().toPath();
+    Pipeline flink = Pipeline.create(PipelineSupport.localFlink());
+    groupsAsGroupByKey(flink, groups, SpillOptions.Shuffle.AUTO, null);
+    sumsAsCombinePerKey(flink, sums);
+    runAndCheck(flink.run(), groups, sums);
   }
 
   /** A sorted group as its key and each value's secondary key, length and hash, in order. */
@@ -268,9 +308,6 @@ public class LargeValuesTest {
                     .withOptions(PipelineSupport.smallBudget(dir, BUDGET)))
             .apply(ParDo.of(new DescribeSorted()));
     PipelineAsserts.assertSameElements(ours, expected);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
-    assertThat(SpillMetrics.total(result, SpillMetrics.LARGE_RECORDS), greaterThan(0L));
-    PipelineAsserts.assertEmpty(dir);
+    runAndCheck(p.run(), dir);
   }
 }

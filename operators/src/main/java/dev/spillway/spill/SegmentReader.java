@@ -303,8 +303,15 @@ final class SegmentReader implements RecordCursor {
    * than a block takes here: the block buffers keep their size.
    */
   private void gatherSpanning(int len) {
-    byte[] record = new byte[len];
     int have = blockLength - blockPos;
+    // What the rest of the segment could hold at the most: each frame's raw length is bounded by
+    // its stored length (checkFrame), so a corrupt length fails here rather than allocating.
+    long most = have + (end - filePos) * (codec.maxExpansion() + 64 / FRAME_HEADER_BYTES + 1);
+    if (len > most) {
+      throw malformed(
+          "a record of " + len + " bytes is longer than the rest of the segment could hold");
+    }
+    byte[] record = new byte[len];
     System.arraycopy(raw, blockPos, record, 0, have);
     while (have < len) {
       if (filePos >= end) {

@@ -328,12 +328,20 @@ public class SegmentFormatTest {
   }
 
   private long firstFrameEnd(SegmentLocation location) {
+    return frameEnd(location, 1);
+  }
+
+  /** Where the segment's {@code frames}-th frame ends, from the segment's start. */
+  private long frameEnd(SegmentLocation location, int frames) {
     try {
       byte[] bytes = Files.readAllBytes(location.file());
       int p = (int) location.offset();
       int headerLength = bytes[p];
       p += 1 + headerLength;
-      return p + 12 + readLe(bytes, p) - location.offset();
+      for (int i = 0; i < frames; i++) {
+        p += 12 + readLe(bytes, p);
+      }
+      return p - location.offset();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -426,10 +434,16 @@ public class SegmentFormatTest {
     List<byte[][]> records = new ArrayList<>();
     records.add(new byte[][] {new byte[] {1}, bytes(new Random(9), 10 * block)});
     SegmentLocation full = write(CompressionCodec.NONE, Layout.LAYOUT_KEY_VALUE, records);
-    SegmentLocation cut = cut(full, firstFrameEnd(full));
+    // Cut after its third frame: the record is gathered until the segment ends.
+    SegmentLocation cut = cut(full, frameEnd(full, 3));
     CorruptSegmentException e = assertThrows(CorruptSegmentException.class, () -> readPairs(cut));
     assertThat(e.getMessage(), containsString("ends inside a record of"));
     assertThat(e.getMessage(), containsString("truncated"));
+    // Cut after its first: the record's length is more than what is left could hold, so nothing
+    // is allocated for it.
+    SegmentLocation first = cut(full, firstFrameEnd(full));
+    e = assertThrows(CorruptSegmentException.class, () -> readPairs(first));
+    assertThat(e.getMessage(), containsString("longer than the rest of the segment could hold"));
   }
 
   @Test

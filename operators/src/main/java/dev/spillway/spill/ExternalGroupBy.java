@@ -109,13 +109,7 @@ public final class ExternalGroupBy implements SpillingEngine {
   private void spillAlone(
       byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
     resources.recordLargeRecord();
-    spills.write(
-        Layout.LAYOUT_KEY_VALUE,
-        0,
-        writer ->
-            writer
-                .writerFor(HashPartitions.of(hash, partitions))
-                .append(key, kOff, kLen, value, vOff, vLen));
+    spills.writeAlone(hash, key, kOff, kLen, value, vOff, vLen);
   }
 
   private boolean tryAdd(

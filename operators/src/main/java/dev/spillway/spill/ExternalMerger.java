@@ -186,11 +186,11 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
       flush.accept(key, offset, length, table.decode(encoded.array(), 0, encoded.length()));
       return;
     }
-    root.spillAlone(
+    root.spills.writeAlone(
+        table.index().hash(key, offset, length),
         key,
         offset,
         length,
-        table.index().hash(key, offset, length),
         encoded.array(),
         0,
         encoded.length());
@@ -345,26 +345,11 @@ public final class ExternalMerger<V, A> implements SpillingEngine {
             this::spill,
             () -> table.shrink(seed),
             length,
-            () -> spillAlone(key, offset, length, hash, acc, accOffset, accLength));
+            () -> spills.writeAlone(hash, key, offset, length, acc, accOffset, accLength));
       }
       if (table.overBudget()) {
         spill();
       }
-    }
-
-    /**
-     * Writes a key no memory could hold, with its encoded accumulator, as a spill of its own in the
-     * partition of {@code hash} (under this level's seed).
-     */
-    void spillAlone(
-        byte[] key, int offset, int length, int hash, byte[] acc, int accOffset, int accLength) {
-      spills.write(
-          Layout.LAYOUT_KEY_VALUE,
-          0,
-          writer ->
-              writer
-                  .writerFor(HashPartitions.of(hash, partitions))
-                  .append(key, offset, length, acc, accOffset, accLength));
     }
 
     /** Writes the table (whose hashes must be under this level's seed) and empties it. */

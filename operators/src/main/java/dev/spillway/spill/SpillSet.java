@@ -38,6 +38,20 @@ final class SpillSet {
     resources.recordSpill(freedBytes);
   }
 
+  /**
+   * Writes one record as a spill of its own, in the partition of {@code hash}: a record no memory
+   * could hold, taken after the spills of what came before it.
+   */
+  void writeAlone(int hash, byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    write(
+        Layout.LAYOUT_KEY_VALUE,
+        0,
+        writer ->
+            writer
+                .writerFor(HashPartitions.of(hash, partitions))
+                .append(key, kOff, kLen, value, vOff, vLen));
+  }
+
   boolean isEmpty() {
     return spills.isEmpty();
   }

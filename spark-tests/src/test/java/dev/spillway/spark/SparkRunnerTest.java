@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 
 import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.LargeRecordScenarios;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
@@ -327,6 +328,20 @@ public class SparkRunnerTest {
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Values and keys larger than the budget among small ones ({@link LargeRecordScenarios}): each
+   * written to disk or handed on by itself, the built-ins' groups and sums.
+   */
+  @Test
+  public void valuesAndKeysLargerThanTheBudgetGiveTheBuiltInsResults() throws Exception {
+    Path groups = tmp.newFolder().toPath();
+    Path sums = tmp.newFolder().toPath();
+    Pipeline p = spark();
+    LargeRecordScenarios.groupsAsGroupByKey(p, groups, SpillOptions.Shuffle.AUTO, null);
+    LargeRecordScenarios.sumsAsCombinePerKey(p, sums);
+    LargeRecordScenarios.runAndCheck(p.run(), groups, sums);
   }
 
   @Test

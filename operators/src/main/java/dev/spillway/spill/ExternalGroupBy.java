@@ -32,6 +32,10 @@ import java.util.List;
  * <p>Recursive repartitioning, which {@link ExternalMerger} uses, does not help here: grouping does
  * not shrink data, so a partition too big to load is merged sorted directly (as in the seed).
  *
+ * <p>A record larger than the whole budget is written as a spill of its own, in its partition,
+ * after what came before it; the partition then merges sorted, and the record is read back in its
+ * place in its key's values, one array of its size.
+ *
  * <pre>{@code
  * try (ExternalGroupBy groups = new ExternalGroupBy(SpillConfig.withBudget(64 << 20))) {
  *   groups.add(key, value);

@@ -30,6 +30,11 @@ import java.util.List;
  *       whose accumulator alone passes the budget cannot be merged.
  * </ol>
  *
+ * <p>A key larger than the whole budget goes, with its accumulator, to a spill of its own (to the
+ * flush, when {@link #flushWhenFull} is set); its partition then is repartitioned down to the
+ * sorted merge, which combines it with the key's other records. An accumulator larger than the
+ * budget fails the engine by name: it is kept whole in memory.
+ *
  * <p>Lifecycle: {@link #add} or {@link #addAccumulator} any number of times, then {@link #finish()}
  * once, then {@link #close()}, which deletes every spill file (also when called early or after a
  * failure).

@@ -18,6 +18,9 @@ import java.util.function.Consumer;
  *       rounds); the last merge streams the remaining runs and the in-memory run through a heap.
  * </ol>
  *
+ * <p>A record larger than the whole budget is written as a run of its own, after the runs of what
+ * came before it.
+ *
  * <p>Stable: records with equal keys come out in the order they were added (each run is sorted
  * stably, runs are kept and merged in the order of their records' arrival, and a merge breaks ties
  * by run). Use {@link OrderedBytes} to encode numbers so that byte order is numeric order.

@@ -118,19 +118,7 @@ public final class LargeRecordScenarios {
    */
   public static void groupsAsGroupByKey(
       Pipeline pipeline, Path dir, SpillOptions.Shuffle shuffle, Duration sessionGap) {
-    Random random = new Random(5);
-    List<KV<String, byte[]>> data = new ArrayList<>();
-    for (int i = 0; i < 8_000; i++) {
-      data.add(KV.of("k" + random.nextInt(400), bytes(random, random.nextInt(20))));
-      if (i % 2_000 == 1_000) {
-        data.add(KV.of("k7", bytes(random, 4 * BUDGET + i))); // beside small values of k7
-        data.add(KV.of("alone" + i, bytes(random, 6 * BUDGET)));
-      }
-    }
-    List<TimestampedValue<KV<String, byte[]>>> stamped = new ArrayList<>();
-    for (int i = 0; i < data.size(); i++) {
-      stamped.add(TimestampedValue.of(data.get(i), new Instant(i)));
-    }
+    List<TimestampedValue<KV<String, byte[]>>> stamped = largeValues();
     PCollection<KV<String, byte[]>> in =
         pipeline.apply(
             "Values",
@@ -151,6 +139,64 @@ public final class LargeRecordScenarios {
     List<String> expected = model(stamped, sessionGap);
     PipelineAsserts.assertSameElements(ours, expected);
     PipelineAsserts.assertSameElements(beams, expected);
+  }
+
+  /**
+   * Small values over 400 keys and eight values of four and six times the budget, stamped with
+   * their position in milliseconds.
+   */
+  private static List<TimestampedValue<KV<String, byte[]>>> largeValues() {
+    Random random = new Random(5);
+    List<KV<String, byte[]>> data = new ArrayList<>();
+    for (int i = 0; i < 8_000; i++) {
+      data.add(KV.of("k" + random.nextInt(400), bytes(random, random.nextInt(20))));
+      if (i % 2_000 == 1_000) {
+        data.add(KV.of("k7", bytes(random, 4 * BUDGET + i))); // beside small values of k7
+        data.add(KV.of("alone" + i, bytes(random, 6 * BUDGET)));
+      }
+    }
+    List<TimestampedValue<KV<String, byte[]>>> stamped = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      stamped.add(TimestampedValue.of(data.get(i), new Instant(i)));
+    }
+    return stamped;
+  }
+
+  /** Describes a group streamed from the engine, read twice; fails if the two reads differ. */
+  static final class DescribeStreamed extends GroupProcessor<String, byte[], String> {
+    @Override
+    public void process(String key, Iterable<byte[]> values, Context<String> c) {
+      List<String> first = new ArrayList<>();
+      values.forEach(v -> first.add(describe(v)));
+      List<String> second = new ArrayList<>();
+      values.forEach(v -> second.add(describe(v)));
+      if (!first.equals(second)) {
+        throw new IllegalStateException("a second read of " + key + " gave other values");
+      }
+      first.sort(null);
+      c.output(key + "=" + first);
+    }
+  }
+
+  /**
+   * Adds to {@code pipeline} the groups of {@link #groupsAsGroupByKey} (global window) streamed
+   * from the engine to a {@link GroupProcessor} ({@link SpillingGroupByKey#thenProcess}) that reads
+   * each twice, asserted against the model.
+   */
+  public static void processesGroupsStreamed(Pipeline pipeline, Path dir) {
+    List<TimestampedValue<KV<String, byte[]>>> stamped = largeValues();
+    PCollection<String> ours =
+        pipeline
+            .apply(
+                "StreamedValues",
+                Create.timestamped(stamped)
+                    .withCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())))
+            .apply(
+                "SpillingProcess",
+                SpillingGroupByKey.<String, byte[]>create()
+                    .withOptions(budget(dir))
+                    .thenProcess(new DescribeStreamed()));
+    PipelineAsserts.assertSameElements(ours, model(stamped, null));
   }
 
   /** A sum as its key's length and hash and the sum. */

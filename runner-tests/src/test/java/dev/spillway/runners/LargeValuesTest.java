@@ -50,6 +50,14 @@ public class LargeValuesTest {
     LargeRecordScenarios.runAndCheck(p.run(), dir);
   }
 
+  /** Streamed from the engine to a GroupProcessor, each group read twice. */
+  @Test
+  public void valuesLargerThanTheBudgetAreStreamedToAGroupProcessor() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    LargeRecordScenarios.processesGroupsStreamed(p, dir);
+    LargeRecordScenarios.runAndCheck(p.run(), dir);
+  }
+
   /** The partial step's blocks through the runner's shuffle instead of files. */
   @Test
   public void valuesLargerThanTheBudgetAreGroupedAsByGroupByKeyThroughTheRunnersShuffle()

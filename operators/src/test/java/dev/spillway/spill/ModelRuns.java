@@ -9,7 +9,9 @@ import java.util.Random;
 /**
  * One engine run on seeded random records, its output checked against a model: the merger's sums,
  * the group-by's values (count and contents) per key, the sorter's records per key and their order.
- * The runner tests' soak run uses it too, through this module's test jar.
+ * A few records (one in 15,000) are larger than the whole budget: a key for the merger, a value for
+ * the group-by, either for the sorter. The runner tests' soak run uses it too, through this
+ * module's test jar.
  */
 final class ModelRuns {
   static final String[] ENGINES = {"merger", "group-by", "sorter"};
@@ -32,6 +34,7 @@ final class ModelRuns {
    */
   static SpillStats run(String engine, SpillConfig config, long seed, int records, int keySpace) {
     Random random = new Random(seed);
+    int large = (int) Math.min(config.pool().capacity() * 3 / 2, 8 << 20);
     Map<ByteBuffer, Long> model = new HashMap<>();
     Map<ByteBuffer, Long> out = new HashMap<>();
     SpillStats stats;
@@ -40,7 +43,7 @@ final class ModelRuns {
         try (ExternalMerger<Long, long[]> m =
             new ExternalMerger<>(new LongSum(), LongSum.CODEC, config)) {
           for (int i = 0; i < records; i++) {
-            byte[] key = Keys.key(random, keySpace, 16);
+            byte[] key = isLarge(i) ? largeKey(i, large) : Keys.key(random, keySpace, 16);
             long v = random.nextInt(1000);
             m.add(key, v);
             model.merge(ByteBuffer.wrap(key), v, Long::sum);
@@ -58,7 +61,7 @@ final class ModelRuns {
         try (ExternalGroupBy g = new ExternalGroupBy(config)) {
           for (int i = 0; i < records; i++) {
             byte[] key = Keys.key(random, keySpace, 16);
-            byte[] value = Keys.value(random, 8);
+            byte[] value = isLarge(i) ? largeValue(random, large) : Keys.value(random, 8);
             g.add(key, value);
             model.merge(ByteBuffer.wrap(key), valueDigest(value, 0, value.length), Long::sum);
           }
@@ -78,8 +81,9 @@ final class ModelRuns {
       case "sorter":
         try (ExternalSorter s = new ExternalSorter(config)) {
           for (int i = 0; i < records; i++) {
-            byte[] key = Keys.key(random, keySpace, 16);
-            s.add(key, Keys.value(random, 8));
+            boolean largeKey = isLarge(i) && i % 2 == 0;
+            byte[] key = largeKey ? largeKey(i, large) : Keys.key(random, keySpace, 16);
+            s.add(key, isLarge(i) && !largeKey ? largeValue(random, large) : Keys.value(random, 8));
             model.merge(ByteBuffer.wrap(key), 1L, Long::sum);
           }
           ByteBuffer previous = null;
@@ -101,6 +105,23 @@ final class ModelRuns {
     }
     ModelAssert.assertSameMap(model, out);
     return stats;
+  }
+
+  private static boolean isLarge(int i) {
+    return i % 15_000 == 7_001;
+  }
+
+  /** A key of {@code size} bytes: one of two, so that each comes more than once in long runs. */
+  private static byte[] largeKey(int i, int size) {
+    byte[] key = new byte[size];
+    Arrays.fill(key, (byte) (i / 15_000 % 2 + 1));
+    return key;
+  }
+
+  private static byte[] largeValue(Random random, int size) {
+    byte[] value = new byte[size];
+    random.nextBytes(value);
+    return value;
   }
 
   /** Counts a value and sums its contents, so that a lost, repeated or changed value shows. */

@@ -258,6 +258,14 @@ final class EngineResources implements AutoCloseable {
             + " everything");
   }
 
+  /**
+   * Whether a record of {@code recordBytes} is more than the budget could ever hold beside the page
+   * stored with it: what {@link #makeRoom} writes alone when everything else is spilled.
+   */
+  boolean neverFits(long recordBytes) {
+    return recordBytes + 2L * plan.pageBytes() + 64 > recordCapacity();
+  }
+
   /** The most the budget can give records: all of it but the block buffers. */
   long recordCapacity() {
     return config.pool().capacity() - plan.ioBytes();

@@ -1,7 +1,13 @@
 package dev.spillway.spill;
 
 import dev.spillway.spill.v1.Layout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Groups values by key under a hard memory budget: PySpark's {@code ExternalGroupBy}, on encoded
@@ -33,8 +39,9 @@ import java.util.List;
  * not shrink data, so a partition too big to load is merged sorted directly (as in the seed).
  *
  * <p>A record larger than the whole budget is written as a spill of its own, in its partition,
- * after what came before it; the partition then merges sorted, and the record is read back in its
- * place in its key's values, one array of its size.
+ * after what came before it; the partition then loads with the record's key hot (or merges sorted,
+ * for a key larger than the budget), and the record is read back in its place in its key's values,
+ * one array of its size.
  *
  * <pre>{@code
  * try (ExternalGroupBy groups = new ExternalGroupBy(SpillConfig.withBudget(64 << 20))) {
@@ -70,6 +77,9 @@ public final class ExternalGroupBy implements SpillingEngine {
 
   private final TableJudge judge = new TableJudge(MIN_REDUCTION);
   private boolean finished;
+
+  /** The partitions that hold records spilled alone (larger than memory), by partition. */
+  private final Map<Integer, LoneRecords> lone = new HashMap<>();
 
   /** A group-by within {@code config}'s budget, spilling hash partitions to its disks. */
   public ExternalGroupBy(SpillConfig config) {
@@ -114,6 +124,25 @@ public final class ExternalGroupBy implements SpillingEngine {
       byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
     resources.recordLargeRecord();
     spills.writeAlone(hash, key, kOff, kLen, value, vOff, vLen);
+    int partition = HashPartitions.of(hash, partitions);
+    lone.computeIfAbsent(partition, p -> new LoneRecords())
+        .add(hash, spills.lastSegmentOf(partition));
+  }
+
+  /**
+   * The records of one partition that were spilled alone: their keys' hashes (under {@link #SEED})
+   * and their segments. The partition loads with those keys hot, their values gathered apart, so
+   * that one record larger than memory does not send the rest of the partition to the sorted merge.
+   */
+  private static final class LoneRecords {
+    int[] hashes = new int[0];
+    final Set<SegmentLocation> segments = new HashSet<>();
+
+    void add(int hash, SegmentLocation segment) {
+      hashes = Arrays.copyOf(hashes, hashes.length + 1);
+      hashes[hashes.length - 1] = hash;
+      segments.add(segment);
+    }
   }
 
   private boolean tryAdd(
@@ -338,13 +367,24 @@ public final class ExternalGroupBy implements SpillingEngine {
       }
       long available =
           resources.reservation.fairShare() - resources.plan.ioBytes() - table.index().bytes();
-      if (HashOrderedGroups.fits(segments, resources.plan.pageBytes(), available)
-          && hashOrdered.load(segments)) {
-        hashOrderedMode = true;
-        return;
+      LoneRecords loneRecords = lone.get(partition);
+      boolean fits;
+      if (loneRecords == null) {
+        if (HashOrderedGroups.fits(segments, resources.plan.pageBytes(), available)
+            && hashOrdered.load(segments)) {
+          hashOrderedMode = true;
+          return;
+        }
+        hashOrdered.release();
+        fits = loadedSize(segments) <= available;
+      } else {
+        // The lone records' keys are hot: their values, the lone ones with them, go to
+        // SpillableValues, so the partition fits if the rest of it does.
+        hotKeys.add(loneRecords.hashes);
+        List<SegmentLocation> rest = new ArrayList<>(segments);
+        rest.removeAll(loneRecords.segments);
+        fits = loadedSize(rest) <= available;
       }
-      hashOrdered.release();
-      boolean fits = loadedSize(segments) <= available;
       if (!fits) {
         hotKeys.sample(segments, table.index());
       }
@@ -385,7 +425,9 @@ public final class ExternalGroupBy implements SpillingEngine {
             }
             boolean added =
                 hot != null
-                    ? hot.tryAdd(v, vo, vl) || (hotKeys.spill() && hot.tryAdd(v, vo, vl))
+                    ? hot.tryAdd(v, vo, vl)
+                        || (hotKeys.spill() && hot.tryAdd(v, vo, vl))
+                        || addAlone(hot, v, vo, vl)
                     : table.add(k, ko, kl, hash, v, vo, vl)
                         || (hotKeys.spill() && table.add(k, ko, kl, hash, v, vo, vl));
             if (!added) {
@@ -394,6 +436,15 @@ public final class ExternalGroupBy implements SpillingEngine {
           }
         }
       }
+      return true;
+    }
+
+    /** Writes a hot key's value that no memory could hold by itself; false for any other. */
+    private boolean addAlone(SpillableValues hot, byte[] v, int vo, int vl) {
+      if (!resources.neverFits(vl)) {
+        return false;
+      }
+      hot.addAlone(v, vo, vl);
       return true;
     }
 

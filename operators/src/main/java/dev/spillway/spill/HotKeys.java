@@ -97,6 +97,13 @@ final class HotKeys {
     return found;
   }
 
+  /** Makes the keys of {@code hashes} hot too (under the index's seed, as {@link #sample}'s). */
+  void add(int[] hashes) {
+    int n = hotHashes.length;
+    hotHashes = Arrays.copyOf(hotHashes, n + hashes.length);
+    System.arraycopy(hashes, 0, hotHashes, n, hashes.length);
+  }
+
   boolean isEmpty() {
     return hotHashes.length == 0;
   }

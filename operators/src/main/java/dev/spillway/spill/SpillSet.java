@@ -56,6 +56,11 @@ final class SpillSet {
     return spills.isEmpty();
   }
 
+  /** The segment of {@code partition} in the last spill written, or null if it had none. */
+  SegmentLocation lastSegmentOf(int partition) {
+    return spills.isEmpty() ? null : spills.get(spills.size() - 1)[partition];
+  }
+
   /** The segments of {@code partition} in spill order, skipping spills where it was empty. */
   List<SegmentLocation> segmentsOf(int partition) {
     List<SegmentLocation> out = new ArrayList<>(spills.size());

@@ -43,6 +43,15 @@ final class SpillableValues implements GroupValues {
     }
   }
 
+  /**
+   * Adds a value that no memory could hold by writing it to the file by itself, after the values
+   * held in memory (spilled first, so the order holds).
+   */
+  void addAlone(byte[] value, int offset, int length) {
+    spill();
+    spillAlone(value, offset, length);
+  }
+
   /** Writes a value that no memory could hold to the file by itself, after the values before it. */
   private void spillAlone(byte[] value, int offset, int length) {
     writeSegment(out -> out.appendValue(value, offset, length));

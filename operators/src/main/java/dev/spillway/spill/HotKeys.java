@@ -51,7 +51,7 @@ final class HotKeys {
 
   /**
    * Reads up to {@link #SAMPLE_PAIRS} pairs from the start of the segments (a share of each) and
-   * keeps the hashes, under {@code index}'s seed, of the keys holding {@link #HOT_SHARE} of them.
+   * adds the hashes, under {@code index}'s seed, of the keys holding {@link #HOT_SHARE} of them.
    * The sample's array is reserved from the budget while it lives; without room, nothing is sampled
    * and no key is hot.
    */
@@ -75,7 +75,8 @@ final class HotKeys {
           }
         }
       }
-      hotHashes = frequent(hashes, sampled, (int) Math.ceil(sampled * HOT_SHARE));
+      // Added to, not replacing, the keys made hot before (a partition's lone records' keys).
+      add(frequent(hashes, sampled, (int) Math.ceil(sampled * HOT_SHARE)));
     } finally {
       resources.reservation.release(sampleBytes);
     }

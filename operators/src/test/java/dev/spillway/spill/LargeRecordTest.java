@@ -203,34 +203,70 @@ public class LargeRecordTest {
         groups.add(key, value);
         model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>()).add(value);
       }
-      Map<ByteBuffer, List<byte[]>> out = new LinkedHashMap<>();
-      try (GroupCursor c = groups.finish()) {
-        while (c.next()) {
-          List<byte[]> values = new ArrayList<>();
-          ValueCursor v = c.values().cursor();
-          while (v.next()) {
-            values.add(Arrays.copyOfRange(v.array(), v.offset(), v.offset() + v.length()));
-          }
-          out.put(
-              ByteBuffer.wrap(
-                  Arrays.copyOfRange(c.keyArray(), c.keyOffset(), c.keyOffset() + c.keyLength())),
-              values);
-        }
-      }
-      assertEquals(model.keySet(), out.keySet());
-      model.forEach(
-          (k, values) -> {
-            List<byte[]> got = out.get(k);
-            assertEquals(values.size(), got.size());
-            for (int i = 0; i < values.size(); i++) {
-              assertArrayEquals(values.get(i), got.get(i));
-            }
-          });
+      assertSameGroups(model, groups.finish());
       SpillStats stats = groups.stats();
       assertEquals(3, stats.largeRecords());
       assertEquals("partitions merged sorted", 0, stats.sortedMerges());
       assertEquals("hot keys", 1, stats.hotKeys());
     }
+  }
+
+  /**
+   * A partition that does not fit even without its lone values, because of a key with most of its
+   * values: the sample makes that key hot beside the lone values' keys, and the partition still
+   * loads through the table (the sample used to replace the lone keys, so a lone value then sent
+   * its partition to the sorted merge). Two partitions and nine lone keys, so that some share the
+   * crowded key's partition.
+   */
+  @Test
+  public void loneValuesKeysStayHotBesideTheKeysASampleFinds() {
+    Random random = new Random(9);
+    byte[] crowded = OrderedBytes.encodeLong(1);
+    Map<ByteBuffer, List<byte[]>> model = new LinkedHashMap<>();
+    try (ExternalGroupBy groups = new ExternalGroupBy(spill.config(BUDGET).withPartitions(2))) {
+      for (int i = 0; i < 35_000; i++) {
+        byte[] key = i % 20 == 0 ? OrderedBytes.encodeLong(10 + random.nextInt(5_000)) : crowded;
+        byte[] value = bytes(random, 1 + random.nextInt(8));
+        if (i % 4_000 == 1_000) {
+          key = OrderedBytes.encodeLong(2 + i / 4_000);
+          value = bytes(random, 2 * BUDGET);
+        }
+        groups.add(key, value);
+        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>()).add(value);
+      }
+      assertSameGroups(model, groups.finish());
+      SpillStats stats = groups.stats();
+      assertEquals(9, stats.largeRecords());
+      assertEquals("partitions merged sorted", 0, stats.sortedMerges());
+      assertEquals("hot keys: the crowded one and the lone values' nine", 10, stats.hotKeys());
+    }
+  }
+
+  /** Reads every group of {@code out} (closing it) and compares them, values in order, to model. */
+  private static void assertSameGroups(Map<ByteBuffer, List<byte[]>> model, GroupCursor out) {
+    Map<ByteBuffer, List<byte[]>> got = new LinkedHashMap<>();
+    try (GroupCursor c = out) {
+      while (c.next()) {
+        List<byte[]> values = new ArrayList<>();
+        ValueCursor v = c.values().cursor();
+        while (v.next()) {
+          values.add(Arrays.copyOfRange(v.array(), v.offset(), v.offset() + v.length()));
+        }
+        got.put(
+            ByteBuffer.wrap(
+                Arrays.copyOfRange(c.keyArray(), c.keyOffset(), c.keyOffset() + c.keyLength())),
+            values);
+      }
+    }
+    assertEquals(model.keySet(), got.keySet());
+    model.forEach(
+        (k, values) -> {
+          List<byte[]> g = got.get(k);
+          assertEquals(values.size(), g.size());
+          for (int i = 0; i < values.size(); i++) {
+            assertArrayEquals(values.get(i), g.get(i));
+          }
+        });
   }
 
   @Test

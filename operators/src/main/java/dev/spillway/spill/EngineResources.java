@@ -232,10 +232,9 @@ final class EngineResources implements AutoCloseable {
       return;
     }
     shrink.run();
-    // The record, and a page for what is stored beside it (an index entry, a value chain's
-    // link): held before the retry, so that the retry asks the pool for nothing and an engine
-    // past its fair share (other engines hold the rest) still takes a record the budget holds.
-    long need = recordBytes + 2L * plan.pageBytes() + 64;
+    // Held before the retry, so that the retry asks the pool for nothing and an engine past its
+    // fair share (other engines hold the rest) still takes a record the budget holds.
+    long need = roomFor(recordBytes);
     if (reservation.used() + need > config.pool().capacity()) {
       writeAlone.run();
       return;
@@ -263,7 +262,15 @@ final class EngineResources implements AutoCloseable {
    * stored with it: what {@link #makeRoom} writes alone when everything else is spilled.
    */
   boolean neverFits(long recordBytes) {
-    return recordBytes + 2L * plan.pageBytes() + 64 > recordCapacity();
+    return roomFor(recordBytes) > recordCapacity();
+  }
+
+  /**
+   * The memory a record takes: itself, and a page for what is stored beside it (an index entry, a
+   * value chain's link).
+   */
+  private long roomFor(long recordBytes) {
+    return recordBytes + 2L * plan.pageBytes() + 64;
   }
 
   /** The most the budget can give records: all of it but the block buffers. */

@@ -123,10 +123,9 @@ public final class ExternalGroupBy implements SpillingEngine {
   private void spillAlone(
       byte[] key, int kOff, int kLen, int hash, byte[] value, int vOff, int vLen) {
     resources.recordLargeRecord();
-    spills.writeAlone(hash, key, kOff, kLen, value, vOff, vLen);
-    int partition = HashPartitions.of(hash, partitions);
-    lone.computeIfAbsent(partition, p -> new LoneRecords())
-        .add(hash, spills.lastSegmentOf(partition));
+    SegmentLocation segment = spills.writeAlone(hash, key, kOff, kLen, value, vOff, vLen);
+    lone.computeIfAbsent(HashPartitions.of(hash, partitions), p -> new LoneRecords())
+        .add(hash, segment);
   }
 
   /**

@@ -40,25 +40,20 @@ final class SpillSet {
 
   /**
    * Writes one record as a spill of its own, in the partition of {@code hash}: a record no memory
-   * could hold, taken after the spills of what came before it.
+   * could hold, taken after the spills of what came before it. Returns the record's segment.
    */
-  void writeAlone(int hash, byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+  SegmentLocation writeAlone(
+      int hash, byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    int partition = HashPartitions.of(hash, partitions);
     write(
         Layout.LAYOUT_KEY_VALUE,
         0,
-        writer ->
-            writer
-                .writerFor(HashPartitions.of(hash, partitions))
-                .append(key, kOff, kLen, value, vOff, vLen));
+        writer -> writer.writerFor(partition).append(key, kOff, kLen, value, vOff, vLen));
+    return spills.get(spills.size() - 1)[partition];
   }
 
   boolean isEmpty() {
     return spills.isEmpty();
-  }
-
-  /** The segment of {@code partition} in the last spill written, or null if it had none. */
-  SegmentLocation lastSegmentOf(int partition) {
-    return spills.isEmpty() ? null : spills.get(spills.size() - 1)[partition];
   }
 
   /** The segments of {@code partition} in spill order, skipping spills where it was empty. */

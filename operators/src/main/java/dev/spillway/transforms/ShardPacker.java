@@ -66,7 +66,11 @@ final class ShardPacker {
       if (b.bytes.length() > 0) {
         emit(window, shard, b);
       }
-      sink.emit(shard, blockOf(key, kOff, kLen, value, vOff, vLen), window, outputTime);
+      sink.emit(
+          shard,
+          blockOf(Math.toIntExact(recordBytes), key, kOff, kLen, value, vOff, vLen),
+          window,
+          outputTime);
       return;
     }
     int before = b.bytes.length();
@@ -97,9 +101,10 @@ final class ShardPacker {
     blocks.clear();
   }
 
-  /** A block of one record. */
-  private static byte[] blockOf(byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
-    byte[] block = new byte[Math.addExact(Varint.size(kLen) + Varint.size(vLen) + kLen, vLen)];
+  /** A block of one record, of {@code size} bytes. */
+  private static byte[] blockOf(
+      int size, byte[] key, int kOff, int kLen, byte[] value, int vOff, int vLen) {
+    byte[] block = new byte[size];
     int p = Varint.put(block, 0, kLen);
     System.arraycopy(key, kOff, block, p, kLen);
     p = Varint.put(block, p + kLen, vLen);

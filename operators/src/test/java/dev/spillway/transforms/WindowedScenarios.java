@@ -789,8 +789,11 @@ public final class WindowedScenarios {
         runner);
   }
 
-  /** Sliding windows (each element in several) with the built-in: no model of sums by window. */
-  public static void slidingWindows(Pipeline p, SpillOptions options) {
+  /**
+   * Sliding windows (each element in four) beside the built-in, with end-of-window and with the
+   * earliest timestamps (an element's timestamp then holds each of its windows' outputs).
+   */
+  public static void slidingWindows(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(7, 1_500, 40, 600);
     Map<String, Long> model = new HashMap<>();
     for (TimestampedValue<KV<String, Long>> e : events) {
@@ -809,6 +812,16 @@ public final class WindowedScenarios {
         events,
         model,
         options,
-        Runner.DIRECT);
+        runner);
+    sameAsBuiltIn(
+        p,
+        "SlidingEarliest",
+        Window.<KV<String, Long>>into(
+                SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        model,
+        options,
+        runner);
   }
 }

@@ -120,7 +120,8 @@ public class WindowingTest {
   @Test
   public void slidingWindowsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    WindowedScenarios.slidingWindows(p, PipelineSupport.smallBudget(dir, 256 << 10));
+    WindowedScenarios.slidingWindows(
+        p, PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.DIRECT);
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }

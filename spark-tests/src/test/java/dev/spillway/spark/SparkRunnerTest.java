@@ -357,7 +357,8 @@ public class SparkRunnerTest {
             .withMemoryBudgetBytes(128 << 10)
             .withSpillDirectories(List.of(dir.toString())),
         WindowedScenarios.Runner.SPARK);
-    WindowedScenarios.slidingWindows(p, smallBudget(dir));
+    WindowedScenarios.slidingWindows(p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
+    WindowedScenarios.customAndCalendarWindows(p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
     WindowedScenarios.commonCombineFns(
         p,
         SpillOptions.create()

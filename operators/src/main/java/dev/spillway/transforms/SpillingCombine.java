@@ -14,8 +14,11 @@ import java.util.Objects;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
@@ -51,10 +54,48 @@ import org.joda.time.Instant;
 public final class SpillingCombine {
   private SpillingCombine() {}
 
-  /** Combines the values of each key with {@code fn}, as {@code Combine.perKey(fn)}. */
+  /**
+   * Combines the values of each key with {@code fn}, as {@code Combine.perKey(fn)}; {@code fn} may
+   * take a supertype of the input's values, as Beam's does.
+   */
+  @SuppressWarnings("unchecked") // fn only consumes inputs, so one taking a supertype takes these.
   public static <K, InputT, OutputT> PerKey<K, InputT, OutputT> perKey(
-      CombineFn<InputT, ?, OutputT> fn) {
-    return new PerKey<>(Objects.requireNonNull(fn, "fn"), null);
+      CombineFn<? super InputT, ?, OutputT> fn) {
+    return new PerKey<>((CombineFn<InputT, ?, OutputT>) Objects.requireNonNull(fn, "fn"), null);
+  }
+
+  /**
+   * Combines the values of each key with a function of a key's values, as {@code
+   * Combine.perKey(fn)} does: through {@link Combine.IterableCombineFn}, which buffers values and
+   * applies {@code fn} to them, and to its own results, as they accumulate.
+   *
+   * <pre>{@code
+   * PCollection<KV<String, String>> longest = names.apply(
+   *     SpillingCombine.<String, String>perKey(
+   *         values -> {
+   *           String longest = "";
+   *           for (String v : values) {
+   *             longest = v.length() > longest.length() ? v : longest;
+   *           }
+   *           return longest;
+   *         }));
+   * }</pre>
+   */
+  public static <K, V> PerKey<K, V, V> perKey(SerializableFunction<Iterable<V>, V> fn) {
+    return perKey(Combine.IterableCombineFn.of(Objects.requireNonNull(fn, "fn")));
+  }
+
+  /**
+   * Combines the values of each key pairwise with an associative, commutative {@code fn}, as {@code
+   * Combine.perKey(fn)} does (through {@link Combine.BinaryCombineFn}).
+   *
+   * <pre>{@code
+   * PCollection<KV<String, Integer>> highest =
+   *     scores.apply(SpillingCombine.<String, Integer>perKey(Math::max));
+   * }</pre>
+   */
+  public static <K, V> PerKey<K, V, V> perKey(SerializableBiFunction<V, V, V> fn) {
+    return perKey(Combine.BinaryCombineFn.of(Objects.requireNonNull(fn, "fn")));
   }
 
   /** The transform of {@link #perKey}. */

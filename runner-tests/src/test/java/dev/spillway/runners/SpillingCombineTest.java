@@ -27,11 +27,14 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Max;
 import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableBiFunction;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -102,6 +105,66 @@ public class SpillingCombineTest {
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertThat(SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED), greaterThan(0L));
     assertThat(SpillMetrics.total(result, SpillMetrics.MEMORY_BYTES_SPILLED), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * The other forms of {@code Combine.perKey}: a function of a key's values, a pairwise function,
+   * and a CombineFn of a supertype of the values; each beside the built-in given the same, and
+   * spilled.
+   */
+  @Test
+  public void functionsOfValuesAndPairsAndSupertypesCombineAsTheBuiltIn() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<String, Long>> data = input(4, 30_000, 1_200);
+    Map<String, Long> maxima = new HashMap<>();
+    Map<String, Long> counts = new HashMap<>();
+    for (KV<String, Long> kv : data) {
+      maxima.merge(kv.getKey(), kv.getValue(), Math::max);
+      counts.merge(kv.getKey(), 1L, Long::sum);
+    }
+    List<KV<String, Long>> expectedMaxima = new ArrayList<>();
+    maxima.forEach((k, v) -> expectedMaxima.add(KV.of(k, v)));
+    List<KV<String, Long>> expectedCounts = new ArrayList<>();
+    counts.forEach((k, v) -> expectedCounts.add(KV.of(k, v)));
+    PCollection<KV<String, Long>> in = p.apply(Create.of(data));
+    SerializableFunction<Iterable<Long>, Long> maxOfValues =
+        values -> {
+          long max = Long.MIN_VALUE;
+          for (long v : values) {
+            max = Math.max(max, v);
+          }
+          return max;
+        };
+    SerializableBiFunction<Long, Long, Long> maxOfTwo = Math::max;
+    Combine.CombineFn<Object, ?, Long> countAnything = Count.combineFn();
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "SpillingMaxOfValues",
+            SpillingCombine.<String, Long>perKey(maxOfValues)
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))),
+        expectedMaxima);
+    PipelineAsserts.assertSameElements(
+        in.apply("BeamMaxOfValues", Combine.perKey(maxOfValues)), expectedMaxima);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "SpillingMaxOfTwo",
+            SpillingCombine.<String, Long>perKey(maxOfTwo)
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))),
+        expectedMaxima);
+    PipelineAsserts.assertSameElements(
+        in.apply("BeamMaxOfTwo", Combine.perKey(maxOfTwo)), expectedMaxima);
+    PipelineAsserts.assertSameElements(
+        in.apply(
+            "SpillingCountAnything",
+            SpillingCombine.<String, Long, Long>perKey(countAnything)
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))),
+        expectedCounts);
+    PipelineAsserts.assertSameElements(
+        in.apply("BeamCountAnything", Combine.perKey(countAnything)), expectedCounts);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
   }
 

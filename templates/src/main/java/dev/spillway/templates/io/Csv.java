@@ -41,9 +41,14 @@ public final class Csv implements Serializable {
     return delimiter;
   }
 
+  /** Whether {@code line} holds no quote, so that its fields are the text between delimiters. */
+  public boolean isPlain(String line) {
+    return line.indexOf(QUOTE) < 0;
+  }
+
   /** The fields of {@code line}; throws {@link MalformedLineException} on a broken quote. */
   public String[] split(String line) {
-    if (line.indexOf(QUOTE) < 0) {
+    if (isPlain(line)) {
       return splitPlain(line);
     }
     List<String> fields = new ArrayList<>();

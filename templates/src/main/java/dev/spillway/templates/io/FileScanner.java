@@ -52,7 +52,7 @@ public final class FileScanner<T> implements Serializable {
             problem = header.problemWithHeader(text);
           } else {
             try {
-              input.set(csv.split(text), text, f, lines.lineStart());
+              input.set(csv, text, f, lines.lineStart());
               records.accept(parser.parse(input));
             } catch (MalformedLineException e) {
               problem = e.getMessage();

@@ -54,7 +54,7 @@ public final class LineSampler {
         if (text == null || (lines.lineStart() == 0 && header.present())) {
           continue;
         }
-        input.set(csv.split(text), text, file, lines.lineStart());
+        input.set(csv, text, file, lines.lineStart());
         out.add(parser.parse(input));
       } catch (MalformedLineException e) {
         // a bad line: the reader reports it when the job reaches it

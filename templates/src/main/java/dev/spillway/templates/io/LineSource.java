@@ -180,7 +180,7 @@ public final class LineSource<T> extends FileBasedSource<T> {
           continue;
         }
         try {
-          input.set(source.csv.split(text), text, source.fileIndex, currentOffset);
+          input.set(source.csv, text, source.fileIndex, currentOffset);
           current = source.parser.parse(input);
         } catch (MalformedLineException e) {
           bad(e.getMessage());

@@ -619,6 +619,35 @@ public final class WindowedScenarios {
   }
 
   /**
+   * Fixed windows with the earliest timestamps and sessions, beside the built-ins, with {@code
+   * options} that flush full partial tables downstream: flushed blocks carry their own window and
+   * earliest output time, out of the middle of a bundle. Enough keys and windows that the tables
+   * fill and flush (the DirectRunner's built-in grouping takes a bundle per key and window, so not
+   * many more).
+   */
+  public static void flushedPartials(Pipeline p, SpillOptions options, Runner runner) {
+    List<TimestampedValue<KV<String, Long>>> events = events(7, 4_000, 300, 1_000);
+    sameAsBuiltIn(
+        p,
+        "FlushedFixedEarliest",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        fixedModel(events, 100),
+        options,
+        runner);
+    List<TimestampedValue<KV<String, Long>>> sparse = events(8, 4_000, 150, 100_000);
+    sameAsBuiltIn(
+        p,
+        "FlushedSessions",
+        Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
+        sparse,
+        sessionModel(sparse, 1_500),
+        options,
+        runner);
+  }
+
+  /**
    * The CombineFns users reach for first — {@code Count}, {@code Sum}, {@code Min} and {@code Max}
    * of longs, integers and doubles (which the engines hold as longs: {@code CombineFnLayouts}),
    * {@code Mean} (an object accumulator) and a subclass of Beam's {@code BinaryCombineLongFn} that

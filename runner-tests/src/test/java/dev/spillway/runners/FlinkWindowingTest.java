@@ -37,6 +37,24 @@ public class FlinkWindowingTest {
     runEveryScenario(options, WindowedScenarios.Runner.FLINK_DATASTREAM);
   }
 
+  /**
+   * Partial tables flushed downstream from the middle of a bundle, each block in its own window
+   * with its earliest output time, on Flink as on the DirectRunner.
+   */
+  @Test
+  public void windowedOutputsWithFlushedPartialsEqualTheBuiltInsOnFlink() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = Pipeline.create(PipelineSupport.localFlink());
+    WindowedScenarios.flushedPartials(
+        p,
+        PipelineSupport.smallBudget(dir, 192 << 10).withFlushedPartials(true),
+        WindowedScenarios.Runner.FLINK);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT) > 0);
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
+  }
+
   private void runEveryScenario(FlinkPipelineOptions options, WindowedScenarios.Runner runner)
       throws Exception {
     Path dir = tmp.newFolder().toPath();

@@ -13,7 +13,6 @@ import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -23,11 +22,9 @@ import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
@@ -77,34 +74,14 @@ public class WindowingTest {
   /**
    * With the combines' full tables before the shuffle flushed instead of spilled, fixed windows
    * (output at the earliest input: each flushed partial carries its own) and sessions still give
-   * what the built-ins give: windows, timestamps and panes. Enough keys and windows that the tables
-   * fill and flush (the DirectRunner's built-in grouping takes a bundle per key and window, so not
-   * many more).
+   * what the built-ins give: windows, timestamps and panes.
    */
   @Test
   public void windowsTimestampsAndPanesAreTheBuiltInsWithFlushedPartials() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    SpillOptions flushing = PipelineSupport.smallBudget(dir, 64 << 10).withFlushedPartials(true);
-    List<TimestampedValue<KV<String, Long>>> events =
-        WindowedScenarios.events(7, 4_000, 300, 1_000);
-    WindowedScenarios.sameAsBuiltIn(
+    WindowedScenarios.flushedPartials(
         p,
-        "FixedEarliest",
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        events,
-        WindowedScenarios.fixedModel(events, 100),
-        flushing,
-        WindowedScenarios.Runner.DIRECT);
-    List<TimestampedValue<KV<String, Long>>> sparse =
-        WindowedScenarios.events(8, 4_000, 150, 100_000);
-    WindowedScenarios.sameAsBuiltIn(
-        p,
-        "Sessions",
-        Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
-        sparse,
-        WindowedScenarios.sessionModel(sparse, 1_500),
-        flushing,
+        PipelineSupport.smallBudget(dir, 64 << 10).withFlushedPartials(true),
         WindowedScenarios.Runner.DIRECT);
     runAndCheck(dir, SpillMetrics.FLUSH_COUNT);
   }

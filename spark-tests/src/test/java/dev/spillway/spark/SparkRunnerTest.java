@@ -365,9 +365,18 @@ public class SparkRunnerTest {
             .withMemoryBudgetBytes(128 << 10)
             .withSpillDirectories(List.of(dir.toString())),
         WindowedScenarios.Runner.SPARK);
+    // The 64 KiB minimum, so that the partial tables fill and flush.
+    WindowedScenarios.flushedPartials(
+        p,
+        SpillOptions.create()
+            .withMemoryBudgetBytes(64 << 10)
+            .withSpillDirectories(List.of(dir.toString()))
+            .withFlushedPartials(true),
+        WindowedScenarios.Runner.SPARK);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    assertThat(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
   }
 

@@ -648,6 +648,105 @@ public final class WindowedScenarios {
   }
 
   /**
+   * Groups processed inside the engine ({@link SpillingGroupByKey#thenProcess} and {@link
+   * SpillingGroupByKey#thenProcessSorted}), summing each key's values, beside {@code
+   * Combine.perKey(Sum.ofLongs())}: each output in the built-in's window, at its timestamp, in its
+   * pane, for fixed windows with the earliest timestamps, sliding windows with the latest, and the
+   * global window. (Processing refuses sessions at {@code expand()}.)
+   */
+  public static void processedGroups(Pipeline p, SpillOptions options, Runner runner) {
+    List<TimestampedValue<KV<String, Long>>> events = events(13, 1_500, 40, 1_000);
+    processedBesideBuiltIn(
+        p,
+        "ProcessedFixedEarliest",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events,
+        options,
+        runner);
+    processedBesideBuiltIn(
+        p,
+        "ProcessedSlidingLatest",
+        Window.<KV<String, Long>>into(
+                SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50)))
+            .withTimestampCombiner(TimestampCombiner.LATEST),
+        events,
+        options,
+        runner);
+    processedBesideBuiltIn(
+        p, "ProcessedGlobal", Window.into(new GlobalWindows()), events, options, runner);
+  }
+
+  private static void processedBesideBuiltIn(
+      Pipeline p,
+      String name,
+      Window<KV<String, Long>> windowing,
+      List<TimestampedValue<KV<String, Long>>> events,
+      SpillOptions options,
+      Runner runner) {
+    PCollection<KV<String, Long>> in =
+        input(p, name + "Events", events).apply(name + "Windowing", windowing);
+    Panes panes = runner.panesMatchBuiltIn ? Panes.ALL : Panes.NONE;
+    KvCoder<String, Long> outputCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
+    PCollection<KV<String, Long>> processed =
+        in.apply(
+            name + "Processed",
+            SpillingGroupByKey.<String, Long>create()
+                .withOptions(options)
+                .thenProcess(new SumValues())
+                .withOutputCoder(outputCoder));
+    PCollection<KV<String, Long>> sorted =
+        in.apply(
+                name + "Pairs",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                    .via(e -> KV.of(e.getKey(), KV.of(e.getValue(), e.getValue()))))
+            .apply(
+                name + "ProcessedSorted",
+                SpillingGroupByKey.<String, KV<Long, Long>>create()
+                    .withOptions(options)
+                    .thenProcessSorted(new SumSortedValues())
+                    .withOutputCoder(outputCoder));
+    PCollection<String> beams =
+        in.apply(name + "BeamSums", Combine.perKey(Sum.ofLongs()))
+            .apply(name + "DescribeBeams", describe(panes));
+    assertSame(name, processed.apply(name + "DescribeProcessed", describe(panes)), beams);
+    assertSame(name + "Sorted", sorted.apply(name + "DescribeSorted", describe(panes)), beams);
+  }
+
+  /** A key's values summed. */
+  static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
+    @Override
+    public void process(String key, Iterable<Long> values, Context<KV<String, Long>> c) {
+      long sum = 0;
+      for (long v : values) {
+        sum += v;
+      }
+      c.output(KV.of(key, sum));
+    }
+  }
+
+  /** A key's pairs' values summed, failing if the pairs do not come in their keys' order. */
+  static final class SumSortedValues
+      extends GroupProcessor<String, KV<Long, Long>, KV<String, Long>> {
+    @Override
+    public void process(String key, Iterable<KV<Long, Long>> values, Context<KV<String, Long>> c) {
+      long sum = 0;
+      long last = Long.MIN_VALUE;
+      for (KV<Long, Long> v : values) {
+        if (v.getKey() < last) {
+          throw new IllegalStateException(key + ": " + v.getKey() + " after " + last);
+        }
+        last = v.getKey();
+        sum += v.getValue();
+      }
+      c.output(KV.of(key, sum));
+    }
+  }
+
+  /**
    * The CombineFns users reach for first — {@code Count}, {@code Sum}, {@code Min} and {@code Max}
    * of longs, integers and doubles (which the engines hold as longs: {@code CombineFnLayouts}),
    * {@code Mean} (an object accumulator) and a subclass of Beam's {@code BinaryCombineLongFn} that

@@ -87,6 +87,14 @@ public class WindowingTest {
   }
 
   @Test
+  public void processedGroupsGiveWhatTheBuiltInGives() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    WindowedScenarios.processedGroups(
+        p, PipelineSupport.smallBudget(dir, 128 << 10), WindowedScenarios.Runner.DIRECT);
+    runAndCheck(dir, SpillMetrics.SPILL_COUNT);
+  }
+
+  @Test
   public void theCommonCombineFnsGiveWhatTheBuiltInGivesAndSpill() throws Exception {
     Path dir = tmp.newFolder().toPath();
     WindowedScenarios.commonCombineFns(

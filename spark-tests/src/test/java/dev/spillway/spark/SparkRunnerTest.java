@@ -359,6 +359,7 @@ public class SparkRunnerTest {
         WindowedScenarios.Runner.SPARK);
     WindowedScenarios.slidingWindows(p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
     WindowedScenarios.customAndCalendarWindows(p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
+    WindowedScenarios.processedGroups(p, smallBudget(dir), WindowedScenarios.Runner.SPARK);
     WindowedScenarios.commonCombineFns(
         p,
         SpillOptions.create()

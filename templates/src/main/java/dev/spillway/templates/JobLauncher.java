@@ -1,6 +1,7 @@
 package dev.spillway.templates;
 
 import dev.spillway.templates.io.BadRecordException;
+import dev.spillway.templates.io.LongestLine;
 import dev.spillway.templates.io.WorkDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -229,13 +230,16 @@ public final class JobLauncher {
   }
 
   static String outOfMemory() {
+    String longest = LongestLine.describe();
     return String.format(
         Locale.ROOT,
         "out of memory: this JVM's heap of %d MiB is too small for"
-            + " the job beside its --memory budget (a job needs the budget plus about %d MiB, and a"
-            + " few times its longest line); give java a larger -Xmx or the job a smaller --memory",
+            + " the job beside its --memory budget (a job needs the budget plus about %d MiB, and"
+            + " about four times its longest line%s); give java a larger -Xmx or the job a smaller"
+            + " --memory",
         Runtime.getRuntime().maxMemory() >> 20,
-        JobSetup.HEAP_BESIDE_BUDGET >> 20);
+        JobSetup.HEAP_BESIDE_BUDGET >> 20,
+        longest == null ? "" : ", which so far is " + longest);
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.spillway.templates;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import dev.spillway.templates.workload.Generator;
 import dev.spillway.templates.workload.Workload;
@@ -11,11 +13,14 @@ import dev.spillway.templates.workload.WorkloadFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -112,6 +117,71 @@ public class GroupJobTest {
     model.values().forEach(Collections::sort);
     assertEquals(model, groups(out));
     assertThat(Cli.contents(spill), empty());
+  }
+
+  /**
+   * A line too long for the heap beside the job's budget ends the job with exit 1 and a message
+   * that names the heap, the budget's overhead and the longest line read (its size and where it
+   * is), in a child JVM of 96 MiB where a 48 MiB line needs about 200.
+   */
+  @Test
+  public void aLineTooLongForTheHeapIsNamedWhenTheHeapRunsOut() throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("long-line.csv");
+    StringBuilder head = new StringBuilder("key,value\n");
+    for (int i = 0; i < 1_000; i++) {
+      head.append("k").append(i % 10).append(',').append(i).append('\n');
+    }
+    long offset = head.length();
+    try (var out = Files.newBufferedWriter(in, StandardCharsets.UTF_8)) {
+      out.write(head.toString());
+      out.write("big,");
+      for (int i = 0; i < 48; i++) {
+        out.write("y".repeat(1 << 20));
+      }
+      out.write("\nk1,2\n");
+    }
+    Path jvmTmp = tmp.newFolder("jvm-tmp").toPath();
+    Path log = tmp.getRoot().toPath().resolve("long-line.log");
+    Process job =
+        new ProcessBuilder(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx96m",
+                "-Djava.io.tmpdir=" + jvmTmp,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.spillway.templates.cli.SpillwayCommand",
+                "group",
+                "-i",
+                in.toString(),
+                "-o",
+                tmp.getRoot().toPath().resolve("long-line-groups.csv").toString(),
+                "-k",
+                "key",
+                "-v",
+                "value",
+                "--memory",
+                "16m",
+                "-q")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      assertTrue("finished in time", job.waitFor(180, TimeUnit.SECONDS));
+    } finally {
+      job.destroyForcibly();
+    }
+    String printed = Files.readString(log);
+    assertEquals(printed, 1, job.exitValue());
+    assertThat(printed, containsString("out of memory: this JVM's heap of 96 MiB"));
+    assertThat(
+        printed,
+        containsString(
+            String.format(
+                Locale.ROOT,
+                "its longest line, which so far is 48.0 MiB, at byte %,d of %s",
+                offset,
+                in)));
+    assertThat(Cli.contents(jvmTmp), empty());
   }
 
   /** The job's output lines after the header, as each key's values (joined by "|"), sorted. */

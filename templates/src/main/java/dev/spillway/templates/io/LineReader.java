@@ -47,15 +47,19 @@ final class LineReader implements Closeable {
   /** The length of the line last returned, in {@link #line}. */
   private int lastLength;
 
-  /** Reads {@code channel}, which is at byte {@code position} of its file. */
-  LineReader(ReadableByteChannel channel, long position) {
+  /** What the channel reads, for {@link LongestLine}. */
+  private final String file;
+
+  /** Reads {@code channel}, which is at byte {@code position} of {@code file}. */
+  LineReader(ReadableByteChannel channel, long position, String file) {
     this.channel = channel;
     this.position = position;
+    this.file = file;
     buffer.flip();
   }
 
   static LineReader open(Path file) throws IOException {
-    return new LineReader(FileChannel.open(file, StandardOpenOption.READ), 0);
+    return new LineReader(FileChannel.open(file, StandardOpenOption.READ), 0, file.toString());
   }
 
   /** The offset at which the line last returned by {@link #readLine} starts. */
@@ -153,6 +157,7 @@ final class LineReader implements Closeable {
       end++;
     }
     long bytes = end - lineStart;
+    LongestLine.saw(bytes, file, lineStart);
     if (bytes > Integer.MAX_VALUE - 8) {
       throw new IOException(
           "the line at byte "

@@ -46,7 +46,7 @@ public final class LineSampler {
       Path path = Paths.get(files.get(file));
       try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
         channel.position(at);
-        LineReader lines = new LineReader(channel, at);
+        LineReader lines = new LineReader(channel, at, path.toString());
         if (at > 0) {
           lines.skipLine(); // into the middle of a line: take the next one
         }

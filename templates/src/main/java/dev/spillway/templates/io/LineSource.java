@@ -138,10 +138,10 @@ public final class LineSource<T> extends FileBasedSource<T> {
       if (start > 0) {
         // The line that began before this range belongs to the range before it.
         ((SeekableByteChannel) channel).position(start - 1);
-        lines = new LineReader(channel, start - 1);
+        lines = new LineReader(channel, start - 1, path.toString());
         lines.skipLine();
       } else {
-        lines = new LineReader(channel, 0);
+        lines = new LineReader(channel, 0, path.toString());
       }
     }
 

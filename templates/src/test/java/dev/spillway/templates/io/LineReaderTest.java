@@ -130,7 +130,7 @@ public class LineReaderTest {
   public void linesFromAChannelThatCannotSeekAreTheSame() throws IOException {
     byte[] bytes = mixedFile();
     try (LineReader reader =
-        new LineReader(Channels.newChannel(new ByteArrayInputStream(bytes)), 0)) {
+        new LineReader(Channels.newChannel(new ByteArrayInputStream(bytes)), 0, "stream")) {
       assertReads(reader, model(bytes, 0));
     }
   }
@@ -145,7 +145,7 @@ public class LineReaderTest {
     long at = all.get(4).start + LONG / 2; // inside the line of LONG bytes
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       channel.position(at);
-      LineReader reader = new LineReader(channel, at);
+      LineReader reader = new LineReader(channel, at, file.toString());
       reader.skipLine();
       assertEquals(all.get(5).start, reader.position());
       assertReads(reader, all.subList(5, all.size()));

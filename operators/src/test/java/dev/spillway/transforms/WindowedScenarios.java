@@ -717,7 +717,7 @@ public final class WindowedScenarios {
   }
 
   /** A key's values summed. */
-  static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
+  public static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
     @Override
     public void process(String key, Iterable<Long> values, Context<KV<String, Long>> c) {
       long sum = 0;

@@ -309,7 +309,7 @@ public class ProcessGroupsTest {
             "Ours",
             SpillingGroupByKey.<String, Long>create()
                 .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
-                .thenProcess(new SumValues())
+                .thenProcess(new WindowedScenarios.SumValues())
                 .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
     PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
     WindowedScenarios.assertSame(
@@ -343,17 +343,6 @@ public class ProcessGroupsTest {
       KEPT.set(values);
       KEPT_ITERATOR.set(values.iterator());
       c.output(1L);
-    }
-  }
-
-  static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
-    @Override
-    public void process(String key, Iterable<Long> values, Context<KV<String, Long>> c) {
-      long sum = 0;
-      for (long v : values) {
-        sum += v;
-      }
-      c.output(KV.of(key, sum));
     }
   }
 }

@@ -134,9 +134,7 @@ final class LineReader implements Closeable {
       }
       line[length++] = b;
     }
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
+    length = withoutCarriageReturn(line, length);
     lastLength = length;
     return decode(line, length);
   }
@@ -178,17 +176,16 @@ final class LineReader implements Closeable {
       }
     }
     seekable.position(resumeAt);
-    if (line.length > LONG_LINE_BYTES) {
-      line = new byte[256];
-    }
-    int length = text.length;
-    if (length > 0 && text[length - 1] == '\r') {
-      length--;
-    }
+    int length = withoutCarriageReturn(text, text.length);
     lastLength = 0;
     String decoded = decode(text, length);
     longLineValid = decoded.indexOf('\uFFFD') < 0 || isValidUtf8(text, 0, length);
     return decoded;
+  }
+
+  /** The length of the line in {@code bytes[0, length)} without a {@code \r} that ends it. */
+  private static int withoutCarriageReturn(byte[] bytes, int length) {
+    return length > 0 && bytes[length - 1] == '\r' ? length - 1 : length;
   }
 
   private String decode(byte[] bytes, int length) {

@@ -6,17 +6,14 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
 
 import dev.spillway.templates.io.Csv;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -169,35 +166,26 @@ public class FileShuffleTest {
             in.toString())
         .expect(0);
     Path out = dir.resolve("sums.csv");
-    Process job =
-        new ProcessBuilder(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx96m",
-                "-Djava.io.tmpdir=" + tmp.newFolder("jvm-tmp"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.spillway.templates.cli.SpillwayCommand",
-                "aggregate",
-                "-i",
-                in.toString(),
-                "-o",
-                out.toString(),
-                "-g",
-                "key",
-                "-a",
-                "sum:value,count",
-                "--memory",
-                "16m",
-                "-q")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("job.log").toFile())
-            .start();
-    try {
-      assertTrue("finished in time", job.waitFor(180, TimeUnit.SECONDS));
-    } finally {
-      job.destroyForcibly();
-    }
-    assertEquals(Files.readString(dir.resolve("job.log")), 0, job.exitValue());
+    Path log = dir.resolve("job.log");
+    int exit =
+        Cli.runInChildJvm(
+            "96m",
+            tmp.newFolder("jvm-tmp").toPath(),
+            log,
+            180,
+            "aggregate",
+            "-i",
+            in.toString(),
+            "-o",
+            out.toString(),
+            "-g",
+            "key",
+            "-a",
+            "sum:value,count",
+            "--memory",
+            "16m",
+            "-q");
+    assertEquals(Files.readString(log), 0, exit);
     assertThat(Cli.lines(out).size(), greaterThan(590_000));
   }
 

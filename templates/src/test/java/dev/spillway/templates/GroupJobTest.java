@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import dev.spillway.templates.workload.Generator;
 import dev.spillway.templates.workload.Workload;
@@ -13,14 +12,12 @@ import dev.spillway.templates.workload.WorkloadFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -142,36 +139,26 @@ public class GroupJobTest {
     }
     Path jvmTmp = tmp.newFolder("jvm-tmp").toPath();
     Path log = tmp.getRoot().toPath().resolve("long-line.log");
-    Process job =
-        new ProcessBuilder(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx96m",
-                "-Djava.io.tmpdir=" + jvmTmp,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.spillway.templates.cli.SpillwayCommand",
-                "group",
-                "-i",
-                in.toString(),
-                "-o",
-                tmp.getRoot().toPath().resolve("long-line-groups.csv").toString(),
-                "-k",
-                "key",
-                "-v",
-                "value",
-                "--memory",
-                "16m",
-                "-q")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    try {
-      assertTrue("finished in time", job.waitFor(180, TimeUnit.SECONDS));
-    } finally {
-      job.destroyForcibly();
-    }
+    int exit =
+        Cli.runInChildJvm(
+            "96m",
+            jvmTmp,
+            log,
+            180,
+            "group",
+            "-i",
+            in.toString(),
+            "-o",
+            tmp.getRoot().toPath().resolve("long-line-groups.csv").toString(),
+            "-k",
+            "key",
+            "-v",
+            "value",
+            "--memory",
+            "16m",
+            "-q");
     String printed = Files.readString(log);
-    assertEquals(printed, 1, job.exitValue());
+    assertEquals(printed, 1, exit);
     assertThat(printed, containsString("out of memory: this JVM's heap of 96 MiB"));
     assertThat(
         printed,

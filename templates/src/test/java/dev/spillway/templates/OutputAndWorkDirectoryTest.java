@@ -111,26 +111,21 @@ public class OutputAndWorkDirectoryTest {
     Cli.run("generate", "--workload", "combine", "--records", "3000000", "-o", big.toString())
         .expect(0);
     Process job =
-        new ProcessBuilder(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.spillway.templates.cli.SpillwayCommand",
-                "aggregate",
-                "-i",
-                big.toString(),
-                "-o",
-                out.toString(),
-                "-g",
-                "key",
-                "-a",
-                "sum:value",
-                "--memory",
-                "16m")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("job.log").toFile())
-            .start();
+        Cli.start(
+            "512m",
+            null,
+            dir.resolve("job.log"),
+            "aggregate",
+            "-i",
+            big.toString(),
+            "-o",
+            out.toString(),
+            "-g",
+            "key",
+            "-a",
+            "sum:value",
+            "--memory",
+            "16m");
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (workDirectories().isEmpty() && job.isAlive() && System.nanoTime() < deadline) {
@@ -168,15 +163,9 @@ public class OutputAndWorkDirectoryTest {
     Path temp = tmp.newFolder("java-io-tmpdir").toPath();
     for (List<String> runner :
         List.of(List.<String>of(), List.of("--runner", "flink", "--flink-master", "[local]"))) {
-      List<String> command =
+      List<String> args =
           new java.util.ArrayList<>(
               List.of(
-                  Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx512m",
-                  "-Djava.io.tmpdir=" + temp,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "dev.spillway.templates.cli.SpillwayCommand",
                   "aggregate",
                   "-i",
                   in.toString(),
@@ -189,14 +178,10 @@ public class OutputAndWorkDirectoryTest {
                   "--memory",
                   "64k",
                   "-q"));
-      command.addAll(runner);
-      Process job =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("job.log").toFile())
-              .start();
-      assertTrue(job.waitFor(120, TimeUnit.SECONDS));
-      assertEquals(Files.readString(dir.resolve("job.log")), 0, job.exitValue());
+      args.addAll(runner);
+      Path log = dir.resolve("job.log");
+      int exit = Cli.runInChildJvm("512m", temp, log, 120, args.toArray(new String[0]));
+      assertEquals(Files.readString(log), 0, exit);
       try (Stream<Path> left = Files.list(temp)) {
         assertEquals(
             "left in java.io.tmpdir by " + runner,

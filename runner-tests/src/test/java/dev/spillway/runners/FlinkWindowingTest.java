@@ -1,6 +1,7 @@
 package dev.spillway.runners;
 
 import dev.spillway.transforms.PipelineAsserts;
+import dev.spillway.transforms.RandomWindowings;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
@@ -56,6 +57,38 @@ public class FlinkWindowingTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     Assert.assertTrue(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT) > 0);
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
+  }
+
+  /**
+   * Windowings, events and options drawn at random, as {@code WindowingTest} draws them on the
+   * DirectRunner, beside the built-ins on Flink's DataSet translation.
+   */
+  @Test
+  public void randomWindowingsEqualTheBuiltInsOnFlink() throws Exception {
+    runRandomScenarios(PipelineSupport.localFlink(), WindowedScenarios.Runner.FLINK);
+  }
+
+  /** The same on Flink's DataStream translation of batch pipelines. */
+  @Test
+  public void randomWindowingsEqualTheBuiltInsOnFlinksDataStreamBatch() throws Exception {
+    FlinkPipelineOptions options = PipelineSupport.localFlink();
+    options.setUseDataStreamForBatch(true);
+    runRandomScenarios(options, WindowedScenarios.Runner.FLINK_DATASTREAM);
+  }
+
+  private void runRandomScenarios(FlinkPipelineOptions options, WindowedScenarios.Runner runner)
+      throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Pipeline p = Pipeline.create(options);
+    // 192 KiB at least: the partial steps of a scenario's transforms share a thread (see below).
+    RandomWindowings.sameAsBuiltIn(
+        p,
+        PipelineSupport.smallBudget(dir, 192 << 10),
+        runner,
+        Long.getLong("spillway.randomSeed", 20261207L),
+        Integer.getInteger("spillway.randomCount", 6));
+    p.run().waitUntilFinish();
     PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 

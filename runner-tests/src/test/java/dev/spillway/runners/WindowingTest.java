@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.PipelineAsserts;
+import dev.spillway.transforms.RandomWindowings;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
@@ -55,6 +56,24 @@ public class WindowingTest {
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     // On the DirectRunner the partial results cross the shuffle as files by default.
     assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Windowings, events and options drawn at random (a fixed seed, so a failure repeats; {@code
+   * -Dspillway.randomSeed=N} and {@code -Dspillway.randomCount=N} draw others), each beside the
+   * built-ins.
+   */
+  @Test
+  public void randomWindowingsGiveWhatTheBuiltInsGive() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    RandomWindowings.sameAsBuiltIn(
+        p,
+        PipelineSupport.smallBudget(dir, 64 << 10),
+        WindowedScenarios.Runner.DIRECT,
+        Long.getLong("spillway.randomSeed", 20261207L),
+        Integer.getInteger("spillway.randomCount", 8));
+    p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }
 

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertEquals;
 import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.LargeRecordScenarios;
 import dev.spillway.transforms.PipelineAsserts;
+import dev.spillway.transforms.RandomWindowings;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
@@ -374,6 +375,15 @@ public class SparkRunnerTest {
             .withSpillDirectories(List.of(dir.toString()))
             .withFlushedPartials(true),
         WindowedScenarios.Runner.SPARK);
+    // Windowings, events and options drawn at random, as WindowingTest draws them.
+    RandomWindowings.sameAsBuiltIn(
+        p,
+        SpillOptions.create()
+            .withMemoryBudgetBytes(128 << 10)
+            .withSpillDirectories(List.of(dir.toString())),
+        WindowedScenarios.Runner.SPARK,
+        Long.getLong("spillway.randomSeed", 20261207L),
+        Integer.getInteger("spillway.randomCount", 6));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));

@@ -1,0 +1,274 @@
+package dev.spillway.transforms;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Windowings drawn at random from everything the transforms support, each run beside the built-ins
+ * by {@link WindowedScenarios#sameAsBuiltIn}: the window function and its size, period, offset or
+ * gap; the timestamp combiner; the trigger, allowed lateness, closing behaviour and accumulation
+ * mode; events with negative times and times on window bounds, keys that are empty or not ASCII;
+ * and the options (budget, shards, flushed partials, the shuffle). The hand-written scenarios cover
+ * each feature; this covers their combinations, which no list written by hand reaches.
+ *
+ * <p>A seed gives the same scenarios on every run, so a failure repeats; each scenario prints what
+ * it drew to stderr, and its transforms are named after it.
+ */
+public final class RandomWindowings {
+  private static final long MINUTE = 60_000;
+
+  private RandomWindowings() {}
+
+  /**
+   * Adds {@code count} scenarios drawn from {@code seed} to {@code p}, each with options derived
+   * from {@code base}: its spill directories, and a budget of one to four times its budget.
+   */
+  public static void sameAsBuiltIn(
+      Pipeline p, SpillOptions base, WindowedScenarios.Runner runner, long seed, int count) {
+    Random random = new Random(seed);
+    for (int i = 0; i < count; i++) {
+      Scenario s = Scenario.draw(random, base.memoryBudgetBytes());
+      SpillOptions options = s.options(base);
+      String name = "Random" + seed + "x" + i;
+      System.err.println(name + ": " + s + "; " + s.describeOptions());
+      WindowedScenarios.sameAsBuiltIn(p, name, s.windowing(), s.events, s.model(), options, runner);
+    }
+  }
+
+  /** One drawn windowing, its events and options. */
+  private static final class Scenario {
+    enum Fn {
+      GLOBAL,
+      FIXED,
+      SLIDING,
+      SESSIONS
+    }
+
+    enum Firing {
+      DEFAULT,
+      AFTER_WATERMARK,
+      LATE_FIRINGS,
+      REPEATED
+    }
+
+    Fn fn;
+    long size;
+    long period;
+    long offset;
+    TimestampCombiner combiner;
+    Firing firing;
+    long lateness;
+    Window.ClosingBehavior closing;
+    boolean accumulating;
+    List<TimestampedValue<KV<String, Long>>> events;
+    long budget;
+    int shards;
+    boolean flush;
+    SpillOptions.Shuffle shuffle;
+
+    static Scenario draw(Random r, long minBudget) {
+      Scenario s = new Scenario();
+      s.fn = Fn.values()[r.nextInt(Fn.values().length)];
+      s.size = pick(r, 1, 7, 50, 100, 333, 1_000);
+      s.period = s.fn == Fn.SLIDING ? 1 + r.nextInt((int) s.size) : s.size;
+      s.offset = s.fn == Fn.SESSIONS || s.fn == Fn.GLOBAL ? 0 : r.nextInt((int) s.period);
+      s.combiner = TimestampCombiner.values()[r.nextInt(TimestampCombiner.values().length)];
+      s.firing = Firing.values()[r.nextInt(Firing.values().length)];
+      // Lateness and a closing behaviour are only set along with a trigger, as Beam asks, and
+      // never with a trigger that finishes (Beam refuses it: late data would be lost).
+      boolean late =
+          s.firing != Firing.DEFAULT && s.firing != Firing.AFTER_WATERMARK && r.nextBoolean();
+      s.lateness = late ? pick(r, 1, 1_000, MINUTE) : 0;
+      s.closing =
+          late && s.fn != Fn.SESSIONS && r.nextBoolean()
+              ? Window.ClosingBehavior.FIRE_ALWAYS
+              : Window.ClosingBehavior.FIRE_IF_NON_EMPTY;
+      s.accumulating = r.nextBoolean();
+      s.events = events(r, s);
+      s.budget = minBudget * (1 + r.nextInt(4));
+      s.shards = 1 + r.nextInt(40);
+      s.flush = r.nextInt(3) == 0;
+      s.shuffle = r.nextBoolean() ? SpillOptions.Shuffle.AUTO : SpillOptions.Shuffle.RUNNER;
+      return s;
+    }
+
+    /**
+     * Events over a span of a few windows either side of the epoch, a fifth of them on a window's
+     * bound (or a bound less 1 ms), with keys that include the empty string and non-ASCII text.
+     */
+    private static List<TimestampedValue<KV<String, Long>>> events(Random r, Scenario s) {
+      int n = 50 + r.nextInt(1_500);
+      int keys = 1 + r.nextInt(120);
+      long span = Math.max(s.size, 1) * (2 + r.nextInt(30));
+      List<TimestampedValue<KV<String, Long>>> out = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        long t = (long) (r.nextDouble() * 2 * span) - span;
+        if (r.nextInt(5) == 0) {
+          t = Math.floorDiv(t, s.period) * s.period + s.offset - r.nextInt(2);
+        }
+        int k = r.nextInt(keys);
+        String key = k == 0 ? "" : k % 7 == 0 ? "ключ-" + k + "-🔑" : "k" + k;
+        // Positive values: a sum of 0 can only be an empty pane.
+        out.add(TimestampedValue.of(KV.of(key, 1L + r.nextInt(1_000)), new Instant(t)));
+      }
+      return out;
+    }
+
+    private static long pick(Random r, long... choices) {
+      return choices[r.nextInt(choices.length)];
+    }
+
+    WindowFn<Object, ?> windowFn() {
+      switch (fn) {
+        case GLOBAL:
+          return new GlobalWindows();
+        case FIXED:
+          return FixedWindows.of(Duration.millis(size)).withOffset(Duration.millis(offset));
+        case SLIDING:
+          return SlidingWindows.of(Duration.millis(size))
+              .every(Duration.millis(period))
+              .withOffset(Duration.millis(offset));
+        case SESSIONS:
+          return Sessions.withGapDuration(Duration.millis(size));
+        default:
+          throw new AssertionError(fn);
+      }
+    }
+
+    Window<KV<String, Long>> windowing() {
+      Window<KV<String, Long>> w =
+          Window.<KV<String, Long>>into(windowFn()).withTimestampCombiner(combiner);
+      if (firing == Firing.DEFAULT) {
+        return w;
+      }
+      w = w.triggering(trigger()).withAllowedLateness(Duration.millis(lateness), closing);
+      return accumulating ? w.accumulatingFiredPanes() : w.discardingFiredPanes();
+    }
+
+    private Trigger trigger() {
+      switch (firing) {
+        case AFTER_WATERMARK:
+          return AfterWatermark.pastEndOfWindow();
+        case LATE_FIRINGS:
+          return AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1));
+        case REPEATED:
+          return Repeatedly.forever(AfterWatermark.pastEndOfWindow());
+        default:
+          throw new AssertionError(firing);
+      }
+    }
+
+    /** The sums by window that every windowing must give, from the window function itself. */
+    Map<String, Long> model() {
+      if (fn == Fn.SESSIONS) {
+        return WindowedScenarios.sessionModel(events, size);
+      }
+      WindowFn<Object, ?> windowFn = windowFn();
+      Map<String, Long> model = new HashMap<>();
+      for (TimestampedValue<KV<String, Long>> e : events) {
+        for (BoundedWindow w : windowsOf(windowFn, e)) {
+          model.merge(w.toString(), e.getValue().getValue(), Long::sum);
+        }
+      }
+      return model;
+    }
+
+    private static <W extends BoundedWindow> Collection<W> windowsOf(
+        WindowFn<Object, W> fn, TimestampedValue<KV<String, Long>> e) {
+      try {
+        return fn.assignWindows(
+            fn.new AssignContext() {
+              @Override
+              public Object element() {
+                return e.getValue();
+              }
+
+              @Override
+              public Instant timestamp() {
+                return e.getTimestamp();
+              }
+
+              @Override
+              public BoundedWindow window() {
+                return GlobalWindow.INSTANCE;
+              }
+            });
+      } catch (Exception x) {
+        throw new IllegalStateException(x);
+      }
+    }
+
+    String describeOptions() {
+      return "budget "
+          + (budget >> 10)
+          + " KiB, "
+          + shards
+          + " shards, "
+          + (flush ? "flushed partials, " : "")
+          + "shuffle "
+          + shuffle;
+    }
+
+    SpillOptions options(SpillOptions base) {
+      return base.withMemoryBudgetBytes(budget)
+          .withShards(shards)
+          .withFlushedPartials(flush)
+          .withShuffle(shuffle);
+    }
+
+    @Override
+    public String toString() {
+      String window;
+      switch (fn) {
+        case GLOBAL:
+          window = "global";
+          break;
+        case FIXED:
+          window = "fixed " + size + " ms offset " + offset;
+          break;
+        case SLIDING:
+          window = "sliding " + size + " ms every " + period + " offset " + offset;
+          break;
+        default:
+          window = "sessions gap " + size + " ms";
+      }
+      return window
+          + ", "
+          + combiner
+          + ", "
+          + firing
+          + (firing == Firing.DEFAULT
+              ? ""
+              : ", lateness "
+                  + lateness
+                  + " ms, "
+                  + closing
+                  + (accumulating ? ", accumulating" : ", discarding"))
+          + "; "
+          + events.size()
+          + " events";
+    }
+  }
+}

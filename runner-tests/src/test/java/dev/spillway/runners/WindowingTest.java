@@ -72,7 +72,7 @@ public class WindowingTest {
         PipelineSupport.smallBudget(dir, 64 << 10),
         WindowedScenarios.Runner.DIRECT,
         Long.getLong("spillway.randomSeed", 20261207L),
-        Integer.getInteger("spillway.randomCount", 8));
+        Integer.getInteger("spillway.randomCount", 6));
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }

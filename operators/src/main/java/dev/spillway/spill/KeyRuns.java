@@ -3,7 +3,8 @@ package dev.spillway.spill;
 /**
  * Walks records sorted by key one run of equal keys at a time: the sorted paths of the engines (a
  * merger combining a run into one accumulator, a group-by gathering a run's values). The key
- * compared may be a part of the records' keys ({@link KeyPart}).
+ * compared may be a part of the records' keys ({@link KeyPart}), and a {@link GroupSplitter} may
+ * split a key's run further by the rest of the record keys.
  *
  * <pre>{@code
  * while (runs.nextKey()) {            // at the first record of the next key
@@ -49,6 +50,10 @@ final class KeyRuns implements AutoCloseable {
 
   private final RecordCursor sorted;
   private final KeyPart part;
+
+  /** Splits runs of equal keys further, by the rest of each record key; null to keep them whole. */
+  private final GroupSplitter splitter;
+
   private final ByteSink key = new ByteSink();
   private boolean positioned;
   private boolean exhausted;
@@ -57,8 +62,17 @@ final class KeyRuns implements AutoCloseable {
   private boolean inRun;
 
   KeyRuns(RecordCursor sorted, KeyPart part) {
+    this(sorted, part, null);
+  }
+
+  /**
+   * Runs of equal keys split further by {@code splitter}, which sees what follows the key part in
+   * each record key (the sort key).
+   */
+  KeyRuns(RecordCursor sorted, KeyPart part, GroupSplitter splitter) {
     this.sorted = sorted;
     this.part = part;
+    this.splitter = splitter;
   }
 
   /**
@@ -77,13 +91,20 @@ final class KeyRuns implements AutoCloseable {
     if (exhausted) {
       return false;
     }
+    int offset = part.offset(sorted.keyArray(), sorted.keyOffset());
+    int length = part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength());
     key.clear();
-    key.write(
-        sorted.keyArray(),
-        part.offset(sorted.keyArray(), sorted.keyOffset()),
-        part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength()));
+    key.write(sorted.keyArray(), offset, length);
+    if (splitter != null) {
+      splitter.begin(sorted.keyArray(), offset + length, restOfKey(offset + length));
+    }
     inRun = true;
     return true;
+  }
+
+  /** The length of the record key after {@code from}: the sort key a splitter sees. */
+  private int restOfKey(int from) {
+    return sorted.keyOffset() + sorted.keyLength() - from;
   }
 
   /** Moves to the current key's next record; false at the end of its run. */
@@ -94,15 +115,14 @@ final class KeyRuns implements AutoCloseable {
     if (!sorted.next()) {
       exhausted = true;
       inRun = false;
-    } else if (!Bytes.equal(
-        sorted.keyArray(),
-        part.offset(sorted.keyArray(), sorted.keyOffset()),
-        part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength()),
-        key.array(),
-        0,
-        key.length())) {
-      inRun = false;
+      return false;
     }
+    int offset = part.offset(sorted.keyArray(), sorted.keyOffset());
+    int length = part.length(sorted.keyArray(), sorted.keyOffset(), sorted.keyLength());
+    inRun =
+        Bytes.equal(sorted.keyArray(), offset, length, key.array(), 0, key.length())
+            && (splitter == null
+                || splitter.joins(sorted.keyArray(), offset + length, restOfKey(offset + length)));
     return inRun;
   }
 

@@ -62,9 +62,19 @@ public final class SortedGroupBy implements SpillingEngine {
 
   /** Ends the input; returns each key once with its sorted values. Can be called once. */
   public GroupCursor finish() {
+    return finish(null);
+  }
+
+  /**
+   * Ends the input; returns each key's sorted values split into groups by {@code splitter} (a key
+   * once per group, in the order of its groups), each re-iterable as a whole key's would be: the
+   * records of one merged session window, say, with window bounds as sort keys. Can be called once,
+   * in place of {@link #finish()}.
+   */
+  public GroupCursor finish(GroupSplitter splitter) {
     resources.checkFinishing("sorted group-by", finished);
     finished = true;
-    return new Output(sorter.finish());
+    return new Output(sorter.finish(), splitter);
   }
 
   @Override
@@ -86,8 +96,9 @@ public final class SortedGroupBy implements SpillingEngine {
   private final class Output implements GroupCursor {
     private final SortedKeyGroups groups;
 
-    Output(RecordCursor merge) {
-      this.groups = new SortedKeyGroups(merge, KeyRuns.KeyPart.LENGTH_PREFIXED, resources);
+    Output(RecordCursor merge, GroupSplitter splitter) {
+      this.groups =
+          new SortedKeyGroups(merge, KeyRuns.KeyPart.LENGTH_PREFIXED, splitter, resources);
     }
 
     @Override

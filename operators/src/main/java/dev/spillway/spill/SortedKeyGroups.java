@@ -12,11 +12,20 @@ final class SortedKeyGroups implements AutoCloseable {
   final SpillableValues values;
 
   SortedKeyGroups(RecordCursor sorted, KeyRuns.KeyPart part, EngineResources resources) {
-    this.runs = new KeyRuns(sorted, part);
+    this(sorted, part, null, resources);
+  }
+
+  /** Groups split further by {@code splitter} (null: whole keys). */
+  SortedKeyGroups(
+      RecordCursor sorted,
+      KeyRuns.KeyPart part,
+      GroupSplitter splitter,
+      EngineResources resources) {
+    this.runs = new KeyRuns(sorted, part, splitter);
     this.values = new SpillableValues(resources);
   }
 
-  /** Gathers the next key's values into {@link #values}; its key is {@link #keyArray}. */
+  /** Gathers the next group's values into {@link #values}; its key is {@link #keyArray}. */
   boolean next() {
     values.clear();
     if (!runs.nextKey()) {

@@ -7,6 +7,7 @@ import dev.spillway.spill.GroupValues;
 import dev.spillway.spill.SortedGroupBy;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
+import dev.spillway.spill.Varint;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.NameUtils;
 import org.apache.beam.sdk.values.KV;
@@ -34,9 +36,11 @@ import org.joda.time.Instant;
  *     .thenProcess(new CountAndMax()));   // a GroupProcessor<String, Long, String>
  * }</pre>
  *
- * <p>Windows, timestamps and panes as {@link SpillingGroupByKey}; non-merging windows only
- * (sessions are refused at {@code expand()}). The output coder is inferred from the processor's
- * output type, or given with {@link #withOutputCoder}.
+ * <p>Windows, timestamps and panes as {@link SpillingGroupByKey}, sessions included (merged inside
+ * the engine: a shard's records sorted by key and window start, each merged session's values
+ * gathered in pages and spill segments, so a session larger than the heap is processed too); {@link
+ * SpillingGroupByKey#thenProcessSorted} takes non-merging windows only. The output coder is
+ * inferred from the processor's output type, or given with {@link #withOutputCoder}.
  */
 public final class ProcessGroups<K, V, OutputT>
     extends PTransform<PCollection<KV<K, V>>, PCollection<OutputT>> {
@@ -74,11 +78,12 @@ public final class ProcessGroups<K, V, OutputT>
     String name = getKindString();
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
     Windowing windowing = Windowing.of(name, input);
-    if (windowing.sessions()) {
+    if (windowing.sessions() && sorted) {
       throw new IllegalStateException(
           name
-              + " supports non-merging windows only; group"
-              + " sessions with SpillingGroupByKey and process the groups downstream");
+              + " supports non-merging windows only; process"
+              + " sessions with thenProcess (and sort a session's values there), or group them"
+              + " with SpillingGroupByKey and sort them downstream");
     }
     Coder<OutputT> coder = outputCoder;
     if (coder == null) {
@@ -107,6 +112,8 @@ public final class ProcessGroups<K, V, OutputT>
                 + kv.getValueCoder());
       }
       merge = new MergeSortedFn<>(kv, windowing, resolved, processor);
+    } else if (windowing.sessions()) {
+      merge = new MergeSessionsFn<>(kv, windowing, resolved, processor);
     } else {
       merge = new MergeProcessFn<>(kv, windowing, resolved, processor);
     }
@@ -176,10 +183,33 @@ public final class ProcessGroups<K, V, OutputT>
         Iterable<V> groupValues,
         Instant timestamp,
         OutputReceiver<OutputT> receiver) {
+      run(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
+    }
+
+    private void run(K key, Iterable<V> groupValues, GroupProcessor.Context<OutputT> context) {
       try {
-        processor.process(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
+        processor.process(key, groupValues, context);
       } catch (Exception e) {
         throw new IllegalStateException(processor + " failed on a group", e);
+      }
+    }
+
+    /**
+     * Runs the processor on one merged session's values, streamed from the engine; its outputs go
+     * into the session's window, with the pane of the shuffle's firing.
+     */
+    void processSession(
+        K key,
+        IntervalWindow window,
+        GroupValues groupValues,
+        PaneInfo pane,
+        OutputReceiver<OutputT> receiver) {
+      Instant timestamp = new Instant(time.of(window, inputsTimestamp(groupValues)));
+      StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
+      try {
+        run(key, streamed, new SessionContext<>(receiver, window, timestamp, pane));
+      } finally {
+        streamed.close();
       }
     }
 
@@ -302,12 +332,85 @@ public final class ProcessGroups<K, V, OutputT>
     }
   }
 
+  /**
+   * Brings each key's values of one shuffled shard together by merged session (sorted by key and
+   * window start, overlapping windows merged as {@code Sessions} does) and runs the processor on
+   * each session's values, gathered re-iterable in pages and spill segments, in its merged window.
+   */
+  static final class MergeSessionsFn<K, V, OutputT>
+      extends ProcessStepFn<K, V, OutputT, SortedGroupBy> {
+    private static final long serialVersionUID = 1L;
+
+    MergeSessionsFn(
+        KvCoder<K, V> coder,
+        Windowing windowing,
+        SpillOptions options,
+        GroupProcessor<K, V, OutputT> processor) {
+      super(coder, windowing, options, processor);
+    }
+
+    @Override
+    SortedGroupBy newEngine() {
+      return new SortedGroupBy(mergeStepConfig());
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<OutputT> receiver) {
+      mergeShard(
+          shard.getValue(),
+          pane,
+          sessions -> {
+            forEachRecord(
+                shard.getValue(),
+                (k, kOff, kLen, v, vOff, vLen) -> {
+                  // [key length][key][bounds]: grouped by the key, sorted by the bounds.
+                  int keyLength = Varint.get(k, kOff);
+                  int bounds = kOff + kLen - SessionKey.BOUNDS_BYTES;
+                  sessions.add(
+                      k,
+                      kOff + Varint.size(keyLength),
+                      keyLength,
+                      k,
+                      bounds,
+                      SessionKey.BOUNDS_BYTES,
+                      v,
+                      vOff,
+                      vLen);
+                });
+            SessionSplitter splitter = new SessionSplitter();
+            try (GroupCursor out = sessions.finish(splitter)) {
+              while (out.next()) {
+                processSession(
+                    keys().readKey(out.keyArray(), out.keyOffset(), out.keyLength()),
+                    new IntervalWindow(new Instant(splitter.start()), new Instant(splitter.end())),
+                    out.values(),
+                    pane,
+                    receiver);
+              }
+            }
+          });
+    }
+  }
+
   private record Context<OutputT>(
       DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp)
       implements GroupProcessor.Context<OutputT> {
     @Override
     public void output(OutputT output) {
       receiver.outputWithTimestamp(output, timestamp);
+    }
+  }
+
+  /** A session's context: outputs go into its merged window, with the shuffle's pane. */
+  private record SessionContext<OutputT>(
+      DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp, PaneInfo pane)
+      implements GroupProcessor.Context<OutputT> {
+    @Override
+    public void output(OutputT output) {
+      receiver.outputWindowedValue(output, timestamp, List.of(window), pane);
     }
   }
 }

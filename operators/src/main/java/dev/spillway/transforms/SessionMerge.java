@@ -27,37 +27,30 @@ final class SessionMerge {
   /** Reads {@code sorted} to its end, handing every session to {@code sessions}. */
   static void walk(RecordCursor sorted, Sessions sessions) {
     ByteSink key = new ByteSink();
+    SessionSplitter bounds = new SessionSplitter();
     boolean open = false;
-    long start = 0;
-    long end = 0;
     while (sorted.next()) {
       byte[] k = sorted.keyArray();
       int kOff = sorted.keyOffset();
-      int kLen = sorted.keyLength();
-      int keyPart = kLen - SessionKey.BOUNDS_BYTES;
-      long windowStart = SessionKey.start(k, kOff, kLen);
-      long windowEnd = SessionKey.end(k, kOff, kLen);
-      boolean sameKey =
-          open && Arrays.equals(k, kOff, kOff + keyPart, key.array(), 0, key.length());
-      if (sameKey && windowStart < end) {
-        end = Math.max(end, windowEnd);
-      } else {
+      int keyPart = sorted.keyLength() - SessionKey.BOUNDS_BYTES;
+      int boundsOff = kOff + keyPart;
+      boolean sameKey = open && Arrays.equals(k, kOff, boundsOff, key.array(), 0, key.length());
+      if (!sameKey || !bounds.joins(k, boundsOff, SessionKey.BOUNDS_BYTES)) {
         if (open) {
-          sessions.end(start, end);
+          sessions.end(bounds.start(), bounds.end());
         }
         if (!sameKey) {
           key.clear();
           key.write(k, kOff, keyPart);
         }
         open = true;
-        start = windowStart;
-        end = windowEnd;
+        bounds.begin(k, boundsOff, SessionKey.BOUNDS_BYTES);
         sessions.begin(key.array(), 0, key.length());
       }
       sessions.value(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
     }
     if (open) {
-      sessions.end(start, end);
+      sessions.end(bounds.start(), bounds.end());
     }
   }
 }

@@ -87,7 +87,8 @@ public final class SpillingGroupByKey<K, V>
   /**
    * Groups as this transform does and runs {@code processor} on each key's values inside the
    * engine, streamed from memory and spill files instead of handed on as one element: for keys with
-   * more values than a heap holds. See {@link GroupProcessor} for what its values promise.
+   * more values than a heap holds. See {@link GroupProcessor} for what its values promise. In
+   * {@code Sessions} the processor runs on each merged session of a key, in the merged window.
    */
   public <OutputT> ProcessGroups<K, V, OutputT> thenProcess(
       GroupProcessor<K, V, OutputT> processor) {
@@ -101,7 +102,8 @@ public final class SpillingGroupByKey<K, V>
    * pairs compare by their encoded bytes as unsigned, shorter first on a common prefix (encode
    * signed numbers order-preservingly); equal ones keep their order within a bundle. The values are
    * re-iterable as {@link GroupProcessor} says; they are sorted by an external sort, whose runs
-   * always go to disk, so prefer {@link #thenProcess} where order does not matter.
+   * always go to disk, so prefer {@link #thenProcess} where order does not matter. Non-merging
+   * windows only: sessions are refused at {@code expand()}.
    *
    * <pre>{@code
    * events.apply(SpillingGroupByKey.<String, KV<Long, String>>create()

@@ -81,4 +81,124 @@ public class SortedGroupByTest {
   public void tiesKeepInputOrderAtTheSmallestBudgets() {
     check(64 << 10, 2, 30_000, 50, 1_000_000);
   }
+
+  /** Splits a key's records into merged windows: sort keys are {@code [start][end]} longs. */
+  private static final class Sessions implements GroupSplitter {
+    long start;
+    long end;
+
+    @Override
+    public void begin(byte[] k, int off, int len) {
+      assertEquals(16, len);
+      start = OrderedBytes.decodeLong(k, off);
+      end = OrderedBytes.decodeLong(k, off + 8);
+    }
+
+    @Override
+    public boolean joins(byte[] k, int off, int len) {
+      long s = OrderedBytes.decodeLong(k, off);
+      if (s >= end) {
+        return false;
+      }
+      end = Math.max(end, OrderedBytes.decodeLong(k, off + 8));
+      return true;
+    }
+  }
+
+  /**
+   * With a splitter, each key's records come out in groups of adjacent sort keys (here windows
+   * merged as sessions), in order, each re-iterable, against a model that sorts each key's records
+   * and merges their windows; a hot key's one long session holds more values than the budget.
+   */
+  @Test
+  public void aSplitterCutsEachKeysSortedRecordsIntoGroups() {
+    long budget = 128 << 10;
+    Random random = new Random(3);
+    Map<ByteBuffer, List<Entry>> model = new HashMap<>();
+    byte[] hot = "the hot key".getBytes();
+    try (SortedGroupBy groups = new SortedGroupBy(spill.config(budget))) {
+      for (int i = 0; i < 40_000; i++) {
+        boolean isHot = i % 3 == 0;
+        byte[] key = isHot ? hot : Keys.key(random, 300, 12);
+        // Starts either side of 0; the hot key's are dense enough to make one session.
+        long start = isHot ? random.nextInt(10_000) : random.nextInt(200_000) - 100_000;
+        long end = start + 1 + random.nextInt(isHot ? 100 : 2_000);
+        byte[] sortKey =
+            ByteBuffer.allocate(16)
+                .put(OrderedBytes.encodeLong(start))
+                .put(OrderedBytes.encodeLong(end))
+                .array();
+        byte[] value = Keys.value(random, 40);
+        groups.add(key, 0, key.length, sortKey, 0, sortKey.length, value, 0, value.length);
+        model
+            .computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>())
+            .add(new Entry(sortKey, i, value));
+      }
+      Map<ByteBuffer, List<List<Entry>>> sessions = new HashMap<>();
+      model.forEach((key, entries) -> sessions.put(key, modelSessions(entries)));
+      Map<ByteBuffer, Integer> next = new HashMap<>();
+      Sessions splitter = new Sessions();
+      int groupsOut = 0;
+      long largest = 0;
+      try (GroupCursor out = groups.finish(splitter)) {
+        while (out.next()) {
+          ByteBuffer key = Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength());
+          int index = next.merge(key, 1, Integer::sum) - 1;
+          List<Entry> expected = sessions.get(key).get(index);
+          assertEquals(
+              "session start",
+              OrderedBytes.decodeLong(expected.get(0).sortKey(), 0),
+              splitter.start);
+          long end = Long.MIN_VALUE;
+          for (Entry e : expected) {
+            end = Math.max(end, OrderedBytes.decodeLong(e.sortKey(), 8));
+          }
+          assertEquals("session end", end, splitter.end);
+          for (int pass = 0; pass < 2; pass++) {
+            ValueCursor values = out.values().cursor();
+            for (Entry e : expected) {
+              values.next();
+              assertArrayEquals(
+                  e.value(),
+                  Arrays.copyOfRange(
+                      values.array(), values.offset(), values.offset() + values.length()));
+            }
+            assertEquals("no more values", false, values.next());
+          }
+          largest = Math.max(largest, expected.size() * 40L);
+          groupsOut++;
+        }
+      }
+      int expectedGroups = 0;
+      for (List<List<Entry>> s : sessions.values()) {
+        expectedGroups += s.size();
+      }
+      assertEquals("groups", expectedGroups, groupsOut);
+      for (Map.Entry<ByteBuffer, List<List<Entry>>> e : sessions.entrySet()) {
+        assertEquals("sessions of a key", (Integer) e.getValue().size(), next.get(e.getKey()));
+      }
+      assertThat("a session larger than the budget", largest, greaterThan(budget));
+      assertThat("keys with several sessions", expectedGroups, greaterThan(model.size()));
+    }
+  }
+
+  /** A key's entries sorted by sort key (then input order), cut where a window starts a session. */
+  private static List<List<Entry>> modelSessions(List<Entry> entries) {
+    List<Entry> sorted = new ArrayList<>(entries);
+    sorted.sort(
+        Comparator.<Entry, byte[]>comparing(Entry::sortKey, Arrays::compareUnsigned)
+            .thenComparingLong(Entry::seq));
+    List<List<Entry>> out = new ArrayList<>();
+    long end = Long.MIN_VALUE;
+    for (Entry e : sorted) {
+      long start = OrderedBytes.decodeLong(e.sortKey(), 0);
+      if (out.isEmpty() || start >= end) {
+        out.add(new ArrayList<>());
+        end = Long.MIN_VALUE;
+      }
+      out.get(out.size() - 1).add(e);
+      end = Math.max(end, OrderedBytes.decodeLong(e.sortKey(), 8));
+    }
+    return out;
+  }
 }

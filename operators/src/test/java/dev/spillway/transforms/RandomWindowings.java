@@ -27,13 +27,12 @@ import org.joda.time.Instant;
 
 /**
  * Windowings drawn at random from everything the transforms support, each run beside the built-ins
- * by {@link WindowedScenarios#sameAsBuiltIn} (and, but in sessions, groups processed in the engine
- * by {@link WindowedScenarios#processedBesideBuiltIn}): the window function and its size, period,
- * offset or gap; the timestamp combiner; the trigger, allowed lateness, closing behaviour and
- * accumulation mode; events with negative times and times on window bounds, keys that are empty or
- * not ASCII; and the options (budget, shards, flushed partials, the shuffle). The hand-written
- * scenarios cover each feature; this covers their combinations, which no list written by hand
- * reaches.
+ * by {@link WindowedScenarios#sameAsBuiltIn} (and groups processed in the engine by {@link
+ * WindowedScenarios#processedBesideBuiltIn}): the window function and its size, period, offset or
+ * gap; the timestamp combiner; the trigger, allowed lateness, closing behaviour and accumulation
+ * mode; events with negative times and times on window bounds, keys that are empty or not ASCII;
+ * and the options (budget, shards, flushed partials, the shuffle). The hand-written scenarios cover
+ * each feature; this covers their combinations, which no list written by hand reaches.
  *
  * <p>A seed gives the same scenarios on every run, so a failure repeats; each scenario prints what
  * it drew to stderr, and its transforms are named after it.
@@ -56,10 +55,8 @@ public final class RandomWindowings {
       String name = "Random" + seed + "x" + i;
       System.err.println(name + ": " + s + "; " + s.describeOptions());
       WindowedScenarios.sameAsBuiltIn(p, name, s.windowing(), s.events, s.model(), options, runner);
-      if (s.fn != Scenario.Fn.SESSIONS) { // processing refuses sessions
-        WindowedScenarios.processedBesideBuiltIn(
-            p, name + "Processed", s.windowing(), s.events, options, runner);
-      }
+      WindowedScenarios.processedBesideBuiltIn(
+          p, name + "Processed", s.windowing(), s.events, options, runner);
     }
   }
 

@@ -652,8 +652,8 @@ public final class WindowedScenarios {
    * Groups processed inside the engine ({@link SpillingGroupByKey#thenProcess} and {@link
    * SpillingGroupByKey#thenProcessSorted}), summing each key's values, beside {@code
    * Combine.perKey(Sum.ofLongs())}: each output in the built-in's window, at its timestamp, in its
-   * pane, for fixed windows with the earliest timestamps, sliding windows with the latest, and the
-   * global window. (Processing refuses sessions at {@code expand()}.)
+   * pane, for fixed windows with the earliest timestamps, sliding windows with the latest, the
+   * global window and sessions (processed unsorted: the sorted form refuses them).
    */
   public static void processedGroups(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(13, 1_500, 40, 1_000);
@@ -676,11 +676,20 @@ public final class WindowedScenarios {
         runner);
     processedBesideBuiltIn(
         p, "ProcessedGlobal", Window.into(new GlobalWindows()), events, options, runner);
+    // Sparse events, so that keys have several sessions.
+    processedBesideBuiltIn(
+        p,
+        "ProcessedSessionsEarliest",
+        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        events(14, 1_500, 30, 100_000),
+        options,
+        runner);
   }
 
   /**
    * {@code thenProcess} and {@code thenProcessSorted} summing each key's values in {@code
-   * windowing} (not sessions), beside {@code Combine.perKey(Sum.ofLongs())}.
+   * windowing}, beside {@code Combine.perKey(Sum.ofLongs())}; in sessions {@code thenProcess} only.
    */
   static void processedBesideBuiltIn(
       Pipeline p,
@@ -691,8 +700,9 @@ public final class WindowedScenarios {
       Runner runner) {
     PCollection<KV<String, Long>> in =
         input(p, name + "Events", events).apply(name + "Windowing", windowing);
+    boolean sessions = in.getWindowingStrategy().needsMerge();
     Panes panes =
-        !runner.panesMatchBuiltIn
+        !runner.panesMatchBuiltIn || (sessions && !runner.sessionCombinePanesMatch)
             ? Panes.NONE
             : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
                 ? Panes.ALL
@@ -705,6 +715,19 @@ public final class WindowedScenarios {
                 .withOptions(options)
                 .thenProcess(new SumValues())
                 .withOutputCoder(outputCoder));
+    PCollection<KV<String, Long>> beamSums =
+        in.apply(name + "BeamSums", Combine.perKey(Sum.ofLongs()));
+    if (runner.builtInFiresEmptyPanes) {
+      // Events' values are positive: a sum of 0 is an empty pane.
+      beamSums =
+          beamSums.apply(
+              name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
+    }
+    PCollection<String> beams = beamSums.apply(name + "DescribeBeams", describe(panes));
+    assertSame(name, processed.apply(name + "DescribeProcessed", describe(panes)), beams);
+    if (sessions) {
+      return;
+    }
     PCollection<KV<String, Long>> sorted =
         in.apply(
                 name + "Pairs",
@@ -723,16 +746,6 @@ public final class WindowedScenarios {
                     .withOptions(options)
                     .thenProcessSorted(new SumSortedValues())
                     .withOutputCoder(outputCoder));
-    PCollection<KV<String, Long>> beamSums =
-        in.apply(name + "BeamSums", Combine.perKey(Sum.ofLongs()));
-    if (runner.builtInFiresEmptyPanes) {
-      // Events' values are positive: a sum of 0 is an empty pane.
-      beamSums =
-          beamSums.apply(
-              name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
-    }
-    PCollection<String> beams = beamSums.apply(name + "DescribeBeams", describe(panes));
-    assertSame(name, processed.apply(name + "DescribeProcessed", describe(panes)), beams);
     assertSame(name + "Sorted", sorted.apply(name + "DescribeSorted", describe(panes)), beams);
   }
 

@@ -3,6 +3,7 @@ package dev.spillway.runners;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.GroupProcessor;
@@ -25,17 +26,25 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -265,6 +274,108 @@ public class ProcessGroupsTest {
                         .thenProcessSorted(new CountTwice())));
     assertThat(e.getMessage(), containsString("must use a KvCoder"));
     p.enableAbandonedNodeEnforcement(false);
+  }
+
+  /**
+   * Sessions: each merged session's values streamed to the processor (read twice) in the session's
+   * window, at its timestamp, in its pane, as a count after Beam's {@code GroupByKey} gives them;
+   * one key's single session holds more values than the budget, others have several sessions.
+   */
+  @Test
+  public void sessionsLargerThanTheBudgetAreProcessedInTheirMergedWindows() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Random random = new Random(31);
+    List<TimestampedValue<KV<String, Long>>> events = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) {
+      boolean hot = i % 2 == 0;
+      // The hot key's events 1 ms apart on average: one session; the others sparse.
+      long time = hot ? random.nextInt(20_000) : random.nextInt(2_000_000) - 1_000_000;
+      String key = hot ? "hot" : "k" + random.nextInt(200);
+      events.add(TimestampedValue.of(KV.of(key, 1L + random.nextInt(1 << 20)), new Instant(time)));
+    }
+    PCollection<KV<String, Long>> in =
+        WindowedScenarios.input(p, "Events", events)
+            .apply(
+                Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(5_000)))
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    PCollection<KV<String, Long>> ours =
+        in.apply(
+            "Ours",
+            SpillingGroupByKey.<String, Long>create()
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                .thenProcess(new CountTwiceByName())
+                .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PCollection<KV<String, Long>> beams =
+        in.apply("Beam", GroupByKey.create())
+            .apply(
+                "BeamCount",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+                    .via(g -> KV.of(g.getKey(), (long) Iterables.size(g.getValue()))));
+    WindowedScenarios.assertSame(
+        "Sessions",
+        ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
+        beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
+    PAssert.that(ours.apply("HotSessions", Filter.by(e -> e.getKey().equals("hot"))))
+        .satisfies(
+            hot -> {
+              assertThat("one hot session", Iterables.size(hot), is(1));
+              // About 8 bytes a value: more than the 128 KiB budget holds.
+              assertThat(hot.iterator().next().getValue(), greaterThan(19_000L));
+              return null;
+            });
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /** The sorted form takes non-merging windows only, and says what to use for sessions. */
+  @Test
+  public void sortedGroupsRefuseSessions() {
+    PCollection<KV<Integer, KV<Long, Long>>> in =
+        p.apply(
+                Create.of(KV.of(1, KV.of(1L, 1L)))
+                    .withCoder(
+                        KvCoder.of(
+                            VarIntCoder.of(),
+                            KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of()))))
+            .apply(Window.into(Sessions.withGapDuration(Duration.millis(10))));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                in.apply(
+                    SpillingGroupByKey.<Integer, KV<Long, Long>>create()
+                        .thenProcessSorted(new SumSortedPairs())));
+    assertThat(e.getMessage(), containsString("non-merging windows only"));
+    assertThat(e.getMessage(), containsString("thenProcess"));
+    p.enableAbandonedNodeEnforcement(false);
+  }
+
+  /** A key and its values counted twice, failing if the two counts differ. */
+  static final class CountTwiceByName extends GroupProcessor<String, Long, KV<String, Long>> {
+    @Override
+    public void process(String key, Iterable<Long> values, Context<KV<String, Long>> c) {
+      long first = Iterables.size(values);
+      long second = Iterables.size(values);
+      if (first != second) {
+        throw new AssertionError(key + ": " + first + " values, then " + second);
+      }
+      c.output(KV.of(key, first));
+    }
+  }
+
+  /** Sums a key's pairs' values. */
+  static final class SumSortedPairs extends GroupProcessor<Integer, KV<Long, Long>, Long> {
+    @Override
+    public void process(Integer key, Iterable<KV<Long, Long>> values, Context<Long> c) {
+      long sum = 0;
+      for (KV<Long, Long> v : values) {
+        sum += v.getValue();
+      }
+      c.output(sum);
+    }
   }
 
   /**

@@ -32,13 +32,28 @@ public final class SortedGroupBy implements SpillingEngine {
 
   /** A group-by that sorts every record, within {@code config}'s budget and disks. */
   public SortedGroupBy(SpillConfig config) {
-    this.resources = new EngineResources(config);
+    this(new EngineResources(config));
+  }
+
+  private SortedGroupBy(EngineResources resources) {
+    this.resources = resources;
     try {
       this.sorter = new ExternalSorter(resources.borrow());
     } catch (RuntimeException e) {
       resources.close();
       throw e;
     }
+  }
+
+  /**
+   * A sorted group-by on this one's budget, disks and block buffers, to sort this one's output
+   * again (its records, from {@link #finishRecords}, regrouped by another key): it takes no memory
+   * floor of its own, so the two together hold what one engine holds, and its spills count in this
+   * engine's statistics. Add this engine's output to it, close that output, then finish it; close
+   * it before this engine (closing it deletes the files it made).
+   */
+  public SortedGroupBy sortAgain() {
+    return new SortedGroupBy(resources.borrow());
   }
 
   /** Adds {@code value} to the group of {@code key}, ordered within it by {@code sortKey}. */
@@ -58,6 +73,17 @@ public final class SortedGroupBy implements SpillingEngine {
     composite.write(key, keyOffset, keyLength);
     composite.write(sortKey, sortKeyOffset, sortKeyLength);
     sorter.add(composite.array(), 0, composite.length(), value, valueOffset, valueLength);
+  }
+
+  /**
+   * Ends the input; returns the records one by one, sorted by key and sort key, each record key
+   * {@code [key length: varint][key][sort key]}: for a caller that groups them itself, nothing of
+   * them gathered in memory. Can be called once, in place of {@link #finish()}.
+   */
+  public RecordCursor finishRecords() {
+    resources.checkFinishing("sorted group-by", finished);
+    finished = true;
+    return sorter.finish();
   }
 
   /** Ends the input; returns each key once with its sorted values. Can be called once. */

@@ -4,6 +4,8 @@ import dev.spillway.spill.ByteSink;
 import dev.spillway.spill.ExternalGroupBy;
 import dev.spillway.spill.GroupCursor;
 import dev.spillway.spill.GroupValues;
+import dev.spillway.spill.OrderedBytes;
+import dev.spillway.spill.RecordCursor;
 import dev.spillway.spill.SortedGroupBy;
 import dev.spillway.spill.SpillingEngine;
 import dev.spillway.spill.ValueCursor;
@@ -38,9 +40,10 @@ import org.joda.time.Instant;
  *
  * <p>Windows, timestamps and panes as {@link SpillingGroupByKey}, sessions included (merged inside
  * the engine: a shard's records sorted by key and window start, each merged session's values
- * gathered in pages and spill segments, so a session larger than the heap is processed too); {@link
- * SpillingGroupByKey#thenProcessSorted} takes non-merging windows only. The output coder is
- * inferred from the processor's output type, or given with {@link #withOutputCoder}.
+ * gathered in pages and spill segments, so a session larger than the heap is processed too; with
+ * {@link SpillingGroupByKey#thenProcessSorted} a session's pairs sorted by their keys in a second
+ * sort on the same engine's memory). The output coder is inferred from the processor's output type,
+ * or given with {@link #withOutputCoder}.
  */
 public final class ProcessGroups<K, V, OutputT>
     extends PTransform<PCollection<KV<K, V>>, PCollection<OutputT>> {
@@ -78,13 +81,6 @@ public final class ProcessGroups<K, V, OutputT>
     String name = getKindString();
     KvCoder<K, V> kv = InputChecks.keyedInput(name, input);
     Windowing windowing = Windowing.of(name, input);
-    if (windowing.sessions() && sorted) {
-      throw new IllegalStateException(
-          name
-              + " supports non-merging windows only; process"
-              + " sessions with thenProcess (and sort a session's values there), or group them"
-              + " with SpillingGroupByKey and sort them downstream");
-    }
     Coder<OutputT> coder = outputCoder;
     if (coder == null) {
       try {
@@ -111,9 +107,12 @@ public final class ProcessGroups<K, V, OutputT>
                 + " keys: its input's values must use a KvCoder, but they use "
                 + kv.getValueCoder());
       }
-      merge = new MergeSortedFn<>(kv, windowing, resolved, processor);
+      merge =
+          windowing.sessions()
+              ? new MergeSessionsFn<>(kv, windowing, resolved, processor, true)
+              : new MergeSortedFn<>(kv, windowing, resolved, processor);
     } else if (windowing.sessions()) {
-      merge = new MergeSessionsFn<>(kv, windowing, resolved, processor);
+      merge = new MergeSessionsFn<>(kv, windowing, resolved, processor, false);
     } else {
       merge = new MergeProcessFn<>(kv, windowing, resolved, processor);
     }
@@ -269,34 +268,54 @@ public final class ProcessGroups<K, V, OutputT>
    * Brings each key's values of one shuffled shard together sorted by the encoding of their own
    * keys (the values are pairs), and runs the processor on them.
    */
-  static final class MergeSortedFn<K, V, OutputT>
+  /**
+   * A merge step on a {@link SortedGroupBy}: for the sorted form, with the sort keys of the pairs
+   * its values are.
+   */
+  abstract static class SortingStepFn<K, V, OutputT>
       extends ProcessStepFn<K, V, OutputT, SortedGroupBy> {
     private static final long serialVersionUID = 1L;
 
+    /** The coder of the pairs' keys when groups are sorted by them; else null. */
     private final Coder<?> secondaryKeyCoder;
-    private transient CoderCodec<Object> secondaryKeys;
-    private transient ByteSink sortKey;
+
+    /** The pairs' sort keys; null unless groups are sorted by them. */
+    transient PairSortKeys<V> sortKeys;
+
+    SortingStepFn(
+        KvCoder<K, V> coder,
+        Windowing windowing,
+        SpillOptions options,
+        GroupProcessor<K, V, OutputT> processor,
+        boolean sorted) {
+      super(coder, windowing, options, processor);
+      this.secondaryKeyCoder =
+          sorted ? ((KvCoder<?, ?>) coder.getValueCoder()).getKeyCoder() : null;
+    }
+
+    @Override
+    void setUpCodecs() {
+      super.setUpCodecs();
+      if (secondaryKeyCoder != null) {
+        sortKeys = new PairSortKeys<>(secondaryKeyCoder, values, prefixBytes());
+      }
+    }
+
+    @Override
+    SortedGroupBy newEngine() {
+      return new SortedGroupBy(mergeStepConfig());
+    }
+  }
+
+  static final class MergeSortedFn<K, V, OutputT> extends SortingStepFn<K, V, OutputT> {
+    private static final long serialVersionUID = 1L;
 
     MergeSortedFn(
         KvCoder<K, V> coder,
         Windowing windowing,
         SpillOptions options,
         GroupProcessor<K, V, OutputT> processor) {
-      super(coder, windowing, options, processor);
-      this.secondaryKeyCoder = ((KvCoder<?, ?>) coder.getValueCoder()).getKeyCoder();
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    void setUpCodecs() {
-      super.setUpCodecs();
-      secondaryKeys = new CoderCodec<>((Coder<Object>) secondaryKeyCoder);
-      sortKey = new ByteSink();
-    }
-
-    @Override
-    SortedGroupBy newEngine() {
-      return new SortedGroupBy(mergeStepConfig());
+      super(coder, windowing, options, processor, true);
     }
 
     @ProcessElement
@@ -304,7 +323,6 @@ public final class ProcessGroups<K, V, OutputT>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
-      int prefix = prefixBytes();
       Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
@@ -313,10 +331,7 @@ public final class ProcessGroups<K, V, OutputT>
             forEachRecord(
                 shard.getValue(),
                 (k, kOff, kLen, v, vOff, vLen) -> {
-                  // The sort key: the pair's key encoded alone, as Beam's sorter orders it.
-                  KV<?, ?> pair = (KV<?, ?>) values.decode(v, vOff + prefix, vLen - prefix);
-                  sortKey.clear();
-                  secondaryKeys.encode(pair.getKey(), sortKey);
+                  ByteSink sortKey = sortKeys.of(v, vOff, vLen);
                   groups.add(k, kOff, kLen, sortKey.array(), 0, sortKey.length(), v, vOff, vLen);
                 });
             try (GroupCursor out = groups.finish()) {
@@ -336,22 +351,19 @@ public final class ProcessGroups<K, V, OutputT>
    * Brings each key's values of one shuffled shard together by merged session (sorted by key and
    * window start, overlapping windows merged as {@code Sessions} does) and runs the processor on
    * each session's values, gathered re-iterable in pages and spill segments, in its merged window.
+   * For the sorted form a second external sort orders each session's pairs by their keys: the
+   * sessions are known only once a key's windows are merged.
    */
-  static final class MergeSessionsFn<K, V, OutputT>
-      extends ProcessStepFn<K, V, OutputT, SortedGroupBy> {
+  static final class MergeSessionsFn<K, V, OutputT> extends SortingStepFn<K, V, OutputT> {
     private static final long serialVersionUID = 1L;
 
     MergeSessionsFn(
         KvCoder<K, V> coder,
         Windowing windowing,
         SpillOptions options,
-        GroupProcessor<K, V, OutputT> processor) {
-      super(coder, windowing, options, processor);
-    }
-
-    @Override
-    SortedGroupBy newEngine() {
-      return new SortedGroupBy(mergeStepConfig());
+        GroupProcessor<K, V, OutputT> processor,
+        boolean sorted) {
+      super(coder, windowing, options, processor, sorted);
     }
 
     @ProcessElement
@@ -380,6 +392,10 @@ public final class ProcessGroups<K, V, OutputT>
                       vOff,
                       vLen);
                 });
+            if (sortKeys != null) {
+              sortEachSession(sessions, pane, receiver);
+              return;
+            }
             SessionSplitter splitter = new SessionSplitter();
             try (GroupCursor out = sessions.finish(splitter)) {
               while (out.next()) {
@@ -392,6 +408,105 @@ public final class ProcessGroups<K, V, OutputT>
               }
             }
           });
+    }
+
+    /**
+     * Sorts every session's pairs by their keys in one more external sort on the same engine's
+     * resources and processes each sorted session. The first sort's records are walked once, by
+     * {@link SessionMerge}, and nothing of them is gathered: each pair goes to the second sort
+     * under its key and session start, sorted by the pair's key behind a 1 byte; at the session's
+     * end a marker holding the session's end goes under the same key with the sort key {@code 0},
+     * so it comes first in the session's group.
+     */
+    private void sortEachSession(
+        SortedGroupBy bySession, PaneInfo pane, OutputReceiver<OutputT> receiver) {
+      try (SortedGroupBy sorted = bySession.sortAgain()) {
+        try (RecordCursor records = bySession.finishRecords()) {
+          SessionMerge.walk(records, new SessionsToSort(sorted));
+        }
+        try (GroupCursor out = sorted.finish()) {
+          while (out.next()) {
+            byte[] k = out.keyArray();
+            int keyLength = Varint.get(k, out.keyOffset());
+            int keyOffset = out.keyOffset() + Varint.size(keyLength);
+            long start = OrderedBytes.decodeLong(k, keyOffset + keyLength);
+            ValueCursor marker = out.values().cursor();
+            marker.next();
+            long end = OrderedBytes.decodeLong(marker.array(), marker.offset());
+            processSession(
+                keys().readKey(k, keyOffset, keyLength),
+                new IntervalWindow(new Instant(start), new Instant(end)),
+                new AfterFirst(out.values()),
+                pane,
+                receiver);
+          }
+        }
+      }
+    }
+
+    /**
+     * Adds each session's pairs and its end marker to the second sort: see {@link
+     * #sortEachSession}.
+     */
+    private final class SessionsToSort implements SessionMerge.Sessions {
+      private final SortedGroupBy sorted;
+      private final ByteSink session = new ByteSink();
+      private final ByteSink sortKey = new ByteSink();
+      private final byte[] marker = new byte[] {0};
+
+      SessionsToSort(SortedGroupBy sorted) {
+        this.sorted = sorted;
+      }
+
+      @Override
+      public void begin(byte[] bytes, int offset, int length, long start) {
+        session.clear();
+        session.write(bytes, offset, length);
+        session.writeLong(start ^ Long.MIN_VALUE);
+      }
+
+      @Override
+      public void value(byte[] bytes, int offset, int length) {
+        ByteSink pairKey = sortKeys.of(bytes, offset, length);
+        sortKey.clear();
+        sortKey.write(PAIR_SORT_KEY, 0, 1);
+        sortKey.write(pairKey.array(), 0, pairKey.length());
+        sorted.add(
+            session.array(),
+            0,
+            session.length(),
+            sortKey.array(),
+            0,
+            sortKey.length(),
+            bytes,
+            offset,
+            length);
+      }
+
+      @Override
+      public void end(long start, long end) {
+        byte[] endBytes = OrderedBytes.encodeLong(end);
+        sorted.add(
+            session.array(), 0, session.length(), marker, 0, 1, endBytes, 0, endBytes.length);
+      }
+    }
+  }
+
+  /** The byte in front of every pair's sort key in a session's second sort (its marker has 0). */
+  private static final byte[] PAIR_SORT_KEY = {1};
+
+  /** A group's values but the first. */
+  private record AfterFirst(GroupValues values) implements GroupValues {
+    @Override
+    public long count() {
+      return values.count() - 1;
+    }
+
+    @Override
+    public ValueCursor cursor() {
+      ValueCursor cursor = values.cursor();
+      cursor.next();
+      return cursor;
     }
   }
 

@@ -32,11 +32,16 @@ final class SessionKey<K> extends EngineKey<K> {
     keyBytes.clear();
     writeKey(key, keyBytes);
     out.clear();
-    out.writeVarint(keyBytes.length());
-    out.write(keyBytes.array(), 0, keyBytes.length());
-    out.writeLong(w.start().getMillis() ^ Long.MIN_VALUE);
-    out.writeLong(w.end().getMillis() ^ Long.MIN_VALUE);
+    write(keyBytes.array(), 0, keyBytes.length(), w.start().getMillis(), w.end().getMillis(), out);
     return out;
+  }
+
+  /** Appends the engine key of an encoded key in the window {@code [start, end)} to {@code out}. */
+  static void write(byte[] key, int offset, int length, long start, long end, ByteSink out) {
+    out.writeVarint(length);
+    out.write(key, offset, length);
+    out.writeLong(start ^ Long.MIN_VALUE);
+    out.writeLong(end ^ Long.MIN_VALUE);
   }
 
   @Override

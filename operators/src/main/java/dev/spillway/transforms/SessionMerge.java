@@ -13,8 +13,11 @@ import java.util.Arrays;
 final class SessionMerge {
   /** Receives each session: its key, its records' values, then its window. */
   interface Sessions {
-    /** A new session of the key {@code [varint length][key]} at {@code bytes[offset, +length)}. */
-    void begin(byte[] bytes, int offset, int length);
+    /**
+     * A new session of the key {@code [varint length][key]} at {@code bytes[offset, +length)},
+     * starting at {@code start} (epoch milliseconds; its end is known at {@link #end}).
+     */
+    void begin(byte[] bytes, int offset, int length, long start);
 
     void value(byte[] bytes, int offset, int length);
 
@@ -45,7 +48,7 @@ final class SessionMerge {
         }
         open = true;
         bounds.begin(k, boundsOff, SessionKey.BOUNDS_BYTES);
-        sessions.begin(key.array(), 0, key.length());
+        sessions.begin(key.array(), 0, key.length(), bounds.start());
       }
       sessions.value(sorted.valueArray(), sorted.valueOffset(), sorted.valueLength());
     }

@@ -499,7 +499,7 @@ public final class SpillingCombine {
                     private K key;
 
                     @Override
-                    public void begin(byte[] bytes, int offset, int length) {
+                    public void begin(byte[] bytes, int offset, int length, long start) {
                       key = keys().decodeKeyPart(bytes, offset, length);
                       pending.clear();
                     }

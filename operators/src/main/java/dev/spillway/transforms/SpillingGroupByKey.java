@@ -102,8 +102,9 @@ public final class SpillingGroupByKey<K, V>
    * pairs compare by their encoded bytes as unsigned, shorter first on a common prefix (encode
    * signed numbers order-preservingly); equal ones keep their order within a bundle. The values are
    * re-iterable as {@link GroupProcessor} says; they are sorted by an external sort, whose runs
-   * always go to disk, so prefer {@link #thenProcess} where order does not matter. Non-merging
-   * windows only: sessions are refused at {@code expand()}.
+   * always go to disk, so prefer {@link #thenProcess} where order does not matter. In {@code
+   * Sessions}, each merged session's pairs are sorted (in a second sort, once the session is
+   * known).
    *
    * <pre>{@code
    * events.apply(SpillingGroupByKey.<String, KV<Long, String>>create()
@@ -405,7 +406,7 @@ public final class SpillingGroupByKey<K, V>
                     private K key;
 
                     @Override
-                    public void begin(byte[] bytes, int offset, int length) {
+                    public void begin(byte[] bytes, int offset, int length, long start) {
                       key = keys().decodeKeyPart(bytes, offset, length);
                     }
 

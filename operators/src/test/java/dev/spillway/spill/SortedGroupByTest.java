@@ -201,4 +201,63 @@ public class SortedGroupByTest {
     }
     return out;
   }
+
+  /**
+   * {@code sortAgain}: each key's values, read from a first sort, sorted again by their own bytes
+   * in a second sort on the first's resources, at the 64 KiB minimum, where two engines' floors do
+   * not fit beside the first's output; every value once in its order, the pool empty afterwards.
+   */
+  @Test
+  public void aSecondSortOnTheSameResourcesSortsTheFirstsOutputAgain() {
+    Random random = new Random(4);
+    Map<ByteBuffer, List<byte[]>> model = new HashMap<>();
+    try (SortedGroupBy first = new SortedGroupBy(spill.config(64 << 10))) {
+      for (int i = 0; i < 20_000; i++) {
+        byte[] key = Keys.key(random, 40, 8);
+        byte[] value = Keys.value(random, 30);
+        first.add(key, 0, key.length, new byte[0], 0, 0, value, 0, value.length);
+        model.computeIfAbsent(ByteBuffer.wrap(key), k -> new ArrayList<>()).add(value);
+      }
+      try (SortedGroupBy again = first.sortAgain()) {
+        try (GroupCursor out = first.finish()) {
+          while (out.next()) {
+            ValueCursor values = out.values().cursor();
+            while (values.next()) {
+              again.add(
+                  out.keyArray(),
+                  out.keyOffset(),
+                  out.keyLength(),
+                  values.array(),
+                  values.offset(),
+                  values.length(),
+                  values.array(),
+                  values.offset(),
+                  values.length());
+            }
+          }
+        }
+        int keys = 0;
+        try (GroupCursor out = again.finish()) {
+          while (out.next()) {
+            List<byte[]> expected =
+                new ArrayList<>(
+                    model.get(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength())));
+            expected.sort(Arrays::compareUnsigned);
+            ValueCursor values = out.values().cursor();
+            for (byte[] e : expected) {
+              values.next();
+              assertArrayEquals(
+                  e,
+                  Arrays.copyOfRange(
+                      values.array(), values.offset(), values.offset() + values.length()));
+            }
+            assertEquals("no more values", false, values.next());
+            keys++;
+          }
+        }
+        assertEquals(model.size(), keys);
+      }
+      assertThat("both sorts spilled", first.stats().spillCount(), greaterThan(1L));
+    }
+  }
 }

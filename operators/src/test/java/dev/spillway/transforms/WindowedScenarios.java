@@ -165,29 +165,15 @@ public final class WindowedScenarios {
       Map<String, Long> modelSumsByWindow,
       SpillOptions options,
       Runner runner) {
-    // With allowed lateness, whether the built-in's on-time pane is also its last depends on
-    // how far the runner's watermark jumps at once (the DirectRunner's varies from run to run).
     PCollection<KV<String, Long>> in =
         input(p, name + "Events", events).apply(name + "Windowing", windowing);
     boolean sessions = in.getWindowingStrategy().needsMerge();
-    Panes panes =
-        !runner.panesMatchBuiltIn
-            ? Panes.NONE
-            : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
-                ? Panes.ALL
-                : Panes.ALL_BUT_IS_LAST;
+    Panes panes = panes(in, runner);
     PCollection<KV<String, Long>> ourSums =
         in.apply(
             name + "SpillingSum",
             SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
-    PCollection<KV<String, Long>> beamSums =
-        in.apply(name + "BeamSum", Combine.perKey(Sum.ofLongs()));
-    if (runner.builtInFiresEmptyPanes) {
-      // Events' values are positive: a sum of 0 is an empty pane.
-      beamSums =
-          beamSums.apply(
-              name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
-    }
+    PCollection<KV<String, Long>> beamSums = builtInSums(name, in, runner);
     PCollection<KV<String, Iterable<Long>>> ourGroups =
         in.apply(
             name + "SpillingGroup", SpillingGroupByKey.<String, Long>create().withOptions(options));
@@ -232,6 +218,33 @@ public final class WindowedScenarios {
             ourGroups.apply(name + "SumGroups", ParDo.of(new SumGroup())),
             firstPanes),
         modelSumsByWindow);
+  }
+
+  /**
+   * What of the panes the built-in's outputs in {@code in}'s windowing can be compared by: with
+   * allowed lateness, whether the built-in's on-time pane is also its last depends on how far the
+   * runner's watermark jumps at once (the DirectRunner's varies from run to run).
+   */
+  private static Panes panes(PCollection<?> in, Runner runner) {
+    return !runner.panesMatchBuiltIn
+        ? Panes.NONE
+        : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
+            ? Panes.ALL
+            : Panes.ALL_BUT_IS_LAST;
+  }
+
+  /**
+   * {@code Combine.perKey(Sum.ofLongs())} of {@code in}, without the empty panes some runners add.
+   */
+  private static PCollection<KV<String, Long>> builtInSums(
+      String name, PCollection<KV<String, Long>> in, Runner runner) {
+    PCollection<KV<String, Long>> sums = in.apply(name + "BeamSum", Combine.perKey(Sum.ofLongs()));
+    if (!runner.builtInFiresEmptyPanes) {
+      return sums;
+    }
+    // Events' values are positive: a sum of 0 is an empty pane.
+    return sums.apply(
+        name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
   }
 
   /** {@code sums}, or when {@code only} those of the first pane of their key and window. */
@@ -653,7 +666,7 @@ public final class WindowedScenarios {
    * SpillingGroupByKey#thenProcessSorted}), summing each key's values, beside {@code
    * Combine.perKey(Sum.ofLongs())}: each output in the built-in's window, at its timestamp, in its
    * pane, for fixed windows with the earliest timestamps, sliding windows with the latest, the
-   * global window and sessions (processed unsorted: the sorted form refuses them).
+   * global window and sessions.
    */
   public static void processedGroups(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(13, 1_500, 40, 1_000);
@@ -689,7 +702,7 @@ public final class WindowedScenarios {
 
   /**
    * {@code thenProcess} and {@code thenProcessSorted} summing each key's values in {@code
-   * windowing}, beside {@code Combine.perKey(Sum.ofLongs())}; in sessions {@code thenProcess} only.
+   * windowing}, beside {@code Combine.perKey(Sum.ofLongs())}.
    */
   static void processedBesideBuiltIn(
       Pipeline p,
@@ -701,12 +714,7 @@ public final class WindowedScenarios {
     PCollection<KV<String, Long>> in =
         input(p, name + "Events", events).apply(name + "Windowing", windowing);
     boolean sessions = in.getWindowingStrategy().needsMerge();
-    Panes panes =
-        !runner.panesMatchBuiltIn || (sessions && !runner.sessionCombinePanesMatch)
-            ? Panes.NONE
-            : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
-                ? Panes.ALL
-                : Panes.ALL_BUT_IS_LAST;
+    Panes panes = sessions && !runner.sessionCombinePanesMatch ? Panes.NONE : panes(in, runner);
     KvCoder<String, Long> outputCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollection<KV<String, Long>> processed =
         in.apply(
@@ -715,19 +723,9 @@ public final class WindowedScenarios {
                 .withOptions(options)
                 .thenProcess(new SumValues())
                 .withOutputCoder(outputCoder));
-    PCollection<KV<String, Long>> beamSums =
-        in.apply(name + "BeamSums", Combine.perKey(Sum.ofLongs()));
-    if (runner.builtInFiresEmptyPanes) {
-      // Events' values are positive: a sum of 0 is an empty pane.
-      beamSums =
-          beamSums.apply(
-              name + "NoEmptyBeamSums", Filter.by((KV<String, Long> e) -> e.getValue() != 0));
-    }
-    PCollection<String> beams = beamSums.apply(name + "DescribeBeams", describe(panes));
+    PCollection<String> beams =
+        builtInSums(name, in, runner).apply(name + "DescribeBeams", describe(panes));
     assertSame(name, processed.apply(name + "DescribeProcessed", describe(panes)), beams);
-    if (sessions) {
-      return;
-    }
     PCollection<KV<String, Long>> sorted =
         in.apply(
                 name + "Pairs",

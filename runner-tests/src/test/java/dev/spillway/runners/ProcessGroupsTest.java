@@ -284,20 +284,7 @@ public class ProcessGroupsTest {
   @Test
   public void sessionsLargerThanTheBudgetAreProcessedInTheirMergedWindows() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    Random random = new Random(31);
-    List<TimestampedValue<KV<String, Long>>> events = new ArrayList<>();
-    for (int i = 0; i < 40_000; i++) {
-      boolean hot = i % 2 == 0;
-      // The hot key's events 1 ms apart on average: one session; the others sparse.
-      long time = hot ? random.nextInt(20_000) : random.nextInt(2_000_000) - 1_000_000;
-      String key = hot ? "hot" : "k" + random.nextInt(200);
-      events.add(TimestampedValue.of(KV.of(key, 1L + random.nextInt(1 << 20)), new Instant(time)));
-    }
-    PCollection<KV<String, Long>> in =
-        WindowedScenarios.input(p, "Events", events)
-            .apply(
-                Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(5_000)))
-                    .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    PCollection<KV<String, Long>> in = sessionEvents();
     PCollection<KV<String, Long>> ours =
         in.apply(
             "Ours",
@@ -305,6 +292,65 @@ public class ProcessGroupsTest {
                 .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
                 .thenProcess(new CountTwiceByName())
                 .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    countsAsTheBuiltInGroupsGiveThem(in, ours, dir);
+  }
+
+  /**
+   * The sorted form in sessions: each merged session's pairs in the order of their keys (the
+   * processor fails otherwise), read twice, the counts and their windows, timestamps and panes as a
+   * count after Beam's {@code GroupByKey}; the hot session holds more pairs than the budget.
+   */
+  @Test
+  public void sortedSessionsLargerThanTheBudgetComeOrderedByTheirPairsKeys() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    PCollection<KV<String, Long>> in = sessionEvents();
+    PCollection<KV<String, Long>> ours =
+        in.apply(
+                "Pairs",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                    // Pair keys in no order of the input's: the value scrambled.
+                    .via(e -> KV.of(e.getKey(), KV.of(e.getValue() * 0x9E3779B97F4A7C15L, 1L))))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(), KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of())))
+            .apply(
+                "Ours",
+                SpillingGroupByKey.<String, KV<Long, Long>>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 128 << 10))
+                    .thenProcessSorted(new CountOrderedTwice())
+                    .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    countsAsTheBuiltInGroupsGiveThem(in, ours, dir);
+  }
+
+  /**
+   * 40,000 events in sessions of a 5 s gap, with the earliest timestamps: half of them a hot key's,
+   * 1 ms apart on average (one session), the rest 200 keys' with several sessions each.
+   */
+  private PCollection<KV<String, Long>> sessionEvents() {
+    Random random = new Random(31);
+    List<TimestampedValue<KV<String, Long>>> events = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) {
+      boolean hot = i % 2 == 0;
+      long time = hot ? random.nextInt(20_000) : random.nextInt(2_000_000) - 1_000_000;
+      String key = hot ? "hot" : "k" + random.nextInt(200);
+      events.add(TimestampedValue.of(KV.of(key, 1L + random.nextInt(1 << 20)), new Instant(time)));
+    }
+    return WindowedScenarios.input(p, "Events", events)
+        .apply(
+            Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(5_000)))
+                .withTimestampCombiner(TimestampCombiner.EARLIEST));
+  }
+
+  /**
+   * Asserts that {@code ours}, a count per key and session, is what counting after Beam's {@code
+   * GroupByKey} gives, window, timestamp and pane; that the hot session was one of more values than
+   * the budget holds; then runs the pipeline and checks it spilled and left nothing in {@code dir}.
+   */
+  private void countsAsTheBuiltInGroupsGiveThem(
+      PCollection<KV<String, Long>> in, PCollection<KV<String, Long>> ours, Path dir) {
     PCollection<KV<String, Long>> beams =
         in.apply("Beam", GroupByKey.create())
             .apply(
@@ -320,7 +366,7 @@ public class ProcessGroupsTest {
         .satisfies(
             hot -> {
               assertThat("one hot session", Iterables.size(hot), is(1));
-              // About 8 bytes a value: more than the 128 KiB budget holds.
+              // 8 bytes or more a value with its timestamp: more than 128 KiB.
               assertThat(hot.iterator().next().getValue(), greaterThan(19_000L));
               return null;
             });
@@ -328,29 +374,6 @@ public class ProcessGroupsTest {
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
-  }
-
-  /** The sorted form takes non-merging windows only, and says what to use for sessions. */
-  @Test
-  public void sortedGroupsRefuseSessions() {
-    PCollection<KV<Integer, KV<Long, Long>>> in =
-        p.apply(
-                Create.of(KV.of(1, KV.of(1L, 1L)))
-                    .withCoder(
-                        KvCoder.of(
-                            VarIntCoder.of(),
-                            KvCoder.of(BigEndianLongCoder.of(), VarLongCoder.of()))))
-            .apply(Window.into(Sessions.withGapDuration(Duration.millis(10))));
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                in.apply(
-                    SpillingGroupByKey.<Integer, KV<Long, Long>>create()
-                        .thenProcessSorted(new SumSortedPairs())));
-    assertThat(e.getMessage(), containsString("non-merging windows only"));
-    assertThat(e.getMessage(), containsString("thenProcess"));
-    p.enableAbandonedNodeEnforcement(false);
   }
 
   /** A key and its values counted twice, failing if the two counts differ. */
@@ -366,15 +389,32 @@ public class ProcessGroupsTest {
     }
   }
 
-  /** Sums a key's pairs' values. */
-  static final class SumSortedPairs extends GroupProcessor<Integer, KV<Long, Long>, Long> {
+  /** A key's pairs counted twice, failing unless they come in their keys' order both times. */
+  static final class CountOrderedTwice
+      extends GroupProcessor<String, KV<Long, Long>, KV<String, Long>> {
     @Override
-    public void process(Integer key, Iterable<KV<Long, Long>> values, Context<Long> c) {
-      long sum = 0;
-      for (KV<Long, Long> v : values) {
-        sum += v.getValue();
+    public void process(String key, Iterable<KV<Long, Long>> values, Context<KV<String, Long>> c) {
+      long first = countOrdered(key, values);
+      long second = countOrdered(key, values);
+      if (first != second) {
+        throw new AssertionError(key + ": " + first + " pairs, then " + second);
       }
-      c.output(sum);
+      c.output(KV.of(key, first));
+    }
+
+    private static long countOrdered(String key, Iterable<KV<Long, Long>> values) {
+      long n = 0;
+      long last = Long.MIN_VALUE;
+      for (KV<Long, Long> v : values) {
+        // Big-endian bytes compare as unsigned: the order of the longs plus 2^63.
+        long k = v.getKey() ^ Long.MIN_VALUE;
+        if (n > 0 && k < last) {
+          throw new AssertionError(key + ": pair key " + v.getKey() + " out of order");
+        }
+        last = k;
+        n++;
+      }
+      return n;
     }
   }
 

@@ -68,11 +68,26 @@ final class PipelineSupport {
       }
     }
 
+    /**
+     * Flink's own shutdown hooks delete their directories under {@code root} at the same time, and
+     * a walk that meets a file they just deleted fails: walk again, a few times (one such failure
+     * left the whole directory in one run of a test class).
+     */
     private static void deleteQuietly(Path root) {
-      try (Stream<Path> all = Files.walk(root)) {
-        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException | UncheckedIOException e) {
-        // the JVM is exiting; a leftover is all that can happen
+      for (int attempt = 0; attempt < 20 && Files.exists(root); attempt++) {
+        try (Stream<Path> all = Files.walk(root)) {
+          all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+          // a file deleted under the walk by another hook: the next attempt walks what is left
+        }
+        if (Files.exists(root)) {
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
       }
     }
   }

@@ -44,7 +44,8 @@ final class PipelineSupport {
   /**
    * A private temporary directory for the embedded Flink clusters of this JVM's tests, deleted when
    * the JVM exits: Flink otherwise leaves {@code flink-web-upload} (and its RPC jar) in {@code
-   * java.io.tmpdir}. Pointed to by a generated configuration directory.
+   * java.io.tmpdir}. Pointed to by a generated configuration directory, which also gives the
+   * clusters more network buffers.
    */
   private static final class LocalFlinkTemp {
     static final Path CONF;
@@ -60,7 +61,12 @@ final class PipelineSupport {
                 + "\n"
                 + "web.tmpdir: "
                 + Files.createDirectories(root.resolve("web"))
-                + "\n");
+                + "\n"
+                // Twice Flink's 64 MiB default of network buffers: the windowing tests' jobs hold
+                // dozens of shuffles, and one fresh-clone CI run failed with "Insufficient number
+                // of network buffers: required 2, but only 1 available" of 2048.
+                + "taskmanager.memory.network.min: 128m\n"
+                + "taskmanager.memory.network.max: 128m\n");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
         CONF = conf;
       } catch (IOException e) {

@@ -265,10 +265,6 @@ public final class ProcessGroups<K, V, OutputT>
   }
 
   /**
-   * Brings each key's values of one shuffled shard together sorted by the encoding of their own
-   * keys (the values are pairs), and runs the processor on them.
-   */
-  /**
    * A merge step on a {@link SortedGroupBy}: for the sorted form, with the sort keys of the pairs
    * its values are.
    */
@@ -307,6 +303,10 @@ public final class ProcessGroups<K, V, OutputT>
     }
   }
 
+  /**
+   * Brings each key's values of one shuffled shard together sorted by the encoding of their own
+   * keys (the values are pairs), and runs the processor on them.
+   */
   static final class MergeSortedFn<K, V, OutputT> extends SortingStepFn<K, V, OutputT> {
     private static final long serialVersionUID = 1L;
 

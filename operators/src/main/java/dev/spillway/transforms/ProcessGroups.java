@@ -164,25 +164,25 @@ public final class ProcessGroups<K, V, OutputT>
         Firing firing,
         OutputReceiver<OutputT> receiver) {
       if (firing.empty()) {
-        run(k, List.of(), k.window().maxTimestamp(), receiver);
+        run(k.key(), List.of(), new Context<>(receiver, k.window(), k.window().maxTimestamp()));
         return;
       }
       Instant timestamp =
           firing.outputTime(k.window(), () -> time.of(k.window(), inputsTimestamp(groupValues)));
+      runStreamed(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
+    }
+
+    /**
+     * Runs the processor on {@code groupValues} streamed from the engine, valid during the call.
+     */
+    private void runStreamed(
+        K key, GroupValues groupValues, GroupProcessor.Context<OutputT> context) {
       StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
       try {
-        run(k, streamed, timestamp, receiver);
+        run(key, streamed, context);
       } finally {
         streamed.close();
       }
-    }
-
-    private void run(
-        EngineKey.Decoded<K> k,
-        Iterable<V> groupValues,
-        Instant timestamp,
-        OutputReceiver<OutputT> receiver) {
-      run(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
     }
 
     private void run(K key, Iterable<V> groupValues, GroupProcessor.Context<OutputT> context) {
@@ -204,12 +204,7 @@ public final class ProcessGroups<K, V, OutputT>
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
       Instant timestamp = new Instant(time.of(window, inputsTimestamp(groupValues)));
-      StreamedValues<V> streamed = new StreamedValues<>(groupValues, values, prefixBytes());
-      try {
-        run(key, streamed, new SessionContext<>(receiver, window, timestamp, pane));
-      } finally {
-        streamed.close();
-      }
+      runStreamed(key, groupValues, new SessionContext<>(receiver, window, timestamp, pane));
     }
 
     /** The combined timestamp of a group's values, when outputs take it (a pass over them). */

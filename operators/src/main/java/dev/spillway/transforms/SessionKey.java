@@ -32,16 +32,11 @@ final class SessionKey<K> extends EngineKey<K> {
     keyBytes.clear();
     writeKey(key, keyBytes);
     out.clear();
-    write(keyBytes.array(), 0, keyBytes.length(), w.start().getMillis(), w.end().getMillis(), out);
+    out.writeVarint(keyBytes.length());
+    out.write(keyBytes.array(), 0, keyBytes.length());
+    out.writeLong(w.start().getMillis() ^ Long.MIN_VALUE);
+    out.writeLong(w.end().getMillis() ^ Long.MIN_VALUE);
     return out;
-  }
-
-  /** Appends the engine key of an encoded key in the window {@code [start, end)} to {@code out}. */
-  static void write(byte[] key, int offset, int length, long start, long end, ByteSink out) {
-    out.writeVarint(length);
-    out.write(key, offset, length);
-    out.writeLong(start ^ Long.MIN_VALUE);
-    out.writeLong(end ^ Long.MIN_VALUE);
   }
 
   @Override
@@ -75,12 +70,12 @@ final class SessionKey<K> extends EngineKey<K> {
   }
 
   /** The start of the record's window, in epoch milliseconds. */
-  static long start(byte[] bytes, int offset, int length) {
+  private static long start(byte[] bytes, int offset, int length) {
     return OrderedBytes.decodeLong(bytes, offset + length - BOUNDS_BYTES);
   }
 
   /** The end (exclusive) of the record's window, in epoch milliseconds. */
-  static long end(byte[] bytes, int offset, int length) {
+  private static long end(byte[] bytes, int offset, int length) {
     return OrderedBytes.decodeLong(bytes, offset + length - 8);
   }
 }

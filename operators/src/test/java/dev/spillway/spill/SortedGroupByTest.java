@@ -52,15 +52,7 @@ public class SortedGroupByTest {
               Comparator.<Entry, byte[]>comparing(Entry::sortKey, Arrays::compareUnsigned)
                   .thenComparingLong(Entry::seq));
           for (int pass = 0; pass < 2; pass++) {
-            ValueCursor values = out.values().cursor();
-            for (Entry e : expected) {
-              values.next();
-              assertArrayEquals(
-                  e.value(),
-                  Arrays.copyOfRange(
-                      values.array(), values.offset(), values.offset() + values.length()));
-            }
-            assertEquals("no more values", false, values.next());
+            assertValues(out.values(), expected.stream().map(Entry::value).toList());
           }
           assertEquals(expected.size(), out.values().count());
         }
@@ -155,15 +147,7 @@ public class SortedGroupByTest {
           }
           assertEquals("session end", end, splitter.end);
           for (int pass = 0; pass < 2; pass++) {
-            ValueCursor values = out.values().cursor();
-            for (Entry e : expected) {
-              values.next();
-              assertArrayEquals(
-                  e.value(),
-                  Arrays.copyOfRange(
-                      values.array(), values.offset(), values.offset() + values.length()));
-            }
-            assertEquals("no more values", false, values.next());
+            assertValues(out.values(), expected.stream().map(Entry::value).toList());
           }
           largest = Math.max(largest, expected.size() * 40L);
           groupsOut++;
@@ -243,15 +227,7 @@ public class SortedGroupByTest {
                 new ArrayList<>(
                     model.get(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength())));
             expected.sort(Arrays::compareUnsigned);
-            ValueCursor values = out.values().cursor();
-            for (byte[] e : expected) {
-              values.next();
-              assertArrayEquals(
-                  e,
-                  Arrays.copyOfRange(
-                      values.array(), values.offset(), values.offset() + values.length()));
-            }
-            assertEquals("no more values", false, values.next());
+            assertValues(out.values(), expected);
             keys++;
           }
         }
@@ -259,5 +235,17 @@ public class SortedGroupByTest {
       }
       assertThat("both sorts spilled", first.stats().spillCount(), greaterThan(1L));
     }
+  }
+
+  /** Asserts that a cursor of {@code values} gives {@code expected}, in order, and nothing more. */
+  private static void assertValues(GroupValues values, List<byte[]> expected) {
+    ValueCursor cursor = values.cursor();
+    for (byte[] e : expected) {
+      cursor.next();
+      assertArrayEquals(
+          e,
+          Arrays.copyOfRange(cursor.array(), cursor.offset(), cursor.offset() + cursor.length()));
+    }
+    assertEquals("no more values", false, cursor.next());
   }
 }

@@ -117,11 +117,11 @@ public final class ProcessGroups<K, V, OutputT>
       merge = new MergeProcessFn<>(kv, windowing, resolved, processor);
     }
     return TwoPhase.expand(
-        input,
-        windowing,
-        new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, resolved),
-        merge,
-        coder);
+            input,
+            windowing,
+            new SpillingGroupByKey.PartialGroupFn<>(kv, windowing, resolved),
+            merge)
+        .setCoder(coder);
   }
 
   @Override

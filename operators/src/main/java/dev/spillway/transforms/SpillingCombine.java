@@ -11,6 +11,7 @@ import dev.spillway.spill.ValueCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -46,9 +47,11 @@ import org.joda.time.Instant;
  * <p>The output is what {@code Combine.perKey(fn)} gives on the same input, window for window: each
  * key once per window (per merged session with {@code Sessions}), at the timestamp the input's
  * {@code TimestampCombiner} gives, in the pane the runner's own {@code GroupByKey} would fire,
- * never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder, bounded
- * input, non-merging windows or {@code Sessions}, and a trigger that fires once at the end of the
- * window; {@code expand()} names what is not met. Publishes Beam counters {@code
+ * never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder, a coder
+ * for the CombineFn's accumulators (they are spilled), bounded input, non-merging windows or {@code
+ * Sessions}, and a trigger that fires once at the end of the window; {@code expand()} names what is
+ * not met. A CombineFn that gives no coder for its outputs leaves the output's coder to the user,
+ * as after {@code Combine.perKey}. Publishes Beam counters {@code
  * spillway/spillCount}, {@code memoryBytesSpilled} and {@code diskBytesSpilled}.
  */
 public final class SpillingCombine {
@@ -140,20 +143,16 @@ public final class SpillingCombine {
       KvCoder<K, InputT> kv = InputChecks.keyedInput(name, input);
       Windowing windowing = Windowing.of(name, input);
       Coder<AccumT> accumulatorCoder;
-      Coder<OutputT> outputCoder;
       try {
         accumulatorCoder =
             combineFn.getAccumulatorCoder(
                 input.getPipeline().getCoderRegistry(), kv.getValueCoder());
-        outputCoder =
-            combineFn.getDefaultOutputCoder(
-                input.getPipeline().getCoderRegistry(), kv.getValueCoder());
       } catch (CannotProvideCoderException e) {
         throw new IllegalStateException(
             name
-                + " needs coders for the accumulators and outputs of "
+                + " spills accumulators, so it needs a coder for those of "
                 + combineFn
-                + ": "
+                + " (override getAccumulatorCoder or register one): "
                 + e.getMessage(),
             e);
       }
@@ -166,12 +165,29 @@ public final class SpillingCombine {
               accumulatorCoder,
               windowing,
               expandedWith);
-      return TwoPhase.expand(
-          input,
-          windowing,
-          steps.partial(),
-          steps.merge(),
-          KvCoder.of(kv.getKeyCoder(), outputCoder));
+      PCollection<KV<K, OutputT>> output =
+          TwoPhase.expand(input, windowing, steps.partial(), steps.merge());
+      outputCoder(combineFn, input, kv)
+          .ifPresent(coder -> output.setCoder(KvCoder.of(kv.getKeyCoder(), coder)));
+      return output;
+    }
+
+    /**
+     * The output's value coder when the registry provides one; otherwise none, and the user sets
+     * the output's coder, as after {@code Combine.perKey} (whose {@code GroupedValues} leaves coder
+     * inference for later when the CombineFn gives none).
+     */
+    private static <AccumT, OutputT, K, InputT> Optional<Coder<OutputT>> outputCoder(
+        CombineFn<InputT, AccumT, OutputT> combineFn,
+        PCollection<KV<K, InputT>> input,
+        KvCoder<K, InputT> kv) {
+      try {
+        return Optional.of(
+            combineFn.getDefaultOutputCoder(
+                input.getPipeline().getCoderRegistry(), kv.getValueCoder()));
+      } catch (CannotProvideCoderException e) {
+        return Optional.empty();
+      }
     }
 
     /** {@code SpillingCombine.perKey(SumLong)}, as Beam names {@code Combine.perKey(SumLong)}. */

@@ -77,11 +77,8 @@ public final class SpillingGroupByKey<K, V>
             ? new MergeSessionsFn<>(kv, windowing, expandedWith)
             : new MergeGroupFn<>(kv, windowing, expandedWith);
     return TwoPhase.expand(
-        input,
-        windowing,
-        new PartialGroupFn<>(kv, windowing, expandedWith),
-        merge,
-        KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
+            input, windowing, new PartialGroupFn<>(kv, windowing, expandedWith), merge)
+        .setCoder(KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
   }
 
   /**

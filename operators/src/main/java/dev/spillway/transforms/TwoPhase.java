@@ -1,7 +1,6 @@
 package dev.spillway.transforms;
 
 import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -25,14 +24,14 @@ final class TwoPhase {
   /**
    * Applies the two steps to {@code input}: {@code merge} is the merge step for the input's
    * windowing (one that merges sessions when {@link Windowing#sessions()}). The blocks cross the
-   * shuffle as {@link BlockTransport} chooses for the partial step's options on the runner.
+   * shuffle as {@link BlockTransport} chooses for the partial step's options on the runner. The
+   * output's coder is the caller's to set.
    */
   static <InputT, OutputT> PCollection<OutputT> expand(
       PCollection<InputT> input,
       Windowing windowing,
       ShuffleStepFn<?, InputT, KV<Integer, byte[]>> partial,
-      ShuffleStepFn<?, KV<Integer, Iterable<byte[]>>, OutputT> merge,
-      Coder<OutputT> outputCoder) {
+      ShuffleStepFn<?, KV<Integer, Iterable<byte[]>>, OutputT> merge) {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
     partial.shuffleThrough(transport);
@@ -47,7 +46,6 @@ final class TwoPhase {
     PCollection<OutputT> output =
         shuffled.apply(
             windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(merge));
-    output.setCoder(outputCoder);
     output.setWindowingStrategyInternal(windowing.output());
     return output;
   }

@@ -9,6 +9,7 @@ import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,10 +19,13 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -250,6 +254,106 @@ public class SpillingCombineTest {
               + "|"
               + e.getValue());
     }
+  }
+
+  /** A result type no coder is registered for. */
+  static final class Total implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final long sum;
+
+    Total(long sum) {
+      this.sum = sum;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Total && ((Total) o).sum == sum;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(sum);
+    }
+
+    @Override
+    public String toString() {
+      return "Total(" + sum + ")";
+    }
+  }
+
+  /** Sums into a {@link Total}, giving an accumulator coder but no output coder. */
+  static final class SumToTotal extends Combine.CombineFn<Long, long[], Total> {
+    @Override
+    public long[] createAccumulator() {
+      return new long[1];
+    }
+
+    @Override
+    public long[] addInput(long[] sum, Long value) {
+      sum[0] += value;
+      return sum;
+    }
+
+    @Override
+    public long[] mergeAccumulators(Iterable<long[]> sums) {
+      long[] merged = new long[1];
+      for (long[] sum : sums) {
+        merged[0] += sum[0];
+      }
+      return merged;
+    }
+
+    @Override
+    public Total extractOutput(long[] sum) {
+      return new Total(sum[0]);
+    }
+
+    @Override
+    public Coder<long[]> getAccumulatorCoder(CoderRegistry registry, Coder<Long> inputCoder) {
+      return SerializableCoder.of(long[].class);
+    }
+
+    @Override
+    public Coder<Total> getDefaultOutputCoder(CoderRegistry registry, Coder<Long> inputCoder)
+        throws CannotProvideCoderException {
+      throw new CannotProvideCoderException("no coder is registered for Total");
+    }
+  }
+
+  /**
+   * A CombineFn that gives no output coder: after {@code Combine.perKey} the user sets one on the
+   * output, so after ours too (it was refused at expand), and without one both fail by Beam's
+   * message.
+   */
+  @Test
+  public void anOutputCoderTheCombineFnCannotGiveIsTheUsersToSet() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<String, Long>> data = input(9, 30_000, 1_200);
+    Map<String, Long> sums = new HashMap<>();
+    data.forEach(kv -> sums.merge(kv.getKey(), kv.getValue(), Long::sum));
+    List<KV<String, Total>> expected = new ArrayList<>();
+    sums.forEach((k, v) -> expected.add(KV.of(k, new Total(v))));
+    Coder<KV<String, Total>> coder =
+        KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(Total.class));
+    PCollection<KV<String, Long>> in = p.apply(Create.of(data));
+    PCollection<KV<String, Total>> ours =
+        in.apply(
+            "Spilling",
+            SpillingCombine.<String, Long, Total>perKey(new SumToTotal())
+                .withOptions(PipelineSupport.smallBudget(dir, 128 << 10)));
+    PCollection<KV<String, Total>> beams = in.apply("Beam", Combine.perKey(new SumToTotal()));
+    IllegalStateException ourError = assertThrows(IllegalStateException.class, ours::getCoder);
+    IllegalStateException beamError = assertThrows(IllegalStateException.class, beams::getCoder);
+    assertThat(ourError.getMessage(), containsString("Unable to return a default Coder"));
+    assertThat(beamError.getMessage(), containsString("Unable to return a default Coder"));
+    ours.setCoder(coder);
+    beams.setCoder(coder);
+    PipelineAsserts.assertSameElements(ours, expected);
+    PipelineAsserts.assertSameElements(beams, expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test

@@ -162,14 +162,24 @@ public final class ProcessGroups<K, V, OutputT>
         EngineKey.Decoded<K> k,
         GroupValues groupValues,
         Firing firing,
+        PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
       if (firing.empty()) {
-        run(k.key(), List.of(), new Context<>(receiver, k.window(), k.window().maxTimestamp()));
+        run(k.key(), List.of(), context(receiver, k.window(), k.window().maxTimestamp(), pane));
         return;
       }
       Instant timestamp =
           firing.outputTime(k.window(), () -> time.of(k.window(), inputsTimestamp(groupValues)));
-      runStreamed(k.key(), groupValues, new Context<>(receiver, k.window(), timestamp));
+      runStreamed(k.key(), groupValues, context(receiver, k.window(), timestamp, pane));
+    }
+
+    /**
+     * A group's context: outputs go into {@code window} at {@code timestamp}, in the pane the step
+     * gives for the shuffle's {@code pane}.
+     */
+    private GroupProcessor.Context<OutputT> context(
+        OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp, PaneInfo pane) {
+      return new Context<>(receiver, window, timestamp, outputPane(pane));
     }
 
     /**
@@ -204,7 +214,7 @@ public final class ProcessGroups<K, V, OutputT>
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
       Instant timestamp = new Instant(time.of(window, inputsTimestamp(groupValues)));
-      runStreamed(key, groupValues, new SessionContext<>(receiver, window, timestamp, pane));
+      runStreamed(key, groupValues, context(receiver, window, timestamp, pane));
     }
 
     /** The combined timestamp of a group's values, when outputs take it (a pass over them). */
@@ -255,7 +265,7 @@ public final class ProcessGroups<K, V, OutputT>
               groupShard(
                   groups,
                   shard.getValue(),
-                  (k, groupValues) -> process(k, groupValues, firing, receiver)));
+                  (k, groupValues) -> process(k, groupValues, firing, pane, receiver)));
     }
   }
 
@@ -335,6 +345,7 @@ public final class ProcessGroups<K, V, OutputT>
                     keys().decode(out.keyArray(), out.keyOffset(), out.keyLength()),
                     out.values(),
                     firing,
+                    pane,
                     receiver);
               }
             }
@@ -506,16 +517,6 @@ public final class ProcessGroups<K, V, OutputT>
   }
 
   private record Context<OutputT>(
-      DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp)
-      implements GroupProcessor.Context<OutputT> {
-    @Override
-    public void output(OutputT output) {
-      receiver.outputWithTimestamp(output, timestamp);
-    }
-  }
-
-  /** A session's context: outputs go into its merged window, with the shuffle's pane. */
-  private record SessionContext<OutputT>(
       DoFn.OutputReceiver<OutputT> receiver, BoundedWindow window, Instant timestamp, PaneInfo pane)
       implements GroupProcessor.Context<OutputT> {
     @Override

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -28,6 +29,8 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
   private final boolean sessions;
   private final boolean closingPaneRepeats;
   private final boolean closingPaneEmpty;
+  private final boolean stampedAtWindowEnd;
+  private final RunnerGrouping grouping;
   final SpillOptions options;
 
   /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
@@ -41,7 +44,38 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     this.sessions = windowing.sessions();
     this.closingPaneRepeats = windowing.closingPaneRepeats();
     this.closingPaneEmpty = windowing.closingPaneEmpty();
+    this.stampedAtWindowEnd = windowing.stampedAtWindowEnd();
+    this.grouping = windowing.grouping();
     this.options = options;
+  }
+
+  /**
+   * Unbounded when blocks cross the shuffle stamped at their window's end ({@link
+   * Windowing#stampedAtWindowEnd}): a merge step outputs each result at its own time, before the
+   * shuffled element's, on batch runners where nothing is late. Otherwise none, Beam's default.
+   */
+  @Override
+  @SuppressWarnings("deprecation") // The skew is deprecated for users; runners still respect it.
+  public Duration getAllowedTimestampSkew() {
+    return stampedAtWindowEnd ? Duration.millis(Long.MAX_VALUE) : Duration.ZERO;
+  }
+
+  /** The pane a merge step gives its outputs for the shuffle's firing {@code pane}. */
+  PaneInfo outputPane(PaneInfo pane) {
+    return stampedAtWindowEnd ? grouping.paneOfGatheredGroup(pane) : pane;
+  }
+
+  /**
+   * Outputs a merge step's result {@code value} at {@code timestamp} into {@code window}, in the
+   * pane it gives for the shuffle's firing {@code pane} ({@link #outputPane}).
+   */
+  <T> void output(
+      DoFn.OutputReceiver<T> receiver,
+      T value,
+      Instant timestamp,
+      BoundedWindow window,
+      PaneInfo pane) {
+    receiver.outputWindowedValue(value, timestamp, List.of(window), outputPane(pane));
   }
 
   @Setup

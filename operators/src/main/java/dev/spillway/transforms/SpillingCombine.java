@@ -51,8 +51,8 @@ import org.joda.time.Instant;
  * for the CombineFn's accumulators (they are spilled), bounded input, non-merging windows or {@code
  * Sessions}, and a trigger that fires once at the end of the window; {@code expand()} names what is
  * not met. A CombineFn that gives no coder for its outputs leaves the output's coder to the user,
- * as after {@code Combine.perKey}. Publishes Beam counters {@code
- * spillway/spillCount}, {@code memoryBytesSpilled} and {@code diskBytesSpilled}.
+ * as after {@code Combine.perKey}. Publishes Beam counters {@code spillway/spillCount}, {@code
+ * memoryBytesSpilled} and {@code diskBytesSpilled}.
  */
 public final class SpillingCombine {
   private SpillingCombine() {}
@@ -445,16 +445,22 @@ public final class SpillingCombine {
                 EngineKey.Decoded<K> k =
                     keys().decode(out.keyArray(), out.keyOffset(), out.keyLength());
                 if (firing.empty()) {
-                  receiver.outputWithTimestamp(
+                  output(
+                      receiver,
                       KV.of(k.key(), fn.extractOutput(fn.createAccumulator())),
-                      k.window().maxTimestamp());
+                      k.window().maxTimestamp(),
+                      k.window(),
+                      pane);
                   continue;
                 }
                 A held = out.accumulator();
-                receiver.outputWithTimestamp(
+                output(
+                    receiver,
                     KV.of(k.key(), fn.extractOutput(accumulation.accumulator(held))),
                     firing.outputTime(
-                        k.window(), () -> time.of(k.window(), accumulation.millis(held))));
+                        k.window(), () -> time.of(k.window(), accumulation.millis(held))),
+                    k.window(),
+                    pane);
               }
             }
           });
@@ -536,10 +542,11 @@ public final class SpillingCombine {
                       pending.clear();
                       IntervalWindow window =
                           new IntervalWindow(new Instant(start), new Instant(end));
-                      receiver.outputWindowedValue(
+                      output(
+                          receiver,
                           KV.of(key, fn.extractOutput(accumulation.accumulator(held))),
                           new Instant(time.of(window, accumulation.millis(held))),
-                          List.of(window),
+                          window,
                           pane);
                     }
                   });

@@ -352,8 +352,12 @@ public final class SpillingGroupByKey<K, V>
                   shard.getValue(),
                   (k, groupValues) -> {
                     if (firing.empty()) {
-                      receiver.outputWithTimestamp(
-                          KV.of(k.key(), List.of()), k.window().maxTimestamp());
+                      output(
+                          receiver,
+                          KV.of(k.key(), List.of()),
+                          k.window().maxTimestamp(),
+                          k.window(),
+                          pane);
                       return;
                     }
                     ValueCursor cursor = groupValues.cursor();
@@ -362,7 +366,8 @@ public final class SpillingGroupByKey<K, V>
                     }
                     Instant time =
                         firing.outputTime(k.window(), () -> collected.outputMillis(k.window()));
-                    receiver.outputWithTimestamp(KV.of(k.key(), collected.take(values)), time);
+                    output(
+                        receiver, KV.of(k.key(), collected.take(values)), time, k.window(), pane);
                   }));
     }
   }
@@ -417,10 +422,11 @@ public final class SpillingGroupByKey<K, V>
                       IntervalWindow window =
                           new IntervalWindow(new Instant(start), new Instant(end));
                       long millis = collected.outputMillis(window);
-                      receiver.outputWindowedValue(
+                      output(
+                          receiver,
                           KV.of(key, collected.take(values)),
                           new Instant(millis),
-                          List.of(window),
+                          window,
                           pane);
                     }
                   });

@@ -55,14 +55,23 @@ import org.joda.time.Duration;
  * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner gives
  * {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code NO_FIRING}
  * for the others, and a shuffle with the same windowing takes the same path.
+ *
+ * <p>Except where that path would hold a shard on the heap: Flink's DataSet translation and Spark
+ * stream only groups stamped at their window's end and gather the others per key. There sessions
+ * and inputs' timestamps cross the shuffle stamped at the window's end instead ({@link
+ * #stampedAtWindowEnd}), with the same windows and trigger, and the merge step outputs each result
+ * at its own, earlier time (nothing is late in these batch translations) in the pane the gathering
+ * path gives ({@link RunnerGrouping}).
  */
 final class Windowing {
   private final WindowingStrategy<?, ?> input;
   private final boolean sessions;
+  private final RunnerGrouping grouping;
 
-  private Windowing(WindowingStrategy<?, ?> input, boolean sessions) {
+  private Windowing(WindowingStrategy<?, ?> input, boolean sessions, RunnerGrouping grouping) {
     this.input = input;
     this.sessions = sessions;
+    this.grouping = grouping;
   }
 
   /**
@@ -75,11 +84,17 @@ final class Windowing {
       throw new IllegalStateException(
           transform + " supports bounded (batch) input only; " + input + " is unbounded");
     }
-    return of(transform, input.getWindowingStrategy());
+    return of(
+        transform,
+        input.getWindowingStrategy(),
+        RunnerGrouping.of(input.getPipeline().getOptions()));
   }
 
-  /** As {@link #of(String, PCollection)}, for bounded input in {@code strategy}. */
-  static Windowing of(String transform, WindowingStrategy<?, ?> strategy) {
+  /**
+   * As {@link #of(String, PCollection)}, for bounded input in {@code strategy} on a runner that
+   * groups as {@code grouping} says.
+   */
+  static Windowing of(String transform, WindowingStrategy<?, ?> strategy, RunnerGrouping grouping) {
     boolean sessions = strategy.needsMerge();
     if (sessions && !(strategy.getWindowFn() instanceof Sessions)) {
       throw new IllegalStateException(
@@ -118,7 +133,7 @@ final class Windowing {
               + " merged after the shuffle. Use FIRE_IF_NON_EMPTY (the default) or Beam's"
               + " built-in transform.");
     }
-    return new Windowing(strategy, sessions);
+    return new Windowing(strategy, sessions, grouping);
   }
 
   /** Whether a window fires once more when its allowed lateness ends, even with nothing new. */
@@ -179,15 +194,35 @@ final class Windowing {
   /** The windowing the packed partial results travel through the shuffle in. */
   WindowingStrategy<?, ?> shuffle() {
     TimestampCombiner combiner =
-        outputTime().fromInputs() ? TimestampCombiner.EARLIEST : TimestampCombiner.END_OF_WINDOW;
+        (sessions || outputTime().fromInputs()) && !stampedAtWindowEnd()
+            ? TimestampCombiner.EARLIEST
+            : TimestampCombiner.END_OF_WINDOW;
     if (sessions) {
-      return WindowingStrategy.of(new GlobalWindows())
-          .withTimestampCombiner(TimestampCombiner.EARLIEST);
+      return WindowingStrategy.of(new GlobalWindows()).withTimestampCombiner(combiner);
     }
     WindowingStrategy<?, ?> shuffle = input.withTimestampCombiner(combiner);
     return closingPaneRepeats()
         ? shuffle.withMode(AccumulationMode.ACCUMULATING_FIRED_PANES)
         : shuffle;
+  }
+
+  /**
+   * Whether blocks cross the shuffle stamped at the end of their window (of the global window, for
+   * sessions) where their earliest output time would be their stamp, because the runner streams
+   * only such groups and would gather the others on the heap ({@link RunnerGrouping}). The merge
+   * step then outputs before the shuffled element's timestamp, and in the pane the runner gives the
+   * input's own windowing. Not with a closing pane that repeats, which only the gathering path
+   * fires.
+   */
+  boolean stampedAtWindowEnd() {
+    return grouping.streamsEndOfWindowGroups()
+        && (sessions || outputTime().fromInputs())
+        && !closingPaneRepeats();
+  }
+
+  /** How the runner groups: the pane a merge step gives its outputs depends on it. */
+  RunnerGrouping grouping() {
+    return grouping;
   }
 
   /** The output's windowing: what Beam's {@code GroupByKey} gives for the input's. */

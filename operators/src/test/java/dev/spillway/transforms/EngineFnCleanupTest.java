@@ -72,7 +72,7 @@ public class EngineFnCleanupTest {
     SortingFn(SpillOptions options) {
       super(
           StringUtf8Coder.of(),
-          Windowing.of("SortingFn", WindowingStrategy.globalDefault()),
+          Windowing.of("SortingFn", WindowingStrategy.globalDefault(), RunnerGrouping.GATHERED),
           options);
     }
 

@@ -112,7 +112,7 @@ public class PartialGroupFnTest {
             .withTimestampCombiner(TimestampCombiner.EARLIEST);
     return new PartialGroupFn<>(
         KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()),
-        Windowing.of("PartialGroupFnTest", strategy),
+        Windowing.of("PartialGroupFnTest", strategy, RunnerGrouping.GATHERED),
         SpillOptions.create().withShards(SHARDS));
   }
 

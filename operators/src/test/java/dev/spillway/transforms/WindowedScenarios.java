@@ -747,6 +747,78 @@ public final class WindowedScenarios {
     assertSame(name + "Sorted", sorted.apply(name + "DescribeSorted", describe(panes)), beams);
   }
 
+  /**
+   * Sessions, and fixed and sliding windows whose outputs take their inputs' timestamps (EARLIEST,
+   * LATEST): where the runner streams only groups stamped at their window's end ({@code
+   * RunnerGrouping}), these cross spillway's shuffle so stamped, and each output must still come at
+   * its own time and in its window, and in the pane the built-in {@code Combine.perKey} gives (on
+   * Flink's DataSet translation, {@code NO_FIRING}, where the streamed path fires {@code ON_TIME}):
+   * sums, summed groups and processed groups, every pane compared.
+   */
+  public static void stampedAtWindowEndBesideBuiltIn(Pipeline p, SpillOptions options) {
+    List<TimestampedValue<KV<String, Long>>> events = events(17, 3_000, 40, 8_000);
+    Map<String, Window<KV<String, Long>>> windowings = new java.util.LinkedHashMap<>();
+    windowings.put("Sessions", Window.into(Sessions.withGapDuration(Duration.millis(150))));
+    windowings.put(
+        "FixedEarliest",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(700)))
+            .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    windowings.put(
+        "SlidingLatest",
+        Window.<KV<String, Long>>into(
+                SlidingWindows.of(Duration.millis(900)).every(Duration.millis(300)))
+            .withTimestampCombiner(TimestampCombiner.LATEST));
+    windowings.forEach(
+        (name, windowing) -> {
+          PCollection<KV<String, Long>> in =
+              input(p, name + "AtEndEvents", events).apply(name + "AtEndWindowing", windowing);
+          PCollection<String> beams =
+              in.apply(name + "AtEndBeamSum", Combine.perKey(Sum.ofLongs()))
+                  .apply(name + "AtEndDescribeBeams", describe(Panes.ALL));
+          PCollection<KV<String, Long>> sums =
+              in.apply(
+                  name + "AtEndSum",
+                  SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
+          PCollection<KV<String, Long>> groups =
+              in.apply(
+                      name + "AtEndGroup",
+                      SpillingGroupByKey.<String, Long>create().withOptions(options))
+                  .apply(name + "AtEndSumGroups", ParDo.of(new SumGroup()));
+          PCollection<KV<String, Long>> processed =
+              in.apply(
+                  name + "AtEndProcessed",
+                  SpillingGroupByKey.<String, Long>create()
+                      .withOptions(options)
+                      .thenProcess(new SumValues())
+                      .withOutputCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+          assertSame(name + "AtEndSums", sums.apply(name + "DS", describe(Panes.ALL)), beams);
+          assertSame(name + "AtEndGroups", groups.apply(name + "DG", describe(Panes.ALL)), beams);
+          assertSame(
+              name + "AtEndProcessed", processed.apply(name + "DP", describe(Panes.ALL)), beams);
+        });
+  }
+
+  /**
+   * The timestamp combiner of each spillway shuffle in {@code p} (of every collection a {@code
+   * PartialInBundles} step's ParDo makes): how the runner will group it.
+   */
+  public static List<TimestampCombiner> shuffleStamps(Pipeline p) {
+    List<TimestampCombiner> stamps = new ArrayList<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitValue(
+              org.apache.beam.sdk.values.PValue value,
+              org.apache.beam.sdk.runners.TransformHierarchy.Node producer) {
+            if (producer.getFullName().contains("/PartialInBundles/")
+                && value instanceof PCollection) {
+              stamps.add(((PCollection<?>) value).getWindowingStrategy().getTimestampCombiner());
+            }
+          }
+        });
+    return stamps;
+  }
+
   /** A key's values summed. */
   public static final class SumValues extends GroupProcessor<String, Long, KV<String, Long>> {
     @Override

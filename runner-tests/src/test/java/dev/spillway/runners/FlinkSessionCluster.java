@@ -6,6 +6,7 @@ import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -119,6 +120,8 @@ final class FlinkSessionCluster implements AutoCloseable {
             "--add-opens=java.base/java.util=ALL-UNNAMED",
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "-Xmx" + heapMb + "m",
+            // Flink logs nothing here (no slf4j binding): the JVM itself then says why it ended.
+            "-XX:+ExitOnOutOfMemoryError",
             "-Djava.io.tmpdir=" + work.resolve("tmp"),
             "-cp",
             System.getProperty("java.class.path"),
@@ -173,6 +176,23 @@ final class FlinkSessionCluster implements AutoCloseable {
   /** The body of a GET of the JobManager's REST API at {@code path} (empty if it fails). */
   String rest(String path) {
     return get(path);
+  }
+
+  /**
+   * The last {@code count} lines of each of the cluster's process logs, each prefixed by its log's
+   * name: what a failed job's processes said, read before the test's temporary folder goes.
+   */
+  String logTails(int count) throws IOException {
+    StringBuilder tails = new StringBuilder();
+    try (DirectoryStream<Path> logs = Files.newDirectoryStream(work.resolve("log"))) {
+      for (Path log : logs) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        for (String line : lines.subList(Math.max(0, lines.size() - count), lines.size())) {
+          tails.append(log.getFileName()).append(": ").append(line).append('\n');
+        }
+      }
+    }
+    return tails.toString();
   }
 
   /** The JobManager's REST address, as {@code --flink-master} takes it. */

@@ -11,11 +11,13 @@ import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingGroupByKey;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
@@ -27,8 +29,12 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -37,8 +43,11 @@ import org.junit.rules.TemporaryFolder;
  * A hot key larger than a TaskManager's heap on a real Flink session cluster (two TaskManagers of
  * 700 MB heap): 90% of {@code hotkey.records} records of about 100 bytes on one key, grouped and
  * read twice by the streaming form, checked against a model; then Beam's built-in GroupByKey on the
- * same input, read twice, which fails. Not part of CI (minutes at full size); run with {@code mvn
- * -pl runner-tests test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}.
+ * same input, read twice, which fails. The same hot key as one session, and the sorted form, are
+ * tests of their own. Not part of CI (minutes at full size); run with {@code mvn -pl runner-tests
+ * test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}, adding {@code
+ * -Dhotkey.dataStream=true} for Flink's DataStream translation of batch (there a TaskManager runs
+ * out of heap: BENCHMARKS.md). A failing run prints the end of each cluster process's output.
  */
 public class HotKeyOnClusterTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -174,7 +183,7 @@ public class HotKeyOnClusterTest {
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
-      Pipeline p = Pipeline.create(cluster.options());
+      Pipeline p = Pipeline.create(options(cluster));
       PipelineAsserts.assertSameElements(
           p.apply(GenerateSequence.from(0).to(records))
               .apply(ParDo.of(new GeneratePairs()))
@@ -198,6 +207,16 @@ public class HotKeyOnClusterTest {
           (System.nanoTime() - start) / 1_000_000_000L);
       PipelineAsserts.awaitEmpty(spill, 30_000);
     }
+  }
+
+  /**
+   * The cluster's options, on Flink's DataStream translation of batch with {@code
+   * -Dhotkey.dataStream=true} (the DataSet one without).
+   */
+  private static FlinkPipelineOptions options(FlinkSessionCluster cluster) throws IOException {
+    FlinkPipelineOptions options = cluster.options();
+    options.setUseDataStreamForBatch(Boolean.getBoolean("hotkey.dataStream"));
+    return options;
   }
 
   /** {@code -Dhotkey.records}; the test is skipped without it. */
@@ -228,12 +247,21 @@ public class HotKeyOnClusterTest {
    */
   private static void readTwice(
       String label, Pipeline p, long records, HotKey hot, SpillOptions options) {
+    readTwice(label, input(p, records), records, hot, options);
+  }
+
+  private static void readTwice(
+      String label,
+      PCollection<KV<Integer, byte[]>> input,
+      long records,
+      HotKey hot,
+      SpillOptions options) {
+    Pipeline p = input.getPipeline();
     PipelineAsserts.assertSameElements(
-        input(p, records)
-            .apply(
-                SpillingGroupByKey.<Integer, byte[]>create()
-                    .withOptions(options)
-                    .thenProcess(new TwoPasses())),
+        input.apply(
+            SpillingGroupByKey.<Integer, byte[]>create()
+                .withOptions(options)
+                .thenProcess(new TwoPasses())),
         List.of("0 " + hot.count() + " " + hot.checksum()));
     long start = System.nanoTime();
     PipelineResult result = p.run();
@@ -271,6 +299,46 @@ public class HotKeyOnClusterTest {
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
   }
 
+  /** Record {@code i} at {@code i} ms: each key's records form one session of a gap of an hour. */
+  static final class Stamp extends DoFn<KV<Integer, byte[]>, KV<Integer, byte[]>> {
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, byte[]> record, OutputReceiver<KV<Integer, byte[]>> out) {
+      out.outputWithTimestamp(record, new Instant(KeyHasher.mix64(record.getKey()) & 0xFFFF));
+    }
+  }
+
+  /**
+   * The hot key of {@link #aHotKeyLargerThanATaskManagersHeapIsReadTwice} in {@code Sessions}: each
+   * key's records in one session, merged and processed by the sessions' form.
+   */
+  @Test
+  public void aHotKeyInOneSessionLargerThanATaskManagersHeapIsReadTwice() throws Exception {
+    long records = recordsToRun();
+    HotKey hot = HotKey.of(records);
+    Path spill = tmp.newFolder("spill").toPath();
+    try (FlinkSessionCluster cluster =
+        FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
+      Pipeline p = Pipeline.create(options(cluster));
+      try {
+        readTwice(
+            "spillway in sessions",
+            input(p, records)
+                .apply(ParDo.of(new Stamp()))
+                .apply(
+                    Window.<KV<Integer, byte[]>>into(
+                        Sessions.withGapDuration(Duration.standardHours(1)))),
+            records,
+            hot,
+            PipelineSupport.smallBudget(spill, 64L << 20));
+      } catch (RuntimeException | AssertionError e) {
+        System.out.println("HOTKEY spillway failed; the cluster said:\n" + cluster.logTails(20));
+        throw e;
+      }
+      PipelineAsserts.awaitEmpty(spill, 30_000);
+    }
+  }
+
   @Test
   public void aHotKeyLargerThanATaskManagersHeapIsReadTwice() throws Exception {
     long records = recordsToRun();
@@ -278,15 +346,20 @@ public class HotKeyOnClusterTest {
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
-      readTwice(
-          "spillway",
-          Pipeline.create(cluster.options()),
-          records,
-          hot,
-          PipelineSupport.smallBudget(spill, 64L << 20));
+      try {
+        readTwice(
+            "spillway",
+            Pipeline.create(options(cluster)),
+            records,
+            hot,
+            PipelineSupport.smallBudget(spill, 64L << 20));
+      } catch (RuntimeException | AssertionError e) {
+        System.out.println("HOTKEY spillway failed; the cluster said:\n" + cluster.logTails(20));
+        throw e;
+      }
       PipelineAsserts.awaitEmpty(spill, 30_000);
 
-      Pipeline builtIn = Pipeline.create(cluster.options());
+      Pipeline builtIn = Pipeline.create(options(cluster));
       input(builtIn, records).apply(GroupByKey.create()).apply(ParDo.of(new TwoPassesOfBuiltIn()));
       long builtInStart = System.nanoTime();
       RuntimeException failure =

@@ -1,6 +1,7 @@
 package dev.spillway.spark;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.runners.spark.SparkPipelineOptions;
 import org.apache.beam.runners.spark.SparkRunner;
@@ -37,6 +39,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -389,6 +392,23 @@ public class SparkRunnerTest {
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     assertThat(SpillMetrics.total(result, SpillMetrics.FLUSH_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Spark's batch {@code GroupByKey} streams a group from {@code
+   * repartitionAndSortWithinPartitions} only for non-merging windows stamped at their end, and
+   * gathers any other with {@code groupByKey}: sessions and inputs' timestamps cross spillway's
+   * shuffle stamped at the window's end here. Their outputs, panes included, are compared with the
+   * built-ins' above.
+   */
+  @Test
+  public void sessionsAndInputTimestampsCrossSparksShuffleStampedAtTheWindowsEnd()
+      throws Exception {
+    Pipeline p = spark();
+    WindowedScenarios.stampedAtWindowEndBesideBuiltIn(p, smallBudget(tmp.newFolder().toPath()));
+    List<TimestampCombiner> stamps = WindowedScenarios.shuffleStamps(p);
+    assertThat(stamps.size(), equalTo(9));
+    assertThat(Set.copyOf(stamps), equalTo(Set.of(TimestampCombiner.END_OF_WINDOW)));
   }
 
   /** Every sum under one key, so that a count downstream counts the sums of each window. */

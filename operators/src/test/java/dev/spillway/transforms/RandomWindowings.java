@@ -44,20 +44,56 @@ public final class RandomWindowings {
 
   /**
    * Adds {@code count} scenarios drawn from {@code seed} to {@code p}, each with options derived
-   * from {@code base}: its spill directories, and a budget of one to four times its budget.
+   * from {@code base}: its spill directories, and a budget of one to four times its budget. The
+   * window functions take turns from a random first one, so that any four scenarios draw each; the
+   * first scenario in fixed windows and the first in sliding windows draw a closing pane ({@code
+   * FIRE_ALWAYS} with allowed lateness), which a draw at even odds can miss in a build's seed.
    */
   public static void sameAsBuiltIn(
       Pipeline p, SpillOptions base, WindowedScenarios.Runner runner, long seed, int count) {
-    Random random = new Random(seed);
     for (int i = 0; i < count; i++) {
-      Scenario s = Scenario.draw(random, base.memoryBudgetBytes());
-      SpillOptions options = s.options(base);
-      String name = "Random" + seed + "x" + i;
-      System.err.println(name + ": " + s + "; " + s.describeOptions());
-      WindowedScenarios.sameAsBuiltIn(p, name, s.windowing(), s.events, s.model(), options, runner);
-      WindowedScenarios.processedBesideBuiltIn(
-          p, name + "Processed", s.windowing(), s.events, options, runner);
+      sameAsBuiltIn(p, base, runner, seed, count, i);
     }
+  }
+
+  /**
+   * Adds scenario {@code index} of the {@code count} drawn from {@code seed} to {@code p}, as
+   * {@link #sameAsBuiltIn(Pipeline, SpillOptions, WindowedScenarios.Runner, long, int)} would: for
+   * a job per scenario. {@code -Dspillway.randomOnly=I,J} leaves out every scenario but I and J, to
+   * find which fail.
+   */
+  public static void sameAsBuiltIn(
+      Pipeline p,
+      SpillOptions base,
+      WindowedScenarios.Runner runner,
+      long seed,
+      int count,
+      int index) {
+    String only = System.getProperty("spillway.randomOnly");
+    if (only != null && !List.of(only.split(",")).contains(String.valueOf(index))) {
+      return;
+    }
+    Scenario s = draw(seed, count, base.memoryBudgetBytes()).get(index);
+    SpillOptions options = s.options(base);
+    String name = "Random" + seed + "x" + index;
+    System.err.println(name + ": " + s + "; " + s.describeOptions());
+    WindowedScenarios.sameAsBuiltIn(p, name, s.windowing(), s.events, s.model(), options, runner);
+    WindowedScenarios.processedBesideBuiltIn(
+        p, name + "Processed", s.windowing(), s.events, options, runner);
+  }
+
+  /** The {@code count} scenarios of {@code seed}. */
+  private static List<Scenario> draw(long seed, int count, long minBudget) {
+    Random random = new Random(seed);
+    int first = random.nextInt(Scenario.Fn.values().length);
+    List<Scenario> scenarios = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Scenario.Fn fn = Scenario.Fn.values()[(first + i) % Scenario.Fn.values().length];
+      boolean closingPane =
+          (fn == Scenario.Fn.FIXED || fn == Scenario.Fn.SLIDING) && i < Scenario.Fn.values().length;
+      scenarios.add(Scenario.draw(random, minBudget, fn, closingPane));
+    }
+    return scenarios;
   }
 
   /** One drawn windowing, its events and options. */
@@ -91,21 +127,35 @@ public final class RandomWindowings {
     boolean flush;
     SpillOptions.Shuffle shuffle;
 
-    static Scenario draw(Random r, long minBudget) {
+    /**
+     * A scenario in {@code fn}, the rest drawn from {@code r}; with a closing pane when {@code
+     * closingPane}, else one at even odds where lateness is drawn.
+     */
+    static Scenario draw(Random r, long minBudget, Fn fn, boolean closingPane) {
       Scenario s = new Scenario();
-      s.fn = Fn.values()[r.nextInt(Fn.values().length)];
+      s.fn = fn;
       s.size = pick(r, 1, 7, 50, 100, 333, 1_000);
-      s.period = s.fn == Fn.SLIDING ? 1 + r.nextInt((int) s.size) : s.size;
+      // At most 16 windows an element: a period of 15 ms in 1 s windows (67 each) took a scenario
+      // of 1,428 events about 2 minutes on the DirectRunner, beside the built-ins.
+      s.period =
+          s.fn == Fn.SLIDING
+              ? Math.max(1 + r.nextInt((int) s.size), Math.floorDiv(s.size + 15, 16))
+              : s.size;
       s.offset = s.fn == Fn.SESSIONS || s.fn == Fn.GLOBAL ? 0 : r.nextInt((int) s.period);
       s.combiner = TimestampCombiner.values()[r.nextInt(TimestampCombiner.values().length)];
-      s.firing = Firing.values()[r.nextInt(Firing.values().length)];
       // Lateness and a closing behaviour are only set along with a trigger, as Beam asks, and
       // never with a trigger that finishes (Beam refuses it: late data would be lost).
+      s.firing =
+          closingPane
+              ? (r.nextBoolean() ? Firing.LATE_FIRINGS : Firing.REPEATED)
+              : Firing.values()[r.nextInt(Firing.values().length)];
       boolean late =
-          s.firing != Firing.DEFAULT && s.firing != Firing.AFTER_WATERMARK && r.nextBoolean();
+          s.firing != Firing.DEFAULT
+              && s.firing != Firing.AFTER_WATERMARK
+              && (closingPane || r.nextBoolean());
       s.lateness = late ? pick(r, 1, 1_000, MINUTE) : 0;
       s.closing =
-          late && s.fn != Fn.SESSIONS && r.nextBoolean()
+          late && s.fn != Fn.SESSIONS && (closingPane || r.nextBoolean())
               ? Window.ClosingBehavior.FIRE_ALWAYS
               : Window.ClosingBehavior.FIRE_IF_NON_EMPTY;
       s.accumulating = r.nextBoolean();

@@ -11,23 +11,28 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
  * step of {@link TwoPhase} depends on it: whether a shard's blocks stay off the heap.
  *
  * <p>Beam's Flink runner (its DataSet translation) and Spark runner (the RDD one) stream a group
- * from their sorted shuffle only for non-merging windows with end-of-window timestamps; any other
- * windowing they gather per key in a list on the heap (Flink concatenates, Spark's {@code
- * groupByKey} buffers). A shard stamped with its earliest output time (sessions, EARLIEST and
- * LATEST timestamps) was gathered whole: a hot key's session larger than a TaskManager's heap ran
- * it out of memory (BENCHMARKS, "A hot key larger than a TaskManager's heap"). On these runners
- * such shards cross stamped at their window's end instead ({@link Windowing#stampedAtWindowEnd}),
- * and the merge step outputs each result before the shuffled element's time (allowed: nothing in
- * these batch translations is late) in the pane the gathering path would have given. Flink's
- * DataStream translation of batch keeps every group in its keyed state, on the heap, whatever the
- * windowing; the DirectRunner's shuffle goes through files ({@link BlockTransport}); any other
- * runner keeps the stamps as they were.
+ * from their sorted shuffle only for non-merging windows with end-of-window timestamps (Spark not
+ * for the global window); any other windowing they gather per key in a list on the heap (Flink
+ * concatenates, Spark combines into a list). A shard stamped with its earliest output time
+ * (sessions, EARLIEST and LATEST timestamps) was gathered whole: a hot key's session larger than a
+ * TaskManager's heap ran it out of memory (BENCHMARKS, "A hot key larger than a TaskManager's
+ * heap"). On these runners such shards cross stamped at their window's end instead ({@link
+ * Windowing#stampedAtWindowEnd}), and the merge step outputs each result before the shuffled
+ * element's time (allowed: nothing in these batch translations is late) in the pane the gathering
+ * path would have given. Flink's DataStream translation of batch keeps every group in its keyed
+ * state, on the heap, whatever the windowing; the DirectRunner's shuffle goes through files ({@link
+ * BlockTransport}); any other runner keeps the stamps as they were.
  */
 enum RunnerGrouping {
   /** Not known to stream a group: the shuffle keeps the earliest output time as its stamp. */
   GATHERED {
     @Override
     boolean streamsEndOfWindowGroups() {
+      return false;
+    }
+
+    @Override
+    boolean streamsTheGlobalWindow() {
       return false;
     }
 
@@ -44,15 +49,29 @@ enum RunnerGrouping {
     }
 
     @Override
+    boolean streamsTheGlobalWindow() {
+      return true;
+    }
+
+    @Override
     PaneInfo paneOfGatheredGroup(PaneInfo streamed) {
       return PaneInfo.NO_FIRING;
     }
   },
-  /** Beam's Spark runner: both paths fire the one on-time pane of a batch. */
+  /**
+   * Beam's Spark runner: both paths fire the one on-time pane of a batch. Its global window is
+   * grouped by combining each key's values into a list (Beam 2.62's {@code
+   * groupByKeyInGlobalWindow}), so a shard of the global window crosses in {@link OneInterval}.
+   */
   SPARK {
     @Override
     boolean streamsEndOfWindowGroups() {
       return true;
+    }
+
+    @Override
+    boolean streamsTheGlobalWindow() {
+      return false;
     }
 
     @Override
@@ -74,6 +93,9 @@ enum RunnerGrouping {
 
   /** Whether non-merging, end-of-window groups reach the next step without being gathered. */
   abstract boolean streamsEndOfWindowGroups();
+
+  /** Whether that holds for the global window too. */
+  abstract boolean streamsTheGlobalWindow();
 
   /**
    * The pane a group gets on the path that gathers it, given the one {@code streamed} on the path

@@ -5,8 +5,10 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * The shape both {@link SpillingCombine} and {@link SpillingGroupByKey} share, PySpark's two-phase
@@ -35,10 +37,18 @@ final class TwoPhase {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
     partial.shuffleThrough(transport);
-    PCollection<KV<Integer, Iterable<byte[]>>> shuffled =
+    PCollection<KV<Integer, byte[]>> blocks =
         input
             .apply("PartialInBundles", ParDo.of(partial))
-            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
+    if (windowing.shuffledInOneInterval()) {
+      blocks =
+          blocks
+              .setWindowingStrategyInternal(WindowingStrategy.globalDefault())
+              .apply("IntoOneInterval", Window.into(new OneInterval()));
+    }
+    PCollection<KV<Integer, Iterable<byte[]>>> shuffled =
+        blocks
             .setWindowingStrategyInternal(windowing.shuffle())
             .apply("ShuffleShards", GroupByKey.create());
     merge.shuffleThrough(transport);

@@ -193,6 +193,9 @@ final class Windowing {
 
   /** The windowing the packed partial results travel through the shuffle in. */
   WindowingStrategy<?, ?> shuffle() {
+    if (shuffledInOneInterval()) {
+      return WindowingStrategy.of(new OneInterval());
+    }
     TimestampCombiner combiner =
         (sessions || outputTime().fromInputs()) && !stampedAtWindowEnd()
             ? TimestampCombiner.EARLIEST
@@ -217,6 +220,19 @@ final class Windowing {
   boolean stampedAtWindowEnd() {
     return grouping.streamsEndOfWindowGroups()
         && (sessions || outputTime().fromInputs())
+        && !closingPaneRepeats();
+  }
+
+  /**
+   * Whether blocks that would cross the shuffle in the global window (the input's, or sessions')
+   * cross in {@link OneInterval} instead: the runner streams end-of-window groups, but not those of
+   * the global window. The partial step's blocks are assigned to it after they are packed; the
+   * merge step outputs into the windows its records carry.
+   */
+  boolean shuffledInOneInterval() {
+    return grouping.streamsEndOfWindowGroups()
+        && !grouping.streamsTheGlobalWindow()
+        && (sessions || input.getWindowFn() instanceof GlobalWindows)
         && !closingPaneRepeats();
   }
 

@@ -799,23 +799,31 @@ public final class WindowedScenarios {
   }
 
   /**
-   * The timestamp combiner of each spillway shuffle in {@code p} (of every collection a {@code
-   * PartialInBundles} step's ParDo makes): how the runner will group it.
+   * The windowing of each spillway shuffle in {@code p} (of every collection a {@code
+   * ShuffleShards} step groups): how the runner will group it.
    */
-  public static List<TimestampCombiner> shuffleStamps(Pipeline p) {
-    List<TimestampCombiner> stamps = new ArrayList<>();
+  public static List<org.apache.beam.sdk.values.WindowingStrategy<?, ?>> shuffleWindowings(
+      Pipeline p) {
+    List<org.apache.beam.sdk.values.WindowingStrategy<?, ?>> windowings = new ArrayList<>();
     p.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
-          public void visitValue(
-              org.apache.beam.sdk.values.PValue value,
-              org.apache.beam.sdk.runners.TransformHierarchy.Node producer) {
-            if (producer.getFullName().contains("/PartialInBundles/")
-                && value instanceof PCollection) {
-              stamps.add(((PCollection<?>) value).getWindowingStrategy().getTimestampCombiner());
+          public void visitPrimitiveTransform(
+              org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+            if (node.getFullName().contains("/ShuffleShards")) {
+              for (org.apache.beam.sdk.values.PCollection<?> in : node.getInputs().values()) {
+                windowings.add(in.getWindowingStrategy());
+              }
             }
           }
         });
+    return windowings;
+  }
+
+  /** The timestamp combiners of {@link #shuffleWindowings}. */
+  public static List<TimestampCombiner> shuffleStamps(Pipeline p) {
+    List<TimestampCombiner> stamps = new ArrayList<>();
+    shuffleWindowings(p).forEach(w -> stamps.add(w.getTimestampCombiner()));
     return stamps;
   }
 

@@ -1,5 +1,9 @@
 package dev.spillway.runners;
 
+import static dev.spillway.transforms.HotKeyRecords.VALUE_BYTES;
+import static dev.spillway.transforms.HotKeyRecords.checksumOf;
+import static dev.spillway.transforms.HotKeyRecords.keyOf;
+import static dev.spillway.transforms.HotKeyRecords.valueOf;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
@@ -7,6 +11,10 @@ import static org.junit.Assume.assumeTrue;
 
 import dev.spillway.spill.KeyHasher;
 import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.HotKeyRecords.Generate;
+import dev.spillway.transforms.HotKeyRecords.HotKey;
+import dev.spillway.transforms.HotKeyRecords.Stamp;
+import dev.spillway.transforms.HotKeyRecords.TwoPasses;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
@@ -34,7 +42,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -51,55 +58,6 @@ import org.junit.rules.TemporaryFolder;
  */
 public class HotKeyOnClusterTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
-
-  static final int VALUE_BYTES = 96;
-
-  static int keyOf(long i) {
-    long h = KeyHasher.mix64(i * 0x9E3779B97F4A7C15L);
-    return Math.floorMod(h, 10) == 0 ? 1 + (int) Math.floorMod(h >>> 8, 100_000L) : 0;
-  }
-
-  static byte[] valueOf(long i) {
-    byte[] v = new byte[VALUE_BYTES];
-    long x = i;
-    for (int j = 0; j < v.length; j += 8) {
-      x = KeyHasher.mix64(x + j);
-      for (int b = 0; b < 8; b++) {
-        v[j + b] = (byte) (x >>> (8 * b));
-      }
-    }
-    return v;
-  }
-
-  /** The order-free checksum of a value: what a key's values add up to. */
-  static long checksumOf(byte[] v) {
-    return KeyHasher.mix64(java.util.Arrays.hashCode(v));
-  }
-
-  static final class Generate extends DoFn<Long, KV<Integer, byte[]>> {
-    @ProcessElement
-    public void process(@Element Long i, OutputReceiver<KV<Integer, byte[]>> out) {
-      out.output(KV.of(keyOf(i), valueOf(i)));
-    }
-  }
-
-  /** "key count checksum", each from its own pass over the values. */
-  static final class TwoPasses extends GroupProcessor<Integer, byte[], String> {
-    @Override
-    public void process(Integer key, Iterable<byte[]> values, Context<String> c) {
-      long n = 0;
-      for (byte[] ignored : values) {
-        n++;
-      }
-      long sum = 0;
-      for (byte[] v : values) {
-        sum += checksumOf(v);
-      }
-      if (key == 0) {
-        c.output(key + " " + n + " " + sum);
-      }
-    }
-  }
 
   static final class TwoPassesOfBuiltIn extends DoFn<KV<Integer, Iterable<byte[]>>, String> {
     @ProcessElement
@@ -226,30 +184,10 @@ public class HotKeyOnClusterTest {
     return Long.parseLong(size);
   }
 
-  /** The hot key's value count and order-free checksum among the first {@code records}. */
-  private record HotKey(long count, long checksum) {
-    static HotKey of(long records) {
-      long count = 0;
-      long checksum = 0;
-      for (long i = 0; i < records; i++) {
-        if (keyOf(i) == 0) {
-          count++;
-          checksum += checksumOf(valueOf(i));
-        }
-      }
-      return new HotKey(count, checksum);
-    }
-  }
-
   /**
-   * Groups the records with the streaming form on {@code p}, reads each key twice, checks the hot
-   * key against the model, and prints what the run took.
+   * Groups {@code input} with the streaming form, reads each key twice, checks the hot key against
+   * the model, and prints what the run took.
    */
-  private static void readTwice(
-      String label, Pipeline p, long records, HotKey hot, SpillOptions options) {
-    readTwice(label, input(p, records), records, hot, options);
-  }
-
   private static void readTwice(
       String label,
       PCollection<KV<Integer, byte[]>> input,
@@ -262,7 +200,7 @@ public class HotKeyOnClusterTest {
             SpillingGroupByKey.<Integer, byte[]>create()
                 .withOptions(options)
                 .thenProcess(new TwoPasses())),
-        List.of("0 " + hot.count() + " " + hot.checksum()));
+        List.of(hot.line()));
     long start = System.nanoTime();
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -271,7 +209,7 @@ public class HotKeyOnClusterTest {
         result,
         records,
         hot,
-        hot.count() * (VALUE_BYTES + 1),
+        hot.encodedBytes(),
         (System.nanoTime() - start) / 1_000_000_000L);
   }
 
@@ -299,15 +237,6 @@ public class HotKeyOnClusterTest {
         .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
   }
 
-  /** Record {@code i} at {@code i} ms: each key's records form one session of a gap of an hour. */
-  static final class Stamp extends DoFn<KV<Integer, byte[]>, KV<Integer, byte[]>> {
-    @ProcessElement
-    public void process(
-        @Element KV<Integer, byte[]> record, OutputReceiver<KV<Integer, byte[]>> out) {
-      out.outputWithTimestamp(record, new Instant(KeyHasher.mix64(record.getKey()) & 0xFFFF));
-    }
-  }
-
   /**
    * The hot key of {@link #aHotKeyLargerThanATaskManagersHeapIsReadTwice} in {@code Sessions}: each
    * key's records in one session, merged and processed by the sessions' form.
@@ -320,23 +249,39 @@ public class HotKeyOnClusterTest {
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
       Pipeline p = Pipeline.create(options(cluster));
-      try {
-        readTwice(
-            "spillway in sessions",
-            input(p, records)
-                .apply(ParDo.of(new Stamp()))
-                .apply(
-                    Window.<KV<Integer, byte[]>>into(
-                        Sessions.withGapDuration(Duration.standardHours(1)))),
-            records,
-            hot,
-            PipelineSupport.smallBudget(spill, 64L << 20));
-      } catch (RuntimeException | AssertionError e) {
-        System.out.println("HOTKEY spillway failed; the cluster said:\n" + cluster.logTails(20));
-        throw e;
-      }
-      PipelineAsserts.awaitEmpty(spill, 30_000);
+      readTwiceOn(
+          cluster,
+          "spillway in sessions",
+          input(p, records)
+              .apply(ParDo.of(new Stamp()))
+              .apply(
+                  Window.<KV<Integer, byte[]>>into(
+                      Sessions.withGapDuration(Duration.standardHours(1)))),
+          records,
+          hot,
+          spill);
     }
+  }
+
+  /**
+   * {@link #readTwice} on {@code cluster} at a 64 MiB budget, printing the end of the cluster's
+   * process output if it fails; then waits for the spill directory to empty.
+   */
+  private static void readTwiceOn(
+      FlinkSessionCluster cluster,
+      String label,
+      PCollection<KV<Integer, byte[]>> input,
+      long records,
+      HotKey hot,
+      Path spill)
+      throws Exception {
+    try {
+      readTwice(label, input, records, hot, PipelineSupport.smallBudget(spill, 64L << 20));
+    } catch (RuntimeException | AssertionError e) {
+      System.out.println("HOTKEY " + label + " failed; the cluster said:\n" + cluster.logTails(20));
+      throw e;
+    }
+    PipelineAsserts.awaitEmpty(spill, 30_000);
   }
 
   @Test
@@ -346,18 +291,13 @@ public class HotKeyOnClusterTest {
     Path spill = tmp.newFolder("spill").toPath();
     try (FlinkSessionCluster cluster =
         FlinkSessionCluster.start(tmp.newFolder("flink").toPath(), 572)) {
-      try {
-        readTwice(
-            "spillway",
-            Pipeline.create(options(cluster)),
-            records,
-            hot,
-            PipelineSupport.smallBudget(spill, 64L << 20));
-      } catch (RuntimeException | AssertionError e) {
-        System.out.println("HOTKEY spillway failed; the cluster said:\n" + cluster.logTails(20));
-        throw e;
-      }
-      PipelineAsserts.awaitEmpty(spill, 30_000);
+      readTwiceOn(
+          cluster,
+          "spillway",
+          input(Pipeline.create(options(cluster)), records),
+          records,
+          hot,
+          spill);
 
       Pipeline builtIn = Pipeline.create(options(cluster));
       input(builtIn, records).apply(GroupByKey.create()).apply(ParDo.of(new TwoPassesOfBuiltIn()));
@@ -396,7 +336,7 @@ public class HotKeyOnClusterTest {
     options.setEnforceEncodability(false);
     readTwice(
         "spillway on the DirectRunner, heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB",
-        Pipeline.create(options),
+        input(Pipeline.create(options), records),
         records,
         hot,
         PipelineSupport.smallBudget(spill, 64L << 20)

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.runners.spark.SparkPipelineOptions;
 import org.apache.beam.runners.spark.SparkRunner;
@@ -39,10 +38,12 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -396,19 +397,26 @@ public class SparkRunnerTest {
 
   /**
    * Spark's batch {@code GroupByKey} streams a group from {@code
-   * repartitionAndSortWithinPartitions} only for non-merging windows stamped at their end, and
-   * gathers any other with {@code groupByKey}: sessions and inputs' timestamps cross spillway's
-   * shuffle stamped at the window's end here. Their outputs, panes included, are compared with the
+   * repartitionAndSortWithinPartitions} only for non-merging windows other than the global one,
+   * stamped at their end, and gathers any other in a list: sessions and inputs' timestamps cross
+   * spillway's shuffle stamped at the window's end here, and shards of the global window and of
+   * sessions in one interval window. Their outputs, panes included, are compared with the
    * built-ins' above.
    */
   @Test
-  public void sessionsAndInputTimestampsCrossSparksShuffleStampedAtTheWindowsEnd()
-      throws Exception {
+  public void shardsCrossSparksShuffleWhereItStreamsThem() throws Exception {
+    Path dir = tmp.newFolder().toPath();
     Pipeline p = spark();
-    WindowedScenarios.stampedAtWindowEndBesideBuiltIn(p, smallBudget(tmp.newFolder().toPath()));
-    List<TimestampCombiner> stamps = WindowedScenarios.shuffleStamps(p);
-    assertThat(stamps.size(), equalTo(9));
-    assertThat(Set.copyOf(stamps), equalTo(Set.of(TimestampCombiner.END_OF_WINDOW)));
+    WindowedScenarios.stampedAtWindowEndBesideBuiltIn(p, smallBudget(dir));
+    input(p)
+        .apply(SpillingGroupByKey.<String, Long>create().withOptions(smallBudget(dir)))
+        .apply(ParDo.of(new ShowGroup()));
+    List<WindowingStrategy<?, ?>> shuffles = WindowedScenarios.shuffleWindowings(p);
+    assertThat(shuffles.size(), equalTo(10));
+    for (WindowingStrategy<?, ?> shuffle : shuffles) {
+      assertThat(shuffle.getTimestampCombiner(), equalTo(TimestampCombiner.END_OF_WINDOW));
+      assertThat(shuffle.getWindowFn() instanceof GlobalWindows, equalTo(false));
+    }
   }
 
   /** Every sum under one key, so that a count downstream counts the sums of each window. */

@@ -25,60 +25,15 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
  */
 enum RunnerGrouping {
   /** Not known to stream a group: the shuffle keeps the earliest output time as its stamp. */
-  GATHERED {
-    @Override
-    boolean streamsEndOfWindowGroups() {
-      return false;
-    }
-
-    @Override
-    boolean streamsTheGlobalWindow() {
-      return false;
-    }
-
-    @Override
-    PaneInfo paneOfGatheredGroup(PaneInfo streamed) {
-      return streamed;
-    }
-  },
-  /** Flink's DataSet translation: its gathered path is a combine, whose outputs fire no pane. */
-  FLINK_DATASET {
-    @Override
-    boolean streamsEndOfWindowGroups() {
-      return true;
-    }
-
-    @Override
-    boolean streamsTheGlobalWindow() {
-      return true;
-    }
-
-    @Override
-    PaneInfo paneOfGatheredGroup(PaneInfo streamed) {
-      return PaneInfo.NO_FIRING;
-    }
-  },
+  GATHERED(false, false, false),
+  /** Flink's DataSet translation: its gathering path is a combine, whose outputs fire no pane. */
+  FLINK_DATASET(true, true, true),
   /**
    * Beam's Spark runner: both paths fire the one on-time pane of a batch. Its global window is
    * grouped by combining each key's values into a list (Beam 2.62's {@code
    * groupByKeyInGlobalWindow}), so a shard of the global window crosses in {@link OneInterval}.
    */
-  SPARK {
-    @Override
-    boolean streamsEndOfWindowGroups() {
-      return true;
-    }
-
-    @Override
-    boolean streamsTheGlobalWindow() {
-      return false;
-    }
-
-    @Override
-    PaneInfo paneOfGatheredGroup(PaneInfo streamed) {
-      return streamed;
-    }
-  };
+  SPARK(true, false, false);
 
   private static final Set<String> FLINK_RUNNERS =
       Set.of(
@@ -91,17 +46,36 @@ enum RunnerGrouping {
           "org.apache.beam.runners.spark.SparkRunner",
           "org.apache.beam.runners.spark.TestSparkRunner");
 
+  private final boolean streamsEndOfWindowGroups;
+  private final boolean streamsTheGlobalWindow;
+  private final boolean gatheredGroupsFireNoPane;
+
+  RunnerGrouping(
+      boolean streamsEndOfWindowGroups,
+      boolean streamsTheGlobalWindow,
+      boolean gatheredGroupsFireNoPane) {
+    this.streamsEndOfWindowGroups = streamsEndOfWindowGroups;
+    this.streamsTheGlobalWindow = streamsTheGlobalWindow;
+    this.gatheredGroupsFireNoPane = gatheredGroupsFireNoPane;
+  }
+
   /** Whether non-merging, end-of-window groups reach the next step without being gathered. */
-  abstract boolean streamsEndOfWindowGroups();
+  boolean streamsEndOfWindowGroups() {
+    return streamsEndOfWindowGroups;
+  }
 
   /** Whether that holds for the global window too. */
-  abstract boolean streamsTheGlobalWindow();
+  boolean streamsTheGlobalWindow() {
+    return streamsTheGlobalWindow;
+  }
 
   /**
    * The pane a group gets on the path that gathers it, given the one {@code streamed} on the path
    * that streams it: what the runner's own {@code GroupByKey} gives a windowing it gathers.
    */
-  abstract PaneInfo paneOfGatheredGroup(PaneInfo streamed);
+  PaneInfo paneOfGatheredGroup(PaneInfo streamed) {
+    return gatheredGroupsFireNoPane ? PaneInfo.NO_FIRING : streamed;
+  }
 
   /** The grouping of the runner {@code options} run on. */
   static RunnerGrouping of(PipelineOptions options) {

@@ -38,7 +38,8 @@ abstract class BlockTransport implements Serializable {
    * The transport {@code options} ask for on {@code runner}, checked at {@code expand()}: files
    * only on the DirectRunner, which runs every step in one JVM and tears DoFns down only when the
    * pipeline ends or fails (other runners tear down a step's DoFns as its tasks end, before the
-   * next step has read the files; their shuffles keep their data off the heap anyway).
+   * next step has read the files; {@link RunnerGrouping} says whose shuffles keep a shard off the
+   * heap).
    */
   static BlockTransport of(SpillOptions options, Class<?> runner) {
     if (options.shuffle() == SpillOptions.Shuffle.FILES

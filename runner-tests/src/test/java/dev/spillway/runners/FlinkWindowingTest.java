@@ -121,9 +121,10 @@ public class FlinkWindowingTest {
     Path dir = tmp.newFolder().toPath();
     int count = Integer.getInteger("spillway.randomCount", 6);
     // A job per scenario: with three of this seed's scenarios in one job (some 300 steps) Flink's
-    // DataSet translation failed in a chained combiner ("Cannot write record to fresh sort buffer.
-    // Record too large"), with spillway's blocks cut from 256 KiB to 32 KiB too; each scenario
-    // alone and any two together passed.
+    // DataSet translation failed ("Cannot write record to fresh sort buffer. Record too large") in
+    // the combiner of a PAssert's GroupGlobally, whose records are this test's descriptions of
+    // whole groups, in the sliver of managed memory each of that many steps gets (found with an
+    // slf4j binding at WARN); each scenario alone and any two together passed.
     for (int i = 0; i < count; i++) {
       Pipeline p = Pipeline.create(options);
       // 192 KiB at least: the partial steps of a scenario's transforms share a thread (see below).

@@ -51,8 +51,9 @@ public final class RandomWindowings {
    */
   public static void sameAsBuiltIn(
       Pipeline p, SpillOptions base, WindowedScenarios.Runner runner, long seed, int count) {
+    List<Scenario> scenarios = draw(seed, count, base.memoryBudgetBytes());
     for (int i = 0; i < count; i++) {
-      sameAsBuiltIn(p, base, runner, seed, count, i);
+      add(p, base, runner, seed, i, scenarios.get(i));
     }
   }
 
@@ -69,11 +70,21 @@ public final class RandomWindowings {
       long seed,
       int count,
       int index) {
+    add(p, base, runner, seed, index, draw(seed, count, base.memoryBudgetBytes()).get(index));
+  }
+
+  /** Adds scenario {@code s}, number {@code index} of {@code seed}, unless left out. */
+  private static void add(
+      Pipeline p,
+      SpillOptions base,
+      WindowedScenarios.Runner runner,
+      long seed,
+      int index,
+      Scenario s) {
     String only = System.getProperty("spillway.randomOnly");
     if (only != null && !List.of(only.split(",")).contains(String.valueOf(index))) {
       return;
     }
-    Scenario s = draw(seed, count, base.memoryBudgetBytes()).get(index);
     SpillOptions options = s.options(base);
     String name = "Random" + seed + "x" + index;
     System.err.println(name + ": " + s + "; " + s.describeOptions());

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
@@ -46,6 +48,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.WindowingStrategy;
 import org.apache.beam.sdk.values.WindowingStrategy.AccumulationMode;
 import org.joda.time.DateTime;
 import org.joda.time.DateTimeZone;
@@ -757,7 +760,7 @@ public final class WindowedScenarios {
    */
   public static void stampedAtWindowEndBesideBuiltIn(Pipeline p, SpillOptions options) {
     List<TimestampedValue<KV<String, Long>>> events = events(17, 3_000, 40, 8_000);
-    Map<String, Window<KV<String, Long>>> windowings = new java.util.LinkedHashMap<>();
+    Map<String, Window<KV<String, Long>>> windowings = new LinkedHashMap<>();
     windowings.put("Sessions", Window.into(Sessions.withGapDuration(Duration.millis(150))));
     windowings.put(
         "FixedEarliest",
@@ -802,16 +805,14 @@ public final class WindowedScenarios {
    * The windowing of each spillway shuffle in {@code p} (of every collection a {@code
    * ShuffleShards} step groups): how the runner will group it.
    */
-  public static List<org.apache.beam.sdk.values.WindowingStrategy<?, ?>> shuffleWindowings(
-      Pipeline p) {
-    List<org.apache.beam.sdk.values.WindowingStrategy<?, ?>> windowings = new ArrayList<>();
+  public static List<WindowingStrategy<?, ?>> shuffleWindowings(Pipeline p) {
+    List<WindowingStrategy<?, ?>> windowings = new ArrayList<>();
     p.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
-          public void visitPrimitiveTransform(
-              org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
             if (node.getFullName().contains("/ShuffleShards")) {
-              for (org.apache.beam.sdk.values.PCollection<?> in : node.getInputs().values()) {
+              for (PCollection<?> in : node.getInputs().values()) {
                 windowings.add(in.getWindowingStrategy());
               }
             }

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
@@ -170,8 +172,21 @@ public final class WindowedScenarios {
       Runner runner) {
     PCollection<KV<String, Long>> in =
         input(p, name + "Events", events).apply(name + "Windowing", windowing);
+    sameAsBuiltIn(name, in, modelSumsByWindow, options, runner, panes(in, runner));
+  }
+
+  /**
+   * {@link #sameAsBuiltIn(Pipeline, String, Window, List, Map, SpillOptions, Runner)} on the
+   * windowed input {@code in}, comparing {@code panes} of each output.
+   */
+  static void sameAsBuiltIn(
+      String name,
+      PCollection<KV<String, Long>> in,
+      Map<String, Long> modelSumsByWindow,
+      SpillOptions options,
+      Runner runner,
+      Panes panes) {
     boolean sessions = in.getWindowingStrategy().needsMerge();
-    Panes panes = panes(in, runner);
     PCollection<KV<String, Long>> ourSums =
         in.apply(
             name + "SpillingSum",
@@ -203,8 +218,10 @@ public final class WindowedScenarios {
     // Downstream: the sums of each window summed again, in the output's own windowing.
     assertSame(
         name + "Totals",
-        ourSums.apply(name + "OurTotals", totalPerWindow()).apply(name + "DOT", describe(sumPanes)),
-        beamSums
+        beforeClosing(name + "Our", ourSums)
+            .apply(name + "OurTotals", totalPerWindow())
+            .apply(name + "DOT", describe(sumPanes)),
+        beforeClosing(name + "Beam", beamSums)
             .apply(name + "BeamTotals", totalPerWindow())
             .apply(name + "DBT", describe(sumPanes)));
     // Accumulating panes repeat what came before: the model sums each key's first.
@@ -226,14 +243,45 @@ public final class WindowedScenarios {
   /**
    * What of the panes the built-in's outputs in {@code in}'s windowing can be compared by: with
    * allowed lateness, whether the built-in's on-time pane is also its last depends on how far the
-   * runner's watermark jumps at once (the DirectRunner's varies from run to run).
+   * runner's watermark jumps at once (the DirectRunner's varies from run to run), and with {@code
+   * FIRE_ALWAYS} so does whether a closing pane follows it ({@link Panes#BEFORE_CLOSING}).
    */
   private static Panes panes(PCollection<?> in, Runner runner) {
-    return !runner.panesMatchBuiltIn
-        ? Panes.NONE
-        : in.getWindowingStrategy().getAllowedLateness().equals(Duration.ZERO)
-            ? Panes.ALL
-            : Panes.ALL_BUT_IS_LAST;
+    WindowingStrategy<?, ?> strategy = in.getWindowingStrategy();
+    if (!runner.panesMatchBuiltIn) {
+      return Panes.NONE;
+    }
+    if (strategy.getAllowedLateness().equals(Duration.ZERO)) {
+      return Panes.ALL;
+    }
+    return runner.watermarkStepsVary
+            && strategy.getClosingBehavior() == Window.ClosingBehavior.FIRE_ALWAYS
+        ? Panes.BEFORE_CLOSING
+        : Panes.ALL_BUT_IS_LAST;
+  }
+
+  /**
+   * {@code sums} without their closing panes, if their windowing fires them: a windowed aggregation
+   * downstream gets a closing pane that comes after its own on-time pane as late data, and fires a
+   * late pane for each bundle it comes in, which no two {@code GroupByKey}s bundle alike.
+   */
+  private static PCollection<KV<String, Long>> beforeClosing(
+      String name, PCollection<KV<String, Long>> sums) {
+    WindowingStrategy<?, ?> strategy = sums.getWindowingStrategy();
+    return strategy.getClosingBehavior() == Window.ClosingBehavior.FIRE_ALWAYS
+            && strategy.getAllowedLateness().isLongerThan(Duration.ZERO)
+        ? sums.apply(name + "BeforeClosing", ParDo.of(new BeforeClosing<>()))
+        : sums;
+  }
+
+  /** Drops the {@code LATE} panes, which only a closing pane gives where nothing is late. */
+  private static final class BeforeClosing<T> extends DoFn<T, T> {
+    @ProcessElement
+    public void process(@Element T e, PaneInfo pane, OutputReceiver<T> out) {
+      if (pane.getTiming() != PaneInfo.Timing.LATE) {
+        out.output(e);
+      }
+    }
   }
 
   /**
@@ -290,14 +338,14 @@ public final class WindowedScenarios {
 
   /** What a scenario may expect of the runner's own built-ins. */
   public enum Runner {
-    DIRECT(true, true, false, true, true),
+    DIRECT(true, true, false, true, true, true),
     /**
      * Beam's Flink runner gives {@code ON_TIME} panes from its {@code GroupByKey} and {@code
      * NO_FIRING} from its {@code Combine.perKey} for the same windows (spillway's follow the
      * former); and its {@code GroupByKey} with sessions and LATEST timestamps gave one key two
      * overlapping, unmerged sessions in one run of two (spillway's are checked against the model).
      */
-    FLINK(false, false, false, false, false),
+    FLINK(false, false, false, false, false, false),
     /**
      * As {@link #FLINK}, on Flink's DataStream translation of batch ({@code
      * --useDataStreamForBatch}): there the built-ins also fire an empty pane (a sum of 0, an empty
@@ -306,7 +354,7 @@ public final class WindowedScenarios {
      * only for {@code FIRE_ALWAYS}, as a closing pane (index 1), and spillway does where the
      * DirectRunner does; the built-in's empty outputs are left out.
      */
-    FLINK_DATASTREAM(false, false, true, false, false),
+    FLINK_DATASTREAM(false, false, true, false, false, false),
     /**
      * Beam's Spark runner, batch ({@code local[2]}): its {@code Combine.globally} gives {@code
      * NO_FIRING} panes, downstream of the built-ins as of spillway's; and for sessions its {@code
@@ -314,7 +362,7 @@ public final class WindowedScenarios {
      * ON_TIME} (spillway's sums and groups follow the latter). Those checks are left out; every
      * other pane is compared.
      */
-    SPARK(true, true, false, false, false);
+    SPARK(true, true, false, false, false, false);
 
     final boolean panesMatchBuiltIn;
     final boolean builtInMergesSessions;
@@ -326,17 +374,26 @@ public final class WindowedScenarios {
     /** Whether the built-in {@code Combine.perKey} gives sessions its GroupByKey's panes. */
     final boolean sessionCombinePanesMatch;
 
+    /**
+     * Whether the watermark of a bounded input reaches a {@code GroupByKey} in steps that vary from
+     * run to run (the DirectRunner's follow the bundles still pending), so that where a closing
+     * pane comes apart from the on-time pane varies too.
+     */
+    final boolean watermarkStepsVary;
+
     Runner(
         boolean panesMatchBuiltIn,
         boolean builtInMergesSessions,
         boolean builtInFiresEmptyPanes,
         boolean globalCombineFiresOnTime,
-        boolean sessionCombinePanesMatch) {
+        boolean sessionCombinePanesMatch,
+        boolean watermarkStepsVary) {
       this.panesMatchBuiltIn = panesMatchBuiltIn;
       this.builtInMergesSessions = builtInMergesSessions;
       this.builtInFiresEmptyPanes = builtInFiresEmptyPanes;
       this.globalCombineFiresOnTime = globalCombineFiresOnTime;
       this.sessionCombinePanesMatch = sessionCombinePanesMatch;
+      this.watermarkStepsVary = watermarkStepsVary;
     }
   }
 
@@ -389,6 +446,16 @@ public final class WindowedScenarios {
      * how far its watermark jumps at once, which varies from run to run.
      */
     ALL_BUT_IS_LAST,
+    /**
+     * As {@link #ALL_BUT_IS_LAST}, without the {@code LATE} panes: with {@code FIRE_ALWAYS} a
+     * window's closing pane comes apart from its on-time pane only where the watermark passes the
+     * window's end and then its lateness in two steps, and where the DirectRunner's steps fall
+     * varies from run to run and from one {@code GroupByKey} to another in the same run (two
+     * built-in {@code Combine.perKey} of one input differed so in 1 run of 10). Nothing is late in
+     * the inputs these compare, so every {@code LATE} pane is a closing pane. {@link #closingPanes}
+     * fixes the watermark's steps and compares those panes too.
+     */
+    BEFORE_CLOSING,
     /** Not compared: see {@link Runner#FLINK}. */
     NONE
   }
@@ -420,6 +487,9 @@ public final class WindowedScenarios {
         }
         Collections.sort(values);
         value = values;
+      }
+      if (panes == Panes.BEFORE_CLOSING && pane.getTiming() == PaneInfo.Timing.LATE) {
+        return;
       }
       String paneText =
           panes == Panes.NONE
@@ -717,7 +787,21 @@ public final class WindowedScenarios {
     PCollection<KV<String, Long>> in =
         input(p, name + "Events", events).apply(name + "Windowing", windowing);
     boolean sessions = in.getWindowingStrategy().needsMerge();
-    Panes panes = sessions && !runner.sessionCombinePanesMatch ? Panes.NONE : panes(in, runner);
+    processedBesideBuiltIn(
+        name,
+        in,
+        options,
+        runner,
+        sessions && !runner.sessionCombinePanesMatch ? Panes.NONE : panes(in, runner));
+  }
+
+  /** {@link #processedBesideBuiltIn} on the windowed input {@code in}, comparing {@code panes}. */
+  static void processedBesideBuiltIn(
+      String name,
+      PCollection<KV<String, Long>> in,
+      SpillOptions options,
+      Runner runner,
+      Panes panes) {
     KvCoder<String, Long> outputCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollection<KV<String, Long>> processed =
         in.apply(
@@ -1035,16 +1119,7 @@ public final class WindowedScenarios {
    */
   public static void slidingWindows(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(7, 1_500, 40, 600);
-    Map<String, Long> model = new HashMap<>();
-    for (TimestampedValue<KV<String, Long>> e : events) {
-      long t = e.getTimestamp().getMillis();
-      for (long start = Math.floorDiv(t, 50) * 50; start > t - 200; start -= 50) {
-        model.merge(
-            new IntervalWindow(new Instant(start), new Instant(start + 200)).toString(),
-            e.getValue().getValue(),
-            Long::sum);
-      }
-    }
+    Map<String, Long> model = slidingModel(events, 200, 50);
     sameAsBuiltIn(
         p,
         "Sliding",
@@ -1063,5 +1138,142 @@ public final class WindowedScenarios {
         model,
         options,
         runner);
+  }
+
+  /**
+   * The sums by window of {@code events} in sliding windows of {@code size} every {@code period}.
+   */
+  public static Map<String, Long> slidingModel(
+      List<TimestampedValue<KV<String, Long>>> events, long size, long period) {
+    Map<String, Long> model = new HashMap<>();
+    for (TimestampedValue<KV<String, Long>> e : events) {
+      long t = e.getTimestamp().getMillis();
+      for (long start = Math.floorDiv(t, period) * period; start > t - size; start -= period) {
+        model.merge(
+            new IntervalWindow(new Instant(start), new Instant(start + size)).toString(),
+            e.getValue().getValue(),
+            Long::sum);
+      }
+    }
+    return model;
+  }
+
+  /**
+   * Closing panes ({@code FIRE_ALWAYS} with allowed lateness) where the watermark's steps are fixed
+   * ({@link #inputInSteps}), so that every pane is compared with the built-in's, its last included:
+   * a window whose end and then lateness the watermark passes in two steps gets an on-time pane and
+   * a closing pane (empty when panes discard, its result again when they accumulate), one whose end
+   * and lateness it passes at once a single on-time pane that is also its last. Sums, groups,
+   * processed groups and a windowed aggregation downstream, beside the built-ins.
+   */
+  public static void closingPanes(Pipeline p, SpillOptions options, Runner runner) {
+    List<TimestampedValue<KV<String, Long>>> events = events(15, 2_000, 60, 1_000);
+    Duration lateness = Duration.standardSeconds(1);
+    // Fixed windows of 100 ms: the ends of those before 500 ms pass at 500 ms; at 1,200 ms the
+    // other ends, and the lateness of the first two windows.
+    closingPanesBesideBuiltIn(
+        p,
+        "StepsFixed",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(lateness, Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes(),
+        inputInSteps(p, "StepsFixedEvents", events, 500, 1_200),
+        fixedModel(events, 100),
+        options,
+        runner);
+    closingPanesBesideBuiltIn(
+        p,
+        "StepsFixedAccumulating",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(lateness, Window.ClosingBehavior.FIRE_ALWAYS)
+            .accumulatingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.EARLIEST),
+        inputInSteps(p, "StepsFixedAccumulatingEvents", events, 500, 1_200),
+        fixedModel(events, 100),
+        options,
+        runner);
+    // Sliding windows reach past the last event to 1,150 ms: the watermark passes the ends of
+    // those up to 1,100 ms in two steps, and with it the lateness of those ending by 100 ms; the
+    // last two windows' end and lateness pass at once.
+    closingPanesBesideBuiltIn(
+        p,
+        "StepsSliding",
+        Window.<KV<String, Long>>into(
+                SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50)))
+            .withAllowedLateness(lateness, Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.LATEST),
+        inputInSteps(p, "StepsSlidingEvents", events, 500, 1_100),
+        slidingModel(events, 200, 50),
+        options,
+        runner);
+    // No step before the end of time: every window's on-time pane is its closing pane.
+    closingPanesBesideBuiltIn(
+        p,
+        "OneStepFixed",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .withAllowedLateness(lateness, Window.ClosingBehavior.FIRE_ALWAYS)
+            .discardingFiredPanes(),
+        inputInSteps(p, "OneStepFixedEvents", events),
+        fixedModel(events, 100),
+        options,
+        runner);
+  }
+
+  private static void closingPanesBesideBuiltIn(
+      Pipeline p,
+      String name,
+      Window<KV<String, Long>> windowing,
+      PCollection<KV<String, Long>> events,
+      Map<String, Long> modelSumsByWindow,
+      SpillOptions options,
+      Runner runner) {
+    PCollection<KV<String, Long>> in = events.apply(name + "Windowing", windowing);
+    sameAsBuiltIn(name, in, modelSumsByWindow, options, runner, Panes.ALL);
+    processedBesideBuiltIn(name + "Then", in, options, runner, Panes.ALL);
+  }
+
+  /**
+   * {@code events} as a bounded input whose watermark passes each of {@code watermarks} in turn and
+   * then the end of time, every event arriving before the watermark passes it: what a bounded
+   * source that reports its progress may give a runner. It is a {@code TestStream}, whose events
+   * the DirectRunner plays only once everything before them is processed, so each {@code
+   * GroupByKey} sees the same steps in every run; its output is marked bounded, as spillway takes
+   * bounded input only and the DirectRunner runs both alike.
+   */
+  public static PCollection<KV<String, Long>> inputInSteps(
+      Pipeline p,
+      String name,
+      List<TimestampedValue<KV<String, Long>>> events,
+      long... watermarks) {
+    List<TimestampedValue<KV<String, Long>>> byTime = new ArrayList<>(events);
+    byTime.sort(Comparator.comparing(TimestampedValue::getTimestamp));
+    TestStream.Builder<KV<String, Long>> stream =
+        TestStream.create(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    int next = 0;
+    for (long watermark : watermarks) {
+      int end = next;
+      while (end < byTime.size() && byTime.get(end).getTimestamp().getMillis() < watermark) {
+        end++;
+      }
+      stream =
+          withEvents(stream, byTime.subList(next, end)).advanceWatermarkTo(new Instant(watermark));
+      next = end;
+    }
+    stream = withEvents(stream, byTime.subList(next, byTime.size()));
+    return p.apply(name, stream.advanceWatermarkToInfinity())
+        .setIsBoundedInternal(PCollection.IsBounded.BOUNDED);
+  }
+
+  private static TestStream.Builder<KV<String, Long>> withEvents(
+      TestStream.Builder<KV<String, Long>> stream,
+      List<TimestampedValue<KV<String, Long>>> events) {
+    if (events.isEmpty()) {
+      return stream;
+    }
+    @SuppressWarnings("unchecked")
+    TimestampedValue<KV<String, Long>>[] rest =
+        events.subList(1, events.size()).toArray(new TimestampedValue[0]);
+    return stream.addElements(events.get(0), rest);
   }
 }

@@ -426,40 +426,38 @@ public class ProcessGroupsTest {
   /**
    * With {@code FIRE_ALWAYS} the processor also runs, on no values, in the closing pane that Beam's
    * {@code GroupByKey} fires empty for every key and window as their lateness ends, as a {@code
-   * ParDo} after the built-in would.
+   * ParDo} after the built-in would: where the watermark passes some windows' end and lateness in
+   * two steps and others' at once, in steps fixed so that every pane compares.
    */
   @Test
   public void closingPanesAreTheBuiltIns() throws Exception {
+    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(4, 2_000, 50, 1_000);
     sumsAreTheBuiltIns(
-        4,
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
-            .discardingFiredPanes(),
-        WindowedScenarios.Panes.ALL_BUT_IS_LAST);
+        WindowedScenarios.inputInSteps(p, "Events", events, 500, 1_200)
+            .apply(
+                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                    .withAllowedLateness(
+                        Duration.standardSeconds(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                    .discardingFiredPanes()));
   }
 
   /** Windows and EARLIEST timestamps as the built-in gives them. */
   @Test
   public void windowsAndTimestampsAreTheBuiltIns() throws Exception {
+    List<TimestampedValue<KV<String, Long>>> events = WindowedScenarios.events(3, 2_000, 50, 1_000);
     sumsAreTheBuiltIns(
-        3,
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        WindowedScenarios.Panes.ALL);
+        WindowedScenarios.input(p, "Events", events)
+            .apply(
+                Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST)));
   }
 
   /**
-   * Sums by a processor beside the built-in {@code Combine.perKey} in {@code windowing}: the same
-   * outputs, each with its window, timestamp and {@code panes}.
+   * Sums by a processor beside the built-in {@code Combine.perKey} of {@code in}: the same outputs,
+   * each with its window, timestamp and pane.
    */
-  private void sumsAreTheBuiltIns(
-      long seed, Window<KV<String, Long>> windowing, WindowedScenarios.Panes panes)
-      throws Exception {
+  private void sumsAreTheBuiltIns(PCollection<KV<String, Long>> in) throws Exception {
     Path dir = tmp.newFolder().toPath();
-    List<TimestampedValue<KV<String, Long>>> events =
-        WindowedScenarios.events(seed, 2_000, 50, 1_000);
-    PCollection<KV<String, Long>> in =
-        WindowedScenarios.input(p, "Events", events).apply(windowing);
     PCollection<KV<String, Long>> ours =
         in.apply(
             "Ours",
@@ -470,8 +468,8 @@ public class ProcessGroupsTest {
     PCollection<KV<String, Long>> beams = in.apply("Beam", Combine.perKey(Sum.ofLongs()));
     WindowedScenarios.assertSame(
         "Processed",
-        ours.apply("DescribeOurs", WindowedScenarios.describe(panes)),
-        beams.apply("DescribeBeams", WindowedScenarios.describe(panes)));
+        ours.apply("DescribeOurs", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)),
+        beams.apply("DescribeBeams", WindowedScenarios.describe(WindowedScenarios.Panes.ALL)));
     p.run().waitUntilFinish();
     PipelineAsserts.assertEmpty(dir);
   }

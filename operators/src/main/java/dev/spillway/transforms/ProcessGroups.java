@@ -257,6 +257,12 @@ public final class ProcessGroups<K, V, OutputT>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard, PaneInfo pane, OutputReceiver<OutputT> receiver) {
       Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
@@ -328,6 +334,12 @@ public final class ProcessGroups<K, V, OutputT>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard, PaneInfo pane, OutputReceiver<OutputT> receiver) {
       Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
@@ -377,6 +389,12 @@ public final class ProcessGroups<K, V, OutputT>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<OutputT> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard, PaneInfo pane, OutputReceiver<OutputT> receiver) {
       mergeShard(
           shard.getValue(),
           pane,

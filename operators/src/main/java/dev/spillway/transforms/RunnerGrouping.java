@@ -20,12 +20,19 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
  * Windowing#stampedAtWindowEnd}), and the merge step outputs each result before the shuffled
  * element's time (allowed: nothing in these batch translations is late) in the pane the gathering
  * path would have given. Flink's DataStream translation of batch keeps every group in its keyed
- * state, on the heap, whatever the windowing; the DirectRunner's shuffle goes through files ({@link
- * BlockTransport}); any other runner keeps the stamps as they were.
+ * state, on the heap, whatever the windowing: there the merge step takes the shard's blocks one by
+ * one and spools them to disk ({@link SpooledMergeFn}); the DirectRunner's shuffle goes through
+ * files ({@link BlockTransport}); any other runner keeps the stamps as they were.
  */
 enum RunnerGrouping {
   /** Not known to stream a group: the shuffle keeps the earliest output time as its stamp. */
   GATHERED(false, false, false),
+  /**
+   * Flink's DataStream translation of batch ({@code --useDataStreamForBatch}): its {@code
+   * GroupByKey} gathers every group in keyed state on the heap, whatever the windowing, so the
+   * merge step spools its shards to disk itself ({@link Windowing#spoolsShards}).
+   */
+  FLINK_DATASTREAM(false, false, false),
   /** Flink's DataSet translation: its gathering path is a combine, whose outputs fire no pane. */
   FLINK_DATASET(true, true, true),
   /**
@@ -85,7 +92,7 @@ enum RunnerGrouping {
     }
     String name = runner.getName();
     if (FLINK_RUNNERS.contains(name)) {
-      return isSetTrue(options, "useDataStreamForBatch") ? GATHERED : FLINK_DATASET;
+      return isSetTrue(options, "useDataStreamForBatch") ? FLINK_DATASTREAM : FLINK_DATASET;
     }
     return SPARK_RUNNERS.contains(name) ? SPARK : GATHERED;
   }

@@ -105,6 +105,16 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     }
   }
 
+  /**
+   * A merge step's work on one shuffled element, {@code shard}'s blocks fired in {@code pane}: what
+   * its {@code @ProcessElement} does, and what {@link SpooledMergeFn} has it do on blocks it
+   * spooled itself.
+   */
+  void merge(
+      KV<Integer, Iterable<byte[]>> shard, PaneInfo pane, DoFn.OutputReceiver<OutputT> receiver) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " is not a merge step");
+  }
+
   /** What a subclass sets up besides the keys; called once per DoFn instance. */
   void setUpStep() {}
 

@@ -431,6 +431,14 @@ public final class SpillingCombine {
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<KV<K, OutputT>> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, OutputT>> receiver) {
       Firing firing = firing(pane);
       mergeShard(
           shard.getValue(),
@@ -506,6 +514,14 @@ public final class SpillingCombine {
     @ProcessElement
     public void processElement(
         @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, OutputT>> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<KV<K, OutputT>> receiver) {
       mergeShard(

@@ -341,6 +341,14 @@ public final class SpillingGroupByKey<K, V>
         @Element KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, Iterable<V>>> receiver) {
       Collected collected = new Collected(time, prefixBytes(), options.maxGroupBytes());
       Firing firing = firing(pane);
       mergeShard(
@@ -393,6 +401,14 @@ public final class SpillingGroupByKey<K, V>
     @ProcessElement
     public void processElement(
         @Element KV<Integer, Iterable<byte[]>> shard,
+        PaneInfo pane,
+        OutputReceiver<KV<K, Iterable<V>>> receiver) {
+      merge(shard, pane, receiver);
+    }
+
+    @Override
+    void merge(
+        KV<Integer, Iterable<byte[]>> shard,
         PaneInfo pane,
         OutputReceiver<KV<K, Iterable<V>>> receiver) {
       mergeShard(

@@ -18,7 +18,10 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * shuffled element merges its shard's blocks in a second engine and outputs each key once per
  * window. With sessions, the merge step outputs each result into its merged window, with the pane
  * of the shuffle's firing (a window assignment after it would lose the pane on Beam's Spark
- * runner). On the DirectRunner the blocks cross the shuffle as files ({@link BlockTransport}).
+ * runner). On the DirectRunner the blocks cross the shuffle as files ({@link BlockTransport}). On
+ * Flink's DataStream translation of batch, whose {@code GroupByKey} would hold a shard whole on the
+ * heap, the blocks cross a keyed exchange one by one instead, and the merge step spools them to
+ * disk until their window ends ({@link SpooledMergeFn}).
  */
 final class TwoPhase {
   private TwoPhase() {}
@@ -47,15 +50,16 @@ final class TwoPhase {
               .setWindowingStrategyInternal(WindowingStrategy.globalDefault())
               .apply("IntoOneInterval", Window.into(new OneInterval()));
     }
-    PCollection<KV<Integer, Iterable<byte[]>>> shuffled =
-        blocks
-            .setWindowingStrategyInternal(windowing.shuffle())
-            .apply("ShuffleShards", GroupByKey.create());
-    merge.shuffleThrough(transport);
+    blocks.setWindowingStrategyInternal(windowing.shuffle());
     // With sessions, the merge step outputs each result into its merged window itself.
-    PCollection<OutputT> output =
-        shuffled.apply(
-            windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards", ParDo.of(merge));
+    String mergeName = windowing.sessions() ? "MergeShardsAndSessions" : "MergeShards";
+    PCollection<OutputT> output;
+    if (windowing.spoolsShards()) {
+      output = blocks.apply(mergeName, ParDo.of(new SpooledMergeFn<>(merge, partial.options)));
+    } else {
+      merge.shuffleThrough(transport);
+      output = blocks.apply("ShuffleShards", GroupByKey.create()).apply(mergeName, ParDo.of(merge));
+    }
     output.setWindowingStrategyInternal(windowing.output());
     return output;
   }

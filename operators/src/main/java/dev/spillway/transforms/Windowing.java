@@ -236,6 +236,17 @@ final class Windowing {
         && !closingPaneRepeats();
   }
 
+  /**
+   * Whether the merge step takes the partial step's blocks one by one, keyed by shard, and spools
+   * them to disk until their window ends ({@link SpooledMergeFn}), instead of taking each shard
+   * from the runner's {@code GroupByKey}: on Flink's DataStream translation of batch, which holds a
+   * group whole on the heap. Its input arrives sorted by key there, so one shard is spooled at a
+   * time. Not with a closing pane that repeats, which only the runner's {@code GroupByKey} fires.
+   */
+  boolean spoolsShards() {
+    return grouping == RunnerGrouping.FLINK_DATASTREAM && !closingPaneRepeats();
+  }
+
   /** How the runner groups: the pane a merge step gives its outputs depends on it. */
   RunnerGrouping grouping() {
     return grouping;

@@ -141,6 +141,19 @@ public class FlinkRunnerTest {
 
   @Test
   public void attemptsThatFailMidwayAreRetriedByFlinkAndEachKeyComesOutOnce() throws Exception {
+    retriedAttemptsGiveEachKeyOnce(false);
+  }
+
+  /**
+   * The same on Flink's DataStream translation of batch, where the merge step spools each shard to
+   * disk itself: the spooled files of the attempts Flink cancels go too.
+   */
+  @Test
+  public void attemptsThatFailMidwayAreRetriedOnFlinksDataStreamBatchToo() throws Exception {
+    retriedAttemptsGiveEachKeyOnce(true);
+  }
+
+  private void retriedAttemptsGiveEachKeyOnce(boolean dataStream) throws Exception {
     Path dir = tmp.newFolder().toPath();
     // Beam's Flink runner applies --numberOfExecutionRetries to streaming jobs only; a batch
     // job's restart strategy comes from the Flink configuration.
@@ -150,6 +163,7 @@ public class FlinkRunnerTest {
             "restart-strategy.type: fixed-delay\n"
                 + "restart-strategy.fixed-delay.attempts: 3\n"
                 + "restart-strategy.fixed-delay.delay: 0 s\n");
+    options.setUseDataStreamForBatch(dataStream);
     Pipeline p = Pipeline.create(options);
 
     Random random = new Random(11);

@@ -395,6 +395,12 @@ final class PipelineSystem implements WorkloadSystem {
       o.setFilesToStage(List.of(thinJar()));
     }
     o.setParallelism(2);
+    // -Dspillway.dataStream=true: Flink's DataStream translation of batch, for both systems.
+    o.setUseDataStreamForBatch(Boolean.getBoolean("spillway.dataStream"));
+    // -Dspillway.maxBundleSize=N, -Dspillway.maxBundleTimeMills=MS: a bundle's bounds where the
+    // runner sets them (the DataStream translation; Beam's defaults 1000 elements, 1000 ms).
+    o.setMaxBundleSize(Long.getLong("spillway.maxBundleSize", o.getMaxBundleSize()));
+    o.setMaxBundleTimeMills(Long.getLong("spillway.maxBundleTimeMills", o.getMaxBundleTimeMills()));
     try {
       // An embedded cluster's temporary files go to a directory deleted when the runner exits.
       FlinkLocalTemp.configureUntilExit(o);

@@ -13,8 +13,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  * #NAMESPACE}: {@code spillCount}, {@code memoryBytesSpilled}, {@code diskBytesSpilled}, {@code
  * flushCount} (full tables sent on instead of spilled: {@link SpillOptions#withFlushedPartials}),
  * {@code largeRecords} (records larger than the budget, each written to disk by itself); where
- * partial results cross the shuffle through files, {@code shuffleFiles} and {@code
- * shuffleFileBytes} (what the files take on disk); and reads them back from a pipeline's result:
+ * partial results cross the shuffle through files, or are spooled to files by the merge step
+ * ({@link SpooledMergeFn}), {@code shuffleFiles} and {@code shuffleFileBytes} (what the files take
+ * on disk); and reads them back from a pipeline's result:
  *
  * <pre>{@code
  * PipelineResult result = pipeline.run();

@@ -15,6 +15,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
@@ -34,7 +36,9 @@ import org.joda.time.Duration;
  * hands the shard's blocks, read back one at a time, to the merge step's own {@link
  * ShuffleStepFn#merge}, in the pane Flink's {@code GroupByKey} gives a window of a batch, with or
  * without allowed lateness ({@code ON_TIME_AND_ONLY_FIRING}, measured on Beam 2.62); then it
- * deletes them.
+ * deletes them. When lateness is allowed that {@code GroupByKey} fires a second pane at the
+ * window's expiry, empty whatever the closing behaviour and accumulation mode (measured too): a
+ * shard's merge step got nothing from it, and gets nothing here.
  *
  * <p>In a batch, Flink sorts a keyed input by key and fires a key's timers before the next key's
  * elements, so one shard is spooled at a time and a hot key's shard needs disk, not heap: the names
@@ -42,6 +46,7 @@ import org.joda.time.Duration;
  * it keeps. The files go when their shard is merged, when the DoFn is torn down, once the runner
  * drops a DoFn it never tore down (a {@link Cleaner}: Flink skips {@code @Teardown} for an attempt
  * it cancels), at the JVM's exit, or after a crash with the next sweep of the spill directory.
+ * {@link SpillMetrics}' {@code shuffleFiles} and {@code shuffleFileBytes} count them.
  */
 final class SpooledMergeFn<OutputT> extends DoFn<KV<Integer, byte[]>, OutputT> {
   private static final long serialVersionUID = 1L;
@@ -125,6 +130,10 @@ final class SpooledMergeFn<OutputT> extends DoFn<KV<Integer, byte[]>, OutputT> {
     private final BlockFile writer;
     private final BlockFile reader;
     private final Map<KV<Integer, BoundedWindow>, List<Path>> open = new HashMap<>();
+    private final Counter spooledFiles =
+        Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILES);
+    private final Counter spooledBytes =
+        Metrics.counter(SpillMetrics.NAMESPACE, SpillMetrics.SHUFFLE_FILE_BYTES);
 
     Spools(SpillOptions options) {
       this.config = options.toConfig();
@@ -140,18 +149,13 @@ final class SpooledMergeFn<OutputT> extends DoFn<KV<Integer, byte[]>, OutputT> {
               config,
               exchange,
               path -> {
-                writer.write(path, block, block.length);
+                spooledBytes.inc(writer.write(path, block, block.length));
+                spooledFiles.inc();
                 return path;
               });
-      List<Path> files = open.get(KV.of(shard, window));
-      if (files != null) {
-        files.add(file);
-        return false;
-      }
-      files = new ArrayList<>();
+      List<Path> files = open.computeIfAbsent(KV.of(shard, window), k -> new ArrayList<>());
       files.add(file);
-      open.put(KV.of(shard, window), files);
-      return true;
+      return files.size() == 1;
     }
 
     /** The files of {@code shard} in {@code window}, no longer spooled; null if none. */

@@ -61,7 +61,11 @@ import org.joda.time.Duration;
  * and inputs' timestamps cross the shuffle stamped at the window's end instead ({@link
  * #stampedAtWindowEnd}), with the same windows and trigger, and the merge step outputs each result
  * at its own, earlier time (nothing is late in these batch translations) in the pane the gathering
- * path gives ({@link RunnerGrouping}).
+ * path gives ({@link RunnerGrouping}). A closing pane that repeats changes none of this: these
+ * translations' watermark passes a window's end and its lateness at once, so the gathering path
+ * fires one pane too; and Flink's DataStream translation, whose {@code GroupByKey} keeps every
+ * group on the heap, fires the closing pane empty, so there the merge step spools the shards itself
+ * ({@link #spoolsShards}) in every windowing.
  */
 final class Windowing {
   private final WindowingStrategy<?, ?> input;
@@ -214,13 +218,13 @@ final class Windowing {
    * sessions) where their earliest output time would be their stamp, because the runner streams
    * only such groups and would gather the others on the heap ({@link RunnerGrouping}). The merge
    * step then outputs before the shuffled element's timestamp, and in the pane the runner gives the
-   * input's own windowing. Not with a closing pane that repeats, which only the gathering path
-   * fires.
+   * input's own windowing. Also with a closing pane that repeats: in these batch translations the
+   * watermark passes a window's end and its lateness at once, so the gathering path fires one pane
+   * for both, as the streaming path does (every windowed scenario on both runners, every pane
+   * compared on Spark).
    */
   boolean stampedAtWindowEnd() {
-    return grouping.streamsEndOfWindowGroups()
-        && (sessions || outputTime().fromInputs())
-        && !closingPaneRepeats();
+    return grouping.streamsEndOfWindowGroups() && (sessions || outputTime().fromInputs());
   }
 
   /**
@@ -232,8 +236,7 @@ final class Windowing {
   boolean shuffledInOneInterval() {
     return grouping.streamsEndOfWindowGroups()
         && !grouping.streamsTheGlobalWindow()
-        && (sessions || input.getWindowFn() instanceof GlobalWindows)
-        && !closingPaneRepeats();
+        && (sessions || input.getWindowFn() instanceof GlobalWindows);
   }
 
   /**
@@ -241,10 +244,12 @@ final class Windowing {
    * them to disk until their window ends ({@link SpooledMergeFn}), instead of taking each shard
    * from the runner's {@code GroupByKey}: on Flink's DataStream translation of batch, which holds a
    * group whole on the heap. Its input arrives sorted by key there, so one shard is spooled at a
-   * time. Not with a closing pane that repeats, which only the runner's {@code GroupByKey} fires.
+   * time. Also with a closing pane that repeats: that translation's {@code GroupByKey} fires it
+   * empty even when its panes accumulate (measured on Beam 2.62), so through it the merge step got
+   * no blocks, and gave nothing, for that pane either.
    */
   boolean spoolsShards() {
-    return grouping == RunnerGrouping.FLINK_DATASTREAM && !closingPaneRepeats();
+    return grouping == RunnerGrouping.FLINK_DATASTREAM;
   }
 
   /** How the runner groups: the pane a merge step gives its outputs depends on it. */

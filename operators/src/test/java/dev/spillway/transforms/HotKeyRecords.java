@@ -3,7 +3,11 @@ package dev.spillway.transforms;
 import dev.spillway.spill.KeyHasher;
 import java.util.Arrays;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -78,6 +82,21 @@ public final class HotKeyRecords {
         @Element KV<Integer, byte[]> record, OutputReceiver<KV<Integer, byte[]>> out) {
       out.outputWithTimestamp(record, new Instant(KeyHasher.mix64(record.getKey()) & 0xFFFF));
     }
+  }
+
+  /**
+   * One fixed window of a day (every {@link Stamp}ed record's) that fires a closing pane ({@code
+   * FIRE_ALWAYS} with a minute of allowed lateness, discarding), with outputs at the time {@code
+   * -Dhotkey.timestampCombiner} gives (the window's end unless EARLIEST or LATEST): a shuffle that
+   * accumulates, so that its closing pane can repeat a shard's blocks.
+   */
+  public static Window<KV<Integer, byte[]>> windowWithAClosingPane() {
+    return Window.<KV<Integer, byte[]>>into(FixedWindows.of(Duration.standardDays(1)))
+        .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+        .discardingFiredPanes()
+        .withTimestampCombiner(
+            TimestampCombiner.valueOf(
+                System.getProperty("hotkey.timestampCombiner", "END_OF_WINDOW")));
   }
 
   /** "key count checksum" of the hot key, each from its own pass over the values. */

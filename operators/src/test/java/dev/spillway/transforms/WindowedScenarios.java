@@ -37,6 +37,7 @@ import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.CalendarWindows;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -351,8 +352,10 @@ public final class WindowedScenarios {
      * --useDataStreamForBatch}): there the built-ins also fire an empty pane (a sum of 0, an empty
      * group) for every key and window at its expiry when lateness is allowed, whatever the closing
      * behaviour, as a second first pane (index 0), which the DirectRunner (Beam's reference) does
-     * only for {@code FIRE_ALWAYS}, as a closing pane (index 1), and spillway does where the
-     * DirectRunner does; the built-in's empty outputs are left out.
+     * only for {@code FIRE_ALWAYS}, as a closing pane (index 1), and spillway does on the
+     * DirectRunner. On this translation spillway gives no such pane (the shuffle's own was empty,
+     * accumulating too, and its spooled merge step fires once): the built-in's empty outputs are
+     * left out.
      */
     FLINK_DATASTREAM(false, false, true, false, false, false),
     /**
@@ -569,6 +572,15 @@ public final class WindowedScenarios {
     }
   }
 
+  /** Sums by window of {@code events} in the global window: their total. */
+  static Map<String, Long> globalModel(List<TimestampedValue<KV<String, Long>>> events) {
+    long total = 0;
+    for (TimestampedValue<KV<String, Long>> e : events) {
+      total += e.getValue().getValue();
+    }
+    return Map.of(GlobalWindow.INSTANCE.toString(), total);
+  }
+
   /** Sums by window of {@code events} in fixed windows of {@code size} ms. */
   public static Map<String, Long> fixedModel(
       List<TimestampedValue<KV<String, Long>>> events, long size) {
@@ -648,6 +660,18 @@ public final class WindowedScenarios {
             .withTimestampCombiner(TimestampCombiner.LATEST),
         events,
         fixedModel(events, 100),
+        options,
+        runner);
+    // The global window's closing pane comes with its on-time pane: its lateness ends with time.
+    sameAsBuiltIn(
+        p,
+        "GlobalClosingAlwaysLatest",
+        Window.<KV<String, Long>>into(new GlobalWindows())
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .accumulatingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.LATEST),
+        events,
+        globalModel(events),
         options,
         runner);
     // A closing pane for every key and window as the lateness ends, empty when panes discard.
@@ -836,11 +860,12 @@ public final class WindowedScenarios {
 
   /**
    * Sessions, and fixed and sliding windows whose outputs take their inputs' timestamps (EARLIEST,
-   * LATEST): where the runner streams only groups stamped at their window's end ({@code
-   * RunnerGrouping}), these cross spillway's shuffle so stamped, and each output must still come at
-   * its own time and in its window, and in the pane the built-in {@code Combine.perKey} gives (on
-   * Flink's DataSet translation, {@code NO_FIRING}, where the streamed path fires {@code ON_TIME}):
-   * sums, summed groups and processed groups, every pane compared.
+   * LATEST; one with a closing pane that repeats): where the runner streams only groups stamped at
+   * their window's end ({@code RunnerGrouping}), these cross spillway's shuffle so stamped, and
+   * each output must still come at its own time and in its window, and in the pane the built-in
+   * {@code Combine.perKey} gives (on Flink's DataSet translation, {@code NO_FIRING}, where the
+   * streamed path fires {@code ON_TIME}): sums, summed groups and processed groups, every pane
+   * compared.
    */
   public static void stampedAtWindowEndBesideBuiltIn(Pipeline p, SpillOptions options) {
     List<TimestampedValue<KV<String, Long>>> events = events(17, 3_000, 40, 8_000);
@@ -855,6 +880,13 @@ public final class WindowedScenarios {
         Window.<KV<String, Long>>into(
                 SlidingWindows.of(Duration.millis(900)).every(Duration.millis(300)))
             .withTimestampCombiner(TimestampCombiner.LATEST));
+    // A closing pane that repeats: the watermark passes the window's end and its lateness at once.
+    windowings.put(
+        "FixedEarliestClosingAlways",
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(700)))
+            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+            .accumulatingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.EARLIEST));
     windowings.forEach(
         (name, windowing) -> {
           PCollection<KV<String, Long>> in =

@@ -11,6 +11,7 @@ import static org.junit.Assume.assumeTrue;
 
 import dev.spillway.spill.KeyHasher;
 import dev.spillway.transforms.GroupProcessor;
+import dev.spillway.transforms.HotKeyRecords;
 import dev.spillway.transforms.HotKeyRecords.Generate;
 import dev.spillway.transforms.HotKeyRecords.HotKey;
 import dev.spillway.transforms.HotKeyRecords.Stamp;
@@ -50,12 +51,12 @@ import org.junit.rules.TemporaryFolder;
  * A hot key larger than a TaskManager's heap on a real Flink session cluster (two TaskManagers of
  * 700 MB heap): 90% of {@code hotkey.records} records of about 100 bytes on one key, grouped and
  * read twice by the streaming form, checked against a model; then Beam's built-in GroupByKey on the
- * same input, read twice, which fails. The same hot key as one session, and the sorted form, are
- * tests of their own. Not part of CI (minutes at full size); run with {@code mvn -pl runner-tests
- * test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000}, adding {@code
- * -Dhotkey.dataStream=true} for Flink's DataStream translation of batch (there the built-in's
- * TaskManager runs out of heap: BENCHMARKS.md). A failing run prints the end of each cluster
- * process's output.
+ * same input, read twice, which fails. The same hot key as one session, in a window with a closing
+ * pane, and the sorted form, are tests of their own. Not part of CI (minutes at full size); run
+ * with {@code mvn -pl runner-tests test -Dtest=HotKeyOnClusterTest -Dhotkey.records=22000000},
+ * adding {@code -Dhotkey.dataStream=true} for Flink's DataStream translation of batch (there the
+ * built-in's TaskManager runs out of heap: BENCHMARKS.md). A failing run prints the end of each
+ * cluster process's output.
  */
 public class HotKeyOnClusterTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -229,6 +230,7 @@ public class HotKeyOnClusterTest {
     report.put("seconds", seconds);
     report.put("spills", SpillMetrics.total(result, SpillMetrics.SPILL_COUNT));
     report.put("diskBytesSpilled", SpillMetrics.total(result, SpillMetrics.DISK_BYTES_SPILLED));
+    report.put("shuffleFileBytes", SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILE_BYTES));
     System.out.println("HOTKEY " + label + " " + report);
   }
 
@@ -244,6 +246,28 @@ public class HotKeyOnClusterTest {
    */
   @Test
   public void aHotKeyInOneSessionLargerThanATaskManagersHeapIsReadTwice() throws Exception {
+    readTwiceStampedIn(
+        "spillway in sessions", Window.into(Sessions.withGapDuration(Duration.standardHours(1))));
+  }
+
+  /**
+   * The hot key of {@link #aHotKeyLargerThanATaskManagersHeapIsReadTwice} in one fixed window that
+   * fires a closing pane ({@link HotKeyRecords#windowWithAClosingPane}; {@code
+   * -Dhotkey.timestampCombiner=EARLIEST} or {@code LATEST} for outputs at their inputs' time).
+   */
+  @Test
+  public void aHotKeyInAWindowWithAClosingPaneLargerThanATaskManagersHeapIsReadTwice()
+      throws Exception {
+    readTwiceStampedIn(
+        "spillway in a window with a closing pane", HotKeyRecords.windowWithAClosingPane());
+  }
+
+  /**
+   * The hot key's records, each at a time of its key's ({@link Stamp}), in {@code windowing}, read
+   * twice on a fresh cluster ({@link #readTwiceOn}).
+   */
+  private void readTwiceStampedIn(String label, Window<KV<Integer, byte[]>> windowing)
+      throws Exception {
     long records = recordsToRun();
     HotKey hot = HotKey.of(records);
     Path spill = tmp.newFolder("spill").toPath();
@@ -252,12 +276,8 @@ public class HotKeyOnClusterTest {
       Pipeline p = Pipeline.create(options(cluster));
       readTwiceOn(
           cluster,
-          "spillway in sessions",
-          input(p, records)
-              .apply(ParDo.of(new Stamp()))
-              .apply(
-                  Window.<KV<Integer, byte[]>>into(
-                      Sessions.withGapDuration(Duration.standardHours(1)))),
+          label,
+          input(p, records).apply(ParDo.of(new Stamp())).apply(windowing),
           records,
           hot,
           spill);

@@ -3,6 +3,7 @@ package dev.spillway.spark;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assume.assumeTrue;
 
+import dev.spillway.transforms.HotKeyRecords;
 import dev.spillway.transforms.HotKeyRecords.Generate;
 import dev.spillway.transforms.HotKeyRecords.HotKey;
 import dev.spillway.transforms.HotKeyRecords.Stamp;
@@ -31,14 +32,14 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * A hot key larger than the heap, in the global window and in one session, on Beam's Spark runner
- * ({@code local[2]}, in the test's JVM of 2 GB): the records of {@link
- * dev.spillway.transforms.HotKeyRecords}, 90% of them on one key, each key's records at one
- * timestamp in {@code Sessions} of an hour's gap, grouped and read twice by {@code thenProcess} at
- * a 64 MiB budget and checked against a model. Spark streams a group out of its sorted shuffle only
- * for non-merging windows stamped at their end; sessions cross spillway's shuffle so stamped on
- * Spark. Not part of CI (minutes); run with {@code mvn -pl spark-tests test -Dtest=SparkHotKeyTest
- * -Dhotkey.records=23000000}.
+ * A hot key larger than the heap, in the global window, in one session and in a window with a
+ * closing pane, on Beam's Spark runner ({@code local[2]}, in the test's JVM of 2 GB): the records
+ * of {@link dev.spillway.transforms.HotKeyRecords}, 90% of them on one key, each key's records at
+ * one timestamp in {@code Sessions} of an hour's gap, grouped and read twice by {@code thenProcess}
+ * at a 64 MiB budget and checked against a model. Spark streams a group out of its sorted shuffle
+ * only for non-merging windows stamped at their end; sessions cross spillway's shuffle so stamped
+ * on Spark. Not part of CI (minutes); run with {@code mvn -pl spark-tests test
+ * -Dtest=SparkHotKeyTest -Dhotkey.records=23000000}.
  */
 public class SparkHotKeyTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -46,15 +47,29 @@ public class SparkHotKeyTest {
   /** The hot key in the global window. */
   @Test
   public void aHotKeyLargerThanTheHeapIsReadTwice() throws Exception {
-    readTwice("global window", false);
+    readTwice("global window", null);
   }
 
   @Test
   public void aHotKeyInOneSessionLargerThanTheHeapIsReadTwice() throws Exception {
-    readTwice("sessions", true);
+    readTwice("sessions", Window.into(Sessions.withGapDuration(Duration.standardHours(1))));
   }
 
-  private void readTwice(String label, boolean sessions) throws Exception {
+  /**
+   * The hot key in a window with a closing pane ({@link HotKeyRecords#windowWithAClosingPane};
+   * {@code -Dhotkey.timestampCombiner=EARLIEST} or {@code LATEST} for outputs at their inputs'
+   * time).
+   */
+  @Test
+  public void aHotKeyInAWindowWithAClosingPaneLargerThanTheHeapIsReadTwice() throws Exception {
+    readTwice("a window with a closing pane", HotKeyRecords.windowWithAClosingPane());
+  }
+
+  /**
+   * Reads the hot key twice: in the global window if {@code windowing} is null, else with each
+   * record at a time of its key's ({@link Stamp}) in {@code windowing}.
+   */
+  private void readTwice(String label, Window<KV<Integer, byte[]>> windowing) throws Exception {
     String size = System.getProperty("hotkey.records");
     assumeTrue("set -Dhotkey.records=N to run", size != null);
     long records = Long.parseLong(size);
@@ -69,13 +84,8 @@ public class SparkHotKeyTest {
         p.apply(GenerateSequence.from(0).to(records))
             .apply(ParDo.of(new Generate()))
             .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
-    if (sessions) {
-      input =
-          input
-              .apply(ParDo.of(new Stamp()))
-              .apply(
-                  Window.<KV<Integer, byte[]>>into(
-                      Sessions.withGapDuration(Duration.standardHours(1))));
+    if (windowing != null) {
+      input = input.apply(ParDo.of(new Stamp())).apply(windowing);
     }
     PCollection<String> processed =
         input.apply(

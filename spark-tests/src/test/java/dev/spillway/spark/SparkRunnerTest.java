@@ -412,7 +412,7 @@ public class SparkRunnerTest {
         .apply(SpillingGroupByKey.<String, Long>create().withOptions(smallBudget(dir)))
         .apply(ParDo.of(new ShowGroup()));
     List<WindowingStrategy<?, ?>> shuffles = WindowedScenarios.shuffleWindowings(p);
-    assertThat(shuffles.size(), equalTo(10));
+    assertThat(shuffles.size(), equalTo(13));
     for (WindowingStrategy<?, ?> shuffle : shuffles) {
       assertThat(shuffle.getTimestampCombiner(), equalTo(TimestampCombiner.END_OF_WINDOW));
       assertThat(shuffle.getWindowFn() instanceof GlobalWindows, equalTo(false));

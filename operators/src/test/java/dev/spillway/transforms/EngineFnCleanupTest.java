@@ -42,12 +42,7 @@ public class EngineFnCleanupTest {
   public void aDroppedDoFnsEngineIsClosedByTheCleaner() throws Exception {
     Path dir = tmp.newFolder().toPath();
     spilledMidBundle(dir); // dropped at once: no finishBundle, no teardown
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (entries(dir) > 0 && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(20);
-    }
-    assertEquals("files left by the dropped DoFn's engine", 0, entries(dir));
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 
   @Test
@@ -62,12 +57,7 @@ public class EngineFnCleanupTest {
   public void aDroppedSpoolingDoFnsBlocksAreDeletedByTheCleaner() throws Exception {
     Path dir = tmp.newFolder().toPath();
     spooledTwoBlocks(dir); // dropped at once: no timer fired, no teardown
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (entries(dir) > 0 && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(20);
-    }
-    assertEquals("files left by the dropped DoFn's spool", 0, entries(dir));
+    PipelineAsserts.awaitEmptyCollectingGarbage(dir, 30_000);
   }
 
   /** A spooling merge step set up, with two blocks of one shard spooled into {@code dir}. */

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.ApproximateQuantiles;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
@@ -32,6 +33,7 @@ import org.apache.beam.sdk.transforms.Min;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.Top;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -1042,6 +1044,31 @@ public final class WindowedScenarios {
     sameCombine(name + "MaxDoubles", doubles, Max.ofDoubles(), options, panes);
     sameCombine(name + "Mean", ints, Mean.<Integer>of(), options, panes);
     sameCombine(name + "SumOfSquares", longs, new SumOfSquares(), options, panes);
+    sameCombine(
+        name + "Top", longs, new Top.TopCombineFn<>(3, new Top.Natural<Long>()), options, panes);
+    sameCombine(
+        name + "Quantiles",
+        ints,
+        ApproximateQuantiles.ApproximateQuantilesCombineFn.<Integer>create(5),
+        options,
+        panes);
+    sameCombine(
+        name + "IterableFn",
+        longs,
+        Combine.IterableCombineFn.<Long>of(WindowedScenarios::largestOdd),
+        options,
+        panes);
+  }
+
+  /** The largest odd value, or -1: a function of all values that is not a fold's shape. */
+  private static Long largestOdd(Iterable<Long> values) {
+    long largest = -1;
+    for (long v : values) {
+      if ((v & 1) == 1) {
+        largest = Math.max(largest, v);
+      }
+    }
+    return largest;
   }
 
   private static <V, O> void sameCombine(

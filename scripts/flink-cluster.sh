@@ -38,7 +38,7 @@ taskmanager.rpc.port: 0
 taskmanager.data.port: 0
 taskmanager.numberOfTaskSlots: 1
 parallelism.default: 2
-classloader.resolve-order: parent-first
+classloader.resolve-order: child-first
 jobmanager.memory.process.size: 768m
 io.tmp.dirs: $dir/tmp
 web.tmpdir: $dir/tmp

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The command line's three jobs over {@link SalesCsv}'s columns, and how a runner's output is
@@ -43,13 +45,27 @@ public final class SalesJobs {
       String runnerHeap,
       String... runnerArgs)
       throws IOException, InterruptedException {
+    assertEachJobMatchesTheDirectRunner(
+        jarProperty, work, seed, runnerHeap, Map.of(label, List.of(runnerArgs)));
+  }
+
+  /**
+   * The same with several other runners (or configurations of one), {@code runnerArgs} by label:
+   * each job runs on the DirectRunner once and on each of them.
+   */
+  public static void assertEachJobMatchesTheDirectRunner(
+      String jarProperty,
+      Path work,
+      long seed,
+      String runnerHeap,
+      Map<String, List<String>> runnerArgs)
+      throws IOException, InterruptedException {
     Path in = work.resolve("sales.csv");
     SalesCsv.write(in, 40_000, seed);
     Path spill = Files.createDirectories(work.resolve("spill"));
     for (List<String> job : JOBS) {
       String name = job.get(0);
       Path direct = work.resolve(name + "-direct.csv");
-      Path other = work.resolve(name + "-" + label + ".csv");
       JarRun.run(
           jarProperty,
           work,
@@ -63,29 +79,38 @@ public final class SalesJobs {
           "1m",
           "--spill-dir",
           spill.toString());
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "-i",
-                  in.toString(),
-                  "-o",
-                  other.toString(),
-                  "--memory",
-                  "512k",
-                  // Two shards: the group job's merge step then holds more than the budget and
-                  // spills (its partial step packs records and never spills).
-                  "--shards",
-                  "2",
-                  "--spill-dir",
-                  spill.toString()));
-      args.addAll(List.of(runnerArgs));
-      List<String> printed =
-          JarRun.run(
-              jarProperty, runnerHeap, work, name + "-" + label, job, args.toArray(new String[0]));
-      assertTrue(
-          name + " spilled nothing on " + label + ": " + printed, JarRun.spills(printed) > 0);
-      assertSameOutput(name, direct, other);
-      PipelineAsserts.awaitEmpty(spill, 30_000);
+      for (Map.Entry<String, List<String>> runner : new TreeMap<>(runnerArgs).entrySet()) {
+        String label = runner.getKey();
+        Path other = work.resolve(name + "-" + label + ".csv");
+        List<String> args =
+            new ArrayList<>(
+                List.of(
+                    "-i",
+                    in.toString(),
+                    "-o",
+                    other.toString(),
+                    "--memory",
+                    "512k",
+                    // Two shards: the group job's merge step then holds more than the budget and
+                    // spills (its partial step packs records and never spills).
+                    "--shards",
+                    "2",
+                    "--spill-dir",
+                    spill.toString()));
+        args.addAll(runner.getValue());
+        List<String> printed =
+            JarRun.run(
+                jarProperty,
+                runnerHeap,
+                work,
+                name + "-" + label,
+                job,
+                args.toArray(new String[0]));
+        assertTrue(
+            name + " spilled nothing on " + label + ": " + printed, JarRun.spills(printed) > 0);
+        assertSameOutput(name, direct, other);
+        PipelineAsserts.awaitEmpty(spill, 30_000);
+      }
     }
   }
 

@@ -149,21 +149,21 @@ public class FlinkClusterTest {
   /**
    * The command line's three jobs as a user runs them against the cluster ({@code java -jar
    * spillway.jar JOB … --runner flink --flink-master HOST:PORT}: the jar travels with the job) over
-   * a realistic CSV: the same output as the same job on the DirectRunner ({@link
-   * SalesJobs#assertSameOutput}), spilling on the TaskManagers, nothing left in the spill
-   * directory.
+   * a realistic CSV, on Flink's DataSet translation and on its DataStream translation ({@code
+   * --flink-datastream}, the only one Flink 2 keeps, where the merge steps spool their shards): the
+   * same output as the same job on the DirectRunner ({@link SalesJobs#assertSameOutput}), spilling
+   * on the TaskManagers, nothing left in the spill directory.
    */
   @Test
   public void theJobsWriteOnTheClusterWhatTheyWriteOnTheDirectRunner() throws Exception {
+    List<String> dataSet = List.of("--runner", "flink", "--flink-master", cluster.restAddress());
+    List<String> dataStream = new ArrayList<>(dataSet);
+    dataStream.add("--flink-datastream");
     SalesJobs.assertEachJobMatchesTheDirectRunner(
         JAR,
         TMP.newFolder().toPath(),
         7,
-        "flink",
         "256m",
-        "--runner",
-        "flink",
-        "--flink-master",
-        cluster.restAddress());
+        Map.of("flink", dataSet, "flink-datastream", dataStream));
   }
 }

@@ -27,7 +27,12 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *
  * <p>Started without Flink's shell scripts, a TaskManager needs {@code taskmanager.cpu.cores} and
  * explicit {@code taskmanager.memory.*} sizes; the TaskManagers' classpath already holds the tests'
- * classes, so jobs stage only an empty jar and load classes parent-first.
+ * classes, so the tests' jobs stage only an empty jar. Classes load child-first, Flink's default,
+ * as on a cluster whose TaskManagers carry no Beam: a job jar of its own (the command line's) then
+ * brings Beam's runner with it. Parent-first, Beam's classes came from the TaskManagers' classpath,
+ * whose loader cannot see the job jar's classes, and Beam 2.62's DataStream translation failed to
+ * deserialize a source split of the jar's own source ("ClassNotFoundException:
+ * dev.spillway.templates.io.LineSource", in {@code SerdeUtils.deserializeObject}).
  */
 final class FlinkSessionCluster implements AutoCloseable {
   private static final long START_TIMEOUT_SECONDS = 120;
@@ -79,7 +84,7 @@ final class FlinkSessionCluster implements AutoCloseable {
             "taskmanager.data.port: 0",
             "taskmanager.numberOfTaskSlots: 1",
             "parallelism.default: 2",
-            "classloader.resolve-order: parent-first",
+            "classloader.resolve-order: child-first",
             "jobmanager.memory.process.size: 768m",
             "io.tmp.dirs: " + tmp,
             "web.tmpdir: " + tmp,

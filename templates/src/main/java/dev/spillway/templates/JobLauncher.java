@@ -17,7 +17,9 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.joda.time.Duration;
 
 /**
@@ -75,7 +77,8 @@ public final class JobLauncher {
       direct.setEnforceEncodability(false);
     }
     long start = System.nanoTime();
-    JobProgress progress = new JobProgress(err, start, remoteProgress(options));
+    JobProgress progress =
+        new JobProgress(err, start, remoteProgress(options), readCountsReported(options, pipeline));
     PipelineResult result = null;
     // SIGTERM (or Ctrl-C) runs shutdown hooks, not the finally below: delete the work directory
     // there too.
@@ -147,6 +150,35 @@ public final class JobLauncher {
       }
       err.flush();
     }
+  }
+
+  /**
+   * Whether the runner reports the counters of {@code pipeline}'s source readers. Beam's Flink
+   * runner gives a source reader of its DataStream translation a metrics container that Flink's
+   * metric groups see but its accumulators, and so the job's result, do not: there the counts of
+   * records read and lines skipped are unknown (a read inside a {@code DoFn}, the sort job's, is
+   * counted).
+   */
+  static boolean readCountsReported(JobOptions options, Pipeline pipeline) {
+    if (options.getRunner() != FlinkRunner.class
+        || !options.as(FlinkPipelineOptions.class).getUseDataStreamForBatch()) {
+      return true;
+    }
+    boolean[] sourceRead = {false};
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            sourceRead[0] |= node.getTransform() instanceof Read.Bounded;
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            sourceRead[0] |= node.getTransform() instanceof Read.Bounded;
+          }
+        });
+    return !sourceRead[0];
   }
 
   /** Where a job on a remote cluster shows its progress, or null for a job in this JVM. */

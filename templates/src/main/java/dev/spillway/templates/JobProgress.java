@@ -18,12 +18,16 @@ final class JobProgress {
   /** Null when the job runs in this JVM, else where its progress shows (a cluster's web UI). */
   private final String remote;
 
+  /** False where the runner drops the source readers' counters: records read, lines skipped. */
+  private final boolean readCountsReported;
+
   private final long liveReadAtStart = LiveProgress.recordsRead();
 
-  JobProgress(PrintStream err, long startNanos, String remote) {
+  JobProgress(PrintStream err, long startNanos, String remote, boolean readCountsReported) {
     this.err = err;
     this.startNanos = startNanos;
     this.remote = remote;
+    this.readCountsReported = readCountsReported;
   }
 
   void print(PipelineResult result) {
@@ -56,18 +60,31 @@ final class JobProgress {
     } catch (IOException e) {
       size = -1;
     }
+    String read =
+        readCountsReported
+            ? String.format(
+                Locale.ROOT,
+                "read %,d records%s, ",
+                counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
+                skipping ? String.format(Locale.ROOT, ", skipped %,d bad", bad) : "")
+            : "";
     err.printf(
         Locale.ROOT,
-        "done in %s: read %,d records%s, wrote %,d lines (%s) to %s;"
-            + " spilled %,d times, %s to disk%n",
+        "done in %s: %swrote %,d lines (%s) to %s; spilled %,d times, %s to disk%s%n",
         elapsed(),
-        counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_READ),
-        skipping ? String.format(Locale.ROOT, ", skipped %,d bad", bad) : "",
+        read,
         counter(result, JobMetrics.NAMESPACE, JobMetrics.RECORDS_WRITTEN),
         bytes(size),
         output,
         counter(result, SpillMetrics.NAMESPACE, SpillMetrics.SPILL_COUNT),
-        bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)));
+        bytes(counter(result, SpillMetrics.NAMESPACE, SpillMetrics.DISK_BYTES_SPILLED)),
+        readCountsReported
+            ? ""
+            : " (Flink's DataStream translation reports no counts of records read"
+                + (skipping
+                    ? " or lines skipped; each reader prints its first skipped lines to its"
+                        + " stderr)"
+                    : ")"));
   }
 
   private String elapsed() {

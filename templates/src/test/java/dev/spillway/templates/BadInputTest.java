@@ -387,6 +387,21 @@ public class BadInputTest {
             .expect(2)
             .stderr,
         containsString("run the jobs with spillway-spark.jar"));
+    assertThat(
+        Cli.run(
+                "aggregate",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "-g",
+                "k",
+                "-a",
+                "count",
+                "--flink-datastream")
+            .expect(2)
+            .stderr,
+        containsString("--flink-datastream needs --runner flink"));
     // Nothing was written: at most the output's (empty) directory was made.
     assertEquals(List.of("in.csv", "out"), Cli.contents(dir));
   }

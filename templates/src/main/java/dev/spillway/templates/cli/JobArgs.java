@@ -15,6 +15,11 @@ import picocli.CommandLine.Option;
 
 /** The options every job command takes; copied into the job's {@link JobOptions}. */
 final class JobArgs {
+  /** A bundle's largest size and longest time on Flink's DataStream translation: the input's. */
+  static final long LARGE_BUNDLE_ELEMENTS = 100_000_000L;
+
+  static final long LARGE_BUNDLE_MILLIS = 6_000_000L;
+
   /** Where the pipeline runs. */
   enum Runner {
     DIRECT,
@@ -117,6 +122,14 @@ final class JobArgs {
   String flinkMaster;
 
   @Option(
+      names = "--flink-datastream",
+      description =
+          "With --runner flink: translate the job with Flink's DataStream API (the only one Flink 2"
+              + " keeps) instead of the DataSet API, in bundles of up to 100,000,000 elements or"
+              + " 100 minutes, so that an aggregate's partial step combines the whole split.")
+  boolean flinkDataStream;
+
+  @Option(
       names = "--spark-master",
       defaultValue = "local[*]",
       paramLabel = "MASTER",
@@ -165,6 +178,15 @@ final class JobArgs {
       if (parallelism > 0) {
         flink.setParallelism(parallelism);
       }
+      if (flinkDataStream) {
+        flink.setUseDataStreamForBatch(true);
+        // Beam's defaults end a bundle every 1,000 elements or second there, and a combine's
+        // partial step hands its table on at each bundle's end: it would hardly combine.
+        flink.setMaxBundleSize(LARGE_BUNDLE_ELEMENTS);
+        flink.setMaxBundleTimeMills(LARGE_BUNDLE_MILLIS);
+      }
+    } else if (flinkDataStream) {
+      throw new IllegalArgumentException("--flink-datastream needs --runner flink");
     } else {
       o.setRunner(DirectRunner.class);
       if (parallelism > 0) {

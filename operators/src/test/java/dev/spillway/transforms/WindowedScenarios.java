@@ -2,6 +2,9 @@ package dev.spillway.transforms;
 
 import static org.junit.Assert.assertEquals;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -11,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -982,7 +988,8 @@ public final class WindowedScenarios {
    * {@code Mean} (an object accumulator) and a subclass of Beam's {@code BinaryCombineLongFn} that
    * overrides {@code addInput} (whose own methods must run) — each through {@link SpillingCombine}
    * beside {@link Combine#perKey} in fixed windows with the earliest timestamps and in sessions
-   * with the latest: every output the same with its window, timestamp and pane.
+   * with the latest: every output the same with its window, timestamp and pane. {@link
+   * MergeIntoLast} runs in the global window too, where no timestamp wraps its accumulators.
    */
   public static void commonCombineFns(Pipeline p, SpillOptions options, Runner runner) {
     List<TimestampedValue<KV<String, Long>>> events = events(9, 1_500, 60, 1_000);
@@ -1003,6 +1010,13 @@ public final class WindowedScenarios {
         sparse,
         options,
         runner);
+    // Outputs at the window's end: the accumulators are the CombineFn's own, unwrapped.
+    sameCombine(
+        "FnsGlobalMergeIntoLast",
+        input(p, "FnsGlobalEvents", events),
+        new MergeIntoLast(),
+        options,
+        runner.panesMatchBuiltIn ? Panes.ALL : Panes.NONE);
   }
 
   private static void combineFnsBesideBuiltIn(
@@ -1103,6 +1117,67 @@ public final class WindowedScenarios {
     public long[] addInput(long[] accumulator, Long input) {
       accumulator[0] += input * input;
       return accumulator;
+    }
+  }
+
+  /**
+   * A sum and count that uses every freedom Beam's contract gives a {@code CombineFn}: {@code
+   * addInput} returns its accumulator modified, and {@code mergeAccumulators} merges into the
+   * <em>last</em> accumulator it is given, returns it, and spoils the others (it "may modify any of
+   * the accumulators"). An engine that kept using an accumulator it handed to a merge, or kept the
+   * first where the merge returned another, gives wrong results.
+   */
+  static final class MergeIntoLast extends Combine.CombineFn<Long, long[], Long> {
+    private static final long SPOILED = -1_000_000_000_000L;
+
+    @Override
+    public long[] createAccumulator() {
+      return new long[2];
+    }
+
+    @Override
+    public long[] addInput(long[] acc, Long input) {
+      acc[0] += input;
+      acc[1]++;
+      return acc;
+    }
+
+    @Override
+    public long[] mergeAccumulators(Iterable<long[]> accumulators) {
+      List<long[]> all = new ArrayList<>();
+      accumulators.forEach(all::add);
+      long[] last = all.get(all.size() - 1);
+      for (long[] other : all.subList(0, all.size() - 1)) {
+        last[0] += other[0];
+        last[1] += other[1];
+        other[0] = SPOILED;
+        other[1] = SPOILED;
+      }
+      return last;
+    }
+
+    @Override
+    public Long extractOutput(long[] acc) {
+      return acc[0] * 1_000_003 + acc[1];
+    }
+
+    @Override
+    public Coder<long[]> getAccumulatorCoder(CoderRegistry registry, Coder<Long> inputCoder) {
+      return new SumAndCountCoder();
+    }
+  }
+
+  /** {@link MergeIntoLast}'s accumulator: two varlongs. */
+  static final class SumAndCountCoder extends AtomicCoder<long[]> {
+    @Override
+    public void encode(long[] value, OutputStream out) throws IOException {
+      VarLongCoder.of().encode(value[0], out);
+      VarLongCoder.of().encode(value[1], out);
+    }
+
+    @Override
+    public long[] decode(InputStream in) throws IOException {
+      return new long[] {VarLongCoder.of().decode(in), VarLongCoder.of().decode(in)};
     }
   }
 

@@ -23,6 +23,8 @@ final class FastInMemorySystem implements WorkloadSystem {
     Checksum checksum = new Checksum();
     int n = Math.toIntExact(spec.records());
     long live = 0;
+    long weighStart = 0;
+    long weighEnd = 0;
     switch (spec.workload()) {
       case COMBINE:
         {
@@ -33,7 +35,9 @@ final class FastInMemorySystem implements WorkloadSystem {
             long r = Generator.rand(spec.seed(), i);
             sums.addTo(Generator.key(spec.workload(), r, spec.keys()), Generator.value(r));
           }
+          weighStart = System.nanoTime();
           live = liveHeap();
+          weighEnd = System.nanoTime();
           for (Long2LongOpenHashMap.Entry e : sums.long2LongEntrySet()) {
             checksum.addCombined(e.getLongKey(), e.getLongValue());
           }
@@ -50,7 +54,9 @@ final class FastInMemorySystem implements WorkloadSystem {
             values[i] = Generator.value(r);
           }
           LongArrays.radixSort(keys, values);
+          weighStart = System.nanoTime();
           live = liveHeap();
+          weighEnd = System.nanoTime();
           for (int start = 0; start < n; ) {
             int end = start;
             long sum = 0;
@@ -71,7 +77,9 @@ final class FastInMemorySystem implements WorkloadSystem {
             order[i] = i;
           }
           LongArrays.radixSort(keys, order); // by key, then input index: stable
+          weighStart = System.nanoTime();
           live = liveHeap();
+          weighEnd = System.nanoTime();
           for (int i = 0; i < n; i++) {
             checksum.addSorted(keys[i]);
           }
@@ -81,7 +89,8 @@ final class FastInMemorySystem implements WorkloadSystem {
         throw new IllegalArgumentException(spec.workload().id());
     }
     // Reported as its peak memory: the working set the degradation curve's budgets are scaled to.
-    return new RunResult(0, 0, 0, live, checksum);
+    // The forced collection that weighs it is no work of the baseline's: its time is taken out.
+    return new RunResult(0, 0, 0, live, checksum, 0, (weighEnd - weighStart) / 1e9);
   }
 
   /** The heap in use by live objects, with the baseline's whole structure built. */

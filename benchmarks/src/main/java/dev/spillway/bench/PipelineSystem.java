@@ -67,7 +67,8 @@ import org.apache.beam.sdk.values.PCollectionList;
  * Beam's Spark runner: {@code SparkWorkloadRunner} of the benchmarks-spark module) and the floors
  * {@code direct-floor}, {@code flink-floor} and {@code spark-floor} (the same records generated and
  * summed into a checksum with nothing combined, grouped or sorted: the least any pipeline over them
- * takes, so the bound on how much faster than another a transform can make its pipeline). The
+ * takes, so the bound on how much faster than another a transform can make its pipeline; for sort,
+ * both of its readings of the records generated and given their ranges, {@link #sortFloor}). The
  * checksum is summed in Beam counters (longs wrap, as the checksum's arithmetic does), so it comes
  * back through the PipelineResult.
  */
@@ -141,7 +142,9 @@ final class PipelineSystem implements WorkloadSystem {
                 SpillOptions.Shuffle.valueOf(System.getProperty("spillway.shuffle", "AUTO")))
             .withFlushedPartials(Boolean.getBoolean("spillway.flush"));
     PCollection<KV<Long, Long>> records = generate(p, spec, "");
-    if (transforms == Transforms.NONE) {
+    if (transforms == Transforms.NONE && spec.workload() == Workload.SORT) {
+      sortFloor(records, generate(p, spec, "Counted"), spec);
+    } else if (transforms == Transforms.NONE) {
       records.apply("Checksum", ParDo.of(new CombineChecksumFn()));
     } else if (spec.workload() == Workload.SORT) {
       sort(records, generate(p, spec, "Counted"), spec, spill);
@@ -242,22 +245,11 @@ final class PipelineSystem implements WorkloadSystem {
       PCollection<KV<Long, Long>> counted,
       WorkloadSpec spec,
       SpillOptions spill) {
-    long recordCount = spec.records();
-    long seed = spec.seed();
-    // The sample: the keys of records picked at random, as a job samples its input files.
-    Random random = new Random(seed);
-    List<byte[]> sample = new ArrayList<>();
-    for (int i = 0; i < SORT_RANGES * RangeBounds.SAMPLES_PER_RANGE && recordCount > 0; i++) {
-      long index = (long) (random.nextDouble() * recordCount);
-      sample.add(OrderedBytes.encodeLong(Generator.rand(seed, index)));
-    }
-    List<byte[]> bounds = RangeBounds.fromSample(sample, SORT_RANGES);
-    KvCoder<Integer, KV<Boolean, Long>> tagged =
-        KvCoder.of(VarIntCoder.of(), KvCoder.of(BooleanCoder.of(), VarLongCoder.of()));
+    List<byte[]> bounds = sortBounds(spec);
     PCollection<KV<Integer, KV<Boolean, Long>>> keys =
-        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(tagged);
+        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
     PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys =
-        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(tagged);
+        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
     PCollection<KV<Integer, Long>> counts =
         spillway()
             ? countedKeys.apply(
@@ -272,7 +264,7 @@ final class PipelineSystem implements WorkloadSystem {
             .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(VarIntCoder.of(), VarLongCoder.of())))
             .apply("AllCounts", GroupByKey.create())
             .apply("Offsets", ParDo.of(new OffsetsFn()))
-            .setCoder(tagged);
+            .setCoder(TAGGED);
     PCollection<KV<Integer, KV<Boolean, Long>>> both =
         PCollectionList.of(keys).and(offsets).apply("KeysAndOffsets", Flatten.pCollections());
     PCollection<KV<Integer, Iterable<KV<Boolean, Long>>>> grouped =
@@ -282,6 +274,53 @@ final class PipelineSystem implements WorkloadSystem {
                 SpillingGroupByKey.<Integer, KV<Boolean, Long>>create().withOptions(spill))
             : both.apply("GroupRanges", GroupByKey.create());
     grouped.apply("SortRanges", ParDo.of(new SortChecksumFn(spillway() ? spill : null)));
+  }
+
+  private static final KvCoder<Integer, KV<Boolean, Long>> TAGGED =
+      KvCoder.of(VarIntCoder.of(), KvCoder.of(BooleanCoder.of(), VarLongCoder.of()));
+
+  /** sort: the ranges' bounds, from the keys of records picked at random (a job's sample). */
+  private static List<byte[]> sortBounds(WorkloadSpec spec) {
+    long recordCount = spec.records();
+    long seed = spec.seed();
+    Random random = new Random(seed);
+    List<byte[]> sample = new ArrayList<>();
+    for (int i = 0; i < SORT_RANGES * RangeBounds.SAMPLES_PER_RANGE && recordCount > 0; i++) {
+      long index = (long) (random.nextDouble() * recordCount);
+      sample.add(OrderedBytes.encodeLong(Generator.rand(seed, index)));
+    }
+    return RangeBounds.fromSample(sample, SORT_RANGES);
+  }
+
+  /**
+   * sort's floor: the steps of {@link #sort} that every system runs alike, and nothing else. Both
+   * readings of the records are generated and given their ranges, then checksummed: no count, no
+   * group, no sort. Its time is the least any system's sort pipeline of this shape takes, so the
+   * built-in's time over it bounds how much faster than the built-in a sort can make it.
+   */
+  private void sortFloor(
+      PCollection<KV<Long, Long>> records, PCollection<KV<Long, Long>> counted, WorkloadSpec spec) {
+    List<byte[]> bounds = sortBounds(spec);
+    PCollection<KV<Integer, KV<Boolean, Long>>> keys =
+        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
+    PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys =
+        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
+    PCollectionList.of(keys)
+        .and(countedKeys)
+        .apply("BothReadings", Flatten.pCollections())
+        .apply("Checksum", ParDo.of(new RangedChecksumFn()));
+  }
+
+  /** sort's floor: S += mix64(range ^ mix64(key)) over every ranged record of both readings. */
+  static final class RangedChecksumFn extends DoFn<KV<Integer, KV<Boolean, Long>>, Void> {
+    private final Counter sum = Metrics.counter("checksum", "sum");
+    private final Counter keys = Metrics.counter("checksum", "outputKeys");
+
+    @ProcessElement
+    public void process(@Element KV<Integer, KV<Boolean, Long>> ranged) {
+      keys.inc();
+      sum.inc(Generator.mix64(ranged.getKey() ^ Generator.mix64(ranged.getValue().getValue())));
+    }
   }
 
   /**

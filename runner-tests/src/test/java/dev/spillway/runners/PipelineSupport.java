@@ -8,13 +8,28 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /** Helpers for pipeline tests: small budgets, private spill directories, metrics. */
 final class PipelineSupport {
   private PipelineSupport() {}
+
+  /**
+   * Turns off the DirectRunner's immutability and encodability checks for {@code p}: they encode,
+   * copy and compare every element at every step, two thirds of a scenario suite's time. Every
+   * windowing through the runner's shuffle (where spillway's blocks are elements the checks watch
+   * too) and the transforms' own tests keep them; the suites that run the same steps again, through
+   * files or in more combinations, go without.
+   */
+  static void withoutDirectRunnerChecks(Pipeline p) {
+    DirectOptions direct = p.getOptions().as(DirectOptions.class);
+    direct.setEnforceImmutability(false);
+    direct.setEnforceEncodability(false);
+  }
 
   /** Flink's embedded local mode with two parallel subtasks. */
   static FlinkPipelineOptions localFlink() {

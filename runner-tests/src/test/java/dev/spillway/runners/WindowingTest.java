@@ -48,6 +48,8 @@ public class WindowingTest {
   @Test
   public void everyWindowingGivesWhatTheBuiltInsGiveAndSpills() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    // The DirectRunner's checks run in the same scenarios through the runner's shuffle (below).
+    PipelineSupport.withoutDirectRunnerChecks(p);
     // 64 KiB: the merge steps spill, and sort sessions through spilled runs.
     WindowedScenarios.allWindowings(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
@@ -67,6 +69,7 @@ public class WindowingTest {
   @Test
   public void closingPanesAreTheBuiltInsWhereTheWatermarksStepsAreFixed() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.closingPanes(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
     PipelineResult result = p.run();
@@ -83,6 +86,7 @@ public class WindowingTest {
   @Test
   public void randomWindowingsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     RandomWindowings.sameAsBuiltIn(
         p,
         PipelineSupport.smallBudget(dir, 64 << 10),
@@ -114,6 +118,7 @@ public class WindowingTest {
   @Test
   public void windowsTimestampsAndPanesAreTheBuiltInsWithFlushedPartials() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.flushedPartials(
         p,
         PipelineSupport.smallBudget(dir, 64 << 10).withFlushedPartials(true),
@@ -124,6 +129,7 @@ public class WindowingTest {
   @Test
   public void processedGroupsGiveWhatTheBuiltInGives() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.processedGroups(
         p, PipelineSupport.smallBudget(dir, 128 << 10), WindowedScenarios.Runner.DIRECT);
     runAndCheck(dir, SpillMetrics.SPILL_COUNT);
@@ -132,6 +138,7 @@ public class WindowingTest {
   @Test
   public void theCommonCombineFnsGiveWhatTheBuiltInGivesAndSpill() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.commonCombineFns(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
     runAndCheck(dir, SpillMetrics.SPILL_COUNT);
@@ -140,6 +147,7 @@ public class WindowingTest {
   @Test
   public void slidingWindowsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.slidingWindows(
         p, PipelineSupport.smallBudget(dir, 256 << 10), WindowedScenarios.Runner.DIRECT);
     p.run().waitUntilFinish();
@@ -149,6 +157,7 @@ public class WindowingTest {
   @Test
   public void customAndCalendarWindowsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
     WindowedScenarios.customAndCalendarWindows(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
     runAndCheck(dir, SpillMetrics.SPILL_COUNT);

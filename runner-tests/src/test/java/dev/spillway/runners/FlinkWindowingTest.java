@@ -156,7 +156,7 @@ public class FlinkWindowingTest {
     WindowedScenarios.customAndCalendarWindows(
         p, PipelineSupport.smallBudget(dir, 192 << 10), runner);
     WindowedScenarios.processedGroups(p, PipelineSupport.smallBudget(dir, 192 << 10), runner);
-    // A larger budget here: Flink chains the partial steps of the eleven combines reading one
+    // A larger budget here: Flink chains the partial steps of the fifteen combines reading one
     // input on one thread, and each open engine holds its block buffers (about 40 KiB at these
     // budgets); at 192 KiB the sixth refused to start, by name.
     WindowedScenarios.commonCombineFns(p, PipelineSupport.smallBudget(dir, 1 << 20), runner);

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.greaterThan;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
 import dev.spillway.transforms.SpillMetrics;
+import dev.spillway.transforms.SpillingGroupByKey;
+import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,9 +21,18 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -81,6 +92,91 @@ public class SortValuesTest {
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Grouped and sorted in fixed windows with the inputs' earliest timestamps, as a user chains
+   * them: {@code SpillingGroupByKey} then {@code SortValues}, beside Beam's {@code GroupByKey} then
+   * a sort on the heap. Every output is the same with its window, timestamp, pane and values in
+   * order (secondary keys are distinct, so the order is the whole answer).
+   */
+  @Test
+  public void sortedGroupsKeepTheirWindowsTimestampsAndPanes() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    Random random = new Random(11);
+    List<TimestampedValue<KV<String, KV<Long, String>>>> events = new ArrayList<>();
+    for (int i = 0; i < 4_000; i++) {
+      long secondary = (i * 7_919L) % 4_001; // distinct, not in input order
+      events.add(
+          TimestampedValue.of(
+              KV.of("k" + random.nextInt(7), KV.of(secondary, "v" + i)),
+              new Instant(random.nextInt(1_000))));
+    }
+    PCollection<KV<String, KV<Long, String>>> in =
+        p.apply(
+                Create.timestamped(events)
+                    .withCoder(
+                        KvCoder.of(
+                            StringUtf8Coder.of(),
+                            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of()))))
+            .apply(
+                Window.<KV<String, KV<Long, String>>>into(FixedWindows.of(Duration.millis(100)))
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST));
+    PCollection<String> ours =
+        in.apply(
+                "SpillingGroup",
+                SpillingGroupByKey.<String, KV<Long, String>>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)))
+            .apply(
+                "SpillingSort",
+                SortValues.<String, Long, String>create()
+                    .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)))
+            .apply("DescribeOurs", ParDo.of(new DescribeInOrder()));
+    PCollection<String> beams =
+        in.apply("BeamGroup", GroupByKey.create())
+            .apply("SortOnTheHeap", ParDo.of(new SortOnTheHeap()))
+            .apply("DescribeBeams", ParDo.of(new DescribeInOrder()));
+    WindowedScenarios.assertSame("SortedInWindows", ours, beams);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /** A group's pairs sorted by their (non-negative, so numeric) secondary keys. */
+  static final class SortOnTheHeap
+      extends DoFn<KV<String, Iterable<KV<Long, String>>>, KV<String, Iterable<KV<Long, String>>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<KV<Long, String>>> group,
+        OutputReceiver<KV<String, Iterable<KV<Long, String>>>> out) {
+      List<KV<Long, String>> sorted = new ArrayList<>();
+      group.getValue().forEach(sorted::add);
+      sorted.sort(Comparator.comparing(KV::getKey));
+      out.output(KV.of(group.getKey(), sorted));
+    }
+  }
+
+  /** A group with its window, timestamp and pane, its values in the order they come. */
+  static final class DescribeInOrder extends DoFn<KV<String, Iterable<KV<Long, String>>>, String> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<KV<Long, String>>> group,
+        BoundedWindow window,
+        @Timestamp Instant timestamp,
+        PaneInfo pane,
+        OutputReceiver<String> out) {
+      out.output(
+          group.getKey()
+              + " "
+              + window
+              + " ts="
+              + timestamp.getMillis()
+              + " "
+              + pane
+              + " "
+              + group.getValue());
+    }
   }
 
   /**

@@ -20,7 +20,9 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
@@ -30,9 +32,13 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -74,6 +80,52 @@ public class FailuresAndEdgeCasesTest {
       }
       return acc[0];
     }
+  }
+
+  /**
+   * An empty input, in the global window and in fixed windows, gives nothing, as the built-ins give
+   * nothing: no output from a combine, a group or a processed group, and a global count downstream
+   * of each is 0.
+   */
+  @Test
+  public void anEmptyInputGivesNothingAsTheBuiltInsGiveNothing() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    PCollection<KV<Integer, Long>> global =
+        p.apply(Create.empty(KvCoder.of(VarIntCoder.of(), VarLongCoder.of())));
+    PCollection<KV<Integer, Long>> fixed =
+        global.apply(
+            "Fixed", Window.<KV<Integer, Long>>into(FixedWindows.of(Duration.standardMinutes(1))));
+    int i = 0;
+    for (PCollection<KV<Integer, Long>> in : List.of(global, fixed)) {
+      String name = "Empty" + i++;
+      PCollection<KV<Integer, Long>> sums =
+          in.apply(
+              name + "Sum",
+              SpillingCombine.<Integer, Long, Long>perKey(Sum.ofLongs())
+                  .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
+      PCollection<KV<Integer, Iterable<Long>>> groups =
+          in.apply(
+              name + "Group",
+              SpillingGroupByKey.<Integer, Long>create()
+                  .withOptions(PipelineSupport.smallBudget(dir, 64 << 10)));
+      PCollection<String> processed =
+          in.apply(
+              name + "Process",
+              SpillingGroupByKey.<Integer, Long>create()
+                  .withOptions(PipelineSupport.smallBudget(dir, 64 << 10))
+                  .thenProcess(new ProcessGroupsTest.CountAndChecksum()));
+      PAssert.that(sums).empty();
+      PAssert.that(groups).empty();
+      PAssert.that(processed).empty();
+      for (PCollection<?> out : List.of(sums, groups, processed)) {
+        PAssert.thatSingleton(
+                out.apply(out.getName() + "Global", Window.into(new GlobalWindows()))
+                    .apply(out.getName() + "Count", Count.globally()))
+            .isEqualTo(0L);
+      }
+    }
+    p.run().waitUntilFinish();
+    PipelineAsserts.assertEmpty(dir);
   }
 
   @Test

@@ -402,6 +402,24 @@ public class BadInputTest {
             .expect(2)
             .stderr,
         containsString("--flink-datastream needs --runner flink"));
+    // Not ignored beside another runner either.
+    assertThat(
+        Cli.run(
+                "aggregate",
+                "-i",
+                in.toString(),
+                "-o",
+                out.toString(),
+                "-g",
+                "k",
+                "-a",
+                "count",
+                "--runner",
+                "spark",
+                "--flink-datastream")
+            .expect(2)
+            .stderr,
+        containsString("--flink-datastream needs --runner flink"));
     // Nothing was written: at most the output's (empty) directory was made.
     assertEquals(List.of("in.csv", "out"), Cli.contents(dir));
   }

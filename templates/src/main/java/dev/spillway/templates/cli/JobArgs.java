@@ -16,9 +16,9 @@ import picocli.CommandLine.Option;
 /** The options every job command takes; copied into the job's {@link JobOptions}. */
 final class JobArgs {
   /** A bundle's largest size and longest time on Flink's DataStream translation: the input's. */
-  static final long LARGE_BUNDLE_ELEMENTS = 100_000_000L;
+  private static final long LARGE_BUNDLE_ELEMENTS = 100_000_000L;
 
-  static final long LARGE_BUNDLE_MILLIS = 6_000_000L;
+  private static final long LARGE_BUNDLE_MILLIS = 6_000_000L;
 
   /** Where the pipeline runs. */
   enum Runner {
@@ -161,6 +161,9 @@ final class JobArgs {
     o.setSkipBadRecords(skipBadRecords);
     o.setShuffle(shuffle);
     o.setShards(shards);
+    if (flinkDataStream && runner != Runner.FLINK) {
+      throw new IllegalArgumentException("--flink-datastream needs --runner flink");
+    }
     if (runner == Runner.SPARK) {
       RunnerPlugin spark =
           RunnerPlugins.named("spark")
@@ -185,8 +188,6 @@ final class JobArgs {
         flink.setMaxBundleSize(LARGE_BUNDLE_ELEMENTS);
         flink.setMaxBundleTimeMills(LARGE_BUNDLE_MILLIS);
       }
-    } else if (flinkDataStream) {
-      throw new IllegalArgumentException("--flink-datastream needs --runner flink");
     } else {
       o.setRunner(DirectRunner.class);
       if (parallelism > 0) {

@@ -245,11 +245,9 @@ final class PipelineSystem implements WorkloadSystem {
       PCollection<KV<Long, Long>> counted,
       WorkloadSpec spec,
       SpillOptions spill) {
-    List<byte[]> bounds = sortBounds(spec);
-    PCollection<KV<Integer, KV<Boolean, Long>>> keys =
-        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
-    PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys =
-        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
+    PCollectionList<KV<Integer, KV<Boolean, Long>>> ranged = ranged(records, counted, spec);
+    PCollection<KV<Integer, KV<Boolean, Long>>> keys = ranged.get(0);
+    PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys = ranged.get(1);
     PCollection<KV<Integer, Long>> counts =
         spillway()
             ? countedKeys.apply(
@@ -300,15 +298,24 @@ final class PipelineSystem implements WorkloadSystem {
    */
   private void sortFloor(
       PCollection<KV<Long, Long>> records, PCollection<KV<Long, Long>> counted, WorkloadSpec spec) {
-    List<byte[]> bounds = sortBounds(spec);
-    PCollection<KV<Integer, KV<Boolean, Long>>> keys =
-        records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
-    PCollection<KV<Integer, KV<Boolean, Long>>> countedKeys =
-        counted.apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED);
-    PCollectionList.of(keys)
-        .and(countedKeys)
+    ranged(records, counted, spec)
         .apply("BothReadings", Flatten.pCollections())
         .apply("Checksum", ParDo.of(new RangedChecksumFn()));
+  }
+
+  /**
+   * sort: both readings of the records keyed by their ranges ({@link AssignRangeFn}), the grouped
+   * one first, the counted one second: the steps {@link #sort} and {@link #sortFloor} share.
+   */
+  private static PCollectionList<KV<Integer, KV<Boolean, Long>>> ranged(
+      PCollection<KV<Long, Long>> records, PCollection<KV<Long, Long>> counted, WorkloadSpec spec) {
+    List<byte[]> bounds = sortBounds(spec);
+    return PCollectionList.of(
+            records.apply("AssignRanges", ParDo.of(new AssignRangeFn(bounds))).setCoder(TAGGED))
+        .and(
+            counted
+                .apply("AssignCountedRanges", ParDo.of(new AssignRangeFn(bounds)))
+                .setCoder(TAGGED));
   }
 
   /** sort's floor: S += mix64(range ^ mix64(key)) over every ranged record of both readings. */

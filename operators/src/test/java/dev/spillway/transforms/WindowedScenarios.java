@@ -637,104 +637,120 @@ public final class WindowedScenarios {
     return model;
   }
 
-  /** Every windowing the transforms support, each compared with the built-in. */
+  /** Every windowing the transforms support, each compared with the built-in, in {@code p}. */
   public static void allWindowings(Pipeline p, SpillOptions options, Runner runner) {
+    for (Windowed windowed : windowings()) {
+      windowed.sameAsBuiltIn(p, options, runner);
+    }
+  }
+
+  /**
+   * A windowing of {@link #windowings}: its name (unique among them), the windowing, its events and
+   * the sums by window that every windowing must give.
+   */
+  public record Windowed(
+      String name,
+      Window<KV<String, Long>> windowing,
+      List<TimestampedValue<KV<String, Long>>> events,
+      Map<String, Long> model) {
+    /**
+     * Adds it to {@code p} beside the built-ins: {@link #sameAsBuiltIn(Pipeline, String, Window,
+     * List, Map, SpillOptions, Runner)}.
+     */
+    public void sameAsBuiltIn(Pipeline p, SpillOptions options, Runner runner) {
+      WindowedScenarios.sameAsBuiltIn(p, name, windowing, events, model, options, runner);
+    }
+  }
+
+  /**
+   * Every windowing the transforms support, for a pipeline each when the pipeline's size matters:
+   * the DirectRunner's immutability check walks the whole pipeline for every bundle.
+   */
+  public static List<Windowed> windowings() {
+    List<Windowed> windowings = new ArrayList<>();
     List<TimestampedValue<KV<String, Long>>> events = events(5, 2_000, 60, 1_000);
-    sameAsBuiltIn(
-        p,
-        "Fixed",
-        Window.into(FixedWindows.of(Duration.millis(100))),
-        events,
-        fixedModel(events, 100),
-        options,
-        runner);
-    sameAsBuiltIn(
-        p,
-        "FixedEarliest",
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        events,
-        fixedModel(events, 100),
-        options,
-        runner);
-    sameAsBuiltIn(
-        p,
-        "FixedLatestLate",
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .triggering(
-                AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(Duration.standardMinutes(1))
-            .discardingFiredPanes()
-            .withTimestampCombiner(TimestampCombiner.LATEST),
-        events,
-        fixedModel(events, 100),
-        options,
-        runner);
+    windowings.add(
+        new Windowed(
+            "Fixed",
+            Window.into(FixedWindows.of(Duration.millis(100))),
+            events,
+            fixedModel(events, 100)));
+    windowings.add(
+        new Windowed(
+            "FixedEarliest",
+            Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                .withTimestampCombiner(TimestampCombiner.EARLIEST),
+            events,
+            fixedModel(events, 100)));
+    windowings.add(
+        new Windowed(
+            "FixedLatestLate",
+            Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(Duration.standardMinutes(1))
+                .discardingFiredPanes()
+                .withTimestampCombiner(TimestampCombiner.LATEST),
+            events,
+            fixedModel(events, 100)));
     // The global window's closing pane comes with its on-time pane: its lateness ends with time.
-    sameAsBuiltIn(
-        p,
-        "GlobalClosingAlwaysLatest",
-        Window.<KV<String, Long>>into(new GlobalWindows())
-            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
-            .accumulatingFiredPanes()
-            .withTimestampCombiner(TimestampCombiner.LATEST),
-        events,
-        globalModel(events),
-        options,
-        runner);
+    windowings.add(
+        new Windowed(
+            "GlobalClosingAlwaysLatest",
+            Window.<KV<String, Long>>into(new GlobalWindows())
+                .withAllowedLateness(
+                    Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                .accumulatingFiredPanes()
+                .withTimestampCombiner(TimestampCombiner.LATEST),
+            events,
+            globalModel(events)));
     // A closing pane for every key and window as the lateness ends, empty when panes discard.
-    sameAsBuiltIn(
-        p,
-        "FixedClosingAlways",
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
-            .discardingFiredPanes(),
-        events,
-        fixedModel(events, 100),
-        options,
-        runner);
-    sameAsBuiltIn(
-        p,
-        "FixedClosingAlwaysAccumulating",
-        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
-            .withAllowedLateness(Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
-            .accumulatingFiredPanes()
-            .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        events,
-        fixedModel(events, 100),
-        options,
-        runner);
+    windowings.add(
+        new Windowed(
+            "FixedClosingAlways",
+            Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                .withAllowedLateness(
+                    Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                .discardingFiredPanes(),
+            events,
+            fixedModel(events, 100)));
+    windowings.add(
+        new Windowed(
+            "FixedClosingAlwaysAccumulating",
+            Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+                .withAllowedLateness(
+                    Duration.standardMinutes(1), Window.ClosingBehavior.FIRE_ALWAYS)
+                .accumulatingFiredPanes()
+                .withTimestampCombiner(TimestampCombiner.EARLIEST),
+            events,
+            fixedModel(events, 100)));
     // Sparse events, so that keys have several sessions.
     List<TimestampedValue<KV<String, Long>>> sparse = events(6, 2_000, 30, 100_000);
-    sameAsBuiltIn(
-        p,
-        "Sessions",
-        Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
-        sparse,
-        sessionModel(sparse, 1_500),
-        options,
-        runner);
-    sameAsBuiltIn(
-        p,
-        "SessionsEarliest",
-        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
-            .withTimestampCombiner(TimestampCombiner.EARLIEST),
-        sparse,
-        sessionModel(sparse, 1_500),
-        options,
-        runner);
-    sameAsBuiltIn(
-        p,
-        "SessionsLatest",
-        Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
-            .withTimestampCombiner(TimestampCombiner.LATEST)
-            .triggering(Repeatedly.forever(AfterWatermark.pastEndOfWindow()))
-            .withAllowedLateness(Duration.standardMinutes(1))
-            .accumulatingFiredPanes(),
-        sparse,
-        sessionModel(sparse, 1_500),
-        options,
-        runner);
+    windowings.add(
+        new Windowed(
+            "Sessions",
+            Window.into(Sessions.withGapDuration(Duration.millis(1_500))),
+            sparse,
+            sessionModel(sparse, 1_500)));
+    windowings.add(
+        new Windowed(
+            "SessionsEarliest",
+            Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
+                .withTimestampCombiner(TimestampCombiner.EARLIEST),
+            sparse,
+            sessionModel(sparse, 1_500)));
+    windowings.add(
+        new Windowed(
+            "SessionsLatest",
+            Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(1_500)))
+                .withTimestampCombiner(TimestampCombiner.LATEST)
+                .triggering(Repeatedly.forever(AfterWatermark.pastEndOfWindow()))
+                .withAllowedLateness(Duration.standardMinutes(1))
+                .accumulatingFiredPanes(),
+            sparse,
+            sessionModel(sparse, 1_500)));
+    return windowings;
   }
 
   /**

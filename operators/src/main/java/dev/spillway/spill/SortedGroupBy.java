@@ -49,10 +49,19 @@ public final class SortedGroupBy implements SpillingEngine {
    * A sorted group-by on this one's budget, disks and block buffers, to sort this one's output
    * again (its records, from {@link #finishRecords}, regrouped by another key): it takes no memory
    * floor of its own, so the two together hold what one engine holds, and its spills count in this
-   * engine's statistics. Add this engine's output to it, close that output, then finish it; close
-   * it before this engine (closing it deletes the files it made).
+   * engine's statistics. Call it once this engine's input is finished: the first sort's output then
+   * lies on disk, and the second sort's memory comes out of the floor that leaves free, so it
+   * starts without waiting for the pool. Add this engine's output to it, close that output, then
+   * finish it; close it before this engine (closing it deletes the files it made).
+   *
+   * @throws IllegalStateException if this engine's input is not finished
    */
   public SortedGroupBy sortAgain() {
+    if (!finished) {
+      throw new IllegalStateException(
+          "sortAgain() comes after finishRecords() or finish(): started before, the second sort"
+              + " would wait for memory that the first one holds");
+    }
     return new SortedGroupBy(resources.borrow());
   }
 

@@ -444,10 +444,14 @@ public final class ProcessGroups<K, V, OutputT>
      */
     private void sortEachSession(
         SortedGroupBy bySession, PaneInfo pane, OutputReceiver<OutputT> receiver) {
-      try (SortedGroupBy sorted = bySession.sortAgain()) {
-        try (RecordCursor records = bySession.finishRecords()) {
-          SessionMerge.walk(records, new SessionsToSort(sorted));
-        }
+      // The first sort's output comes first: it spills what the first sort holds, and the second
+      // one takes its memory out of the floor that leaves free. Started before it, the second sort
+      // waited for the pool while the first held its share, and three threads doing so on one pool
+      // failed by name ("none of the 3 engines sharing it can release").
+      try (RecordCursor records = bySession.finishRecords();
+          SortedGroupBy sorted = bySession.sortAgain()) {
+        SessionMerge.walk(records, new SessionsToSort(sorted));
+        records.close(); // its read buffers back before the second sort merges its runs
         try (GroupCursor out = sorted.finish()) {
           while (out.next()) {
             byte[] k = out.keyArray();

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
@@ -303,10 +302,6 @@ public class ProcessGroupsTest {
    */
   @Test
   public void sortedSessionsLargerThanTheBudgetComeOrderedByTheirPairsKeys() throws Exception {
-    // One DirectRunner thread: with three merging sorted sessions at once, the 128 KiB pool failed
-    // by name about one run in six ("none of the 3 engines sharing it can release"; RELIABILITY,
-    // known gaps), which is not what this test is about.
-    p.getOptions().as(DirectOptions.class).setTargetParallelism(1);
     Path dir = tmp.newFolder().toPath();
     PCollection<KV<String, Long>> in = sessionEvents();
     PCollection<KV<String, Long>> ours =

@@ -1,17 +1,13 @@
 package dev.spillway.transforms;
 
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
@@ -249,39 +245,7 @@ public final class RandomWindowings {
       if (fn == Fn.SESSIONS) {
         return WindowedScenarios.sessionModel(events, size);
       }
-      WindowFn<Object, ?> windowFn = windowFn();
-      Map<String, Long> model = new HashMap<>();
-      for (TimestampedValue<KV<String, Long>> e : events) {
-        for (BoundedWindow w : windowsOf(windowFn, e)) {
-          model.merge(w.toString(), e.getValue().getValue(), Long::sum);
-        }
-      }
-      return model;
-    }
-
-    private static <W extends BoundedWindow> Collection<W> windowsOf(
-        WindowFn<Object, W> fn, TimestampedValue<KV<String, Long>> e) {
-      try {
-        return fn.assignWindows(
-            fn.new AssignContext() {
-              @Override
-              public Object element() {
-                return e.getValue();
-              }
-
-              @Override
-              public Instant timestamp() {
-                return e.getTimestamp();
-              }
-
-              @Override
-              public BoundedWindow window() {
-                return GlobalWindow.INSTANCE;
-              }
-            });
-      } catch (Exception x) {
-        throw new IllegalStateException(x);
-      }
+      return WindowedScenarios.nonMergingModel(windowFn(), events);
     }
 
     String describeOptions() {

@@ -126,6 +126,22 @@ public class WindowingTest {
   }
 
   /**
+   * Events at the first instant, at the global window's last and just before it, in the global
+   * window, fixed windows and sessions, with each timestamp combiner: a pipeline each, as above.
+   */
+  @Test
+  public void windowsAtTheEndsOfTimeAreTheBuiltIns() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    for (WindowedScenarios.Windowed windowed : WindowedScenarios.windowingsAtTheEndsOfTime()) {
+      Pipeline one = Pipeline.create();
+      windowed.sameAsBuiltIn(
+          one, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
+      one.run().waitUntilFinish();
+    }
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
    * With the combines' full tables before the shuffle flushed instead of spilled, fixed windows
    * (output at the earliest input: each flushed partial carries its own) and sessions still give
    * what the built-ins give: windows, timestamps and panes.

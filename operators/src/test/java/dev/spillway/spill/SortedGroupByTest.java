@@ -224,18 +224,7 @@ public class SortedGroupByTest {
             }
           }
         }
-        int keys = 0;
-        try (GroupCursor out = again.finish()) {
-          while (out.next()) {
-            List<byte[]> expected =
-                new ArrayList<>(
-                    model.get(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength())));
-            expected.sort(Arrays::compareUnsigned);
-            assertValues(out.values(), expected);
-            keys++;
-          }
-        }
-        assertEquals(model.size(), keys);
+        assertEachKeysValuesSorted(again, model);
       }
       assertThat("both sorts spilled", first.stats().spillCount(), greaterThan(1L));
     }
@@ -283,18 +272,7 @@ public class SortedGroupByTest {
               records.valueLength());
         }
         records.close();
-        int keys = 0;
-        try (GroupCursor out = again.finish()) {
-          while (out.next()) {
-            List<byte[]> expected =
-                new ArrayList<>(
-                    model.get(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength())));
-            expected.sort(Arrays::compareUnsigned);
-            assertValues(out.values(), expected);
-            keys++;
-          }
-        }
-        assertEquals(model.size(), keys);
+        assertEachKeysValuesSorted(again, model);
       }
       rest.close();
     }
@@ -310,6 +288,25 @@ public class SortedGroupByTest {
       IllegalStateException e = assertThrows(IllegalStateException.class, first::sortAgain);
       assertThat(e.getMessage(), containsString("after finishRecords() or finish()"));
     }
+  }
+
+  /**
+   * Finishes {@code sorted} and asserts that it gives every key of {@code model} once, with the
+   * model's values sorted as unsigned bytes.
+   */
+  private static void assertEachKeysValuesSorted(
+      SortedGroupBy sorted, Map<ByteBuffer, List<byte[]>> model) {
+    int keys = 0;
+    try (GroupCursor out = sorted.finish()) {
+      while (out.next()) {
+        List<byte[]> expected =
+            new ArrayList<>(model.get(Keys.wrap(out.keyArray(), out.keyOffset(), out.keyLength())));
+        expected.sort(Arrays::compareUnsigned);
+        assertValues(out.values(), expected);
+        keys++;
+      }
+    }
+    assertEquals(model.size(), keys);
   }
 
   /** Asserts that a cursor of {@code values} gives {@code expected}, in order, and nothing more. */

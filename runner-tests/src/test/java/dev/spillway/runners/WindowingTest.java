@@ -14,6 +14,8 @@ import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -112,14 +114,10 @@ public class WindowingTest {
   @Test
   public void everyWindowingGivesWhatTheBuiltInsGiveThroughTheRunnersShuffleToo() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    for (WindowedScenarios.Windowed windowed : WindowedScenarios.windowings()) {
-      Pipeline one = Pipeline.create();
-      windowed.sameAsBuiltIn(
-          one,
-          PipelineSupport.smallBudget(dir, 64 << 10).withShuffle(SpillOptions.Shuffle.RUNNER),
-          WindowedScenarios.Runner.DIRECT);
-      PipelineResult result = one.run();
-      result.waitUntilFinish();
+    for (PipelineResult result :
+        eachAlone(
+            WindowedScenarios.windowings(),
+            PipelineSupport.smallBudget(dir, 64 << 10).withShuffle(SpillOptions.Shuffle.RUNNER))) {
       assertThat(SpillMetrics.total(result, SpillMetrics.SHUFFLE_FILES), is(0L));
     }
     PipelineAsserts.assertEmpty(dir);
@@ -132,13 +130,26 @@ public class WindowingTest {
   @Test
   public void windowsAtTheEndsOfTimeAreTheBuiltIns() throws Exception {
     Path dir = tmp.newFolder().toPath();
-    for (WindowedScenarios.Windowed windowed : WindowedScenarios.windowingsAtTheEndsOfTime()) {
-      Pipeline one = Pipeline.create();
-      windowed.sameAsBuiltIn(
-          one, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
-      one.run().waitUntilFinish();
-    }
+    eachAlone(
+        WindowedScenarios.windowingsAtTheEndsOfTime(), PipelineSupport.smallBudget(dir, 64 << 10));
     PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Runs each of {@code windowings} beside the built-ins in a pipeline of its own, with the
+   * DirectRunner's checks on; returns their results.
+   */
+  private static List<PipelineResult> eachAlone(
+      List<WindowedScenarios.Windowed> windowings, SpillOptions options) {
+    List<PipelineResult> results = new ArrayList<>();
+    for (WindowedScenarios.Windowed windowed : windowings) {
+      Pipeline one = Pipeline.create();
+      windowed.sameAsBuiltIn(one, options, WindowedScenarios.Runner.DIRECT);
+      PipelineResult result = one.run();
+      result.waitUntilFinish();
+      results.add(result);
+    }
+    return results;
   }
 
   /**

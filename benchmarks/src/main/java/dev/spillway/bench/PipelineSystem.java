@@ -447,6 +447,9 @@ final class PipelineSystem implements WorkloadSystem {
     // runner sets them (the DataStream translation; Beam's defaults 1000 elements, 1000 ms).
     o.setMaxBundleSize(Long.getLong("spillway.maxBundleSize", o.getMaxBundleSize()));
     o.setMaxBundleTimeMills(Long.getLong("spillway.maxBundleTimeMills", o.getMaxBundleTimeMills()));
+    // -Dspillway.objectReuse=true: Flink hands each element to the next chained step as it is,
+    // instead of a copy made by encoding and decoding it (Beam's default: copies).
+    o.setObjectReuse(Boolean.getBoolean("spillway.objectReuse"));
     try {
       // An embedded cluster's temporary files go to a directory deleted when the runner exits.
       FlinkLocalTemp.configureUntilExit(o);

@@ -661,6 +661,13 @@ public final class WindowedScenarios {
               : last.minus(Duration.millis(180_000 + random.nextInt(600_000)));
       slidingEvents.add(TimestampedValue.of(kv, slidingTime));
     }
+    FixedWindows fixed = FixedWindows.of(Duration.standardMinutes(3));
+    SlidingWindows sliding =
+        SlidingWindows.of(Duration.standardMinutes(3)).every(Duration.standardMinutes(1));
+    Map<String, Long> globalSums = globalModel(events);
+    Map<String, Long> fixedSums = nonMergingModel(fixed, events);
+    Map<String, Long> slidingSums = nonMergingModel(sliding, slidingEvents);
+    Map<String, Long> sessionSums = sessionModel(sessionEvents, 5_000);
     List<Windowed> windowings = new ArrayList<>();
     for (TimestampCombiner combiner : TimestampCombiner.values()) {
       windowings.add(
@@ -668,29 +675,26 @@ public final class WindowedScenarios {
               "GlobalEndsOfTime" + combiner,
               Window.<KV<String, Long>>into(new GlobalWindows()).withTimestampCombiner(combiner),
               events,
-              globalModel(events)));
-      FixedWindows fixed = FixedWindows.of(Duration.standardMinutes(3));
+              globalSums));
       windowings.add(
           new Windowed(
               "FixedEndsOfTime" + combiner,
               Window.<KV<String, Long>>into(fixed).withTimestampCombiner(combiner),
               events,
-              nonMergingModel(fixed, events)));
-      SlidingWindows sliding =
-          SlidingWindows.of(Duration.standardMinutes(3)).every(Duration.standardMinutes(1));
+              fixedSums));
       windowings.add(
           new Windowed(
               "SlidingEndsOfTime" + combiner,
               Window.<KV<String, Long>>into(sliding).withTimestampCombiner(combiner),
               slidingEvents,
-              nonMergingModel(sliding, slidingEvents)));
+              slidingSums));
       windowings.add(
           new Windowed(
               "SessionsEndsOfTime" + combiner,
               Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(5_000)))
                   .withTimestampCombiner(combiner),
               sessionEvents,
-              sessionModel(sessionEvents, 5_000)));
+              sessionSums));
     }
     return windowings;
   }

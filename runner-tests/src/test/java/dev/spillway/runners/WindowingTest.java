@@ -90,6 +90,7 @@ public class WindowingTest {
   @Test
   public void randomWindowingsGiveWhatTheBuiltInsGive() throws Exception {
     Path dir = tmp.newFolder().toPath();
+    long seed = Long.getLong("spillway.randomSeed", 20261207L);
     int count = Integer.getInteger("spillway.randomCount", 6);
     for (int i = 0; i < count; i++) {
       Pipeline scenario = Pipeline.create();
@@ -98,7 +99,7 @@ public class WindowingTest {
           scenario,
           PipelineSupport.smallBudget(dir, 64 << 10),
           WindowedScenarios.Runner.DIRECT,
-          Long.getLong("spillway.randomSeed", 20261207L),
+          seed,
           count,
           i);
       scenario.run().waitUntilFinish();
@@ -125,7 +126,8 @@ public class WindowingTest {
 
   /**
    * Events at the first instant, at the global window's last and just before it, in the global
-   * window, fixed windows and sessions, with each timestamp combiner: a pipeline each, as above.
+   * window, fixed and sliding windows and sessions, with each timestamp combiner: a pipeline each,
+   * as above.
    */
   @Test
   public void windowsAtTheEndsOfTimeAreTheBuiltIns() throws Exception {

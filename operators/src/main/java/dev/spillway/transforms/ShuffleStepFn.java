@@ -176,13 +176,35 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
   /**
    * What a merge step outputs for each key of the shuffle's firing {@code pane}: in a closing pane
    * that repeats the blocks fired before ({@link Windowing#closingPaneRepeats}), each key's result
-   * again, or its empty result if the input discards, at the end of its window.
+   * again, or its empty result if the input discards, at the end of its window. Any other {@code
+   * LATE} firing fails, naming the late data that caused it ({@link #lateData}).
    */
   Firing firing(PaneInfo pane) {
+    if (pane.getTiming() == PaneInfo.Timing.LATE && !(closingPaneRepeats && pane.isLast())) {
+      throw new IllegalStateException(lateData(pane));
+    }
     if (!closingPaneRepeats || pane.getIndex() == 0) {
       return Firing.RESULTS;
     }
     return closingPaneEmpty ? Firing.EMPTY_AT_WINDOW_END : Firing.RESULTS_AT_WINDOW_END;
+  }
+
+  /**
+   * Why a {@code LATE} firing of the shuffle that is not its closing pane fails: only late data
+   * gives one. Beam's {@code GroupByKey} fires late panes key by key, each numbered among its key's
+   * own panes, and drops nothing the lateness allows; the shuffle fires them shard by shard, so a
+   * key's pane would carry its shard's number, and an accumulating pane would repeat every key of
+   * the shard. Failing names the cause instead of giving other panes than the built-in's.
+   */
+  private static String lateData(PaneInfo pane) {
+    return "spillway's shuffle fired a LATE pane ("
+        + pane
+        + "): the input has late data, elements behind the watermark, which a bounded input has"
+        + " only when a step moves timestamps back (DoFn.getAllowedTimestampSkew) or a test holds"
+        + " its watermark back. Beam's GroupByKey fires such panes key by key, which spillway, whose"
+        + " shuffle carries shards of many keys, cannot give alike. Use Beam's built-in transform"
+        + " for input with late data, or window it with no allowed lateness, which drops late data"
+        + " as the built-in does.";
   }
 
   /** What a merge step outputs for each key of a firing of the shuffle. */

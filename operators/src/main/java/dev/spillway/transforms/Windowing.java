@@ -52,6 +52,14 @@ import org.joda.time.Duration;
  * travel in the global window, where no such pane fires, so {@code FIRE_ALWAYS} with allowed
  * lateness is refused there.
  *
+ * <p>Late data (elements behind the watermark: on bounded input only where a step moves timestamps
+ * back or a test holds the watermark back) is dropped by the shuffle where the built-in drops it,
+ * each block in its own windows, for non-merging windows. Within the allowed lateness the built-in
+ * fires late panes key by key, numbered among each key's own panes; the shuffle's late pane is a
+ * shard's, so the merge step fails on it, naming the late data ({@link ShuffleStepFn#firing}).
+ * Sessions cross in the global window, where nothing is late: their late data is merged as if on
+ * time, a documented difference.
+ *
  * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner gives
  * {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code NO_FIRING}
  * for the others, and a shuffle with the same windowing takes the same path.
@@ -148,7 +156,8 @@ final class Windowing {
 
   /**
    * Whether {@code trigger} fires exactly as the default trigger on bounded input: once, when the
-   * watermark passes the end of the window (late firings never fire, as nothing is late).
+   * watermark passes the end of the window (late firings fire only on late data, which fails in the
+   * merge step).
    */
   private static boolean firesOnceAtEndOfWindow(Trigger trigger) {
     if (trigger instanceof DefaultTrigger || trigger instanceof AfterWatermark.FromEndOfWindow) {

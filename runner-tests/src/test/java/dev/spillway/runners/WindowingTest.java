@@ -20,11 +20,14 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -205,6 +208,71 @@ public class WindowingTest {
     WindowedScenarios.customAndCalendarWindows(
         p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
     runAndCheck(dir, SpillMetrics.SPILL_COUNT);
+  }
+
+  @Test
+  public void aSecondAggregationInMergedSessionsGivesWhatTheBuiltInsGive() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
+    WindowedScenarios.afterMergedSessions(p, PipelineSupport.smallBudget(dir, 64 << 10));
+    runAndCheck(dir, SpillMetrics.SPILL_COUNT);
+  }
+
+  /**
+   * Elements behind the watermark where no lateness is allowed: dropped from the windows that have
+   * ended, as the built-ins drop them, every pane the same.
+   */
+  @Test
+  public void lateDataIsDroppedAsTheBuiltInsDropIt() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    PipelineSupport.withoutDirectRunnerChecks(p);
+    WindowedScenarios.lateDataDropped(
+        p, PipelineSupport.smallBudget(dir, 64 << 10), WindowedScenarios.Runner.DIRECT);
+    p.run().waitUntilFinish();
+    PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * Late data within the allowed lateness, which the built-ins fire in late panes key by key:
+   * accumulating late firings failed reading a block file the first pane had consumed, and a
+   * discarding late pane numbered a key's pane by its shard's. Both now fail by name, leaving no
+   * file.
+   */
+  @Test
+  public void latePanesFailByName() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    SpillOptions options = PipelineSupport.smallBudget(dir, 64 << 10);
+    Window<KV<String, Long>> accumulatingLateFirings =
+        Window.<KV<String, Long>>into(FixedWindows.of(Duration.millis(100)))
+            .triggering(
+                AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(Duration.standardSeconds(1))
+            .accumulatingFiredPanes()
+            .withTimestampCombiner(TimestampCombiner.EARLIEST);
+    Window<KV<String, Long>> discardingSliding =
+        Window.<KV<String, Long>>into(
+                SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50)))
+            .withAllowedLateness(Duration.standardSeconds(1))
+            .discardingFiredPanes();
+    assertLatePaneFails(
+        accumulatingLateFirings,
+        SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
+    assertLatePaneFails(
+        discardingSliding, SpillingGroupByKey.<String, Long>create().withOptions(options));
+    // The runner tears the failed pipelines' DoFns down after reporting the failure.
+    PipelineAsserts.awaitEmpty(dir, 10_000);
+  }
+
+  private static void assertLatePaneFails(
+      Window<KV<String, Long>> windowing,
+      PTransform<PCollection<KV<String, Long>>, ? extends PCollection<?>> transform) {
+    Pipeline pipeline = Pipeline.create();
+    WindowedScenarios.inputWithLateData(pipeline, "Events").apply(windowing).apply(transform);
+    Pipeline.PipelineExecutionException e =
+        assertThrows(
+            Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
+    assertThat(e.getMessage(), containsString("LATE pane"));
+    assertThat(e.getMessage(), containsString("late data"));
   }
 
   @Test

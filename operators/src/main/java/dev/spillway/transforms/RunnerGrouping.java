@@ -66,6 +66,15 @@ enum RunnerGrouping {
     this.gatheredGroupsFireNoPane = gatheredGroupsFireNoPane;
   }
 
+  /**
+   * Whether a bounded input may have late data here: not on Flink's and Spark's batch translations,
+   * whose watermark stays put until the input ends; on the DirectRunner, whose watermark moves
+   * while a bounded input is processed, and on runners not known ({@link LateSessionsCheck}).
+   */
+  boolean lateDataPossible() {
+    return this == GATHERED;
+  }
+
   /** Whether non-merging, end-of-window groups reach the next step without being gathered. */
   boolean streamsEndOfWindowGroups() {
     return streamsEndOfWindowGroups;

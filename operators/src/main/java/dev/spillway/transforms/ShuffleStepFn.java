@@ -10,6 +10,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -31,7 +32,17 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
   private final boolean closingPaneEmpty;
   private final boolean stampedAtWindowEnd;
   private final RunnerGrouping grouping;
+  private final long lateSessionsProbeGapMillis;
   final SpillOptions options;
+
+  /** A partial step's blocks, when it also sends {@link #LATE_PROBES}. */
+  static final TupleTag<KV<Integer, byte[]>> BLOCKS = new TupleTag<KV<Integer, byte[]>>() {};
+
+  /** A partial step's probes for late data in sessions ({@link LateSessionsCheck}). */
+  static final TupleTag<Long> LATE_PROBES = new TupleTag<Long>() {};
+
+  /** The earliest input time of a partial step's bundle so far, for its late-data probe. */
+  private transient long earliestInputMillis;
 
   /** How blocks cross the shuffle; {@link TwoPhase} sets it before the DoFn is serialized. */
   private BlockTransport transport = BlockTransport.inline();
@@ -46,6 +57,7 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     this.closingPaneEmpty = windowing.closingPaneEmpty();
     this.stampedAtWindowEnd = windowing.stampedAtWindowEnd();
     this.grouping = windowing.grouping();
+    this.lateSessionsProbeGapMillis = windowing.lateSessionsProbeGapMillis();
     this.options = options;
   }
 
@@ -91,6 +103,7 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
    */
   @StartBundle
   public final void startBundle(PipelineOptions runOptions) {
+    earliestInputMillis = Long.MAX_VALUE;
     startStepBundle();
     transport.join(runOptions);
   }
@@ -156,6 +169,26 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
                 .outputWindowedValue(element, timestamp, List.of(window), PaneInfo.NO_FIRING);
           }
         });
+  }
+
+  /** A partial step notes each input's timestamp, for its bundle's late-data probe. */
+  final void noteInputTime(Instant timestamp) {
+    earliestInputMillis = Math.min(earliestInputMillis, timestamp.getMillis());
+  }
+
+  /**
+   * At a partial step's bundle's end, sends its probe for late data in sessions, if it sends them:
+   * the bundle's earliest input time, in that input's session window ({@link LateSessionsCheck}).
+   */
+  final void sendLateSessionsProbe(FinishBundleContext context) {
+    if (lateSessionsProbeGapMillis > 0 && LateSessionsCheck.probes(earliestInputMillis)) {
+      context.output(
+          LATE_PROBES,
+          earliestInputMillis,
+          new Instant(earliestInputMillis),
+          LateSessionsCheck.windowOf(earliestInputMillis, lateSessionsProbeGapMillis));
+    }
+    earliestInputMillis = Long.MAX_VALUE;
   }
 
   /** Hands every record of a shuffled element's blocks to {@code sink}. */

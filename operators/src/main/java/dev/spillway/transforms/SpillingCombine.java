@@ -50,9 +50,12 @@ import org.joda.time.Instant;
  * never behind the watermark. Requires a {@link KvCoder} with a deterministic key coder, a coder
  * for the CombineFn's accumulators (they are spilled), bounded input, non-merging windows or {@code
  * Sessions}, and a trigger that fires once at the end of the window; {@code expand()} names what is
- * not met. A CombineFn that gives no coder for its outputs leaves the output's coder to the user,
- * as after {@code Combine.perKey}. Publishes Beam counters {@code spillway/spillCount}, {@code
- * memoryBytesSpilled} and {@code diskBytesSpilled}.
+ * not met. Late data (elements behind the watermark, which a bounded input has only where a step
+ * moves timestamps back) is dropped as the built-in drops it where the windows do not merge and no
+ * lateness is allowed; where the built-in would fire it in late panes, or in {@code Sessions}, the
+ * pipeline fails, naming it. A CombineFn that gives no coder for its outputs leaves the output's
+ * coder to the user, as after {@code Combine.perKey}. Publishes Beam counters {@code
+ * spillway/spillCount}, {@code memoryBytesSpilled} and {@code diskBytesSpilled}.
  */
 public final class SpillingCombine {
   private SpillingCombine() {}
@@ -336,6 +339,7 @@ public final class SpillingCombine {
         OutputReceiver<KV<Integer, byte[]>> out) {
       ByteSink key = keys().encode(window, element.getKey());
       receiver = out;
+      noteInputTime(timestamp);
       engine()
           .add(
               key.array(),
@@ -369,6 +373,7 @@ public final class SpillingCombine {
             }
             packer.flush();
           });
+      sendLateSessionsProbe(context);
       packer = null;
       finishing = null;
     }

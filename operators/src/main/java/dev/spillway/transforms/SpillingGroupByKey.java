@@ -229,6 +229,7 @@ public final class SpillingGroupByKey<K, V>
         packer = packerFor(() -> receiver, () -> finishing);
       }
       receiver = out;
+      noteInputTime(timestamp);
       ByteSink key = keys().encode(window, element.getKey());
       byte[] k = key.array();
       int kLen = key.length();
@@ -260,6 +261,7 @@ public final class SpillingGroupByKey<K, V>
         receiver = null;
         packer.flush();
       }
+      sendLateSessionsProbe(context);
       packer = null;
       finishing = null;
     }

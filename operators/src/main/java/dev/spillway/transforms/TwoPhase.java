@@ -8,6 +8,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
@@ -40,10 +42,20 @@ final class TwoPhase {
     BlockTransport transport =
         BlockTransport.of(partial.options, input.getPipeline().getOptions().getRunner());
     partial.shuffleThrough(transport);
-    PCollection<KV<Integer, byte[]>> blocks =
-        input
-            .apply("PartialInBundles", ParDo.of(partial))
-            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
+    PCollection<KV<Integer, byte[]>> blocks;
+    if (windowing.lateSessionsProbeGapMillis() > 0) {
+      PCollectionTuple partials =
+          input.apply(
+              "PartialInBundles",
+              ParDo.of(partial)
+                  .withOutputTags(
+                      ShuffleStepFn.BLOCKS, TupleTagList.of(ShuffleStepFn.LATE_PROBES)));
+      LateSessionsCheck.check(partials.get(ShuffleStepFn.LATE_PROBES), windowing.transform());
+      blocks = partials.get(ShuffleStepFn.BLOCKS);
+    } else {
+      blocks = input.apply("PartialInBundles", ParDo.of(partial));
+    }
+    blocks.setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()));
     if (windowing.shuffledInOneInterval()) {
       blocks =
           blocks

@@ -57,8 +57,9 @@ import org.joda.time.Duration;
  * each block in its own windows, for non-merging windows. Within the allowed lateness the built-in
  * fires late panes key by key, numbered among each key's own panes; the shuffle's late pane is a
  * shard's, so the merge step fails on it, naming the late data ({@link ShuffleStepFn#firing}).
- * Sessions cross in the global window, where nothing is late: their late data is merged as if on
- * time, a documented difference.
+ * Sessions cross in the global window, where nothing is late: there the partial step sends a probe
+ * per bundle through a {@code GroupByKey} of its own that drops late ones, and any dropped fails
+ * the pipeline, naming the late data ({@link LateSessionsCheck}).
  *
  * <p>This choice also reproduces what each runner does for the built-in: Beam's Flink runner gives
  * {@code ON_TIME} panes for non-merging windows with end-of-window timestamps and {@code NO_FIRING}
@@ -76,11 +77,14 @@ import org.joda.time.Duration;
  * ({@link #spoolsShards}) in every windowing.
  */
 final class Windowing {
+  private final String transform;
   private final WindowingStrategy<?, ?> input;
   private final boolean sessions;
   private final RunnerGrouping grouping;
 
-  private Windowing(WindowingStrategy<?, ?> input, boolean sessions, RunnerGrouping grouping) {
+  private Windowing(
+      String transform, WindowingStrategy<?, ?> input, boolean sessions, RunnerGrouping grouping) {
+    this.transform = transform;
     this.input = input;
     this.sessions = sessions;
     this.grouping = grouping;
@@ -145,7 +149,7 @@ final class Windowing {
               + " merged after the shuffle. Use FIRE_IF_NON_EMPTY (the default) or Beam's"
               + " built-in transform.");
     }
-    return new Windowing(strategy, sessions, grouping);
+    return new Windowing(transform, strategy, sessions, grouping);
   }
 
   /** Whether a window fires once more when its allowed lateness ends, even with nothing new. */
@@ -177,6 +181,22 @@ final class Windowing {
   @SuppressWarnings("unchecked")
   Coder<BoundedWindow> windowCoder() {
     return (Coder<BoundedWindow>) input.getWindowFn().windowCoder();
+  }
+
+  /** The transform whose input this is, as its errors name it. */
+  String transform() {
+    return transform;
+  }
+
+  /**
+   * The gap of the input's sessions when the partial step sends probes for late data ({@link
+   * LateSessionsCheck}); 0 when it does not: in non-merging windows the shuffle itself drops late
+   * data or fires late panes, and where nothing can be late there is nothing to check.
+   */
+  long lateSessionsProbeGapMillis() {
+    return sessions && grouping.lateDataPossible()
+        ? ((Sessions) input.getWindowFn()).getGapDuration().getMillis()
+        : 0;
   }
 
   /** Whether windows are merged (sessions) by the merge step. */

@@ -41,6 +41,19 @@ public final class ByteSink {
     length = Varint.put(buf, length, v);
   }
 
+  /**
+   * Appends {@code v} as an unsigned LEB128 varint of its 64 bits (Beam's {@code VarInt}: a
+   * negative value takes ten bytes).
+   */
+  public void writeVarLong(long v) {
+    ensure(10);
+    while ((v & ~0x7FL) != 0) {
+      buf[length++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[length++] = (byte) v;
+  }
+
   /** Appends {@code v} as eight bytes, big-endian. */
   public void writeLong(long v) {
     ensure(8);

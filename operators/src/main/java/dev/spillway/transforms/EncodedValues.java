@@ -68,8 +68,11 @@ final class EncodedValues<V> extends AbstractCollection<V> {
 
   /** Collects encoded values, chunk by chunk. */
   static final class Builder {
-    private final List<byte[]> chunks = new ArrayList<>();
+    private List<byte[]> chunks = new ArrayList<>();
+
+    /** The chunk being filled; kept from one build to the next, as most keys need one small one. */
     private final ByteSink current = new ByteSink(1024);
+
     private long size;
 
     void add(byte[] array, int offset, int length) {
@@ -95,6 +98,7 @@ final class EncodedValues<V> extends AbstractCollection<V> {
       current.writeVarint(length);
     }
 
+    /** The values added since the last build, after which the builder starts empty. */
     <V> EncodedValues<V> build(ValueCodec<V> codec) {
       if (size > Integer.MAX_VALUE) {
         throw new IllegalStateException(
@@ -104,7 +108,10 @@ final class EncodedValues<V> extends AbstractCollection<V> {
         chunks.add(current.toByteArray());
         current.clear();
       }
-      return new EncodedValues<>(codec, chunks, (int) size);
+      EncodedValues<V> built = new EncodedValues<>(codec, chunks, (int) size);
+      chunks = new ArrayList<>();
+      size = 0;
+      return built;
     }
   }
 }

@@ -272,7 +272,7 @@ public final class SpillingGroupByKey<K, V>
     private final OutputTime time;
     private final int prefix;
     private final long maxBytes;
-    private EncodedValues.Builder values = new EncodedValues.Builder();
+    private final EncodedValues.Builder values = new EncodedValues.Builder();
     private long bytes;
     private long count;
     private long millis;
@@ -311,7 +311,6 @@ public final class SpillingGroupByKey<K, V>
     /** The values collected, and a fresh start. */
     <V> EncodedValues<V> take(CoderCodec<V> codec) {
       EncodedValues<V> built = values.build(codec);
-      values = new EncodedValues.Builder();
       empty = true;
       bytes = 0;
       count = 0;

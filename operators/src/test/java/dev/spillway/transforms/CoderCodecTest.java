@@ -8,14 +8,19 @@ import static org.junit.Assert.assertThrows;
 
 import dev.spillway.spill.ByteSink;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.junit.Test;
 
@@ -86,6 +91,69 @@ public class CoderCodecTest {
             UncheckedIOException.class, () -> codec.decode(withExtra, 0, withExtra.length));
     assertThat(e.getMessage(), containsString("cannot decode with"));
     assertThat(e.getCause().getMessage(), containsString("1 bytes of 3 left after decoding"));
+  }
+
+  /**
+   * The coders encoded directly ({@link CoderCodec.Kind}) give the coder's own bytes, which Beam's
+   * {@code GroupByKey} groups keys by, and decode what the coder wrote: extremes, negatives, and
+   * strings with characters of every width and unpaired surrogates (which UTF-8 cannot hold).
+   */
+  @Test
+  public void theCommonestCodersEncodeByteForByteAsTheCoderItself() throws Exception {
+    List<Long> longs =
+        new ArrayList<>(List.of(0L, 1L, -1L, 127L, 128L, Long.MIN_VALUE, Long.MAX_VALUE));
+    List<Integer> ints =
+        new ArrayList<>(List.of(0, 1, -1, 127, 128, Integer.MIN_VALUE, Integer.MAX_VALUE));
+    List<String> strings =
+        new ArrayList<>(
+            List.of("", "a", "\u00e9t\u00e9", "\u20ac", "\ud83d\ude00", "\ud800", "x\udc00y"));
+    for (int i = 0; i < 2_000; i++) {
+      longs.add(random.nextLong() >> random.nextInt(64));
+      ints.add(random.nextInt() >> random.nextInt(32));
+      StringBuilder text = new StringBuilder();
+      for (int c = random.nextInt(12); c > 0; c--) {
+        text.append((char) random.nextInt(1 << (7 + random.nextInt(10))));
+      }
+      strings.add(text.toString());
+    }
+    for (long n : longs) {
+      assertSameAsTheCoder(VarLongCoder.of(), n);
+      assertSameAsTheCoder(BigEndianLongCoder.of(), n);
+    }
+    for (int n : ints) {
+      assertSameAsTheCoder(VarIntCoder.of(), n);
+    }
+    for (String text : strings) {
+      assertSameAsTheCoder(StringUtf8Coder.of(), text);
+    }
+    assertEquals(CoderCodec.Kind.VAR_LONG, CoderCodec.Kind.of(VarLongCoder.of()));
+    assertEquals(CoderCodec.Kind.CODER, CoderCodec.Kind.of(NullableCoder.of(VarLongCoder.of())));
+  }
+
+  /** A slice that is not one whole varint, or one too large for an int, is refused by name. */
+  @Test
+  public void brokenVarintsAreRefused() {
+    CoderCodec<Long> longs = new CoderCodec<>(VarLongCoder.of());
+    byte[] cut = {(byte) 0x81, (byte) 0x82};
+    UncheckedIOException e =
+        assertThrows(UncheckedIOException.class, () -> longs.decode(cut, 0, cut.length));
+    assertThat(e.getCause().getMessage(), containsString("cut short"));
+    ByteSink sink = new ByteSink();
+    longs.encode(1L << 40, sink);
+    CoderCodec<Integer> ints = new CoderCodec<>(VarIntCoder.of());
+    e = assertThrows(UncheckedIOException.class, () -> ints.decode(sink.array(), 0, sink.length()));
+    assertThat(e.getCause().getMessage(), containsString("varint overflow"));
+    CoderCodec<Long> bigEndian = new CoderCodec<>(BigEndianLongCoder.of());
+    assertThrows(UncheckedIOException.class, () -> bigEndian.decode(new byte[7], 0, 7));
+  }
+
+  private <T> void assertSameAsTheCoder(Coder<T> coder, T value) throws Exception {
+    CoderCodec<T> codec = new CoderCodec<>(coder);
+    ByteSink sink = new ByteSink();
+    codec.encode(value, sink);
+    byte[] expected = CoderUtils.encodeToByteArray(coder, value);
+    assertArrayEquals(String.valueOf(value), expected, sink.toByteArray());
+    assertEquals(CoderUtils.decodeFromByteArray(coder, expected), roundTrip(coder, value));
   }
 
   /** Encodes {@code value}, places it between random bytes and decodes it from there. */

@@ -34,6 +34,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -95,8 +96,13 @@ public class FailuresAndEdgeCasesTest {
     PCollection<KV<Integer, Long>> fixed =
         global.apply(
             "Fixed", Window.<KV<Integer, Long>>into(FixedWindows.of(Duration.standardMinutes(1))));
+    // Sessions also send late-data probes on the DirectRunner: none, and none dropped.
+    PCollection<KV<Integer, Long>> sessions =
+        global.apply(
+            "Sessions",
+            Window.<KV<Integer, Long>>into(Sessions.withGapDuration(Duration.standardMinutes(1))));
     int i = 0;
-    for (PCollection<KV<Integer, Long>> in : List.of(global, fixed)) {
+    for (PCollection<KV<Integer, Long>> in : List.of(global, fixed, sessions)) {
       String name = "Empty" + i++;
       PCollection<KV<Integer, Long>> sums =
           in.apply(

@@ -33,6 +33,7 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
   private final boolean stampedAtWindowEnd;
   private final RunnerGrouping grouping;
   private final long lateSessionsProbeGapMillis;
+  private final String transform;
   final SpillOptions options;
 
   /** A partial step's blocks, when it also sends {@link #LATE_PROBES}. */
@@ -58,6 +59,7 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
     this.stampedAtWindowEnd = windowing.stampedAtWindowEnd();
     this.grouping = windowing.grouping();
     this.lateSessionsProbeGapMillis = windowing.lateSessionsProbeGapMillis();
+    this.transform = windowing.transform();
     this.options = options;
   }
 
@@ -214,7 +216,7 @@ abstract class ShuffleStepFn<K, InputT, OutputT> extends DoFn<InputT, OutputT> {
    */
   Firing firing(PaneInfo pane) {
     if (pane.getTiming() == PaneInfo.Timing.LATE && !(closingPaneRepeats && pane.isLast())) {
-      throw new IllegalStateException(lateData(pane));
+      throw new IllegalStateException(transform + ": " + lateData(pane));
     }
     if (!closingPaneRepeats || pane.getIndex() == 0) {
       return Firing.RESULTS;

@@ -282,6 +282,7 @@ public class WindowingTest {
         assertThrows(
             Pipeline.PipelineExecutionException.class, () -> pipeline.run().waitUntilFinish());
     assertThat(e.getMessage(), containsString("late data"));
+    assertThat(e.getMessage(), containsString("Spilling"));
   }
 
   @Test

@@ -1,9 +1,10 @@
 package dev.spillway.spill;
 
 /**
- * Unsigned LEB128 varints of non-negative ints, as protobuf writes them: the length prefixes of
- * spill blocks and of the transforms' packed records. Reads are unchecked; they are for memory this
- * code wrote (spill files are read by {@link SegmentReader}, which checks).
+ * Unsigned LEB128 varints of ints (a negative one as its 32 bits unsigned, in five bytes, as Beam's
+ * {@code VarIntCoder} writes it too), as protobuf writes them: the length prefixes of spill blocks
+ * and of the transforms' packed records. Reads are unchecked; they are for memory this code wrote
+ * (spill files are read by {@link SegmentReader}, which checks).
  */
 public final class Varint {
   private Varint() {}

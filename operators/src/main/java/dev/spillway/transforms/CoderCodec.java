@@ -74,7 +74,7 @@ public final class CoderCodec<T> implements ValueCodec<T> {
           out.writeVarLong((Long) value);
           return;
         case VAR_INT:
-          out.writeVarLong(Integer.toUnsignedLong((Integer) value));
+          out.writeVarint((Integer) value);
           return;
         case BIG_ENDIAN_LONG:
           out.writeLong((Long) value);
@@ -125,7 +125,7 @@ public final class CoderCodec<T> implements ValueCodec<T> {
       value |= (long) (b & 0x7F) << shift;
       if (b >= 0) {
         if (at != end) {
-          throw notDecoded((end - at) + " bytes of " + length + " left after decoding");
+          throw leftOver(end - at, length);
         }
         return value;
       }
@@ -140,6 +140,11 @@ public final class CoderCodec<T> implements ValueCodec<T> {
       throw notDecoded("varint overflow " + value);
     }
     return (int) value;
+  }
+
+  /** Bytes of a value's slice that its decoding did not read: an error, not ignored. */
+  private UncheckedIOException leftOver(int left, int length) {
+    return notDecoded(left + " bytes of " + length + " left after decoding");
   }
 
   private UncheckedIOException notDecoded(String why) {
@@ -157,7 +162,7 @@ public final class CoderCodec<T> implements ValueCodec<T> {
     try {
       T value = coder.decode(in, Coder.Context.OUTER);
       if (in.available() != 0) {
-        throw new CoderException(in.available() + " bytes of " + length + " left after decoding");
+        throw leftOver(in.available(), length);
       }
       return value;
     } catch (IOException e) {

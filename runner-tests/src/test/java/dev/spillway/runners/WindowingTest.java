@@ -256,24 +256,24 @@ public class WindowingTest {
                 SlidingWindows.of(Duration.millis(200)).every(Duration.millis(50)))
             .withAllowedLateness(Duration.standardSeconds(1))
             .discardingFiredPanes();
-    assertLatePaneFails(
+    assertLateDataFails(
         accumulatingLateFirings,
         SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
-    assertLatePaneFails(
+    assertLateDataFails(
         discardingSliding, SpillingGroupByKey.<String, Long>create().withOptions(options));
     // Sessions cross the shuffle in the global window: a probe per bundle finds the late data.
     Window<KV<String, Long>> sessions =
         Window.<KV<String, Long>>into(Sessions.withGapDuration(Duration.millis(30)));
-    assertLatePaneFails(
+    assertLateDataFails(
         sessions, SpillingCombine.<String, Long, Long>perKey(Sum.ofLongs()).withOptions(options));
-    assertLatePaneFails(
+    assertLateDataFails(
         sessions.withAllowedLateness(Duration.standardSeconds(1)).discardingFiredPanes(),
         SpillingGroupByKey.<String, Long>create().withOptions(options));
     // The runner tears the failed pipelines' DoFns down after reporting the failure.
     PipelineAsserts.awaitEmpty(dir, 10_000);
   }
 
-  private static void assertLatePaneFails(
+  private static void assertLateDataFails(
       Window<KV<String, Long>> windowing,
       PTransform<PCollection<KV<String, Long>>, ? extends PCollection<?>> transform) {
     Pipeline pipeline = Pipeline.create();

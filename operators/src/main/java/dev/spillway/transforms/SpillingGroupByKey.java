@@ -76,9 +76,15 @@ public final class SpillingGroupByKey<K, V>
         windowing.sessions()
             ? new MergeSessionsFn<>(kv, windowing, expandedWith)
             : new MergeGroupFn<>(kv, windowing, expandedWith);
-    return TwoPhase.expand(
-            input, windowing, new PartialGroupFn<>(kv, windowing, expandedWith), merge)
-        .setCoder(KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder())));
+    KvCoder<K, Iterable<V>> outputCoder =
+        KvCoder.of(kv.getKeyCoder(), IterableCoder.of(kv.getValueCoder()));
+    PCollection<KV<K, Iterable<V>>> output =
+        TwoPhase.expand(input, windowing, new PartialGroupFn<>(kv, windowing, expandedWith), merge)
+            .setCoder(outputCoder);
+    // GroupByKey's output type is its coder's (KV<String, Iterable<Long>>), not the type variables
+    // of the merge step's DoFn: what a step inferring a coder or schema from the input type sees.
+    output.setTypeDescriptor(outputCoder.getEncodedTypeDescriptor());
+    return output;
   }
 
   /**

@@ -85,9 +85,9 @@ final class AppendBuffer {
     }
     byte[] page = chain.pages[last];
     int p = Varint.put(page, chain.ends[last], kLen);
-    System.arraycopy(key, kOff, page, p, kLen);
+    Bytes.copy(key, kOff, page, p, kLen);
     p = Varint.put(page, p + kLen, vLen);
-    System.arraycopy(value, vOff, page, p, vLen);
+    Bytes.copy(value, vOff, page, p, vLen);
     chain.ends[last] = p + vLen;
     size++;
     return true;

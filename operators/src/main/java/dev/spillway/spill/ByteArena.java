@@ -65,7 +65,7 @@ final class ByteArena {
     if (address != NO_MEMORY) {
       byte[] page = page(address);
       int p = Varint.put(page, offset(address), length);
-      System.arraycopy(array, offset, page, p, length);
+      Bytes.copy(array, offset, page, p, length);
     }
     return address;
   }

@@ -26,7 +26,7 @@ public final class ByteSink {
   /** Appends {@code len} bytes of {@code src} from {@code offset}. */
   public void write(byte[] src, int offset, int len) {
     ensure(len);
-    System.arraycopy(src, offset, buf, length, len);
+    Bytes.copy(src, offset, buf, length, len);
     length += len;
   }
 

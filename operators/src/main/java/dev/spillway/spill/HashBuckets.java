@@ -173,7 +173,7 @@ final class HashBuckets {
     byte[] page = chains.page(position);
     int at = Varint.put(page, ChunkChains.offset(position), head);
     INTS.set(page, at, hash);
-    System.arraycopy(key, offset, page, at + 4, length);
+    Bytes.copy(key, offset, page, at + 4, length);
     return true;
   }
 
@@ -186,7 +186,7 @@ final class HashBuckets {
     byte[] page = chains.page(position);
     int at = Varint.put(page, ChunkChains.offset(position), head);
     at = Varint.put(page, at, length);
-    System.arraycopy(value, offset, page, at, length);
+    Bytes.copy(value, offset, page, at, length);
     valuesIn[bucket]++;
     return true;
   }

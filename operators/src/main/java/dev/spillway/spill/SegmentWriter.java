@@ -233,7 +233,7 @@ final class SegmentWriter {
   private static int putField(byte[] raw, int pos, byte tag, byte[] src, int off, int len) {
     raw[pos++] = tag;
     pos = Varint.put(raw, pos, len);
-    System.arraycopy(src, off, raw, pos, len);
+    Bytes.copy(src, off, raw, pos, len);
     return pos + len;
   }
 

@@ -94,8 +94,8 @@ final class SortBuffer {
     int p = ChunkChains.offset(address);
     p = Varint.put(page, p, kLen);
     p = Varint.put(page, p, vLen);
-    System.arraycopy(key, kOff, page, p, kLen);
-    System.arraycopy(value, vOff, page, p + kLen, vLen);
+    Bytes.copy(key, kOff, page, p, kLen);
+    Bytes.copy(value, vOff, page, p + kLen, vLen);
     prefixes[size] = prefix;
     addresses[size] = address;
     size++;

@@ -70,7 +70,7 @@ final class ValueBlocks {
 
   private static void write(byte[] page, int p, byte[] value, int offset, int length) {
     p = Varint.put(page, p, length);
-    System.arraycopy(value, offset, page, p, length);
+    Bytes.copy(value, offset, page, p, length);
   }
 
   /** A cursor over the values of the list starting at block {@code head}. */

@@ -37,7 +37,10 @@ import org.apache.beam.sdk.values.PCollection;
  * on {@link dev.spillway.spill.OrderedBytes}): Beam's {@code VarLongCoder} does not sort negative
  * numbers before positive ones, here or in Beam's sorter. Equal secondary keys keep the order in
  * which the group gives them (both sorts are stable). The sorted pairs are handed on still encoded
- * (a few bytes a pair on the heap) and decoded on each iteration.
+ * (a few bytes a pair on the heap) and decoded on each iteration; a group whose pairs come to more
+ * than {@link SpillOptions#withMaxGroupBytes} (a quarter of the heap by default) fails the bundle
+ * by name instead of the heap: sort and process such a group inside the engine with {@link
+ * SpillingGroupByKey#thenProcessSorted}.
  *
  * @param <K> the primary key
  * @param <K2> the secondary key, by whose encoding values are sorted
@@ -136,10 +139,25 @@ public final class SortValues<K, K2, V>
       out.output(KV.of(group.getKey(), sort(group.getValue())));
     }
 
+    private static IllegalStateException tooLarge(long maxGroupBytes, long pairs) {
+      return new IllegalStateException(
+          "SortValues: the pairs of one group come to more than "
+              + maxGroupBytes
+              + " bytes encoded ("
+              + pairs
+              + " pairs so far), more than the sorted group handed downstream as one element may"
+              + " hold (SpillOptions.withMaxGroupBytes; by default a quarter of the heap). Sort"
+              + " and process such a group inside the engine, streamed from disk, with"
+              + " SpillingGroupByKey.create().thenProcessSorted(GroupProcessor).");
+    }
+
     private Iterable<KV<K2, V>> sort(Iterable<KV<K2, V>> group) {
       // Small groups (most) are sorted on the heap, in bytes leased from the budget's pool like
       // every engine's; past an eighth of the budget, or when the pool refuses, externally.
       long inMemoryLimit = options.memoryBudgetBytes() / 8;
+      long maxGroupBytes = options.maxGroupBytes();
+      long groupBytes = 0;
+      long pairCount = 0;
       List<byte[][]> buffered = new ArrayList<>();
       ExternalSorter sorter = null;
       ByteSink k = new ByteSink();
@@ -150,6 +168,13 @@ public final class SortValues<K, K2, V>
           secondaryKeys.encode(pair.getKey(), k);
           v.clear();
           values.encode(pair.getValue(), v);
+          groupBytes += k.length() + v.length();
+          pairCount++;
+          if (groupBytes > maxGroupBytes) {
+            // The sorted group goes downstream as one element, held on the heap: fail by name
+            // before it outgrows the heap, as SpillingGroupByKey does.
+            throw tooLarge(maxGroupBytes, pairCount);
+          }
           if (sorter != null) {
             sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
             continue;

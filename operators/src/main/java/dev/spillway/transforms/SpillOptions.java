@@ -175,11 +175,12 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * The most encoded bytes of values one key may have in {@link SpillingGroupByKey}'s output, which
-   * hands a group downstream as one element that the receiving step holds on its heap. Past it the
-   * bundle fails, naming the limit and {@link SpillingGroupByKey#thenProcess}, which streams a
-   * group of any size from the engine. By default a quarter of the heap of the JVM that emits the
-   * group.
+   * The most encoded bytes of values one key may have in {@link SpillingGroupByKey}'s output, and
+   * of pairs one group may have in {@link SortValues}' output: each hands a group downstream as one
+   * element that the receiving step holds on its heap. Past it the bundle fails, naming the limit
+   * and {@link SpillingGroupByKey#thenProcess} (or {@link SpillingGroupByKey#thenProcessSorted}),
+   * which streams a group of any size from the engine. By default a quarter of the heap of the JVM
+   * that emits the group.
    */
   public SpillOptions withMaxGroupBytes(long bytes) {
     if (bytes < 1) {

@@ -1,7 +1,9 @@
 package dev.spillway.runners;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertThrows;
 
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SortValues;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.IterableCoder;
@@ -92,6 +95,40 @@ public class SortValuesTest {
     result.waitUntilFinish();
     assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
     PipelineAsserts.assertEmpty(dir);
+  }
+
+  /**
+   * A group whose sorted pairs would outgrow what one element may hold fails the pipeline naming
+   * the limit and the streaming form, as {@code SpillingGroupByKey} does, instead of building the
+   * group on the heap (a group larger than the heap, streamed in by a runner's {@code GroupByKey},
+   * ran it out of memory); its sort's spill files are deleted.
+   */
+  @Test
+  public void aGroupTooLargeToHandDownstreamFailsNamingTheStreamingForm() throws Exception {
+    Path dir = tmp.newFolder().toPath();
+    List<KV<Long, String>> values = new ArrayList<>();
+    for (long i = 0; i < 20_000; i++) {
+      values.add(KV.of(20_000 - i, "v" + i));
+    }
+    List<KV<String, Iterable<KV<Long, String>>>> groups = new ArrayList<>();
+    groups.add(KV.of("small", List.of(KV.of(2L, "b"), KV.of(1L, "a"))));
+    groups.add(KV.of("large", values));
+    p.apply(
+            Create.of(groups)
+                .withCoder(
+                    KvCoder.of(
+                        StringUtf8Coder.of(),
+                        IterableCoder.of(
+                            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
+        .apply(
+            SortValues.<String, Long, String>create()
+                .withOptions(
+                    PipelineSupport.smallBudget(dir, 64 << 10).withMaxGroupBytes(100_000)));
+    Pipeline.PipelineExecutionException e =
+        assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertThat(e.getMessage(), containsString("more than 100000 bytes"));
+    assertThat(e.getMessage(), containsString("thenProcessSorted(GroupProcessor)"));
+    PipelineAsserts.awaitEmpty(dir, 10_000);
   }
 
   /**

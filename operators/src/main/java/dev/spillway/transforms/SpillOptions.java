@@ -4,6 +4,7 @@ import dev.spillway.spill.CompressionCodec;
 import dev.spillway.spill.JvmMemoryPools;
 import dev.spillway.spill.SpillConfig;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Objects;
@@ -94,8 +95,9 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * 64 MiB, {@code java.io.tmpdir} of the worker, LZ4, no encryption, shards from the parallelism
-   * ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
+   * 64 MiB, the worker's temporary directories (a Flink TaskManager's {@code io.tmp.dirs}, else
+   * {@code java.io.tmpdir}), LZ4, no encryption, shards from the parallelism ({@code max(32, 4 ×
+   * parallelism)}), {@link Shuffle#AUTO}.
    */
   public static SpillOptions create() {
     return new SpillOptions();
@@ -251,7 +253,10 @@ public final class SpillOptions implements Serializable {
     return memoryBudgetBytes;
   }
 
-  /** The spill directories; empty for the worker's {@code java.io.tmpdir}. */
+  /**
+   * The spill directories; empty for the worker's temporary directories (a Flink TaskManager's
+   * {@code io.tmp.dirs}, else {@code java.io.tmpdir}).
+   */
   public List<String> spillDirectories() {
     return spillDirectories;
   }
@@ -275,10 +280,12 @@ public final class SpillOptions implements Serializable {
         SpillConfig.withPool(JvmMemoryPools.ofBytes(memoryBudgetBytes))
             .withCodec(codec)
             .withEncryption(encryptSpills);
-    return spillDirectories.isEmpty()
-        ? config
-        : config.withSpillDirectories(
-            spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
+    if (!spillDirectories.isEmpty()) {
+      return config.withSpillDirectories(
+          spillDirectories.stream().map(Paths::get).collect(Collectors.toList()));
+    }
+    List<Path> runners = RunnerTempDirectories.ofThisWorker();
+    return runners.isEmpty() ? config : config.withSpillDirectories(runners);
   }
 
   /**
@@ -312,7 +319,7 @@ public final class SpillOptions implements Serializable {
             DisplayData.item(
                     "spillDirectories",
                     spillDirectories.isEmpty()
-                        ? "java.io.tmpdir"
+                        ? "the worker's io.tmp.dirs (Flink) or java.io.tmpdir"
                         : String.join(",", spillDirectories))
                 .withLabel("Spill directories"))
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))

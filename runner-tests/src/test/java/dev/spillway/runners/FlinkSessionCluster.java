@@ -66,6 +66,8 @@ final class FlinkSessionCluster implements AutoCloseable {
   private void launch(int taskHeapMb) throws IOException {
     Path conf = Files.createDirectories(work.resolve("conf"));
     Path tmp = Files.createDirectories(work.resolve("tmp"));
+    // Apart from the JVMs' java.io.tmpdir, as on a cluster whose TaskManagers spill to other disks.
+    Path ioTmp = Files.createDirectories(ioTmpDir());
     Files.createDirectories(work.resolve("log"));
     Files.writeString(
         conf.resolve("flink-conf.yaml"),
@@ -86,7 +88,7 @@ final class FlinkSessionCluster implements AutoCloseable {
             "parallelism.default: 2",
             "classloader.resolve-order: child-first",
             "jobmanager.memory.process.size: 768m",
-            "io.tmp.dirs: " + tmp,
+            "io.tmp.dirs: " + ioTmp,
             "web.tmpdir: " + tmp,
             "taskmanager.cpu.cores: 1",
             "taskmanager.memory.framework.heap.size: 128m",
@@ -118,6 +120,16 @@ final class FlinkSessionCluster implements AutoCloseable {
     }
   }
 
+  /** The TaskManagers' {@code io.tmp.dirs}, apart from their {@code java.io.tmpdir}. */
+  Path ioTmpDir() {
+    return work.resolve("io-tmp");
+  }
+
+  /** The TaskManagers' {@code java.io.tmpdir}. */
+  Path javaTmpDir() {
+    return work.resolve("tmp");
+  }
+
   private Process java(String name, int heapMb, String mainClass, Path conf) throws IOException {
     List<String> command =
         List.of(
@@ -127,7 +139,7 @@ final class FlinkSessionCluster implements AutoCloseable {
             "-Xmx" + heapMb + "m",
             // Flink logs nothing here (no slf4j binding): the JVM itself then says why it ended.
             "-XX:+ExitOnOutOfMemoryError",
-            "-Djava.io.tmpdir=" + work.resolve("tmp"),
+            "-Djava.io.tmpdir=" + javaTmpDir(),
             "-cp",
             System.getProperty("java.class.path"),
             mainClass,

@@ -1,0 +1,122 @@
+package dev.spillway.transforms;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The temporary directories of the runner's worker this JVM is, where the runner has its own: on a
+ * Flink TaskManager, its {@code io.tmp.dirs}, the local disks Flink itself spills to (a cluster
+ * points them at its large disks, and they often differ from the JVM's {@code java.io.tmpdir});
+ * else none, and the engines use {@code java.io.tmpdir}. Spill directories given to the transform
+ * or the pipeline always win.
+ *
+ * <p>A Flink TaskManager is recognized by its command line ({@code TaskManagerRunner} and the
+ * runners of YARN and Kubernetes take {@code --configDir DIR} and {@code -D key=value} dynamic
+ * properties); its configuration is then loaded as it loaded its own, through Flink's {@code
+ * GlobalConfiguration} (reached by reflection: this module does not depend on Flink), and its
+ * {@code io.tmp.dirs} parsed by Flink's {@code ConfigurationUtils.parseTempDirectories}. Anything
+ * that goes wrong falls back to {@code java.io.tmpdir}: the lookup never fails a job. On YARN,
+ * Flink sets {@code io.tmp.dirs} inside the TaskManager from YARN's local directories, which its
+ * command line does not show (not tried here); there, give {@code --spillwayDirectories}. Looked up
+ * once per JVM.
+ */
+final class RunnerTempDirectories {
+  private static final String CONFIGURATION = "org.apache.flink.configuration.Configuration";
+  private static final String GLOBAL_CONFIGURATION =
+      "org.apache.flink.configuration.GlobalConfiguration";
+  private static final String CONFIGURATION_UTILS =
+      "org.apache.flink.configuration.ConfigurationUtils";
+
+  private static volatile Optional<List<Path>> cached;
+
+  private RunnerTempDirectories() {}
+
+  /** The runner's temporary directories on this worker, or empty for {@code java.io.tmpdir}. */
+  static List<Path> ofThisWorker() {
+    Optional<List<Path>> dirs = cached;
+    if (dirs == null) {
+      dirs = Optional.of(ofFlinkTaskManager(commandLine()));
+      cached = dirs;
+    }
+    return dirs.get();
+  }
+
+  /**
+   * This JVM's command line: exactly from {@code /proc/self/cmdline} on Linux; else the main class
+   * and its arguments the launcher records, split at spaces. Not {@code ProcessHandle}'s: it gives
+   * nothing for a command line as long as a TaskManager's class path makes it (93 KB measured).
+   */
+  private static List<String> commandLine() {
+    try {
+      byte[] bytes = Files.readAllBytes(Paths.get("/proc/self/cmdline"));
+      return List.of(new String(bytes, StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException | RuntimeException e) {
+      String command = System.getProperty("sun.java.command", "");
+      return List.of(command.trim().split(" +"));
+    }
+  }
+
+  /**
+   * The {@code io.tmp.dirs} of the Flink TaskManager started with JVM {@code arguments}, or empty
+   * if they do not start one, or its configuration cannot be read.
+   */
+  static List<Path> ofFlinkTaskManager(List<String> arguments) {
+    String configDir = null;
+    List<String[]> dynamic = new ArrayList<>();
+    boolean taskManager = false;
+    for (int i = 0; i < arguments.size(); i++) {
+      String a = arguments.get(i);
+      if (a.endsWith("TaskManagerRunner") || a.endsWith("TaskExecutorRunner")) {
+        taskManager = true;
+      } else if (taskManager && (a.equals("--configDir") || a.equals("-c"))) {
+        configDir = i + 1 < arguments.size() ? arguments.get(++i) : null;
+      } else if (taskManager && a.startsWith("-D")) {
+        // Flink's dynamic properties: "-D key=value" or "-Dkey=value".
+        String property = a.length() > 2 ? a.substring(2) : next(arguments, ++i);
+        int eq = property == null ? -1 : property.indexOf('=');
+        if (eq > 0) {
+          dynamic.add(new String[] {property.substring(0, eq), property.substring(eq + 1)});
+        }
+      }
+    }
+    if (!taskManager || configDir == null) {
+      return List.of();
+    }
+    try {
+      ClassLoader loader = RunnerTempDirectories.class.getClassLoader();
+      Class<?> configurationClass = Class.forName(CONFIGURATION, true, loader);
+      Object properties = configurationClass.getConstructor().newInstance();
+      Method setString = configurationClass.getMethod("setString", String.class, String.class);
+      for (String[] kv : dynamic) {
+        setString.invoke(properties, kv[0], kv[1]);
+      }
+      Object configuration =
+          Class.forName(GLOBAL_CONFIGURATION, true, loader)
+              .getMethod("loadConfiguration", String.class, configurationClass)
+              .invoke(null, configDir, properties);
+      String[] dirs =
+          (String[])
+              Class.forName(CONFIGURATION_UTILS, true, loader)
+                  .getMethod("parseTempDirectories", configurationClass)
+                  .invoke(null, configuration);
+      List<Path> paths = new ArrayList<>();
+      for (String dir : dirs) {
+        paths.add(Paths.get(dir));
+      }
+      return paths;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return List.of();
+    }
+  }
+
+  private static String next(List<String> arguments, int i) {
+    return i < arguments.size() ? arguments.get(i) : null;
+  }
+}

@@ -1,6 +1,7 @@
 package dev.spillway.transforms;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,9 +14,10 @@ import java.util.Optional;
 /**
  * The temporary directories of the runner's worker this JVM is, where the runner has its own: on a
  * Flink TaskManager, its {@code io.tmp.dirs}, the local disks Flink itself spills to (a cluster
- * points them at its large disks, and they often differ from the JVM's {@code java.io.tmpdir});
- * else none, and the engines use {@code java.io.tmpdir}. Spill directories given to the transform
- * or the pipeline always win.
+ * points them at its large disks, and they often differ from the JVM's {@code java.io.tmpdir}); in
+ * a Spark executor, Spark's local directories ({@link #ofSparkExecutor}); else none, and the
+ * engines use {@code java.io.tmpdir}. Spill directories given to the transform or the pipeline
+ * always win.
  *
  * <p>A Flink TaskManager is recognized by its command line ({@code TaskManagerRunner} and the
  * runners of YARN and Kubernetes take {@code --configDir DIR} and {@code -D key=value} dynamic
@@ -34,18 +36,67 @@ final class RunnerTempDirectories {
   private static final String CONFIGURATION_UTILS =
       "org.apache.flink.configuration.ConfigurationUtils";
 
-  private static volatile Optional<List<Path>> cached;
+  private static final String SPARK_ENV = "org.apache.spark.SparkEnv";
+  private static final String SPARK_CONF = "org.apache.spark.SparkConf";
+  private static final String SPARK_UTILS = "org.apache.spark.util.Utils";
+
+  private static volatile Optional<List<Path>> flink;
+
+  /** The Spark environment last looked up, and its directories. */
+  private static volatile WeakReference<Object> sparkEnv = new WeakReference<>(null);
+
+  private static volatile List<Path> sparkDirs = List.of();
 
   private RunnerTempDirectories() {}
 
   /** The runner's temporary directories on this worker, or empty for {@code java.io.tmpdir}. */
   static List<Path> ofThisWorker() {
-    Optional<List<Path>> dirs = cached;
+    Optional<List<Path>> dirs = flink;
     if (dirs == null) {
       dirs = Optional.of(ofFlinkTaskManager(commandLine()));
-      cached = dirs;
+      flink = dirs;
     }
-    return dirs.get();
+    return dirs.get().isEmpty() ? ofSparkExecutor() : dirs.get();
+  }
+
+  /**
+   * The local directories of this JVM's Spark environment, where Spark itself spills and shuffles
+   * ({@code spark.local.dir}, {@code SPARK_LOCAL_DIRS}, YARN's local directories: Spark's own
+   * {@code Utils.getConfiguredLocalDirs}), or empty where no Spark runs. Looked up again when the
+   * environment changes (a new context in the same JVM, as tests make).
+   */
+  static List<Path> ofSparkExecutor() {
+    try {
+      ClassLoader loader = RunnerTempDirectories.class.getClassLoader();
+      Class<?> envClass = Class.forName(SPARK_ENV, true, loader);
+      Object env = envClass.getMethod("get").invoke(null);
+      if (env == null) {
+        return List.of();
+      }
+      if (env == sparkEnv.get()) {
+        return sparkDirs;
+      }
+      Object conf = envClass.getMethod("conf").invoke(env);
+      String[] dirs =
+          (String[])
+              Class.forName(SPARK_UTILS, true, loader)
+                  .getMethod("getConfiguredLocalDirs", Class.forName(SPARK_CONF, true, loader))
+                  .invoke(null, conf);
+      List<Path> paths = paths(dirs);
+      sparkDirs = paths;
+      sparkEnv = new WeakReference<>(env);
+      return paths;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return List.of();
+    }
+  }
+
+  private static List<Path> paths(String[] dirs) {
+    List<Path> paths = new ArrayList<>();
+    for (String dir : dirs) {
+      paths.add(Paths.get(dir));
+    }
+    return paths;
   }
 
   /**
@@ -106,11 +157,7 @@ final class RunnerTempDirectories {
               Class.forName(CONFIGURATION_UTILS, true, loader)
                   .getMethod("parseTempDirectories", configurationClass)
                   .invoke(null, configuration);
-      List<Path> paths = new ArrayList<>();
-      for (String dir : dirs) {
-        paths.add(Paths.get(dir));
-      }
-      return paths;
+      return paths(dirs);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return List.of();
     }

@@ -95,9 +95,9 @@ public final class SpillOptions implements Serializable {
   }
 
   /**
-   * 64 MiB, the worker's temporary directories (a Flink TaskManager's {@code io.tmp.dirs}, else
-   * {@code java.io.tmpdir}), LZ4, no encryption, shards from the parallelism ({@code max(32, 4 ×
-   * parallelism)}), {@link Shuffle#AUTO}.
+   * 64 MiB, the worker's temporary directories (a Flink TaskManager's {@code io.tmp.dirs}, Spark's
+   * local directories, else {@code java.io.tmpdir}), LZ4, no encryption, shards from the
+   * parallelism ({@code max(32, 4 × parallelism)}), {@link Shuffle#AUTO}.
    */
   public static SpillOptions create() {
     return new SpillOptions();
@@ -255,7 +255,7 @@ public final class SpillOptions implements Serializable {
 
   /**
    * The spill directories; empty for the worker's temporary directories (a Flink TaskManager's
-   * {@code io.tmp.dirs}, else {@code java.io.tmpdir}).
+   * {@code io.tmp.dirs}, Spark's local directories, else {@code java.io.tmpdir}).
    */
   public List<String> spillDirectories() {
     return spillDirectories;
@@ -319,7 +319,7 @@ public final class SpillOptions implements Serializable {
             DisplayData.item(
                     "spillDirectories",
                     spillDirectories.isEmpty()
-                        ? "the worker's io.tmp.dirs (Flink) or java.io.tmpdir"
+                        ? "the worker's io.tmp.dirs (Flink), local dirs (Spark) or java.io.tmpdir"
                         : String.join(",", spillDirectories))
                 .withLabel("Spill directories"))
         .add(DisplayData.item("codec", codec.name()).withLabel("Spill codec"))

@@ -36,7 +36,8 @@ public interface SpillwayPipelineOptions extends PipelineOptions {
 
   @Description(
       "spillway: directories to spill to, comma-separated (default: the worker's"
-          + " temporary directories: a Flink TaskManager's io.tmp.dirs, else java.io.tmpdir)")
+          + " temporary directories: a Flink TaskManager's io.tmp.dirs, Spark's local"
+          + " directories, else java.io.tmpdir)")
   List<String> getSpillwayDirectories();
 
   void setSpillwayDirectories(List<String> directories);

@@ -6,23 +6,20 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.SalesJobs;
+import dev.spillway.transforms.SpillDirectoriesSeen;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -115,59 +112,21 @@ public class FlinkClusterTest {
                 SpillingGroupByKey.<Integer, Long>create()
                     .withOptions(SpillOptions.create().withMemoryBudgetBytes(256 << 10))
                     .thenProcess(
-                        new SpillDirectoriesSeen(
-                            cluster.ioTmpDir().toString(), cluster.javaTmpDir().toString())));
+                        new SpillDirectoriesSeen<>(cluster.ioTmpDir(), cluster.javaTmpDir())));
     PAssert.that(seen)
         .satisfies(
             lines -> {
               Map<String, Integer> groups = new HashMap<>();
               lines.forEach(line -> groups.merge(line, 1, Integer::sum));
-              assertTrue("groups that saw each: " + groups, groups.containsKey("io.tmp.dirs"));
+              assertTrue("groups that saw each: " + groups, groups.containsKey("runner"));
               assertFalse("groups that saw each: " + groups, groups.containsKey("java.io.tmpdir"));
               return null;
             });
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertTrue(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT) > 0);
-    awaitNoSpillDirectory(cluster.ioTmpDir());
-    awaitNoSpillDirectory(cluster.javaTmpDir());
-  }
-
-  /** Waits until {@code dir}, which Flink also uses, holds no spillway directory. */
-  private static void awaitNoSpillDirectory(Path dir) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (SpillDirectoriesSeen.holdsSpillDirectory(dir.toString())) {
-      assertTrue("a spill directory stayed in " + dir, System.nanoTime() < deadline);
-      Thread.sleep(100);
-    }
-  }
-
-  /** Says, for each group, which of two directories holds a spillway spill directory just then. */
-  static final class SpillDirectoriesSeen extends GroupProcessor<Integer, Long, String> {
-    private final String ioTmp;
-    private final String javaTmp;
-
-    SpillDirectoriesSeen(String ioTmp, String javaTmp) {
-      this.ioTmp = ioTmp;
-      this.javaTmp = javaTmp;
-    }
-
-    @Override
-    public void process(Integer key, Iterable<Long> values, Context<String> c) throws IOException {
-      values.forEach(v -> {});
-      if (holdsSpillDirectory(ioTmp)) {
-        c.output("io.tmp.dirs");
-      }
-      if (holdsSpillDirectory(javaTmp)) {
-        c.output("java.io.tmpdir");
-      }
-    }
-
-    static boolean holdsSpillDirectory(String dir) throws IOException {
-      try (Stream<Path> entries = Files.list(Paths.get(dir))) {
-        return entries.anyMatch(e -> e.getFileName().toString().startsWith("spillway-"));
-      }
-    }
+    SpillDirectoriesSeen.awaitNone(cluster.ioTmpDir());
+    SpillDirectoriesSeen.awaitNone(cluster.javaTmpDir());
   }
 
   /**

@@ -4,18 +4,22 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import dev.spillway.transforms.GroupProcessor;
 import dev.spillway.transforms.LargeRecordScenarios;
 import dev.spillway.transforms.PipelineAsserts;
 import dev.spillway.transforms.RandomWindowings;
 import dev.spillway.transforms.SortValues;
+import dev.spillway.transforms.SpillDirectoriesSeen;
 import dev.spillway.transforms.SpillMetrics;
 import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -159,6 +164,61 @@ public class SparkRunnerTest {
       }
       c.output(key + " " + n);
     }
+  }
+
+  /** Nine records in ten on one key. */
+  static final class HotRecords extends DoFn<Long, KV<String, Long>> {
+    @ProcessElement
+    public void process(@Element Long i, OutputReceiver<KV<String, Long>> out) {
+      out.output(KV.of(i % 10 == 0 ? "k" + i % 100 : "hot", i));
+    }
+  }
+
+  /**
+   * Given no spill directories, the engines spill to Spark's local directories ({@code
+   * spark.local.dir}, where Spark itself spills), not to {@code java.io.tmpdir}: a processor of
+   * each group looks into both while its engine's files exist. Both hold no spill directory after.
+   */
+  @Test
+  public void withoutSpillDirectoriesTheEnginesSpillToSparksLocalDirectories() throws Exception {
+    Path local = tmp.newFolder("spark-local").toPath();
+    Path javaTmp = Paths.get(System.getProperty("java.io.tmpdir"));
+    String before = System.getProperty("spark.local.dir");
+    System.setProperty("spark.local.dir", local.toString()); // read by the run's new SparkConf
+    try {
+      Pipeline p = spark();
+      // A hot key of 100,000 values, several times the budget: its engine spills before the
+      // processor reads it, so the processor sees that engine's directory, whatever the timing.
+      PCollection<String> seen =
+          p.apply(GenerateSequence.from(0).to(100_000))
+              .apply(ParDo.of(new HotRecords()))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+              .apply(
+                  SpillingGroupByKey.<String, Long>create()
+                      .withOptions(SpillOptions.create().withMemoryBudgetBytes(256 << 10))
+                      .thenProcess(new SpillDirectoriesSeen<>(local, javaTmp)));
+      PAssert.that(seen)
+          .satisfies(
+              lines -> {
+                Map<String, Integer> groups = new TreeMap<>();
+                lines.forEach(line -> groups.merge(line, 1, Integer::sum));
+                assertTrue("groups that saw each: " + groups, groups.containsKey("runner"));
+                assertFalse(
+                    "groups that saw each: " + groups, groups.containsKey("java.io.tmpdir"));
+                return null;
+              });
+      PipelineResult result = p.run();
+      result.waitUntilFinish();
+      assertThat(SpillMetrics.total(result, SpillMetrics.SPILL_COUNT), greaterThan(0L));
+    } finally {
+      if (before == null) {
+        System.clearProperty("spark.local.dir");
+      } else {
+        System.setProperty("spark.local.dir", before);
+      }
+    }
+    SpillDirectoriesSeen.awaitNone(local);
+    SpillDirectoriesSeen.awaitNone(javaTmp);
   }
 
   @Test

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /**
  * For tests of where the engines spill by default: reads each group, then outputs {@code "runner"}
@@ -30,6 +33,21 @@ public final class SpillDirectoriesSeen<K, V> extends GroupProcessor<K, V, Strin
     if (holdsSpillDirectory(Paths.get(javaTmp))) {
       c.output("java.io.tmpdir");
     }
+  }
+
+  /**
+   * A check of the processor's outputs: some group saw a spill directory in the runner's directory,
+   * and none in {@code java.io.tmpdir}.
+   */
+  public static SerializableFunction<Iterable<String>, Void> onlyInTheRunnersDirectory() {
+    return lines -> {
+      Map<String, Integer> groups = new TreeMap<>();
+      lines.forEach(line -> groups.merge(line, 1, Integer::sum));
+      if (!groups.containsKey("runner") || groups.containsKey("java.io.tmpdir")) {
+        throw new AssertionError("groups that saw each: " + groups);
+      }
+      return null;
+    };
   }
 
   /** Whether {@code dir} holds a spillway spill directory. */

@@ -57,6 +57,17 @@ public class SortValuesTest {
     }
   }
 
+  /** {@code groups} as a grouped input of {@code SortValues}, secondary keys in big-endian. */
+  private PCollection<KV<String, Iterable<KV<Long, String>>>> grouped(
+      List<KV<String, Iterable<KV<Long, String>>>> groups) {
+    return p.apply(
+        Create.of(groups)
+            .withCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(),
+                    IterableCoder.of(KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))));
+  }
+
   @Test
   public void sortsSmallAndHugeGroupsBySecondaryKey() throws Exception {
     Path dir = tmp.newFolder().toPath();
@@ -76,13 +87,7 @@ public class SortValuesTest {
       expected.add("g" + g + "=" + sorted);
     }
     PCollection<String> ours =
-        p.apply(
-                Create.of(groups)
-                    .withCoder(
-                        KvCoder.of(
-                            StringUtf8Coder.of(),
-                            IterableCoder.of(
-                                KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
+        grouped(groups)
             .apply(
                 SortValues.<String, Long, String>create()
                     .withOptions(PipelineSupport.smallBudget(dir, 256 << 10)))
@@ -113,13 +118,7 @@ public class SortValuesTest {
     List<KV<String, Iterable<KV<Long, String>>>> groups = new ArrayList<>();
     groups.add(KV.of("small", List.of(KV.of(2L, "b"), KV.of(1L, "a"))));
     groups.add(KV.of("large", values));
-    p.apply(
-            Create.of(groups)
-                .withCoder(
-                    KvCoder.of(
-                        StringUtf8Coder.of(),
-                        IterableCoder.of(
-                            KvCoder.of(BigEndianLongCoder.of(), StringUtf8Coder.of())))))
+    grouped(groups)
         .apply(
             SortValues.<String, Long, String>create()
                 .withOptions(

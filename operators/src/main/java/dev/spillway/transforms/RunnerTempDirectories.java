@@ -66,28 +66,54 @@ final class RunnerTempDirectories {
    * environment changes (a new context in the same JVM, as tests make).
    */
   static List<Path> ofSparkExecutor() {
+    if (SparkMethods.LOCAL_DIRS == null) {
+      return List.of();
+    }
     try {
-      ClassLoader loader = RunnerTempDirectories.class.getClassLoader();
-      Class<?> envClass = Class.forName(SPARK_ENV, true, loader);
-      Object env = envClass.getMethod("get").invoke(null);
+      Object env = SparkMethods.GET_ENV.invoke(null);
       if (env == null) {
         return List.of();
       }
       if (env == sparkEnv.get()) {
         return sparkDirs;
       }
-      Object conf = envClass.getMethod("conf").invoke(env);
-      String[] dirs =
-          (String[])
-              Class.forName(SPARK_UTILS, true, loader)
-                  .getMethod("getConfiguredLocalDirs", Class.forName(SPARK_CONF, true, loader))
-                  .invoke(null, conf);
-      List<Path> paths = paths(dirs);
+      Object conf = SparkMethods.CONF.invoke(env);
+      List<Path> paths = paths((String[]) SparkMethods.LOCAL_DIRS.invoke(null, conf));
       sparkDirs = paths;
       sparkEnv = new WeakReference<>(env);
       return paths;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return List.of();
+    }
+  }
+
+  /**
+   * Spark's methods, found once: all null where Spark is not on the class path, so that every
+   * engine made there does not look again (a class not found costs an exception).
+   */
+  private static final class SparkMethods {
+    static final Method GET_ENV;
+    static final Method CONF;
+    static final Method LOCAL_DIRS;
+
+    static {
+      Method get = null;
+      Method conf = null;
+      Method localDirs = null;
+      try {
+        ClassLoader loader = RunnerTempDirectories.class.getClassLoader();
+        Class<?> env = Class.forName(SPARK_ENV, true, loader);
+        get = env.getMethod("get");
+        conf = env.getMethod("conf");
+        localDirs =
+            Class.forName(SPARK_UTILS, true, loader)
+                .getMethod("getConfiguredLocalDirs", Class.forName(SPARK_CONF, true, loader));
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        localDirs = null;
+      }
+      GET_ENV = get;
+      CONF = conf;
+      LOCAL_DIRS = localDirs;
     }
   }
 

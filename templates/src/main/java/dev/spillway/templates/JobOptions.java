@@ -32,7 +32,9 @@ public interface JobOptions extends PipelineOptions {
 
   void setMemory(String memory);
 
-  @Description("Directories to spill to (default: java.io.tmpdir); comma-separated for several")
+  @Description(
+      "Directories to spill to (default: each worker's own: a Flink TaskManager's io.tmp.dirs,"
+          + " Spark's local directories, else java.io.tmpdir); comma-separated for several")
   List<String> getSpillDirs();
 
   void setSpillDirs(List<String> dirs);

@@ -52,7 +52,9 @@ final class JobArgs {
   @Option(
       names = "--spill-dir",
       paramLabel = "DIR",
-      description = "A directory to spill to; repeat for several (default: java.io.tmpdir).")
+      description =
+          "A directory to spill to; repeat for several (default: each worker's own: a Flink"
+              + " TaskManager's io.tmp.dirs, Spark's local directories, else java.io.tmpdir).")
   List<String> spillDirs = new ArrayList<>();
 
   @Option(

@@ -16,6 +16,7 @@ import dev.spillway.transforms.SpillOptions;
 import dev.spillway.transforms.SpillingCombine;
 import dev.spillway.transforms.SpillingGroupByKey;
 import dev.spillway.transforms.WindowedScenarios;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -179,7 +180,11 @@ public class SparkRunnerTest {
    */
   @Test
   public void withoutSpillDirectoriesTheEnginesSpillToSparksLocalDirectories() throws Exception {
-    Path local = tmp.newFolder("spark-local").toPath();
+    // Under the build directory, not java.io.tmpdir: Spark's shutdown hook touches its local
+    // directories when the JVM ends, after a temporary folder of the test would be deleted, and
+    // left that folder behind in java.io.tmpdir.
+    Path local =
+        Files.createTempDirectory(Files.createDirectories(Paths.get("target")), "spark-local-");
     Path javaTmp = Paths.get(System.getProperty("java.io.tmpdir"));
     String before = System.getProperty("spark.local.dir");
     System.setProperty("spark.local.dir", local.toString()); // read by the run's new SparkConf

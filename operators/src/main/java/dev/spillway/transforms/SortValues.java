@@ -139,25 +139,19 @@ public final class SortValues<K, K2, V>
       out.output(KV.of(group.getKey(), sort(group.getValue())));
     }
 
-    private static IllegalStateException tooLarge(long maxGroupBytes, long pairs) {
-      return new IllegalStateException(
-          "SortValues: the pairs of one group come to more than "
-              + maxGroupBytes
-              + " bytes encoded ("
-              + pairs
-              + " pairs so far), more than the sorted group handed downstream as one element may"
-              + " hold (SpillOptions.withMaxGroupBytes; by default a quarter of the heap). Sort"
-              + " and process such a group inside the engine, streamed from disk, with"
-              + " SpillingGroupByKey.create().thenProcessSorted(GroupProcessor).");
-    }
-
     private Iterable<KV<K2, V>> sort(Iterable<KV<K2, V>> group) {
       // Small groups (most) are sorted on the heap, in bytes leased from the budget's pool like
       // every engine's; past an eighth of the budget, or when the pool refuses, externally.
       long inMemoryLimit = options.memoryBudgetBytes() / 8;
-      long maxGroupBytes = options.maxGroupBytes();
-      long groupBytes = 0;
-      long pairCount = 0;
+      // The sorted group goes downstream as one element, held on the heap: fail by name before it
+      // outgrows the heap, as SpillingGroupByKey does, and before the sort's work.
+      GroupBytesLimit limit =
+          new GroupBytesLimit(
+              options.maxGroupBytes(),
+              "SortValues: the pairs of one group",
+              "pairs",
+              "Sort and process such a group inside the engine, streamed from disk, with"
+                  + " SpillingGroupByKey.create().thenProcessSorted(GroupProcessor).");
       List<byte[][]> buffered = new ArrayList<>();
       ExternalSorter sorter = null;
       ByteSink k = new ByteSink();
@@ -168,13 +162,7 @@ public final class SortValues<K, K2, V>
           secondaryKeys.encode(pair.getKey(), k);
           v.clear();
           values.encode(pair.getValue(), v);
-          groupBytes += k.length() + v.length();
-          pairCount++;
-          if (groupBytes > maxGroupBytes) {
-            // The sorted group goes downstream as one element, held on the heap: fail by name
-            // before it outgrows the heap, as SpillingGroupByKey does.
-            throw tooLarge(maxGroupBytes, pairCount);
-          }
+          limit.add(k.length() + v.length());
           if (sorter != null) {
             sorter.add(k.array(), 0, k.length(), v.array(), 0, v.length());
             continue;

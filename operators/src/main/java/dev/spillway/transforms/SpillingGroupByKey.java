@@ -277,35 +277,25 @@ public final class SpillingGroupByKey<K, V>
   private static final class Collected {
     private final OutputTime time;
     private final int prefix;
-    private final long maxBytes;
+    private final GroupBytesLimit limit;
     private final EncodedValues.Builder values = new EncodedValues.Builder();
-    private long bytes;
-    private long count;
     private long millis;
     private boolean empty = true;
 
     Collected(OutputTime time, int prefix, long maxBytes) {
       this.time = time;
       this.prefix = prefix;
-      this.maxBytes = maxBytes;
+      this.limit =
+          new GroupBytesLimit(
+              maxBytes,
+              "SpillingGroupByKey: the values of one key",
+              "values",
+              "Process such a group inside the engine, streamed from disk, with"
+                  + " SpillingGroupByKey.create().thenProcess(GroupProcessor).");
     }
 
     void add(byte[] bytes, int offset, int length) {
-      this.bytes += length - prefix;
-      count++;
-      if (this.bytes > maxBytes) {
-        throw new IllegalStateException(
-            "SpillingGroupByKey: the values of one key come to more"
-                + " than "
-                + maxBytes
-                + " bytes encoded ("
-                + count
-                + " values so far), more than"
-                + " the group handed downstream as one element may hold (SpillOptions"
-                + ".withMaxGroupBytes; by default a quarter of the heap). Process such a group"
-                + " inside the engine, streamed from disk, with"
-                + " SpillingGroupByKey.create().thenProcess(GroupProcessor).");
-      }
+      limit.add(length - prefix);
       if (prefix > 0) {
         long t = Stamped.readTimestamp(bytes, offset);
         millis = empty ? t : time.combine(millis, t);
@@ -318,8 +308,7 @@ public final class SpillingGroupByKey<K, V>
     <V> EncodedValues<V> take(CoderCodec<V> codec) {
       EncodedValues<V> built = values.build(codec);
       empty = true;
-      bytes = 0;
-      count = 0;
+      limit.reset();
       return built;
     }
 

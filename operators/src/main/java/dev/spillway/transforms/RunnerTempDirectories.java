@@ -42,10 +42,10 @@ final class RunnerTempDirectories {
 
   private static volatile Optional<List<Path>> flink;
 
-  /** The Spark environment last looked up, and its directories. */
-  private static volatile WeakReference<Object> sparkEnv = new WeakReference<>(null);
+  /** The Spark environment last looked up, and its directories: one field, so read together. */
+  private static volatile SparkLookup spark = new SparkLookup(new WeakReference<>(null), List.of());
 
-  private static volatile List<Path> sparkDirs = List.of();
+  private record SparkLookup(WeakReference<Object> env, List<Path> dirs) {}
 
   private RunnerTempDirectories() {}
 
@@ -74,13 +74,13 @@ final class RunnerTempDirectories {
       if (env == null) {
         return List.of();
       }
-      if (env == sparkEnv.get()) {
-        return sparkDirs;
+      SparkLookup last = spark;
+      if (env == last.env().get()) {
+        return last.dirs();
       }
       Object conf = SparkMethods.CONF.invoke(env);
       List<Path> paths = paths((String[]) SparkMethods.LOCAL_DIRS.invoke(null, conf));
-      sparkDirs = paths;
-      sparkEnv = new WeakReference<>(env);
+      spark = new SparkLookup(new WeakReference<>(env), paths);
       return paths;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return List.of();

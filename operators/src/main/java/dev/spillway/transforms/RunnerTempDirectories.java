@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,10 +25,12 @@ import java.util.Optional;
  * properties); its configuration is then loaded as it loaded its own, through Flink's {@code
  * GlobalConfiguration} (reached by reflection: this module does not depend on Flink), and its
  * {@code io.tmp.dirs} parsed by Flink's {@code ConfigurationUtils.parseTempDirectories}. Anything
- * that goes wrong falls back to {@code java.io.tmpdir}: the lookup never fails a job. On YARN,
- * Flink sets {@code io.tmp.dirs} inside the TaskManager from YARN's local directories, which its
- * command line does not show (not tried here); there, give {@code --spillwayDirectories}. Looked up
- * once per JVM.
+ * that goes wrong falls back to {@code java.io.tmpdir}: the lookup never fails a job. On YARN
+ * ({@code YarnTaskExecutorRunner}), Flink sets {@code io.tmp.dirs} inside the TaskManager to the
+ * container's local directories (the {@code LOCAL_DIRS} variable YARN gives it) unless the
+ * configuration sets it, which no command line shows: the lookup does the same, through the same
+ * method of Flink's ({@code BootstrapTools.updateTmpDirectoriesInConfiguration}). Looked up once
+ * per JVM.
  */
 final class RunnerTempDirectories {
   private static final String CONFIGURATION = "org.apache.flink.configuration.Configuration";
@@ -35,6 +38,11 @@ final class RunnerTempDirectories {
       "org.apache.flink.configuration.GlobalConfiguration";
   private static final String CONFIGURATION_UTILS =
       "org.apache.flink.configuration.ConfigurationUtils";
+  private static final String BOOTSTRAP_TOOLS =
+      "org.apache.flink.runtime.clusterframework.BootstrapTools";
+
+  /** The variable YARN gives a container naming its local directories. */
+  static final String YARN_LOCAL_DIRS = "LOCAL_DIRS";
 
   private static final String SPARK_ENV = "org.apache.spark.SparkEnv";
   private static final String SPARK_CONF = "org.apache.spark.SparkConf";
@@ -53,7 +61,7 @@ final class RunnerTempDirectories {
   static List<Path> ofThisWorker() {
     Optional<List<Path>> dirs = flink;
     if (dirs == null) {
-      dirs = Optional.of(ofFlinkTaskManager(commandLine()));
+      dirs = Optional.of(ofFlinkTaskManager(commandLine(), System.getenv()));
       flink = dirs;
     }
     return dirs.get().isEmpty() ? ofSparkExecutor() : dirs.get();
@@ -141,17 +149,20 @@ final class RunnerTempDirectories {
   }
 
   /**
-   * The {@code io.tmp.dirs} of the Flink TaskManager started with JVM {@code arguments}, or empty
-   * if they do not start one, or its configuration cannot be read.
+   * The {@code io.tmp.dirs} of the Flink TaskManager started with JVM {@code arguments} in a
+   * process whose variables are {@code environment}, or empty if they do not start one, or its
+   * configuration cannot be read.
    */
-  static List<Path> ofFlinkTaskManager(List<String> arguments) {
+  static List<Path> ofFlinkTaskManager(List<String> arguments, Map<String, String> environment) {
     String configDir = null;
     List<String[]> dynamic = new ArrayList<>();
     boolean taskManager = false;
+    boolean onYarn = false;
     for (int i = 0; i < arguments.size(); i++) {
       String a = arguments.get(i);
       if (a.endsWith("TaskManagerRunner") || a.endsWith("TaskExecutorRunner")) {
         taskManager = true;
+        onYarn = a.endsWith("YarnTaskExecutorRunner");
       } else if (taskManager && (a.equals("--configDir") || a.equals("-c"))) {
         configDir = i + 1 < arguments.size() ? arguments.get(++i) : null;
       } else if (taskManager && a.startsWith("-D")) {
@@ -178,6 +189,12 @@ final class RunnerTempDirectories {
           Class.forName(GLOBAL_CONFIGURATION, true, loader)
               .getMethod("loadConfiguration", String.class, configurationClass)
               .invoke(null, configDir, properties);
+      String yarnLocalDirs = environment.get(YARN_LOCAL_DIRS);
+      if (onYarn && yarnLocalDirs != null) {
+        Class.forName(BOOTSTRAP_TOOLS, true, loader)
+            .getMethod("updateTmpDirectoriesInConfiguration", configurationClass, String.class)
+            .invoke(null, configuration, yarnLocalDirs);
+      }
       String[] dirs =
           (String[])
               Class.forName(CONFIGURATION_UTILS, true, loader)

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Map;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -20,6 +21,7 @@ import org.junit.rules.TemporaryFolder;
 public class RunnerTempDirectoriesTest {
   private static final String TASK_MANAGER =
       "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+  private static final String YARN_TASK_MANAGER = "org.apache.flink.yarn.YarnTaskExecutorRunner";
 
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -33,7 +35,12 @@ public class RunnerTempDirectoriesTest {
   }
 
   private static List<Path> dirs(String... arguments) {
-    return RunnerTempDirectories.ofFlinkTaskManager(List.of(arguments));
+    return RunnerTempDirectories.ofFlinkTaskManager(List.of(arguments), Map.of());
+  }
+
+  private static List<Path> dirsOnYarn(String localDirs, String... arguments) {
+    return RunnerTempDirectories.ofFlinkTaskManager(
+        List.of(arguments), Map.of(RunnerTempDirectories.YARN_LOCAL_DIRS, localDirs));
   }
 
   @Test
@@ -51,6 +58,34 @@ public class RunnerTempDirectoriesTest {
     assertEquals(
         List.of(Paths.get("/faster")),
         dirs("java", TASK_MANAGER, "-c", conf, "-Dio.tmp.dirs=/faster"));
+  }
+
+  @Test
+  public void onYarnATaskManagerWithoutIoTmpDirsSpillsToTheContainersLocalDirectories()
+      throws Exception {
+    Path bare = tmp.newFolder("bare").toPath();
+    Files.writeString(bare.resolve("flink-conf.yaml"), "taskmanager.numberOfTaskSlots: 2\n");
+    String local = "/yarn/nm1/usercache/app,/yarn/nm2/usercache/app";
+    assertEquals(
+        List.of(Paths.get("/yarn/nm1/usercache/app"), Paths.get("/yarn/nm2/usercache/app")),
+        dirsOnYarn(local, "java", YARN_TASK_MANAGER, "--configDir", bare.toString()));
+    // As Flink does: the configuration's own io.tmp.dirs wins, also from a dynamic property.
+    assertEquals(
+        List.of(Paths.get("/disk1/tmp"), Paths.get("/disk2/tmp")),
+        dirsOnYarn(local, "java", YARN_TASK_MANAGER, "--configDir", conf));
+    assertEquals(
+        List.of(Paths.get("/fast")),
+        dirsOnYarn(
+            local,
+            "java",
+            YARN_TASK_MANAGER,
+            "--configDir",
+            bare.toString(),
+            "-Dio.tmp.dirs=/fast"));
+    // YARN's variable means nothing to a TaskManager YARN did not start.
+    assertEquals(
+        List.of(Paths.get(System.getProperty("java.io.tmpdir"))),
+        dirsOnYarn(local, "java", TASK_MANAGER, "--configDir", bare.toString()));
   }
 
   @Test
